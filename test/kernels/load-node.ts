@@ -1,0 +1,11 @@
+/** Node-side loading of an engine build for tests and tools. */
+import { readFileSync } from 'node:fs';
+import type { EngineExports } from './harness.ts';
+
+export type Build = 'scalar' | 'simd128' | 'relaxed';
+
+export async function loadBuild(build: Build): Promise<EngineExports> {
+  const bytes = readFileSync(new URL(`../../build/engine.${build}.wasm`, import.meta.url));
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('engine abort'); } } });
+  return instance.exports as unknown as EngineExports;
+}

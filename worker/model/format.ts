@@ -1,0 +1,181 @@
+/**
+ * The ghostnet-edge model file (spec: models/FORMAT.md).
+ *
+ *   0   8 B   magic "GNV2EDGE"
+ *   8   u32   format version (LE)
+ *   12  u32   header length H (LE)
+ *   16  H B   header JSON (UTF-8), then spaces up to a multiple of 16
+ *   D   ...   tensor data; each tensor at D + offset, offsets multiples of 16
+ *   end-32    SHA-256 of every byte before it
+ *
+ * Reading and writing live together so that the two can never disagree.
+ */
+
+export const MAGIC = 'GNV2EDGE';
+export const FORMAT_VERSION = 1;
+const PREFIX = 16;
+const DIGEST = 32;
+const ALIGN = 16;
+
+export type DType = 'float32' | 'int8' | 'int32';
+const ITEM_SIZE: Record<DType, number> = { float32: 4, int8: 1, int32: 4 };
+
+export interface TensorEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  offset: number; // bytes from the start of the data section
+  length: number; // bytes
+}
+
+export interface Preprocessing {
+  input_size: number;
+  crop_pct: number;
+  interpolation: 'bilinear' | 'bicubic';
+  mean: [number, number, number];
+  std: [number, number, number];
+  grayscale: boolean; // convert to luma (Pillow's 'L') and copy to 3 channels
+}
+
+export interface ModelHeader {
+  name: string;
+  architecture: { family: 'ghostnetv2'; width: number; num_classes: number; feature_dim: number };
+  labels: string[];
+  preprocessing: Preprocessing;
+  precision: 'float32' | 'int8';
+  tensors: TensorEntry[];
+  /** Scheme and activation ranges for int8 models (models/FORMAT.md); null for float32. */
+  quantization: Record<string, unknown> | null;
+  provenance: { source: string; source_sha256: string; converter: string; created: string; [k: string]: unknown };
+}
+
+export type TypedTensor = Float32Array | Int8Array | Int32Array;
+
+export class ModelFormatError extends Error {}
+
+export interface ModelFile {
+  header: ModelHeader;
+  sha256: string; // hex of the trailing digest: the model's identity
+  tensor(name: string): TypedTensor;
+  has(name: string): boolean;
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return hex(await sha256(bytes));
+}
+
+/** Parses and verifies a model file. Every failure is a ModelFormatError with a one-line reason. */
+export async function readModelFile(input: ArrayBuffer | Uint8Array): Promise<ModelFile> {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  if (bytes.length < PREFIX + DIGEST) throw new ModelFormatError(`not a ghostnet-edge model: file is only ${bytes.length} bytes`);
+  const magic = String.fromCharCode(...bytes.subarray(0, 8));
+  if (magic !== MAGIC) throw new ModelFormatError('not a ghostnet-edge model: bad magic number');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== FORMAT_VERSION) {
+    throw new ModelFormatError(`unsupported model format version ${version} (this build reads version ${FORMAT_VERSION}); re-convert the checkpoint`);
+  }
+  const body = bytes.subarray(0, bytes.length - DIGEST);
+  const stored = bytes.subarray(bytes.length - DIGEST);
+  const actual = await sha256(body);
+  if (!actual.every((b, i) => b === stored[i])) {
+    throw new ModelFormatError('model file is corrupt or truncated: SHA-256 does not match');
+  }
+  const headerLength = view.getUint32(12, true);
+  if (PREFIX + headerLength > body.length) throw new ModelFormatError('model file is truncated: header runs past the end');
+  let header: ModelHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + headerLength)));
+  } catch (e) {
+    throw new ModelFormatError(`model header is not valid JSON: ${(e as Error).message}`);
+  }
+  const dataStart = alignUp(PREFIX + headerLength);
+  const dataLength = body.length - dataStart;
+  checkHeader(header, dataLength);
+
+  const entries = new Map(header.tensors.map((t) => [t.name, t]));
+  const cache = new Map<string, TypedTensor>();
+  return {
+    header,
+    sha256: hex(stored),
+    has: (name) => entries.has(name),
+    tensor(name) {
+      const hit = cache.get(name);
+      if (hit) return hit;
+      const t = entries.get(name);
+      if (!t) throw new ModelFormatError(`model has no tensor ${name}`);
+      // Copy out so the tensor is aligned and owned, whatever the input buffer's offset.
+      const raw = bytes.slice(dataStart + t.offset, dataStart + t.offset + t.length).buffer;
+      const typed = t.dtype === 'float32' ? new Float32Array(raw) : t.dtype === 'int8' ? new Int8Array(raw) : new Int32Array(raw);
+      cache.set(name, typed);
+      return typed;
+    },
+  };
+}
+
+function checkHeader(h: ModelHeader, dataLength: number): void {
+  const fail = (why: string): never => {
+    throw new ModelFormatError(`model header is invalid: ${why}`);
+  };
+  if (typeof h !== 'object' || h === null) fail('not an object');
+  if (h.architecture?.family !== 'ghostnetv2') fail(`unknown architecture ${JSON.stringify(h.architecture?.family)}`);
+  if (!(h.architecture.width > 0) || !Number.isInteger(h.architecture.num_classes) || h.architecture.num_classes < 1) fail('bad width or class count');
+  if (!Array.isArray(h.labels) || h.labels.length !== h.architecture.num_classes) fail('labels do not match the class count');
+  if (h.precision !== 'float32' && h.precision !== 'int8') fail(`unknown precision ${JSON.stringify(h.precision)}`);
+  const p = h.preprocessing;
+  if (!p || !(p.input_size >= 16 && p.input_size <= 1024) || !(p.crop_pct > 0 && p.crop_pct <= 1)) fail('bad preprocessing');
+  if (p.interpolation !== 'bilinear' && p.interpolation !== 'bicubic') fail(`unknown interpolation ${JSON.stringify(p.interpolation)}`);
+  if (!Array.isArray(h.tensors)) fail('no tensor table');
+  const seen = new Set<string>();
+  for (const t of h.tensors) {
+    if (seen.has(t.name)) fail(`tensor ${t.name} listed twice`);
+    seen.add(t.name);
+    const size = ITEM_SIZE[t.dtype];
+    if (!size) fail(`tensor ${t.name} has unknown dtype ${JSON.stringify(t.dtype)}`);
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (!t.shape.every((d) => Number.isInteger(d) && d > 0)) fail(`tensor ${t.name} has a bad shape`);
+    if (t.length !== count * size) fail(`tensor ${t.name} length ${t.length} does not match its shape`);
+    if (t.offset % ALIGN !== 0 || t.offset < 0 || t.offset + t.length > dataLength) fail(`tensor ${t.name} lies outside the data section`);
+  }
+}
+
+const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+export interface TensorToWrite {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  data: TypedTensor;
+}
+
+/** Lays out and serializes a model file; `header.tensors` is filled in here. */
+export async function writeModelFile(header: Omit<ModelHeader, 'tensors'>, tensors: TensorToWrite[]): Promise<Uint8Array> {
+  const entries: TensorEntry[] = [];
+  let offset = 0;
+  for (const t of tensors) {
+    const length = t.data.byteLength;
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count * ITEM_SIZE[t.dtype] !== length) throw new ModelFormatError(`tensor ${t.name}: data does not match shape [${t.shape}]`);
+    entries.push({ name: t.name, dtype: t.dtype, shape: t.shape, offset, length });
+    offset = alignUp(offset + length);
+  }
+  const json = new TextEncoder().encode(JSON.stringify({ ...header, tensors: entries }));
+  const dataStart = alignUp(PREFIX + json.length);
+  const total = dataStart + offset + DIGEST;
+  const out = new Uint8Array(total);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  const view = new DataView(out.buffer);
+  view.setUint32(8, FORMAT_VERSION, true);
+  view.setUint32(12, json.length, true);
+  out.set(json, PREFIX);
+  out.fill(0x20, PREFIX + json.length, dataStart);
+  tensors.forEach((t, i) => out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), dataStart + entries[i].offset));
+  out.set(await sha256(out.subarray(0, total - DIGEST)), total - DIGEST);
+  return out;
+}
