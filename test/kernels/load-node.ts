@@ -6,6 +6,7 @@ export type Build = 'scalar' | 'simd128' | 'relaxed';
 
 export async function loadBuild(build: Build): Promise<EngineExports> {
   const bytes = readFileSync(new URL(`../../build/engine.${build}.wasm`, import.meta.url));
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('engine abort'); } } });
+  const module = await WebAssembly.compile(bytes);
+  const instance = await WebAssembly.instantiate(module, { env: { abort: () => { throw new Error('engine abort'); } } });
   return instance.exports as unknown as EngineExports;
 }
