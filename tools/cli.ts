@@ -4,13 +4,19 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Preprocessing } from '../worker/model/format.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readModelFile, type ModelFile } from '../worker/model/format.ts';
 import { topK } from '../worker/model/predictions.ts';
-import { loadCheckpoint, writeFloatModel } from './convert/convert.ts';
+import { loadCheckpoint, writeFloatModel, writeInt8Model, DEFAULT_RANGE_METHOD } from './convert/convert.ts';
+import { RANGE_METHODS } from './convert/calibrate.ts';
+import { createEngine, type Build } from './engine-node.ts';
 import { floatNetFromModel } from './convert/float-model.ts';
 import { Feature } from './convert/float-forward.ts';
 import { readNpy } from './io/npy.ts';
+import { tensorFidelity } from './convert/sqnr.ts';
+import { imageToFeature, isImagePath, listImages } from './io/images.ts';
 
 class CliError extends Error {}
 
@@ -44,16 +50,55 @@ interface Sample {
   chw: Feature;
 }
 
-/** Inputs: .npy tensors [3,H,W] or [N,3,H,W], already normalized. */
-function* samples(path: string): Generator<Sample> {
-  const ext = extname(path).toLowerCase();
-  if (ext !== '.npy') throw new CliError(`${path}: image inputs are not supported yet in this build; pass a normalized .npy tensor`);
+/** Inputs: image files (preprocessed as the model says) or .npy tensors [3,H,W] / [N,3,H,W], already normalized. */
+async function* samples(path: string, p: Preprocessing): AsyncGenerator<Sample> {
+  if (isImagePath(path)) {
+    yield { input: path, index: 0, chw: await imageToFeature(path, p) };
+    return;
+  }
+  if (extname(path).toLowerCase() !== '.npy') throw new CliError(`${path}: not a JPEG/PNG/WebP image or a .npy tensor`);
   const arr = readNpy(readBytes(path));
   const s = arr.shape;
   const [n, c, h, w] = s.length === 3 ? [1, ...s] : s.length === 4 ? s : [0, 0, 0, 0];
   if (c !== 3 || !(h > 0 && w > 0)) throw new CliError(`${path}: expected a float32 tensor of shape [3,H,W] or [N,3,H,W], got [${s}]`);
   const size = 3 * h * w;
   for (let i = 0; i < n; i++) yield { input: path, index: i, chw: new Feature(3, h, w, arr.data.slice(i * size, (i + 1) * size)) };
+}
+
+function floatForward(model: ModelFile) {
+  const net = floatNetFromModel(model);
+  return (x: Feature) => net.forward(x).logits;
+}
+
+async function int8Forward(model: ModelFile, build: Build) {
+  const engine = await createEngine(model, build);
+  return (x: Feature) => {
+    if (x.h !== engine.inputSize || x.w !== engine.inputSize) throw new CliError(`the int8 engine takes ${engine.inputSize}x${engine.inputSize} inputs, got ${x.h}x${x.w}`);
+    return engine.run(x.data).logits;
+  };
+}
+
+function progressBar(total: number, what: string) {
+  if (!process.stderr.isTTY) return null;
+  const bar = new cliProgress.SingleBar({ format: `${what} [{bar}] {value}/{total} {eta}s`, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0);
+  return bar;
+}
+
+/** Calibration inputs: a normalized .npy [N,3,H,W], or a folder of images preprocessed as the model will be. */
+async function calibrationSet(path: string, count: number, p: Preprocessing): Promise<{ samples: Feature[]; count: number }> {
+  const out: Feature[] = [];
+  if (path.toLowerCase().endsWith('.npy')) {
+    for await (const s of samples(path, p)) {
+      if (s.chw.h !== p.input_size || s.chw.w !== p.input_size) throw new CliError(`${path}: calibration tensors must be ${p.input_size}x${p.input_size}, got ${s.chw.h}x${s.chw.w}`);
+      if (out.length < count) out.push(s.chw);
+    }
+  } else {
+    const files = listImages(path).slice(0, count);
+    for (const f of files) out.push(await imageToFeature(f, p));
+  }
+  if (out.length === 0) throw new CliError(`${path}: no calibration images found`);
+  return { samples: out, count: out.length };
 }
 
 const program = new Command('ghostnet-edge')
@@ -74,22 +119,35 @@ program
   .option('--std <r,g,b>', 'normalization std', triple('--std'), [0.229, 0.224, 0.225])
   .addOption(new Option('--interpolation <kind>', 'resize filter').choices(['bilinear', 'bicubic']).default('bilinear'))
   .option('--grayscale', 'convert images to gray and copy to 3 channels', false)
-  .addOption(new Option('--precision <p>', 'weights and activations').choices(['float32', 'int8']))
+  .addOption(new Option('--precision <p>', 'weights and activations (default: int8 when --calib is given, else float32)').choices(['float32', 'int8']))
+  .option('--calib <path>', 'calibration data: a folder of images or a normalized .npy [N,3,H,W]')
+  .option('--calib-count <n>', 'use at most n calibration images', positiveInt('--calib-count'), 64)
+  .addOption(new Option('--calib-method <m>', 'activation range method').choices(RANGE_METHODS).default(DEFAULT_RANGE_METHOD))
   .action(async (checkpoint: string, o) => {
     if (!(o.cropPct > 0 && o.cropPct <= 1)) throw new CliError('--crop-pct must be in (0, 1]');
     if (o.inputSize < 16 || o.inputSize > 1024) throw new CliError('--input-size must be between 16 and 1024');
-    const precision = o.precision ?? 'float32';
-    if (precision === 'int8') throw new CliError('int8 conversion is not available in this build yet; use --precision float32');
+    const precision: 'float32' | 'int8' = o.precision ?? (o.calib ? 'int8' : 'float32');
+    if (o.calib && precision !== 'int8') throw new CliError('--calib only applies to --precision int8');
     const labels = o.labels ? readFileSync(o.labels, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean) : undefined;
     const ck = await loadCheckpoint(readBytes(checkpoint), basename(checkpoint));
-    const bytes = await writeFloatModel(ck, {
+    const opts = {
       name: o.name ?? basename(checkpoint).replace(/\.(pth\.tar|pth|pt|safetensors)$/, ''),
       sourceName: basename(checkpoint),
       labels,
       preprocessing: { input_size: o.inputSize, crop_pct: o.cropPct, mean: o.mean, std: o.std, interpolation: o.interpolation, grayscale: o.grayscale },
-    });
+    };
+    let bytes: Uint8Array;
+    let how = '';
+    if (precision === 'float32') bytes = await writeFloatModel(ck, opts);
+    else {
+      const calibration = o.calib ? await calibrationSet(o.calib, o.calibCount, opts.preprocessing) : undefined;
+      const bar = calibration ? progressBar(calibration.count, 'calibrating') : null;
+      bytes = await writeInt8Model(ck, opts, { calibration: calibration?.samples, method: o.calibMethod, onImage: () => bar?.increment() });
+      bar?.stop();
+      how = calibration ? `, calibrated on ${calibration.count} images (${o.calibMethod})` : ', data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
+    }
     writeFileSync(o.out, bytes);
-    process.stderr.write(`wrote ${o.out}: GhostNetV2 width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
+    process.stderr.write(`wrote ${o.out}: GhostNetV2 width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}${how}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
   });
 
 program
@@ -108,19 +166,43 @@ program
   .requiredOption('--model <file>', 'model file')
   .option('--top-k <k>', 'predictions per image (0 = all)', positiveInt('--top-k'), 5)
   .option('--logits', 'include the raw logits', false)
-  .option('--float', 'run the float32 reference forward pass', false)
+  .option('--float', 'run the float32 reference forward pass (needs a float32 model file)', false)
+  .addOption(new Option('--engine <build>', 'int8 engine build').choices(['simd128', 'scalar']).default('simd128'))
   .action(async (inputs: string[], o) => {
     const model = await loadModel(o.model);
-    if (model.header.precision !== 'float32') throw new CliError('int8 models need the int8 engine, which is not in this build yet');
-    const net = floatNetFromModel(model);
+    const useFloat = o.float || model.header.precision === 'float32';
+    if (o.float && model.header.precision !== 'float32') throw new CliError('--float needs a float32 model file (convert with --precision float32); this one is int8');
+    const forward = useFloat ? floatForward(model) : await int8Forward(model, o.engine as Build);
     for (const path of inputs) {
-      for (const s of samples(path)) {
-        const { logits } = net.forward(s.chw);
+      for await (const s of samples(path, model.header.preprocessing)) {
+        const logits = forward(s.chw);
         const line: Record<string, unknown> = { input: s.input, index: s.index, predictions: topK(logits, model.header.labels, o.topK) };
         if (o.logits) line.logits = Array.from(logits);
         process.stdout.write(JSON.stringify(line) + '\n');
       }
     }
+  });
+
+program
+  .command('sqnr')
+  .description('int8 fidelity tensor by tensor: SQNR of every int8 tensor against the float reference')
+  .argument('<inputs...>', 'normalized .npy tensors')
+  .requiredOption('--model <file>', 'int8 model file')
+  .requiredOption('--float-model <file>', 'float32 model file of the same checkpoint')
+  .action(async (inputs: string[], o) => {
+    const model = await loadModel(o.model);
+    const net = floatNetFromModel(await loadModel(o.floatModel));
+    const engine = await createEngine(model, 'simd128', true);
+    const acc = new Map<string, number[]>();
+    const cos: number[] = [];
+    for (const path of inputs)
+      for await (const s of samples(path, model.header.preprocessing)) {
+        const r = tensorFidelity(engine, net, s.chw);
+        cos.push(r.logitsCosine);
+        for (const t of r.tensors) acc.set(t.tensor, [...(acc.get(t.tensor) ?? []), t.sqnrDb]);
+      }
+    for (const [name, v] of acc) process.stdout.write(`${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2).padStart(7)} dB  ${name}\n`);
+    process.stdout.write(`logits cosine: mean ${(cos.reduce((a, b) => a + b, 0) / cos.length).toFixed(4)} over ${cos.length} inputs\n`);
   });
 
 export async function main(argv: string[]): Promise<number> {

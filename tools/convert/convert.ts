@@ -8,6 +8,13 @@ import { inferNetSpec, type NetSpec } from '../../worker/model/architecture.ts';
 import { writeModelFile, sha256Hex, type Preprocessing, type TensorToWrite, type ModelHeader } from '../../worker/model/format.ts';
 import { readCheckpoint, type StateDict } from './checkpoint/index.ts';
 import { foldBatchNorms, type FoldedConv } from './fold.ts';
+import { FloatGhostNetV2, type Feature } from './float-forward.ts';
+import { chooseRange, collectStats, type QParams, type RangeMethod } from './calibrate.ts';
+import { inputQParams, quantizedTensors, QUANT_SCHEME } from './quantize.ts';
+import { dataFreeRanges } from './datafree.ts';
+
+/** Chosen by measurement (README, "int8 fidelity"). */
+export const DEFAULT_RANGE_METHOD: RangeMethod = 'mse';
 
 export const CONVERTER_VERSION = 'ghostnet-edge-convert 0.1.0';
 
@@ -83,4 +90,42 @@ export async function writeFloatModel(ck: LoadedCheckpoint, opts: ConvertOptions
     tensors.push({ name: `${name}.bias`, dtype: 'float32', shape: [s.cout], data: c.bias });
   }
   return writeModelFile(modelHeader(ck, opts, 'float32', null), tensors);
+}
+
+export interface Int8Options {
+  /** Calibration images, normalized CHW at the model's input size; absent = data-free ranges. */
+  calibration?: Iterable<Feature>;
+  calibrationCount?: number;
+  method?: RangeMethod;
+  onImage?: () => void;
+}
+
+/** The int8 model: quantized weights, int32 biases and every activation's range (models/FORMAT.md). */
+export async function writeInt8Model(ck: LoadedCheckpoint, opts: ConvertOptions, q: Int8Options): Promise<Uint8Array> {
+  const header = modelHeader(ck, opts, 'int8', null);
+  const size = header.preprocessing.input_size;
+  const input = inputQParams(header.preprocessing);
+  let activations: Map<string, QParams>;
+  let calibration: Record<string, unknown>;
+  if (q.calibration) {
+    const method = q.method ?? DEFAULT_RANGE_METHOD;
+    const net = new FloatGhostNetV2(ck.spec, ck.convs);
+    let images = 0;
+    const stats = collectStats(net, q.calibration, 4096, 1, () => {
+      images++;
+      q.onImage?.();
+    });
+    if (images === 0) throw new ConvertError('no calibration images');
+    activations = new Map([...stats].filter(([name]) => name !== 'classifier').map(([name, s]) => [name, chooseRange(s, method)]));
+    calibration = { method, images };
+  } else {
+    activations = dataFreeRanges(ck.spec, size, ck.convs, input);
+    calibration = { method: 'bn-stats', images: 0, note: 'data-free: ranges derived from BatchNorm statistics; calibrate with --calib for better accuracy' };
+  }
+  activations.set('input', input);
+  const tensors = quantizedTensors(ck.spec, size, ck.convs, activations);
+  return writeModelFile(
+    { ...header, quantization: { scheme: QUANT_SCHEME, calibration, activations: Object.fromEntries(activations) } },
+    tensors,
+  );
 }

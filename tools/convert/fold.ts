@@ -11,6 +11,8 @@ export interface FoldedConv {
   spec: ConvSpec;
   weight: Float32Array; // [cout, cin/groups, kh, kw]
   bias: Float32Array; // [cout]
+  /** The folded BN's affine parameters: its output has per-channel mean ≈ beta and std ≈ |gamma|. */
+  bn?: { beta: Float32Array; gamma: Float32Array };
 }
 
 export function foldBatchNorms(spec: NetSpec, sd: StateDict): Map<string, FoldedConv> {
@@ -39,6 +41,8 @@ export function foldBatchNorms(spec: NetSpec, sd: StateDict): Map<string, Folded
         for (let i = 0; i < perOut; i++) weight[o * perOut + i] = w[o * perOut + i] * s;
         bias[o] = beta[o] - mean[o] * s;
       }
+      out.set(c.name, { spec: c, weight, bias, bn: { beta: beta.slice(), gamma: gamma.slice() } });
+      continue;
     }
     out.set(c.name, { spec: c, weight, bias });
   }

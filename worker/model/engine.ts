@@ -388,6 +388,16 @@ export class Int8Engine {
     return { logits: new Float32Array(this.k.memory.buffer, this.logitsPtr, this.numClasses).slice(), features: this.tensor(this.graph.features) };
   }
 
+  /** Runs like `run`, timing every op (for the benchmark's per-family throughput). */
+  profile(chw: Float32Array): { kind: Op['kind']; conv?: string; ms: number }[] {
+    this.setInput(chw);
+    return this.graph.ops.map((op, i) => {
+      const t0 = performance.now();
+      this.steps[i]();
+      return { kind: op.kind, conv: 'conv' in op ? op.conv : undefined, ms: performance.now() - t0 };
+    });
+  }
+
   /** Dequantized copy of a tensor (NCHW order). Intermediates are only intact in debug mode. */
   tensor(name: string): Float32Array {
     const t = this.graph.tensors.get(name);
