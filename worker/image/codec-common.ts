@@ -1,0 +1,30 @@
+/** What every decoder wrapper hands back or throws. */
+
+export interface RawImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/** After a decode leaves the instance's memory above this size, start over with a fresh (small) instance. */
+export const RECYCLE_BYTES = 32 * 1024 * 1024;
+
+/** The decoder rejected the data; `messages` is what it printed (libjpeg's text, if any). */
+export class CodecFailure extends Error {
+  constructor(
+    message: string,
+    readonly messages: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CodecFailure';
+  }
+}
+
+/** A decoder could not even be instantiated: a deployment/version problem (500), never the client's fault. */
+export class DecoderSetupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DecoderSetupError';
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Owner of one Emscripten-built @jsquash decoder (MozJPEG or libwebp).
+ *
+ * Why not just call @jsquash's `decode()`? Its module-level singleton can never
+ * be replaced, and a C decoder that fails via longjmp/exit() (libjpeg's
+ * error_exit) unwinds straight through the wasm stack: the buffers it malloc'd
+ * are never freed and the shadow stack pointer is never restored. Each corrupt
+ * upload would leak a little wasm memory, forever. So this class instantiates
+ * the module itself and throws the instance away after any failure (and after
+ * a decode that grew its memory past RECYCLE_BYTES, since wasm memory never
+ * shrinks); the next request gets a fresh instance from the already-compiled
+ * WebAssembly.Module, which costs about a millisecond.
+ *
+ * It also captures the decoder's stderr instead of letting it reach the
+ * console: libjpeg reports "Premature end of JPEG file" and the text of fatal
+ * errors ("Bogus Huffman table definition") there, and decode.ts turns those
+ * into the 400 message.
+ */
+
+import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from './codec-common.ts';
+
+interface EmscriptenDecoder {
+  decode(data: Uint8Array, ...args: unknown[]): RawImage | null;
+  HEAP8?: Int8Array;
+}
+
+/** The default export of `@jsquash/{jpeg,webp}/codec/dec/*_dec.js`. */
+export type EmscriptenFactory = (moduleArg: Record<string, unknown>) => Promise<unknown>;
+
+interface Instance {
+  decoder: EmscriptenDecoder;
+  messages: string[];
+}
+
+export class EmscriptenCodec {
+  #instance: Promise<Instance> | null = null;
+
+  constructor(
+    private readonly factory: EmscriptenFactory,
+    private readonly module: WebAssembly.Module,
+  ) {}
+
+  #instantiate(): Promise<Instance> {
+    const messages: string[] = [];
+    const capture = (text: unknown) => {
+      if (messages.length < 16) messages.push(String(text));
+    };
+    const ready = this.factory({
+      noInitialRun: true,
+      // workerd forbids compiling wasm from bytes at run time; instantiating a
+      // pre-compiled Module synchronously is allowed everywhere.
+      instantiateWasm: (imports: WebAssembly.Imports, done: (i: WebAssembly.Instance) => void) => {
+        const instance = new WebAssembly.Instance(this.module, imports);
+        done(instance);
+        return instance.exports;
+      },
+      print: () => {},
+      printErr: capture,
+    });
+    return ready.then((decoder) => ({ decoder: decoder as EmscriptenDecoder, messages }));
+  }
+
+  /** Decodes `bytes`; on failure throws CodecFailure carrying the decoder's own messages. */
+  async decode(bytes: Uint8Array, ...args: unknown[]): Promise<{ image: RawImage; messages: string[] }> {
+    let instance: Instance;
+    try {
+      instance = await (this.#instance ??= this.#instantiate());
+    } catch (e) {
+      this.#instance = null;
+      throw new DecoderSetupError(`could not instantiate the image decoder: ${String(e)}`, { cause: e });
+    }
+    const { decoder, messages } = instance;
+    messages.length = 0;
+    let image: RawImage | null;
+    try {
+      image = decoder.decode(bytes, ...args);
+    } catch (e) {
+      this.#instance = null;
+      // libjpeg prints only its first warning, then the fatal error: the last line is the reason.
+      throw new CodecFailure(messages.at(-1) ?? (e instanceof Error ? e.message : String(e)), [...messages], { cause: e });
+    }
+    if (!image) {
+      this.#instance = null;
+      throw new CodecFailure(messages.at(-1) ?? 'the decoder rejected the data', [...messages]);
+    }
+    if ((decoder.HEAP8?.length ?? 0) > RECYCLE_BYTES) this.#instance = null;
+    return { image, messages: [...messages] };
+  }
+}
