@@ -6,7 +6,7 @@
 // @ts-ignore: decorator
 @inline
 export function requant(acc: i32, scale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
-  let v = i32.trunc_sat_f32_s(Mathf.nearest(<f32>acc * scale)) + zp;
+  let v = <i32>f32.nearest(<f32>acc * scale) + zp; // nontrapping-f2i: i32.trunc_sat_f32_s
   v = v < qmin ? qmin : v;
   return v > qmax ? qmax : v;
 }
@@ -24,5 +24,5 @@ export function requant4(acc: v128, scale: v128, zp: v128): v128 {
 export function narrow16(a: v128, b: v128, c: v128, d: v128, qmin: v128, qmax: v128): v128 {
   const lo = i16x8.narrow_i32x4_s(a, b);
   const hi = i16x8.narrow_i32x4_s(c, d);
-  return i8x16.min(i8x16.max(i8x16.narrow_i16x8_s(lo, hi), qmin), qmax);
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(lo, hi), qmin), qmax);
 }

@@ -45,7 +45,7 @@ describe.skipIf(!TORCH)('float parity with PyTorch at 224, 1000 classes (torch n
           expect(row.predictions.map((p: { index: number }) => p.index)).toEqual(topIndices(r, 5));
         });
       }
-    });
+    }, 900_000);
   }
 
   it('the module.-wrapped and safetensors copies convert to the same model', () => {
@@ -60,5 +60,5 @@ describe.skipIf(!TORCH)('float parity with PyTorch at 224, 1000 classes (torch n
         expect(maxAbsDiff(JSON.parse(l).logits, r)).toBeLessThanOrEqual(1e-4 * maxAbs(r));
       });
     }
-  });
+  }, 900_000);
 });

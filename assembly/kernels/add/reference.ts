@@ -1,0 +1,23 @@
+// Residual add with requantization — the scalar definition (docs/KERNELS.md, "add").
+//   y = clamp(trunc_sat(nearest(f32(a - zpA) * mA + f32(b - zpB) * mB)) + zpOut, qmin, qmax)
+// Two f32 products, then one f32 add, in that order; no FMA.
+
+export function add_reference(
+  a: usize, pixels: i32, C: i32, aStride: i32, zpA: i32, mA: f32,
+  b: usize, bStride: i32, zpB: i32, mB: f32,
+  y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
+): void {
+  for (let p = 0; p < pixels; p++) {
+    const ap = a + <usize>(p * aStride);
+    const bp = b + <usize>(p * bStride);
+    const yp = y + <usize>(p * yStride);
+    for (let c = 0; c < C; c++) {
+      const fa: f32 = <f32>(<i32>load<i8>(ap + <usize>c) - zpA) * mA;
+      const fb: f32 = <f32>(<i32>load<i8>(bp + <usize>c) - zpB) * mB;
+      let v = <i32>f32.nearest(fa + fb) + zpOut; // nontrapping-f2i: i32.trunc_sat_f32_s
+      v = v < qmin ? qmin : v;
+      v = v > qmax ? qmax : v;
+      store<i8>(yp + <usize>c, <i8>v);
+    }
+  }
+}

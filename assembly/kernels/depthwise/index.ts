@@ -1,0 +1,25 @@
+// Depthwise conv: the variant this build was compiled for, plus the scalar reference.
+// SIMD builds (simd128 and relaxed) run simd128.ts with its own packed weight layout; the scalar
+// build runs the reference, whose "packed" weights are a plain copy.
+import { depthwise_reference, depthwise_pack_reference, depthwise_packed_size_reference } from './reference';
+import { depthwise_simd128, depthwise_pack_simd128, depthwise_packed_size_simd128 } from './simd128';
+
+export { depthwise_reference };
+
+export function depthwise_packed_size(C: i32, kh: i32, kw: i32): i32 {
+  if (ASC_FEATURE_SIMD) return depthwise_packed_size_simd128(C, kh, kw);
+  return depthwise_packed_size_reference(C, kh, kw);
+}
+
+export function depthwise_pack(w: usize, C: i32, kh: i32, kw: i32, dst: usize): void {
+  if (ASC_FEATURE_SIMD) depthwise_pack_simd128(w, C, kh, kw, dst);
+  else depthwise_pack_reference(w, C, kh, kw, dst);
+}
+
+export function depthwise(
+  x: usize, H: i32, W: i32, C: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
+  kh: i32, kw: i32, stride: i32, zpIn: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
+): void {
+  if (ASC_FEATURE_SIMD) depthwise_simd128(x, H, W, C, xStride, packed, bias, scale, kh, kw, stride, zpIn, y, yStride, zpOut, qmin, qmax);
+  else depthwise_reference(x, H, W, C, xStride, packed, bias, scale, kh, kw, stride, zpIn, y, yStride, zpOut, qmin, qmax);
+}

@@ -1,0 +1,39 @@
+// pointwise family: the variant this build was compiled for, plus the scalar reference.
+// Each build has its own packed weight layout (pointwise_pack / pointwise_packed_size):
+// scalar = plain [cout][cin]; simd128 = c2x8 (simd128.ts); relaxed = c4x8 (relaxed.ts).
+import * as ref from './reference';
+import * as s128 from './simd128';
+import * as rlx from './relaxed';
+
+export { pointwise_reference, pointwise_f32_reference } from './reference';
+
+export function pointwise_packed_size(cin: i32, cout: i32): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return rlx.pointwise_packed_size(cin, cout);
+  else if (ASC_FEATURE_SIMD) return s128.pointwise_packed_size(cin, cout);
+  else return ref.pointwise_packed_size_plain(cin, cout);
+}
+
+export function pointwise_pack(w: usize, cin: i32, cout: i32, dst: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) rlx.pointwise_pack(w, cin, cout, dst);
+  else if (ASC_FEATURE_SIMD) s128.pointwise_pack(w, cin, cout, dst);
+  else ref.pointwise_pack_plain(w, cin, cout, dst);
+}
+
+export function pointwise(
+  x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
+): void {
+  if (ASC_FEATURE_RELAXED_SIMD) rlx.pointwise(x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
+  else if (ASC_FEATURE_SIMD) s128.pointwise(x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
+  else ref.pointwise_reference(x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
+}
+
+/** y is f32 and yStride counts f32 elements. */
+export function pointwise_f32(
+  x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, yStride: i32,
+): void {
+  if (ASC_FEATURE_RELAXED_SIMD) rlx.pointwise_f32(x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride);
+  else if (ASC_FEATURE_SIMD) s128.pointwise_f32(x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride);
+  else ref.pointwise_f32_reference(x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride);
+}

@@ -1,0 +1,414 @@
+// pointwise — SIMD128 variant (bit-exact with reference.ts).
+//
+// Packed weights ("c2x8"): output channels in blocks of 8 (the last block zero-padded), K padded with
+// zeros to kp = round_up(cin, 8). Block b holds kp/2 k-pairs of 16 bytes:
+//   packed[b*kp*8 + j*16 + 2*c + t] = w[8b + c][2j + t]        c < 8, t < 2
+// `v128.load8x8_s` at +0 / +8 sign-extends the pairs of channels 0-3 / 4-7 to i16, ready for
+// i32x4.dot_i16x8_s. Same size as the int8 weights (plus padding): no i16 copy of the weights.
+//
+// Activations: a tile of M ≤ 5 pixels is sign-extended once into a small i16 scratch laid out
+// [k-pair][pixel] (4 bytes each), so each (x[k], x[k+1]) pair is one `v128.load32_splat` (a broadcast
+// load, no shuffle), and the converted tile is reused for every block of output channels.
+//
+// Register tile: M = 5 pixels x 8 channels = 10 i32x4 accumulators + 2 weight vectors + 1 broadcast.
+// Accumulator lanes are output channels (no horizontal reduction): bias is the initial value.
+// The inner loop handles ONE k-pair per iteration (2 weight loads, 5 broadcasts, 10 dot + 10 add), on
+// purpose: unrolled source gets its accumulator chains regrouped by Binaryen (all weights of the
+// unrolled pairs live at once → spills), while V8 unrolls this small loop by itself with a clean
+// register allocation, and load_splat/load8x8_s with a constant offset (which V8 does not fold into the
+// address) need one base register per distinct offset — here only 0,4,8,12,16 and 0,8.
+//
+// Requantization: 4 lanes at a time, then narrow and an 8-byte (or partial, never past cout) store.
+// When every |scale| ≤ 0.5 (always true for real layers) it uses an exact shortcut of requant():
+//   with |f32(acc)*scale| ≤ 2^30 nothing saturates or wraps, and for integer bounds L = qmin - zp,
+//   H = qmax - zp:  clamp(nearest(t) + zp, qmin, qmax) = nearest(clamp(t, L, H)) + zp, and for
+//   |v| ≤ 255, nearest(v) = bits(v + 1.5*2^23) - 0x4B400000 (the f32 add rounds half to even).
+// Otherwise it uses requant4 from requant.ts. Both are bit-exact with the scalar requant().
+//
+// K padding reads up to 7 bytes past an activation row (within the arena's 64-byte slack); those bytes
+// meet zero weights. Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
+import { requant4 } from '../../requant';
+
+/** Pixels per register tile. */
+const MR = 5;
+/** Largest padded cin handled by the SIMD path (the scratch holds MR rows of KMAX i16). */
+const KMAX = 4096;
+const SCRATCH: usize = memory.data(MR * KMAX * 2, 16);
+const MAGIC: f32 = 12582912.0; // 1.5 * 2^23
+const MAGIC_BITS: i32 = 0x4b400000;
+
+export function pointwise_packed_size(cin: i32, cout: i32): i32 {
+  return ((cout + 7) >> 3) * (((cin + 7) & ~7) << 3);
+}
+
+export function pointwise_pack(w: usize, cin: i32, cout: i32, dst: usize): void {
+  const kp = (cin + 7) & ~7;
+  const nb = (cout + 7) >> 3;
+  let d = dst;
+  for (let b = 0; b < nb; b++) {
+    for (let j = 0; j < kp; j += 2) {
+      for (let c = 0; c < 8; c++) {
+        const o = (b << 3) + c;
+        for (let t = 0; t < 2; t++) {
+          const k = j + t;
+          store<i8>(d++, o < cout && k < cin ? load<i8>(w + <usize>o * <usize>cin + <usize>k) : 0);
+        }
+      }
+    }
+  }
+}
+
+// ---- requantization and stores that never pass the slice end ----
+
+// Per-call constants of the output stage, in a static block (no allocation at inference).
+const OUT: usize = memory.data(128, 16);
+const O_FAST = 0;    // i32: 1 when the requantization shortcut applies
+const O_ZP = 16;     // requant4 path: i32 lanes zpOut
+const O_QMIN = 32;   // requant4 path: i8 lanes qmin
+const O_QMAX = 48;   // requant4 path: i8 lanes qmax
+const O_LO = 64;     // shortcut: f32 lanes qmin - zpOut
+const O_HI = 80;     // shortcut: f32 lanes qmax - zpOut
+const O_BIAS = 96;   // shortcut: i32 lanes zpOut - MAGIC_BITS
+const O_MAGIC = 112; // shortcut: f32 lanes MAGIC
+
+/** Stores the low n (1..7) bytes of q. */
+// @ts-ignore: decorator
+@inline
+function storeBytes(p: usize, q: v128, n: i32): void {
+  if (n & 4) { v128.store32_lane(p, q, 0); q = i64x2.shr_u(q, 32); p += 4; }
+  if (n & 2) { v128.store16_lane(p, q, 0); q = i64x2.shr_u(q, 16); p += 2; }
+  if (n & 1) v128.store8_lane(p, q, 0);
+}
+
+/** Stores the first n (1..7) f32 lanes of r0:r1. */
+// @ts-ignore: decorator
+@inline
+function storeFloats(p: usize, r0: v128, r1: v128, n: i32): void {
+  if (n & 4) { v128.store(p, r0); r0 = r1; p += 16; }
+  if (n & 2) { v128.store64_lane(p, r0, 0); r0 = i32x4.shuffle(r0, r0, 2, 3, 2, 3); p += 8; }
+  if (n & 1) v128.store32_lane(p, r0, 0);
+}
+
+/** Four accumulators → four requantized int32 lanes, already within [qmin, qmax] on the fast path. */
+// @ts-ignore: decorator
+@inline
+function rq(FAST: bool, acc: v128, scale: v128, c: usize): v128 {
+  if (FAST) {
+    const t = f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), v128.load(c, O_LO)), v128.load(c, O_HI));
+    return i32x4.add(f32x4.add(t, v128.load(c, O_MAGIC)), v128.load(c, O_BIAS));
+  }
+  return requant4(acc, scale, v128.load(c, O_ZP));
+}
+
+// @ts-ignore: decorator
+@inline
+function clamp8(FAST: bool, q: v128, c: usize): v128 {
+  return FAST ? q : i8x16.min_s(i8x16.max_s(q, v128.load(c, O_QMIN)), v128.load(c, O_QMAX));
+}
+
+/** Requantizes (or scales, F32) 8 channels of one pixel and stores min(n, 8) of them. */
+// @ts-ignore: decorator
+@inline
+function out8(F32: bool, FAST: bool, a0: v128, a1: v128, s0: v128, s1: v128, y: usize, n: i32, c: usize): void {
+  if (F32) {
+    const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
+    const r1 = f32x4.mul(f32x4.convert_i32x4_s(a1), s1);
+    if (n >= 8) { v128.store(y, r0); v128.store(y, r1, 16); } else storeFloats(y, r0, r1, n);
+  } else {
+    const h = i16x8.narrow_i32x4_s(rq(FAST, a0, s0, c), rq(FAST, a1, s1, c));
+    const q = clamp8(FAST, i8x16.narrow_i16x8_s(h, h), c);
+    if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n);
+  }
+}
+
+/** Same for 4 channels, storing min(n, 4) of them. */
+// @ts-ignore: decorator
+@inline
+function out4(F32: bool, FAST: bool, a0: v128, s0: v128, y: usize, n: i32, c: usize): void {
+  if (F32) {
+    const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
+    if (n >= 4) v128.store(y, r0); else storeFloats(y, r0, r0, n);
+  } else {
+    const r = rq(FAST, a0, s0, c);
+    const h = i16x8.narrow_i32x4_s(r, r);
+    const q = clamp8(FAST, i8x16.narrow_i16x8_s(h, h), c);
+    if (n >= 4) v128.store32_lane(y, q, 0); else storeBytes(y, q, n);
+  }
+}
+
+// ---- register tiles (M is a literal at every call site; dead pixel rows fold away) ----
+
+/**
+ * M pixels x 8 channels. s: converted activation tile ([pair][pixel], 4·M bytes per pair), wp: the
+ * channel block's packed weights, y: output of pixel 0 / channel 0 of the block, ys: output pixel
+ * stride in bytes, n: channels to store.
+ */
+// @ts-ignore: decorator
+@inline
+function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, scale: usize,
+  y: usize, ys: usize, n: i32, c: usize): void {
+  const b0 = v128.load(bias), b1 = v128.load(bias, 16);
+  let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1, a40 = b0, a41 = b1;
+  const end = wp + (<usize>kp << 3);
+  do {
+    const w0 = v128.load8x8_s(wp), w1 = v128.load8x8_s(wp, 8);
+    let v = v128.load32_splat(s);
+    a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0)); a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
+    if (M > 1) { v = v128.load32_splat(s, 4); a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0)); a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 2) { v = v128.load32_splat(s, 8); a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0)); a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 3) { v = v128.load32_splat(s, 12); a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0)); a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 4) { v = v128.load32_splat(s, 16); a40 = i32x4.add(a40, i32x4.dot_i16x8_s(v, w0)); a41 = i32x4.add(a41, i32x4.dot_i16x8_s(v, w1)); }
+    wp += 16;
+    s += <usize>(M << 2);
+  } while (wp < end);
+  const s0 = v128.load(scale), s1 = v128.load(scale, 16);
+  if (F32 || load<i32>(c, O_FAST)) {
+    out8(F32, true, a00, a01, s0, s1, y, n, c);
+    if (M > 1) out8(F32, true, a10, a11, s0, s1, y + ys, n, c);
+    if (M > 2) out8(F32, true, a20, a21, s0, s1, y + 2 * ys, n, c);
+    if (M > 3) out8(F32, true, a30, a31, s0, s1, y + 3 * ys, n, c);
+    if (M > 4) out8(F32, true, a40, a41, s0, s1, y + 4 * ys, n, c);
+  } else {
+    out8(F32, false, a00, a01, s0, s1, y, n, c);
+    if (M > 1) out8(F32, false, a10, a11, s0, s1, y + ys, n, c);
+    if (M > 2) out8(F32, false, a20, a21, s0, s1, y + 2 * ys, n, c);
+    if (M > 3) out8(F32, false, a30, a31, s0, s1, y + 3 * ys, n, c);
+    if (M > 4) out8(F32, false, a40, a41, s0, s1, y + 4 * ys, n, c);
+  }
+}
+
+/** M pixels x 4 channels (the first half of a block): the last block when it has ≤ 4 channels. */
+// @ts-ignore: decorator
+@inline
+function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, scale: usize,
+  y: usize, ys: usize, n: i32, c: usize): void {
+  const b0 = v128.load(bias);
+  let a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0;
+  const end = wp + (<usize>kp << 3);
+  do {
+    const w = v128.load8x8_s(wp);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load32_splat(s), w));
+    if (M > 1) a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load32_splat(s, 4), w));
+    if (M > 2) a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load32_splat(s, 8), w));
+    if (M > 3) a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load32_splat(s, 12), w));
+    if (M > 4) a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load32_splat(s, 16), w));
+    wp += 16;
+    s += <usize>(M << 2);
+  } while (wp < end);
+  const s0 = v128.load(scale);
+  if (F32 || load<i32>(c, O_FAST)) {
+    out4(F32, true, a0, s0, y, n, c);
+    if (M > 1) out4(F32, true, a1, s0, y + ys, n, c);
+    if (M > 2) out4(F32, true, a2, s0, y + 2 * ys, n, c);
+    if (M > 3) out4(F32, true, a3, s0, y + 3 * ys, n, c);
+    if (M > 4) out4(F32, true, a4, s0, y + 4 * ys, n, c);
+  } else {
+    out4(F32, false, a0, s0, y, n, c);
+    if (M > 1) out4(F32, false, a1, s0, y + ys, n, c);
+    if (M > 2) out4(F32, false, a2, s0, y + 2 * ys, n, c);
+    if (M > 3) out4(F32, false, a3, s0, y + 3 * ys, n, c);
+    if (M > 4) out4(F32, false, a4, s0, y + 4 * ys, n, c);
+  }
+}
+
+/**
+ * Converts M activation rows (kp bytes each, kp a multiple of 8) into SCRATCH as [k-pair][pixel] i16
+ * pairs. Pixels 0-3 go through a 4x4 transpose of 32-bit lanes (one 16-byte store per pair row),
+ * other pixels through lane stores.
+ */
+// @ts-ignore: decorator
+@inline
+function convert(M: i32, x: usize, xs: usize, kp: i32): void {
+  const row = <usize>(M << 2); // bytes per pair row
+  const x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, x4 = x + 4 * xs;
+  let d = SCRATCH;
+  for (let k: usize = 0; k < <usize>kp; k += 8) {
+    const v0 = v128.load8x8_s(x + k);
+    if (M >= 4) {
+      const v1 = v128.load8x8_s(x1 + k), v2 = v128.load8x8_s(x2 + k), v3 = v128.load8x8_s(x3 + k);
+      const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5), t1 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+      const t2 = i32x4.shuffle(v0, v1, 2, 6, 3, 7), t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+      v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+      v128.store(d + row, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+      v128.store(d + 2 * row, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * row, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+      if (M > 4) {
+        const v4 = v128.load8x8_s(x4 + k);
+        v128.store32_lane(d, v4, 0, 16);
+        v128.store32_lane(d + row, v4, 1, 16);
+        v128.store32_lane(d + 2 * row, v4, 2, 16);
+        v128.store32_lane(d + 3 * row, v4, 3, 16);
+      }
+    } else {
+      v128.store32_lane(d, v0, 0);
+      v128.store32_lane(d + row, v0, 1);
+      v128.store32_lane(d + 2 * row, v0, 2);
+      v128.store32_lane(d + 3 * row, v0, 3);
+      if (M > 1) {
+        const v1 = v128.load8x8_s(x1 + k);
+        v128.store32_lane(d, v1, 0, 4);
+        v128.store32_lane(d + row, v1, 1, 4);
+        v128.store32_lane(d + 2 * row, v1, 2, 4);
+        v128.store32_lane(d + 3 * row, v1, 3, 4);
+      }
+      if (M > 2) {
+        const v2 = v128.load8x8_s(x2 + k);
+        v128.store32_lane(d, v2, 0, 8);
+        v128.store32_lane(d + row, v2, 1, 8);
+        v128.store32_lane(d + 2 * row, v2, 2, 8);
+        v128.store32_lane(d + 3 * row, v2, 3, 8);
+      }
+    }
+    d += row << 2;
+  }
+}
+
+/**
+ * One tile of M pixels: convert, then all channel blocks — full 8-channel blocks, then the tail
+ * (5..7 channels: 8-wide tile with a partial store; 1..4: the 4-wide tile). ys and the channel
+ * offsets are in bytes of output (F32: 4 bytes per channel).
+ */
+// @ts-ignore: decorator
+@inline
+function rowTile(M: i32, F32: bool, x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, ys: usize, c: usize): void {
+  convert(M, x, xs, kp);
+  const blockBytes = <usize>kp << 3;
+  const eb: usize = F32 ? 4 : 1;
+  let wp = packed;
+  let o = 0;
+  for (; o + 8 <= cout; o += 8) {
+    tile8(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
+    wp += blockBytes;
+  }
+  const n = cout - o;
+  if (n > 4) {
+    tile8(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+  } else if (n > 0) {
+    tile4(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+  }
+}
+
+// One non-inlined function per tile height and output kind, so each is register-allocated on its own.
+function rows5(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(5, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows4(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(4, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows3(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(3, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows2(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(2, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows1(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(1, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows5f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(5, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows4f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(4, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows3f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(3, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows2f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(2, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+function rows1f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(1, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+}
+
+/** Scalar path over the packed layout for kp > KMAX (never hit by GhostNet; kept for completeness). */
+function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32): void {
+  const kp = (cin + 7) & ~7;
+  for (let p = 0; p < pixels; p++) {
+    const xp = x + <usize>p * <usize>xStride;
+    for (let o = 0; o < cout; o++) {
+      const wo = packed + <usize>(o >> 3) * (<usize>kp << 3) + (<usize>(o & 7) << 1);
+      let acc = load<i32>(bias + (<usize>o << 2));
+      for (let k = 0; k < cin; k++) {
+        acc += <i32>load<i8>(wo + (<usize>(k >> 1) << 4) + <usize>(k & 1)) * <i32>load<i8>(xp + <usize>k);
+      }
+      const sc = load<f32>(scale + (<usize>o << 2));
+      if (F32) {
+        store<f32>(y + ((<usize>p * <usize>yStride + <usize>o) << 2), <f32>acc * sc);
+      } else {
+        let q = i32x4.extract_lane(requant4(i32x4.splat(acc), f32x4.splat(sc), i32x4.splat(zpOut)), 0);
+        q = q < qmin ? qmin : q;
+        store<i8>(y + <usize>p * <usize>yStride + <usize>o, <i8>(q > qmax ? qmax : q));
+      }
+    }
+  }
+}
+
+/** True when every |scale[o]| ≤ 0.5 (false for NaN): the requantization shortcut is exact. */
+function smallScales(scale: usize, cout: i32): bool {
+  const lim = f32x4.splat(0.5);
+  let ok = i32x4.splat(-1);
+  let o = 0;
+  for (; o + 4 <= cout; o += 4) ok = v128.and(ok, f32x4.le(f32x4.abs(v128.load(scale + (<usize>o << 2))), lim));
+  for (; o < cout; o++) if (!(Mathf.abs(load<f32>(scale + (<usize>o << 2))) <= 0.5)) return false;
+  return i32x4.all_true(ok);
+}
+
+// @ts-ignore: decorator
+@inline
+function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32): void {
+  const kp = (cin + 7) & ~7;
+  if (kp > KMAX || kp == 0) {
+    slowPath(F32, x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
+    return;
+  }
+  if (pixels <= 0 || cout <= 0) return;
+  const c = OUT;
+  if (!F32) {
+    store<i32>(c, smallScales(scale, cout) ? 1 : 0, O_FAST);
+    v128.store(c, i32x4.splat(zpOut), O_ZP);
+    v128.store(c, i8x16.splat(<i8>qmin), O_QMIN);
+    v128.store(c, i8x16.splat(<i8>qmax), O_QMAX);
+    v128.store(c, f32x4.splat(<f32>(qmin - zpOut)), O_LO);
+    v128.store(c, f32x4.splat(<f32>(qmax - zpOut)), O_HI);
+    v128.store(c, i32x4.splat(zpOut - MAGIC_BITS), O_BIAS);
+    v128.store(c, f32x4.splat(MAGIC), O_MAGIC);
+  }
+  const ys: usize = F32 ? <usize>yStride << 2 : <usize>yStride;
+  const xs = <usize>xStride;
+  let p = 0;
+  for (; p + MR <= pixels; p += MR) {
+    if (F32) rows5f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else rows5(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    x += xs * MR;
+    y += ys * MR;
+  }
+  const m = pixels - p;
+  if (F32) {
+    if (m == 4) rows4f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else if (m == 3) rows3f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else if (m == 2) rows2f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else if (m == 1) rows1f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+  } else {
+    if (m == 4) rows4(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else if (m == 3) rows3(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else if (m == 2) rows2(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else if (m == 1) rows1(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+  }
+}
+
+export function pointwise(
+  x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
+): void {
+  run(false, x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
+}
+
+export function pointwise_f32(
+  x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, yStride: i32,
+): void {
+  run(true, x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, 0, -128, 127);
+}

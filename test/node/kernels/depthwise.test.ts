@@ -1,0 +1,28 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Harness, Rng } from '../../kernels/harness.ts';
+import { loadBuild, type Build } from '../../kernels/load-node.ts';
+import { GHOSTNET_DEPTHWISE, depthwiseCase, depthwiseCases, depthwiseReferenceChecks } from '../../kernels/depthwise.tester.ts';
+
+// The relaxed build uses the simd128 variants for these families; it runs in workerd (Node 20 needs a flag for relaxed SIMD).
+for (const build of ['simd128', 'scalar'] as Build[]) {
+  describe(`depthwise (${build} build)`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = new Harness(await loadBuild(build));
+    });
+    it('runs the variant the build was compiled for', () => {
+      expect(h.ex.variant()).toBe(build === 'scalar' ? 0 : 1);
+    });
+    it('matches the reference on random shapes', () => {
+      depthwiseCases(h, new Rng(0xd3e1 + build.length), build === 'scalar' ? 60 : 400);
+    });
+    it('matches the reference on every GhostNetV2-1.0 depthwise layer at 224', () => {
+      if (build === 'scalar') return; // identical code paths there
+      const rng = new Rng(224);
+      for (const [, C, H, W, kh, kw, stride] of GHOSTNET_DEPTHWISE) depthwiseCase(h, rng.int(0, 0x7fffffff), { C, H, W, kh, kw, stride });
+    });
+    it('reference agrees with an independent JS computation', () => {
+      depthwiseReferenceChecks(h, new Rng(77), 40);
+    });
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * Depthwise micro-benchmark: every depthwise conv of GhostNetV2-1.0 at 224 (69 layers, 40 distinct
+ * shapes), the build's `depthwise` in each build (default: simd128 vs scalar), warm-up then the median
+ * of interleaved samples. Prints GMAC/s per shape and the total time of all depthwise layers.
+ *
+ *   npx tsx tools/bench/depthwise.ts [--samples N] [build|path/to/engine.wasm ...]
+ *
+ * Run `node tools/build/asbuild.mjs` first.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Harness, Rng, type EngineExports } from '../../test/kernels/harness.ts';
+import { loadBuild, type Build } from '../../test/kernels/load-node.ts';
+import { GHOSTNET_DEPTHWISE, depthwiseOutSize } from '../../test/kernels/depthwise.tester.ts';
+
+const args = process.argv.slice(2);
+let samples = 31;
+const builds: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--samples') samples = Math.max(30, Number(args[++i]));
+  else builds.push(args[i]);
+}
+if (!builds.length) builds.push('simd128', 'scalar');
+
+async function load(b: string): Promise<EngineExports> {
+  if (!b.endsWith('.wasm')) return loadBuild(b as Build);
+  const module = new WebAssembly.Module(readFileSync(b));
+  const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('engine abort'); } } });
+  return instance.exports as unknown as EngineExports;
+}
+
+interface Shape {
+  C: number; H: number; W: number; kh: number; kw: number; stride: number; layers: number; macs: number;
+}
+const shapes = new Map<string, Shape>();
+for (const [, C, H, W, kh, kw, stride] of GHOSTNET_DEPTHWISE) {
+  const key = `${C}x${H}x${W} ${kh}x${kw} s${stride}`;
+  const [OH, OW] = depthwiseOutSize(H, W, kh, kw, stride);
+  const s = shapes.get(key) ?? { C, H, W, kh, kw, stride, layers: 0, macs: OH * OW * C * kh * kw };
+  s.layers++;
+  shapes.set(key, s);
+}
+
+/** One prepared call per (build, shape): inputs in the build's memory, returns a closure running `reps` calls. */
+function prepare(h: Harness, s: Shape, rng: Rng): (reps: number) => void {
+  const { C, H, W, kh, kw, stride } = s;
+  const [OH, OW] = depthwiseOutSize(H, W, kh, kw, stride);
+  const x = h.put(rng.i8(H * W * C));
+  const w = h.put(rng.i8(C * kh * kw, -127, 127));
+  const bias = h.put(rng.i32(C, -5000, 5000));
+  const scale = h.put(rng.f32(C, 1e-3, 1e-2));
+  const packed = h.out(h.fn('depthwise_packed_size')(C, kh, kw) as number);
+  h.fn('depthwise_pack')(w, C, kh, kw, packed);
+  const y = h.out(OH * OW * C);
+  const f = h.fn('depthwise');
+  return (reps: number) => {
+    for (let r = 0; r < reps; r++) f(x, H, W, C, C, packed, bias, scale, kh, kw, stride, 3, y, C, -5, -128, 127);
+  };
+}
+
+function median(a: number[]): number {
+  const b = [...a].sort((p, q) => p - q);
+  return b[b.length >> 1];
+}
+
+const hs = await Promise.all(builds.map(async (b) => new Harness(await load(b))));
+const rows: { key: string; s: Shape; ms: number[]; best: number[] }[] = [];
+for (const [key, s] of shapes) {
+  const runs = hs.map((h) => prepare(h, s, new Rng(1)));
+  // Warm-up (tier up to TurboFan), then pick reps so that a sample takes ≥ ~0.3 ms in the fastest build.
+  for (const run of runs) for (let i = 0; i < 20; i++) run(1);
+  let fastest = Infinity;
+  for (const run of runs) {
+    const t0 = performance.now();
+    run(5);
+    fastest = Math.min(fastest, (performance.now() - t0) / 5);
+  }
+  const reps = Math.max(1, Math.ceil(0.3 / Math.max(fastest, 1e-4)));
+  const times: number[][] = runs.map(() => []);
+  for (let i = 0; i < samples; i++) {
+    for (let b = 0; b < runs.length; b++) {
+      const t0 = performance.now();
+      runs[b](reps);
+      times[b].push((performance.now() - t0) / reps);
+    }
+  }
+  rows.push({ key, s, ms: times.map(median), best: times.map((t) => Math.min(...t)) });
+}
+
+const pad = (v: string, n: number) => v.padStart(n);
+let header = `${'shape (C×H×W k s)'.padEnd(22)} ${pad('layers', 6)} ${pad('MMAC', 6)}`;
+for (const b of builds) header += ` | ${pad(b.replace(/^.*\//, '').slice(0, 18), 18)} ${pad('ms', 7)} ${pad('GMAC/s', 6)}`;
+console.log(header);
+const totals = builds.map(() => 0);
+const bests = builds.map(() => 0);
+let totalMacs = 0;
+for (const { key, s, ms, best } of rows) {
+  best.forEach((m, b) => (bests[b] += m * s.layers));
+  let line = `${key.padEnd(22)} ${pad(String(s.layers), 6)} ${pad((s.macs / 1e6).toFixed(3), 6)}`;
+  ms.forEach((m, b) => {
+    totals[b] += m * s.layers;
+    line += ` | ${pad('', 18)} ${pad(m.toFixed(4), 7)} ${pad((s.macs / m / 1e6).toFixed(2), 6)}`;
+  });
+  totalMacs += s.macs * s.layers;
+  console.log(line);
+}
+console.log(`\nall ${GHOSTNET_DEPTHWISE.length} depthwise layers at 224 (${(totalMacs / 1e6).toFixed(2)} MMAC), median of ${samples} interleaved samples:`);
+builds.forEach((b, i) =>
+  console.log(
+    `  ${b.padEnd(24)} ${totals[i].toFixed(3)} ms  (${(totalMacs / totals[i] / 1e6).toFixed(2)} GMAC/s)` +
+      `   [sum of per-shape minima: ${bests[i].toFixed(3)} ms]`,
+  ),
+);
+if (builds.length > 1) console.log(`  speedup ${builds[0]} over ${builds[1]}: ${(totals[1] / totals[0]).toFixed(2)}x`);
