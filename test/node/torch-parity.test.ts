@@ -62,3 +62,32 @@ describe.skipIf(!TORCH)('float parity with PyTorch at 224, 1000 classes (torch n
     }
   }, 900_000);
 });
+
+describe.skipIf(!TORCH)('int8 fidelity against PyTorch float at 224, 1000 classes (torch needed)', () => {
+  // Calibrate on the first 8 real photos (Pillow-preprocessed), measure on the other 9.
+  const CALIB = 8;
+  for (const tag of ['w10', 'w13']) {
+    it(`${tag}: convert --calib (8 photos) then classify: mean logits cosine ≥ 0.93 on the held-out photos`, () => {
+      const photos = join(LARGE, 'photos_s224.npy');
+      const model = join(LARGE, `${tag}.int8.gnv2`);
+      const conv = runCli(['convert', join(LARGE, `ck_${tag}.pth.tar`), '--out', model, '--calib', photos, '--calib-count', String(CALIB)]);
+      expect(conv.status, conv.stderr).toBe(0);
+      expect(conv.stderr).toMatch(/int8, calibrated on 8 images \(mse\)/);
+      const cls = runCli(['classify', '--model', model, '--logits', photos]);
+      expect(cls.status, cls.stderr).toBe(0);
+      const ref = loadNpy(join(LARGE, `photos_logits_${tag}.npy`));
+      const rows = cls.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const cos: number[] = [];
+      for (let i = CALIB; i < rows.length; i++) {
+        const r = ref.data.subarray(i * 1000, (i + 1) * 1000);
+        const g: number[] = rows[i].logits;
+        let ab = 0, aa = 0, bb = 0;
+        for (let k = 0; k < 1000; k++) (ab += g[k] * r[k]), (aa += g[k] * g[k]), (bb += r[k] * r[k]);
+        cos.push(ab / Math.sqrt(aa * bb));
+      }
+      const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
+      console.log(`${tag} int8 vs PyTorch: mean cosine ${mean.toFixed(4)}, min ${Math.min(...cos).toFixed(4)} over ${cos.length} held-out photos`);
+      expect(mean).toBeGreaterThanOrEqual(0.93);
+    }, 900_000);
+  }
+});

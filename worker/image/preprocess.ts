@@ -19,6 +19,7 @@ import { resampleWindow } from './resample.ts';
 import type { DecodedImage, Preprocessing } from './types.ts';
 
 export { quantizeInputNHWC } from './quantize.ts';
+import { normalizeTable } from './normalize.ts';
 
 /** torchvision 0.14 `_compute_resized_output_size` for an int size: the shorter side becomes `size`. */
 export function resizedSize(width: number, height: number, size: number): [number, number] {
@@ -80,13 +81,7 @@ export function resizeAndCrop(img: DecodedImage, p: Preprocessing): Uint8Array {
  * 256 possible inputs per channel, so it is a table lookup.
  */
 export function normalizeToCHW(hwc: Uint8Array, S: number, mean: readonly number[], std: readonly number[]): Float32Array {
-  const f = Math.fround;
-  const lut = new Float32Array(3 * 256);
-  for (let c = 0; c < 3; c++) {
-    const m = f(mean[c]);
-    const s = f(std[c]);
-    for (let v = 0; v < 256; v++) lut[c * 256 + v] = f(f(f(v / 255) - m) / s);
-  }
+  const lut = normalizeTable(mean, std);
   const plane = S * S;
   const out = new Float32Array(3 * plane);
   for (let i = 0, p = 0; i < plane; i++, p += 3) {

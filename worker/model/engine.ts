@@ -45,10 +45,13 @@ export interface EngineOutput {
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const hardSigmoid = (v: number) => Math.min(Math.max(v + 3, 0), 6) / 6;
 
-/** Round half to even, as the kernels' f32.nearest does. */
+/**
+ * Round half to even, as the kernels' f32.nearest does: adding and removing 1.5·2^52 leaves a
+ * double with no fraction bits, and IEEE rounding of that addition is round-half-even.
+ * Exact for |v| < 2^51, far beyond any value quantized here.
+ */
 export function roundEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  return v + 6755399441055744 - 6755399441055744;
 }
 
 interface Placed {
@@ -381,9 +384,26 @@ export class Int8Engine {
       }
   }
 
+  /** The input tensor's quantization, for callers that quantize images themselves (runInt8). */
+  get inputQuantization(): QParams {
+    return this.q('input');
+  }
+
   /** Runs the net on one normalized CHW image of the model's input size. */
   run(chw: Float32Array): EngineOutput {
     this.setInput(chw);
+    return this.eval();
+  }
+
+  /** Runs the net on an already quantized NHWC input ([S, S, 3] int8 at `inputQuantization`). */
+  runInt8(hwc: Int8Array): EngineOutput {
+    const n = 3 * this.inputSize * this.inputSize;
+    if (hwc.length !== n) throw new EngineError(`int8 input must have ${n} values, got ${hwc.length}`);
+    new Int8Array(this.k.memory.buffer, this.inputPtr, n).set(hwc);
+    return this.eval();
+  }
+
+  private eval(): EngineOutput {
     for (const step of this.steps) step();
     return { logits: new Float32Array(this.k.memory.buffer, this.logitsPtr, this.numClasses).slice(), features: this.tensor(this.graph.features) };
   }

@@ -1,0 +1,324 @@
+/**
+ * `npm run bench`: GhostNetV2-1.0 at 224x224, batch 1, ONE thread for every contender, same weights,
+ * same input. Contenders run interleaved round-robin (one inference of each per round, the order
+ * rotated every round) after an interleaved warm-up, and speed is reported only as ratios of
+ * medians against the anchors measured in the same run (onnxruntime-web, onnxruntime-node, PyTorch).
+ *
+ *   npm run bench -- [--samples 30] [--warmup 10] [--scalar-samples 10] [--only ids] [--json FILE]
+ *                    [--profile-runs 30] [--checkpoint FILE] [--python /usr/bin/python3] [--rebuild]
+ *
+ * Contender ids: edge-simd128, edge-scalar, edge-relaxed, ort-web, ort-node, torch.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { readNpy } from '../io/npy.ts';
+import { prepareArtifacts, ROOT } from './artifacts.ts';
+import { createEdge, relaxedUnsupportedReason, type EdgeContender } from './contenders/ghostnet-edge.ts';
+import { createOrtNode } from './contenders/ort-node.ts';
+import { createOrtWeb } from './contenders/ort-web.ts';
+import { createTorch } from './contenders/torch.ts';
+import { Skip, type BenchInputs, type Contender } from './contenders/types.ts';
+import { profileEngine, profileHook } from './profile.ts';
+import { ANCHOR_NAMES, formatMachine, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
+import { argmax, cosine, maxAbsDiff, median, ratioOfMedians, summarize } from './stats.ts';
+
+const ALL = ['edge-simd128', 'edge-scalar', 'edge-relaxed', 'ort-web', 'ort-node', 'torch'] as const;
+type Id = (typeof ALL)[number];
+const ANCHORS: Id[] = ['ort-web', 'ort-node', 'torch'];
+const ALIASES: Record<string, Id[]> = {
+  edge: ['edge-simd128', 'edge-scalar', 'edge-relaxed'],
+  'ghostnet-edge': ['edge-simd128', 'edge-scalar', 'edge-relaxed'],
+  simd128: ['edge-simd128'],
+  scalar: ['edge-scalar'],
+  relaxed: ['edge-relaxed'],
+  'onnxruntime-web': ['ort-web'],
+  'onnxruntime-node': ['ort-node'],
+  ort: ['ort-web', 'ort-node'],
+  pytorch: ['torch'],
+};
+
+const HELP = `npm run bench -- [options]     (or: npx tsx tools/bench/bench.ts [options] after npm run build)
+
+GhostNetV2-1.0, 224x224, batch 1, one thread each; contenders interleaved round-robin.
+  --samples N          timed inferences per contender (default 30)
+  --warmup N           interleaved warm-up inferences per contender (default 10)
+  --scalar-samples N   samples for the scalar build, spread evenly over the run (default 10)
+  --only IDS           comma list of ${ALL.join(', ')}
+                       (aliases: edge, ort, pytorch, onnxruntime-web, onnxruntime-node)
+  --json FILE          JSON report (default tmp/bench/result.json)
+  --profile-runs N     per-op profile runs of the SIMD128 engine after the bench (default 30, 0 = off)
+  --checkpoint FILE    benchmark this official width-1.0 checkpoint instead of the synthetic one
+  --python PATH        Python with PyTorch 1.13 (default /usr/bin/python3)
+  --calib-count N      calibration images for the int8 conversion (default 16)
+  --rebuild            remake every cached artifact in tmp/bench/
+  --no-gc              do not run a full GC before each timed inference
+Ratios are median time ÷ the anchor's median time (< 1 = faster than the anchor), with a 95%
+bootstrap interval in brackets.`;
+
+class UsageError extends Error {}
+
+function int(v: string | undefined, name: string, def: number, min = 0): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  return n;
+}
+
+function selected(only: string | undefined): Set<Id> {
+  if (!only) return new Set(ALL);
+  const out = new Set<Id>();
+  for (const raw of only.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const ids = ALIASES[raw] ?? ((ALL as readonly string[]).includes(raw) ? [raw as Id] : null);
+    if (!ids) throw new UsageError(`--only: unknown contender ${raw} (known: ${ALL.join(', ')})`);
+    for (const id of ids) out.add(id);
+  }
+  return out;
+}
+
+/** A full GC before each timed inference, so one contender's garbage is not collected on another's clock. */
+function gcFunction(enabled: boolean): () => void {
+  if (!enabled) return () => {};
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    return () => gc();
+  } catch {
+    return () => {};
+  }
+}
+
+const log = (s = '') => process.stdout.write(s + '\n');
+
+async function main(argv: string[]): Promise<number> {
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      samples: { type: 'string' },
+      warmup: { type: 'string' },
+      'scalar-samples': { type: 'string' },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      'profile-runs': { type: 'string' },
+      checkpoint: { type: 'string' },
+      python: { type: 'string' },
+      'calib-count': { type: 'string' },
+      rebuild: { type: 'boolean', default: false },
+      'no-gc': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (o.help) {
+    log(HELP);
+    return 0;
+  }
+  const samples = int(o.samples, '--samples', 30, 1);
+  const warmup = int(o.warmup, '--warmup', 10);
+  const scalarSamples = int(o['scalar-samples'], '--scalar-samples', Math.min(10, samples), 1);
+  const profileRuns = int(o['profile-runs'], '--profile-runs', 30);
+  const calibCount = int(o['calib-count'], '--calib-count', 16, 1);
+  const jsonPath = resolve(o.json ?? `${ROOT}/tmp/bench/result.json`);
+  const python = o.python ?? '/usr/bin/python3';
+  const want = selected(o.only);
+  const notes: string[] = [];
+  if (samples < 30) notes.push(`${samples} samples per contender (< 30): a development run, not a result to quote`);
+  const setting = { model: 'GhostNetV2', width: 1.0, classes: 1000, size: 224, batch: 1, threads: 1 };
+
+  const machine = machineInfo();
+  log(`ghostnet-edge bench: GhostNetV2-${setting.width.toFixed(1)} ${setting.size}x${setting.size}, batch 1, 1 thread per contender`);
+  log(formatMachine(machine));
+  if (machine.loadavg[0] > machine.cores * 0.5)
+    log(`note: load average ${machine.loadavg[0]} on ${machine.cores} cores before the run — absolute times will be noisy; the interleaved ratios are what to read`);
+
+  // Artifacts (cached in tmp/bench/).
+  log('\nartifacts:');
+  const art = prepareArtifacts({ dir: `${ROOT}/tmp/bench`, python, checkpoint: o.checkpoint && resolve(o.checkpoint), width: 1.0, classes: 1000, size: 224, calibCount, rebuild: o.rebuild, log: (s) => log(s) });
+  if (!art.hasTorch) log(`  skipped: ${art.torchWhy} (no PyTorch contender, no ONNX export)`);
+  if (!art.inputNpy) {
+    log('no bench input could be made; nothing to run');
+    return 1;
+  }
+  const x = readNpy(new Uint8Array(readFileSync(art.inputNpy)));
+  if (x.shape.join() !== `1,3,${setting.size},${setting.size}`) throw new Error(`${art.inputNpy}: expected [1,3,224,224], got [${x.shape}]`);
+  const inputs: BenchInputs = {
+    chw: x.data,
+    size: setting.size,
+    width: setting.width,
+    classes: setting.classes,
+    checkpoint: art.checkpoint,
+    onnx: art.onnx,
+    int8Model: art.int8Model,
+    inputNpy: art.inputNpy,
+    python,
+  };
+
+  // Contenders.
+  log('\ncontenders:');
+  const skipped: Record<string, string> = {};
+  notes.push(...art.notes);
+  const contenders: Contender[] = [];
+  const factories: Record<Id, () => Promise<Contender>> = {
+    'edge-simd128': () => createEdge(inputs, 'simd128'),
+    'edge-scalar': () => createEdge(inputs, 'scalar'),
+    'edge-relaxed': () => createEdge(inputs, 'relaxed'),
+    'ort-web': () => createOrtWeb(inputs),
+    'ort-node': () => createOrtNode(inputs),
+    torch: () => createTorch(inputs, art.hasTorch),
+  };
+  for (const id of ALL) {
+    if (!want.has(id)) continue;
+    try {
+      const c = await factories[id]();
+      contenders.push(c);
+      log(`  ${c.id.padEnd(13)} ${c.label}`);
+    } catch (e) {
+      // A contender that cannot start is reported and left out; the others still run.
+      skipped[id] = e instanceof Skip ? e.message : `failed to start: ${(e as Error).message}`;
+      log(`  ${id.padEnd(13)} skipped: ${skipped[id]}`);
+    }
+  }
+  for (const c of contenders) if (typeof c.info.note === 'string') notes.push(`${c.id}: ${c.info.note}`);
+  if (want.has('edge-relaxed') && relaxedUnsupportedReason()) notes.push(`edge-relaxed not run: ${relaxedUnsupportedReason()}`);
+  if (!contenders.length) {
+    log('\nno contender could run');
+    return 1;
+  }
+
+  // Agreement on the one input: float runtimes vs PyTorch (or onnxruntime-node), int8 vs the float reference.
+  log('\nagreement on the bench input:');
+  const logits = new Map<string, Float32Array>();
+  for (const c of contenders) logits.set(c.id, await c.logits());
+  const refId = logits.has('torch') ? 'torch' : logits.has('ort-node') ? 'ort-node' : logits.has('ort-web') ? 'ort-web' : null;
+  const agreement: Agreement[] = [];
+  let harnessBroken = false;
+  for (const c of contenders) {
+    const pairs: string[] = [];
+    if (refId && c.id !== refId) pairs.push(refId);
+    if (c.id === 'edge-scalar' || c.id === 'edge-relaxed') if (logits.has('edge-simd128')) pairs.push('edge-simd128');
+    for (const r of pairs) {
+      const a = logits.get(c.id)!;
+      const b = logits.get(r)!;
+      const ag: Agreement = { id: c.id, reference: r, top1: argmax(a), referenceTop1: argmax(b), top1Match: argmax(a) === argmax(b), cosine: cosine(a, b), maxAbsDiff: maxAbsDiff(a, b) };
+      agreement.push(ag);
+      const float = !c.id.startsWith('edge-');
+      if (float && !ag.top1Match) harnessBroken = true;
+      log(`  ${c.id.padEnd(13)} vs ${r.padEnd(13)} top-1 ${ag.top1}/${ag.referenceTop1} ${ag.top1Match ? 'match' : 'DIFFER'}  cosine ${ag.cosine.toFixed(5)}  max|Δ| ${ag.maxAbsDiff.toExponential(2)}`);
+    }
+  }
+  // The relaxed build is timed only where it computes what the SIMD128 build computes.
+  const relaxed = agreement.find((g) => g.id === 'edge-relaxed' && g.reference === 'edge-simd128');
+  if (relaxed && (!relaxed.top1Match || relaxed.cosine < 0.999)) {
+    const c = contenders.find((k) => k.id === 'edge-relaxed')!;
+    await c.close();
+    contenders.splice(contenders.indexOf(c), 1);
+    skipped['edge-relaxed'] = `this runtime's relaxed SIMD gives different results from SIMD128 (cosine ${relaxed.cosine.toFixed(4)}), not timed`;
+    log(`  edge-relaxed  dropped: ${skipped['edge-relaxed']}`);
+  } else if (contenders.some((k) => k.id === 'edge-relaxed') && !relaxed) {
+    const c = contenders.find((k) => k.id === 'edge-relaxed')!;
+    contenders.splice(contenders.indexOf(c), 1);
+    skipped['edge-relaxed'] = 'cannot check the relaxed build without the SIMD128 build in the same run, not timed';
+    log(`  edge-relaxed  dropped: ${skipped['edge-relaxed']}`);
+  }
+  if (harnessBroken) log('  WARNING: a float runtime disagrees with the reference on top-1 — different weights or input? The timings below are suspect.');
+  if (contenders.length === 1) notes.push('only one contender ran: no ratios');
+
+  // Interleaved warm-up and timed rounds.
+  const gc = gcFunction(!o['no-gc']);
+  const target = new Map<string, number>(contenders.map((c) => [c.id, c.id === 'edge-scalar' ? Math.min(scalarSamples, samples) : samples]));
+  const warm = new Map<string, number>(contenders.map((c) => [c.id, c.id === 'edge-scalar' ? Math.min(3, warmup) : warmup]));
+  const times = new Map<string, number[]>(contenders.map((c) => [c.id, []]));
+  const rotate = <T>(xs: T[], r: number) => xs.map((_, i) => xs[(i + r) % xs.length]);
+  // A contender with n < R samples runs in the rounds where floor(r·n/R) steps up: evenly spread.
+  const due = (n: number, r: number, R: number) => Math.floor(((r + 1) * n) / R) > Math.floor((r * n) / R);
+  const progress = (s: string) => process.stderr.isTTY && process.stderr.write(`\r${s}\x1b[K`);
+
+  const W = Math.max(...warm.values());
+  for (let r = 0; r < W; r++) {
+    for (const c of rotate(contenders, r)) if (due(warm.get(c.id)!, r, W)) await c.runOnce();
+    progress(`warm-up ${r + 1}/${W}`);
+  }
+  const R = Math.max(...target.values());
+  const t0 = performance.now();
+  for (let r = 0; r < R; r++) {
+    for (const c of rotate(contenders, r)) {
+      if (!due(target.get(c.id)!, r, R)) continue;
+      gc();
+      times.get(c.id)!.push(await c.runOnce());
+    }
+    progress(`round ${r + 1}/${R}`);
+  }
+  progress('');
+  const benchSeconds = (performance.now() - t0) / 1000;
+
+  // Per-op profile of the SIMD128 engine (after the timed rounds, so it cannot disturb them).
+  let profile: Report['profile'];
+  const edge = contenders.find((c) => c.id === 'edge-simd128') as EdgeContender | undefined;
+  if (edge && profileRuns > 0) {
+    if (profileHook(edge.engine)) {
+      profile = { ...profileEngine(edge.engine, edge.model, inputs.chw, profileRuns, 5), runMedianMs: median(times.get('edge-simd128')!) };
+    } else notes.push('per-op profile skipped: Int8Engine has no profile(chw) method');
+  }
+
+  for (const c of contenders) await c.close();
+
+  // Results.
+  const anchors = ANCHORS.filter((a) => times.has(a));
+  const rows: Row[] = contenders.map((c) => {
+    const ts = times.get(c.id)!;
+    const ratios: Row['ratios'] = {};
+    const minRatios: Row['minRatios'] = {};
+    for (const a of anchors) {
+      if (a === c.id) continue;
+      ratios[a] = ratioOfMedians(ts, times.get(a)!);
+      minRatios[a] = Math.min(...ts) / Math.min(...times.get(a)!);
+    }
+    return { id: c.id, label: c.label, summary: summarize(ts), ratios, minRatios };
+  });
+  const report: Report = {
+    date: new Date().toISOString(),
+    setting,
+    machine: { ...machine, loadavgAfter: machineInfo().loadavg },
+    options: { samples, warmup, scalarSamples, profileRuns, gcBeforeEachSample: !o['no-gc'], order: 'round-robin, rotated each round', benchSeconds: Math.round(benchSeconds * 10) / 10 },
+    anchors,
+    rows,
+    contenders: Object.fromEntries(contenders.map((c) => [c.id, c.info])),
+    skipped,
+    notes,
+    agreement,
+    profile,
+    samples: Object.fromEntries(times),
+  };
+
+  log(`\nresults (${R} rounds in ${benchSeconds.toFixed(1)} s; ratio = median ÷ anchor median, < 1 = faster; [95% bootstrap interval]):`);
+  log(formatResults(report));
+  for (const id of ['edge-simd128', 'edge-scalar'] as const) {
+    const row = rows.find((r) => r.id === id);
+    if (!row) continue;
+    const parts = anchors.map((a) => {
+      const q = row.ratios[a].ratio;
+      return q <= 1 ? `${(1 / q).toFixed(2)}× faster than ${ANCHOR_NAMES[a]}` : `${q.toFixed(2)}× slower than ${ANCHOR_NAMES[a]}`;
+    });
+    if (parts.length) log(`${row.label}: ${parts.join(', ')}`);
+  }
+  if (profile) {
+    log(`\nghostnet-edge simd128 per-op profile (median of ${profile.runs} runs per op, MACs from shapes):`);
+    log(formatProfile(profile));
+  }
+  for (const n of notes) log(`note: ${n}`);
+  mkdirSync(dirname(jsonPath), { recursive: true });
+  writeFileSync(jsonPath, JSON.stringify(report, null, 1) + '\n');
+  log(`\nJSON: ${relative(process.cwd(), jsonPath) || jsonPath}`);
+  return harnessBroken ? 2 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e) => {
+    const usage = e instanceof UsageError || String((e as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`bench: ${usage ? (e as Error).message + ' (see --help)' : ((e as Error).stack ?? e)}\n`);
+    process.exitCode = 1;
+  },
+);

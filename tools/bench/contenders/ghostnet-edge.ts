@@ -1,0 +1,67 @@
+/** ghostnet-edge: the int8 engine (AssemblyScript → WASM) in this Node process, one thread. */
+import { readFileSync } from 'node:fs';
+import { readModelFile, type ModelFile } from '../../../worker/model/format.ts';
+import type { Int8Engine } from '../../../worker/model/engine.ts';
+import { createEngine, type Build } from '../../engine-node.ts';
+import { Skip, type BenchInputs, type Contender } from './types.ts';
+
+const models = new Map<string, Promise<ModelFile>>();
+
+export function loadModel(path: string): Promise<ModelFile> {
+  let m = models.get(path);
+  if (!m) models.set(path, (m = readModelFile(new Uint8Array(readFileSync(path)))));
+  return m;
+}
+
+/** Node ≤ 20 (V8 ≤ 11.3) executes relaxed SIMD with wrong results, so the relaxed build is never timed there. */
+export function relaxedUnsupportedReason(): string | null {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major <= 20) return `Node ${process.versions.node}'s relaxed SIMD gives wrong results; the relaxed build is benchmarked only where the runtime implements it correctly`;
+  return null;
+}
+
+export interface EdgeContender extends Contender {
+  readonly engine: Int8Engine;
+  readonly model: ModelFile;
+}
+
+export async function createEdge(inp: BenchInputs, build: Build): Promise<EdgeContender> {
+  if (!inp.int8Model) throw new Skip('no int8 model file (conversion was skipped or failed)');
+  if (build === 'relaxed') {
+    const why = relaxedUnsupportedReason();
+    if (why) throw new Skip(why);
+  }
+  const model = await loadModel(inp.int8Model);
+  let engine: Int8Engine;
+  try {
+    engine = await createEngine(model, build);
+  } catch (e) {
+    throw new Skip(`engine ${build} does not load: ${(e as Error).message}`);
+  }
+  if (engine.variant !== build) throw new Skip(`build/engine.${build}.wasm reports variant ${engine.variant}`);
+  const chw = inp.chw;
+  return {
+    id: `edge-${build}`,
+    label: `ghostnet-edge int8 ${build}`,
+    info: {
+      runtime: `Node ${process.versions.node} (V8 ${process.versions.v8})`,
+      build,
+      precision: 'int8',
+      threads: 1,
+      model: inp.int8Model,
+      model_sha256: model.sha256,
+      wasm_memory_bytes: engine.memoryBytes,
+    },
+    engine,
+    model,
+    async runOnce() {
+      const t0 = performance.now();
+      engine.run(chw);
+      return performance.now() - t0;
+    },
+    async logits() {
+      return engine.run(chw).logits;
+    },
+    async close() {},
+  };
+}

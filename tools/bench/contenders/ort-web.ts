@@ -1,0 +1,59 @@
+/** onnxruntime-web, WASM backend (SIMD), one thread, no proxy worker, in this Node process. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { installedPackage, Skip, type BenchInputs, type Contender } from './types.ts';
+
+export async function createOrtWeb(inp: BenchInputs): Promise<Contender> {
+  if (!inp.onnx) throw new Skip('no ONNX file (export was skipped or failed)');
+  let ort: typeof import('onnxruntime-web');
+  try {
+    ort = await import('onnxruntime-web');
+  } catch (e) {
+    throw new Skip(`onnxruntime-web is not installed: ${(e as Error).message}`);
+  }
+  const pkg = installedPackage('onnxruntime-web');
+  if (!pkg) throw new Skip('onnxruntime-web is not installed (npm i -E -D onnxruntime-web@1.30.0)');
+  const { dir: pkgDir, version } = pkg;
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.simd = true;
+  ort.env.wasm.wasmPaths = pathToFileURL(join(pkgDir, 'dist') + '/').href;
+  const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(inp.onnx)), {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
+  const input = new ort.Tensor('float32', inp.chw, [1, 3, inp.size, inp.size]);
+  const feeds = { [session.inputNames[0]]: input };
+  const out = session.outputNames[0];
+  return {
+    id: 'ort-web',
+    label: `onnxruntime-web ${version} wasm`,
+    info: {
+      runtime: `Node ${process.versions.node}`,
+      version,
+      backend: 'wasm (ort-wasm-simd-threaded.wasm)',
+      numThreads: ort.env.wasm.numThreads,
+      proxy: ort.env.wasm.proxy,
+      simd: ort.env.wasm.simd,
+      graphOptimizationLevel: 'all',
+      precision: 'float32',
+      model: inp.onnx,
+    },
+    async runOnce() {
+      const t0 = performance.now();
+      const r = await session.run(feeds);
+      const dt = performance.now() - t0;
+      r[out].dispose?.();
+      return dt;
+    },
+    async logits() {
+      const r = await session.run(feeds);
+      return Float32Array.from(r[out].data as Float32Array);
+    },
+    async close() {
+      await session.release();
+    },
+  };
+}

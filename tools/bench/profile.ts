@@ -1,0 +1,128 @@
+/**
+ * Per-op profile of the int8 engine: time every engine step, attribute MACs from shapes, and sum by
+ * kernel family. Uses `engine.profile(chw)` (worker/model/engine.ts), which runs the same prepared
+ * steps as `run` with a performance.now() pair around each one — the engine is not modified here.
+ */
+import type { Int8Engine } from '../../worker/model/engine.ts';
+import type { Op } from '../../worker/model/graph.ts';
+import type { ModelFile } from '../../worker/model/format.ts';
+import { median } from './stats.ts';
+
+export type ProfileFn = (chw: Float32Array) => { kind: string; conv?: string; ms: number }[];
+
+/** The method this profiler needs on Int8Engine, or null when the engine does not have it. */
+export function profileHook(engine: Int8Engine): ProfileFn | null {
+  const f = (engine as unknown as { profile?: ProfileFn }).profile;
+  return typeof f === 'function' ? f.bind(engine) : null;
+}
+
+export interface OpProfile {
+  index: number;
+  kind: string;
+  name: string; // conv name, else the output tensor
+  shape: string; // e.g. 112x112 16→8, or 56x56x72 k3 s2
+  macs: number;
+  ms: number; // median over runs
+}
+
+export interface FamilyProfile {
+  family: string;
+  ops: number;
+  macs: number;
+  ms: number;
+  gmacs: number | null; // GMAC/s, for the conv families
+  share: number; // of the summed op time
+}
+
+export interface EngineProfile {
+  runs: number;
+  ops: OpProfile[];
+  families: FamilyProfile[];
+  totalMs: number; // sum of per-op medians
+  totalMacs: number;
+  memoryBytes: number;
+  /** Median of plain run() calls alternated with the profiled ones (same warm state, no per-op timers). */
+  runBackToBackMs: number;
+  runBackToBackMinMs: number;
+  /** Median over runs of profile()'s wall time minus its per-op times: input quantization, glue, timer calls. */
+  outsideOpsMs: number;
+}
+
+/** MACs of one op from the graph's tensor shapes and the model's weight shapes. */
+export function opMacs(engine: Int8Engine, model: ModelFile, op: Op): { macs: number; shape: string } {
+  const t = (name: string) => engine.graph.tensors.get(name)!;
+  const wShape = (conv: string) => model.header.tensors.find((e) => e.name === `${conv}.weight`)?.shape;
+  switch (op.kind) {
+    case 'stem': {
+      const o = t(op.output.tensor);
+      const [cout, cin, kh, kw] = wShape(op.conv) ?? [op.output.channels, 3, 3, 3];
+      return { macs: o.h * o.w * cout * cin * kh * kw, shape: `${o.h}x${o.w} ${cin}→${cout} k${kh}` };
+    }
+    case 'pointwise': {
+      const o = t(op.output.tensor);
+      const cin = op.input.channels;
+      const cout = op.output.channels;
+      const ws = wShape(op.conv);
+      if (ws && (ws[0] !== cout || ws[1] !== cin)) throw new Error(`${op.conv}: weight [${ws}] does not match ${cin}→${cout}`);
+      return { macs: o.h * o.w * cin * cout, shape: `${o.h}x${o.w} ${cin}→${cout}` };
+    }
+    case 'classifier': {
+      const i = t(op.input.tensor);
+      const ws = wShape(op.conv);
+      const cout = ws ? ws[0] : engine.numClasses;
+      return { macs: i.h * i.w * op.input.channels * cout, shape: `${op.input.channels}→${cout}` };
+    }
+    case 'depthwise': {
+      const o = t(op.output.tensor);
+      const [, , kh, kw] = wShape(op.conv) ?? [0, 0, 3, 3];
+      const c = op.output.channels;
+      return { macs: o.h * o.w * c * kh * kw, shape: `${o.h}x${o.w}x${c} k${kh}x${kw} s${op.stride}` };
+    }
+    default: {
+      const o = t(op.output.tensor);
+      return { macs: 0, shape: `${o.h}x${o.w}x${op.output.channels}` };
+    }
+  }
+}
+
+const CONV_FAMILIES = new Set(['stem', 'pointwise', 'depthwise', 'classifier']);
+export const FAMILY_ORDER = ['stem', 'pointwise', 'depthwise', 'classifier', 'avgpool2x2', 'global_avgpool', 'dfc_gate', 'se_gate', 'add'];
+
+/** Profiles `runs` inferences (after `warmup` more) and returns per-op medians and per-family sums. */
+export function profileEngine(engine: Int8Engine, model: ModelFile, chw: Float32Array, runs: number, warmup: number): EngineProfile {
+  const hook = profileHook(engine);
+  if (!hook) throw new Error('the engine has no profile(chw) method (see tools/bench/profile.ts)');
+  const ops = engine.graph.ops;
+  for (let i = 0; i < warmup; i++) hook(chw);
+  const times: number[][] = ops.map(() => []);
+  const plain: number[] = [];
+  const outside: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    engine.run(chw);
+    plain.push(performance.now() - t0);
+    const w0 = performance.now();
+    const steps = hook(chw);
+    outside.push(performance.now() - w0 - steps.reduce((acc, st) => acc + st.ms, 0));
+    if (steps.length !== ops.length) throw new Error(`engine.profile returned ${steps.length} steps for ${ops.length} ops`);
+    steps.forEach((s, i) => {
+      if (s.kind !== ops[i].kind) throw new Error(`engine.profile step ${i} is ${s.kind}, the graph says ${ops[i].kind}`);
+      times[i].push(s.ms);
+    });
+  }
+  const per: OpProfile[] = ops.map((op, i) => {
+    const { macs, shape } = opMacs(engine, model, op);
+    const name = 'conv' in op ? op.conv : op.output.tensor;
+    return { index: i, kind: op.kind, name, shape, macs, ms: median(times[i]) };
+  });
+  const totalMs = per.reduce((s, p) => s + p.ms, 0);
+  const families: FamilyProfile[] = [];
+  for (const family of FAMILY_ORDER) {
+    const members = per.filter((p) => p.kind === family);
+    if (!members.length) continue;
+    const ms = members.reduce((s, p) => s + p.ms, 0);
+    const macs = members.reduce((s, p) => s + p.macs, 0);
+    families.push({ family, ops: members.length, macs, ms, gmacs: CONV_FAMILIES.has(family) ? macs / (ms * 1e6) : null, share: ms / totalMs });
+  }
+  return { runs, ops: per, families, totalMs, totalMacs: per.reduce((s, p) => s + p.macs, 0), memoryBytes: engine.memoryBytes, runBackToBackMs: median(plain), runBackToBackMinMs: Math.min(...plain), outsideOpsMs: median(outside) };
+}
