@@ -17,6 +17,9 @@ import { Feature } from './convert/float-forward.ts';
 import { readNpy } from './io/npy.ts';
 import { tensorFidelity } from './convert/sqnr.ts';
 import { imageToFeature, isImagePath, listImages } from './io/images.ts';
+import { evalReport, formatReport, FASHION_MNIST_LABELS, grayImage, loadFashionMnist } from './eval/fashion-mnist.ts';
+import { preprocess, resizeAndCrop } from '../worker/image/preprocess.ts';
+import { inputQuantTable, quantizeHWC } from '../worker/image/quantize.ts';
 
 class CliError extends Error {}
 
@@ -88,7 +91,11 @@ function progressBar(total: number, what: string) {
 /** Calibration inputs: a normalized .npy [N,3,H,W], or a folder of images preprocessed as the model will be. */
 async function calibrationSet(path: string, count: number, p: Preprocessing): Promise<{ samples: Feature[]; count: number }> {
   const out: Feature[] = [];
-  if (path.toLowerCase().endsWith('.npy')) {
+  if (path === 'fashion-mnist:train') {
+    // The training split only: test images are never used for calibration.
+    const set = loadFashionMnist('train');
+    for (let i = 0; i < Math.min(count, set.count); i++) out.push(new Feature(3, p.input_size, p.input_size, preprocess(grayImage(set, i), p)));
+  } else if (path.toLowerCase().endsWith('.npy')) {
     for await (const s of samples(path, p)) {
       if (s.chw.h !== p.input_size || s.chw.w !== p.input_size) throw new CliError(`${path}: calibration tensors must be ${p.input_size}x${p.input_size}, got ${s.chw.h}x${s.chw.w}`);
       if (out.length < count) out.push(s.chw);
@@ -119,8 +126,9 @@ program
   .option('--std <r,g,b>', 'normalization std', triple('--std'), [0.229, 0.224, 0.225])
   .addOption(new Option('--interpolation <kind>', 'resize filter').choices(['bilinear', 'bicubic']).default('bilinear'))
   .option('--grayscale', 'convert images to gray and copy to 3 channels', false)
+  .option('--training <json>', 'training record to keep in the provenance (e.g. tools/train result.json)')
   .addOption(new Option('--precision <p>', 'weights and activations (default: int8 when --calib is given, else float32)').choices(['float32', 'int8']))
-  .option('--calib <path>', 'calibration data: a folder of images or a normalized .npy [N,3,H,W]')
+  .option('--calib <path>', 'calibration data: a folder of images, a normalized .npy [N,3,H,W], or fashion-mnist:train')
   .option('--calib-count <n>', 'use at most n calibration images', positiveInt('--calib-count'), 64)
   .addOption(new Option('--calib-method <m>', 'activation range method').choices(RANGE_METHODS).default(DEFAULT_RANGE_METHOD))
   .action(async (checkpoint: string, o) => {
@@ -134,6 +142,7 @@ program
       name: o.name ?? basename(checkpoint).replace(/\.(pth\.tar|pth|pt|safetensors)$/, ''),
       sourceName: basename(checkpoint),
       labels,
+      training: o.training ? (JSON.parse(readFileSync(o.training, 'utf8')) as Record<string, unknown>) : undefined,
       preprocessing: { input_size: o.inputSize, crop_pct: o.cropPct, mean: o.mean, std: o.std, interpolation: o.interpolation, grayscale: o.grayscale },
     };
     let bytes: Uint8Array;
@@ -181,6 +190,43 @@ program
         process.stdout.write(JSON.stringify(line) + '\n');
       }
     }
+  });
+
+program
+  .command('eval')
+  .description('accuracy of the int8 engine on a whole test set, with per-class accuracy and a confusion matrix')
+  .requiredOption('--model <file>', 'int8 model file')
+  .addOption(new Option('--dataset <name>', 'test set').choices(['fashion-mnist']).default('fashion-mnist'))
+  .option('--limit <n>', 'evaluate only the first n images', positiveInt('--limit'))
+  .addOption(new Option('--engine <build>', 'int8 engine build').choices(['simd128', 'scalar']).default('simd128'))
+  .option('--json <file>', 'also write the report as JSON')
+  .action(async (o) => {
+    const model = await loadModel(o.model);
+    if (model.header.precision !== 'int8') throw new CliError('eval runs the int8 engine: pass an int8 model file');
+    const set = loadFashionMnist('test');
+    const labels = model.header.labels;
+    if (labels.length !== 10 || labels.some((l, i) => l !== FASHION_MNIST_LABELS[i])) throw new CliError('this model is not a Fashion-MNIST model (labels differ)');
+    const engine = await createEngine(model, o.engine as Build);
+    const p = model.header.preprocessing;
+    const table = inputQuantTable(p.mean, p.std, engine.inputQuantization.scale, engine.inputQuantization.zero_point);
+    const n = Math.min(o.limit ?? set.count, set.count);
+    const predicted = new Uint8Array(n);
+    const bar = progressBar(n, 'evaluating');
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const logits = engine.runInt8(quantizeHWC(resizeAndCrop(grayImage(set, i), p), table)).logits;
+      let best = 0;
+      for (let c = 1; c < logits.length; c++) if (logits[c] > logits[best]) best = c;
+      predicted[i] = best;
+      bar?.increment();
+    }
+    bar?.stop();
+    const ms = (performance.now() - t0) / n;
+    const report = evalReport(set.labels.subarray(0, n), predicted, labels);
+    const training = model.header.provenance.training as { float_test_accuracy?: number } | undefined;
+    const floatAccuracy = typeof training?.float_test_accuracy === 'number' ? training.float_test_accuracy : undefined;
+    process.stdout.write(formatReport(report, n === set.count ? floatAccuracy : undefined) + `\n\n${ms.toFixed(2)} ms per image (preprocess + int8 inference, ${engine.variant})\n`);
+    if (o.json) writeFileSync(o.json, JSON.stringify({ ...report, float_accuracy: floatAccuracy, ms_per_image: ms }, null, 1));
   });
 
 program

@@ -32,6 +32,8 @@ export interface ConvertOptions {
   sourceName: string;
   labels?: string[];
   preprocessing?: Partial<Preprocessing>;
+  /** Extra provenance, e.g. the training run's result.json (float test accuracy, seed, epochs). */
+  training?: Record<string, unknown>;
 }
 
 export class ConvertError extends Error {}
@@ -77,6 +79,7 @@ export function modelHeader(ck: LoadedCheckpoint, opts: ConvertOptions, precisio
       source_sha256: ck.sourceSha256,
       converter: CONVERTER_VERSION,
       created: new Date().toISOString(),
+      ...(opts.training ? { training: opts.training } : {}),
     },
   };
 }

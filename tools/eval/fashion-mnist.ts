@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import type { DecodedImage } from '../../worker/image/types.ts';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const FASHION_MNIST_LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -69,4 +70,16 @@ export function formatReport(r: EvalReport, floatAccuracy?: number): string {
   lines.push(' '.repeat(13) + r.perClass.map((_, i) => String(i).padStart(w)).join(''));
   r.confusion.forEach((row, i) => lines.push(`${String(i).padStart(2)} ${r.perClass[i].label.slice(0, 10).padEnd(10)}` + row.map((v) => String(v).padStart(w)).join('')));
   return lines.join('\n');
+}
+
+/** One gray image of the set as a decoded RGBA image, so it goes through the Worker's own preprocessing. */
+export function grayImage(set: GraySet, i: number): DecodedImage {
+  const n = set.rows * set.cols;
+  const data = new Uint8ClampedArray(4 * n);
+  for (let p = 0; p < n; p++) {
+    const v = set.images[i * n + p];
+    data[4 * p] = data[4 * p + 1] = data[4 * p + 2] = v;
+    data[4 * p + 3] = 255;
+  }
+  return { width: set.cols, height: set.rows, data, orientation: 1 };
 }
