@@ -1,0 +1,65 @@
+/**
+ * The relaxed-SIMD build, tested where it runs correctly: inside workerd (Node 20's relaxed SIMD
+ * gives wrong results). Every kernel family's shared tester runs against this build's variant
+ * and its scalar reference, then the whole network must match the SIMD128 build bit for bit.
+ */
+import { describe, expect, it } from 'vitest';
+import relaxedModule from '../../build/engine.relaxed.wasm';
+import simdModule from '../../build/engine.simd128.wasm';
+import tinyModel from '../fixtures/models/tiny_w015_c10_s64.int8.gnv2';
+import { Harness, Rng, type EngineExports } from '../kernels/harness.ts';
+import { pointwiseCases, pointwiseGhostnetCases, pointwiseTailCases } from '../kernels/pointwise.tester.ts';
+import { im2colCases } from '../kernels/im2col.tester.ts';
+import { depthwiseCases } from '../kernels/depthwise.tester.ts';
+import { poolCases } from '../kernels/pool.tester.ts';
+import { gateCases } from '../kernels/gate.tester.ts';
+import { addCases } from '../kernels/add.tester.ts';
+import { readModelFile } from '../../worker/model/format.ts';
+import { Int8Engine } from '../../worker/model/engine.ts';
+
+async function relaxedExports(): Promise<EngineExports> {
+  const instance = await WebAssembly.instantiate(relaxedModule, { env: { abort() { throw new Error('abort'); } } });
+  return instance.exports as unknown as EngineExports;
+}
+
+describe('relaxed-SIMD build in workerd', () => {
+  it('is the relaxed variant and the runtime supports it', async () => {
+    expect((await relaxedExports()).variant()).toBe(2);
+  });
+
+  const families: [string, (h: Harness, rng: Rng, n: number) => void, number][] = [
+    ['pointwise', pointwiseCases, 60],
+    ['im2col', im2colCases, 20],
+    ['depthwise', depthwiseCases, 40],
+    ['pool', poolCases, 40],
+    ['gate', gateCases, 40],
+    ['add', addCases, 40],
+  ];
+  for (const [name, cases, n] of families) {
+    it(`${name}: relaxed build bit-exact with the scalar reference on random shapes`, async () => {
+      const h = new Harness(await relaxedExports());
+      cases(h, new Rng(0x5eed + name.length), n);
+    });
+  }
+
+  it('pointwise: relaxed build on every GhostNetV2 1x1 shape and on the K/cout/pixel tails', async () => {
+    const h = new Harness(await relaxedExports());
+    pointwiseGhostnetCases(h, new Rng(11));
+    pointwiseTailCases(h, new Rng(12));
+  });
+
+  it('whole network: relaxed build gives the same int8 tensors as the SIMD128 build', async () => {
+    const model = await readModelFile(tinyModel);
+    const relaxed = await Int8Engine.create(model, relaxedModule, { debug: true });
+    const simd = await Int8Engine.create(model, simdModule, { debug: true });
+    expect([relaxed.variant, simd.variant]).toEqual(['relaxed', 'simd128']);
+    const rng = new Rng(7);
+    for (let i = 0; i < 4; i++) {
+      const x = new Float32Array(3 * 64 * 64).map(() => rng.next() * 4 - 2);
+      const a = relaxed.run(x);
+      const b = simd.run(x);
+      for (const name of simd.graph.tensors.keys()) expect(Array.from(relaxed.raw(name)), name).toEqual(Array.from(simd.raw(name)));
+      expect(Array.from(a.logits)).toEqual(Array.from(b.logits));
+    }
+  });
+});
