@@ -1,0 +1,93 @@
+/**
+ * The deploy bundle, as Cloudflare would get it: `wrangler deploy --dry-run --outdir dist`, then
+ * dist/index.js (with the .wasm and .gnv2 modules wrangler wrote next to it) run under Miniflare
+ * with the bindings and module rules of wrangler.toml.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unstable_readConfig } from 'wrangler';
+
+const root = resolve(import.meta.dirname, '../..');
+const outdir = join(root, 'dist');
+let mf: Miniflare;
+
+beforeAll(async () => {
+  rmSync(outdir, { recursive: true, force: true });
+  await promisify(execFile)(process.execPath, [join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', 'dist'], {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  expect(existsSync(join(outdir, 'index.js'))).toBe(true);
+
+  const config = unstable_readConfig({ config: join(root, 'wrangler.toml') });
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: join(outdir, 'index.js'),
+    modulesRules: config.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({ type: r.type, include: r.globs, fallthrough: r.fallthrough })),
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags,
+    bindings: config.vars as Record<string, string>,
+  });
+  await mf.ready;
+}, 300_000);
+
+afterAll(async () => {
+  await mf?.dispose();
+});
+
+const photo = (name: string) => readFileSync(join(root, 'test/fixtures/photos', name));
+
+describe('deploy bundle (dist/index.js under Miniflare)', () => {
+  it('bundles the engine builds, the decoders and the model files as modules', () => {
+    const js = readFileSync(join(outdir, 'index.js'), 'utf8');
+    for (const name of ['engine.simd128.wasm', 'engine.relaxed.wasm', 'mozjpeg_dec.wasm', 'squoosh_png_bg.wasm', 'webp_dec.wasm', '.gnv2']) {
+      expect(js).toContain(name);
+    }
+  });
+
+  it('GET /healthz', async () => {
+    const res = await mf.dispatchFetch('http://localhost/healthz');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { status: string }).status).toBe('ok');
+  });
+
+  it('GET /v1/models', async () => {
+    const res = await mf.dispatchFetch('http://localhost/v1/models');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { default: string; models: Array<{ name: string; sha256: string; num_classes: number }> };
+    expect(body.default).toBe('fashion-mnist');
+    expect(body.models.find((m) => m.name === body.default)?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('POST /v1/classify with a photo', async () => {
+    for (const name of ['grace_hopper_512x600.jpg', 'chelsea_cat_451x300.png', 'plush_gophers_lossless_600x400.webp']) {
+      const res = await mf.dispatchFetch('http://localhost/v1/classify?top_k=3', { method: 'POST', body: photo(name), headers: { 'Content-Type': 'application/octet-stream' } });
+      expect(res.status, name).toBe(200);
+      expect(res.headers.get('server-timing')).toMatch(/inference;dur=/);
+      const body = (await res.json()) as { model: { name: string }; predictions: Array<{ label: string; score: number }> };
+      expect(body.model.name).toBe('fashion-mnist');
+      expect(body.predictions).toHaveLength(3);
+    }
+  });
+
+  it('a 12 MB upload over HTTP → 413; the Worker keeps serving', async () => {
+    const big = Buffer.alloc(12 * 1024 * 1024, 0x41);
+    big.set([0xff, 0xd8, 0xff, 0xe0]);
+    const res = await mf.dispatchFetch('http://localhost/v1/classify', { method: 'POST', body: big, headers: { 'Content-Type': 'image/jpeg' } });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+    expect((await mf.dispatchFetch('http://localhost/healthz')).status).toBe(200);
+  });
+
+  it('unsupported formats and bad parameters answer 4xx JSON', async () => {
+    const gif = await mf.dispatchFetch('http://localhost/v1/classify', { method: 'POST', body: readFileSync(join(root, 'test/fixtures/hostile/photo.gif')) });
+    expect(gif.status).toBe(415);
+    const bad = await mf.dispatchFetch('http://localhost/v1/classify?top_k=-1', { method: 'POST', body: photo('grace_hopper_512x600.jpg') });
+    expect(bad.status).toBe(422);
+  });
+});

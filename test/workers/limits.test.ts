@@ -1,0 +1,120 @@
+/** MAX_BODY_BYTES is enforced while reading (Content-Length is not trusted) and MAX_PIXELS from the header. */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { BASE, classifyBytes, errorOf, fetchWithEnv, photo, preloadPhotos } from './support.ts';
+
+await preloadPhotos(['grace_hopper_512x600.jpg', 'video005_gray_150x103.jpg', 'raccoon_face_1024x768.jpg']);
+
+const MB12 = 12 * 1024 * 1024;
+
+/** A JPEG start (SOI + APP0) followed by filler: big, and plausible until decoded. */
+function bigJpegLike(size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  b.set([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]);
+  for (let i = 64; i < size; i += 4096) b[i] = i & 0xff;
+  return b;
+}
+
+function chunked(bytes: Uint8Array, chunk = 256 * 1024): { stream: ReadableStream<Uint8Array>; sent: () => number } {
+  let off = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(ctrl) {
+      if (off >= bytes.length) return ctrl.close();
+      ctrl.enqueue(bytes.slice(off, off + chunk));
+      off += chunk;
+    },
+    cancel() {},
+  });
+  return { stream, sent: () => off };
+}
+
+describe('body size limit', () => {
+  it('the default limit is 10 MiB (wrangler.toml)', () => {
+    expect((env as { MAX_BODY_BYTES?: string }).MAX_BODY_BYTES).toBe(String(10 * 1024 * 1024));
+  });
+
+  // These call the worker module directly (same code as SELF, no socket): over SELF, the test
+  // harness logs "Network connection lost" for the upload the worker stopped reading.
+  const direct = (body: BodyInit, headers: Record<string, string> = {}, path = '/v1/classify') =>
+    fetchWithEnv(new Request(`${BASE}${path}`, { method: 'POST', body, headers, duplex: 'half' } as RequestInit), {});
+
+  it('12 MB body with Content-Length → 413 before reading it', async () => {
+    const body = chunked(bigJpegLike(MB12));
+    const res = await direct(body.stream, { 'Content-Type': 'image/jpeg', 'Content-Length': String(MB12) });
+    expect(res.status).toBe(413);
+    const err = await errorOf(res);
+    expect(err.code).toBe('body_too_large');
+    expect(err.message).toContain('10485760');
+    expect(body.sent()).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  it('12 MB streamed without Content-Length → 413, counted while reading', async () => {
+    const body = chunked(bigJpegLike(MB12));
+    const res = await direct(body.stream, { 'Content-Type': 'image/jpeg' });
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe('body_too_large');
+    expect(body.sent()).toBeLessThan(MB12); // stopped soon after the limit, not at the end
+  });
+
+  it('12 MB under a lying Content-Length → 413 (the header is not trusted)', async () => {
+    const body = chunked(bigJpegLike(MB12));
+    const res = await direct(body.stream, { 'Content-Type': 'image/jpeg', 'Content-Length': '1000' });
+    expect(res.status).toBe(413);
+  });
+
+  it('12 MB as JSON or multipart → 413 too', async () => {
+    const json = new TextEncoder().encode(JSON.stringify({ image: 'A'.repeat(MB12) }));
+    expect((await direct(json as Uint8Array<ArrayBuffer>, { 'Content-Type': 'application/json' })).status).toBe(413);
+    const form = new FormData();
+    form.append('image', new File([bigJpegLike(MB12) as Uint8Array<ArrayBuffer>], 'big.jpg', { type: 'image/jpeg' }));
+    expect((await direct(form, {}, '/v1/embed')).status).toBe(413);
+  });
+
+  it('a body just under the limit is read (and then judged as an image)', async () => {
+    const res = await classifyBytes(bigJpegLike(10 * 1024 * 1024), '', 'image/jpeg');
+    expect(res.status).toBe(400);
+  });
+
+  it('MAX_BODY_BYTES is configurable', async () => {
+    const req = new Request(`${BASE}/v1/classify`, { method: 'POST', body: photo('grace_hopper_512x600.jpg') as Uint8Array<ArrayBuffer> });
+    const res = await fetchWithEnv(req, { MAX_BODY_BYTES: '1000' });
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).message).toContain('1000 bytes');
+  });
+
+  it('a misconfigured limit is a clear 500, not a crash', async () => {
+    const req = new Request(`${BASE}/v1/classify`, { method: 'POST', body: photo('video005_gray_150x103.jpg') as Uint8Array<ArrayBuffer> });
+    const res = await fetchWithEnv(req, { MAX_BODY_BYTES: 'ten megabytes' });
+    expect(res.status).toBe(500);
+    const err = await errorOf(res);
+    expect(err.code).toBe('misconfigured');
+    expect(err.message).toContain('MAX_BODY_BYTES');
+  });
+});
+
+describe('pixel limit', () => {
+  it('MAX_PIXELS is read from the header before decoding → 413', async () => {
+    const req = new Request(`${BASE}/v1/classify`, { method: 'POST', body: photo('raccoon_face_1024x768.jpg') as Uint8Array<ArrayBuffer> });
+    const res = await fetchWithEnv(req, { MAX_PIXELS: String(1024 * 768 - 1) });
+    expect(res.status).toBe(413);
+    const err = await errorOf(res);
+    expect(err.code).toBe('image_too_large');
+    expect(err.message).toMatch(/1024x768/);
+  });
+
+  it('an image at exactly MAX_PIXELS is accepted', async () => {
+    const req = new Request(`${BASE}/v1/classify`, { method: 'POST', body: photo('video005_gray_150x103.jpg') as Uint8Array<ArrayBuffer> });
+    const res = await fetchWithEnv(req, { MAX_PIXELS: String(150 * 103) });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('image count limit (multipart)', () => {
+  it('more than MAX_IMAGES parts → 413 too_many_images', async () => {
+    const form = new FormData();
+    for (let i = 0; i < 3; i++) form.append('image', new File([photo('video005_gray_150x103.jpg') as Uint8Array<ArrayBuffer>], `${i}.jpg`));
+    const res = await fetchWithEnv(new Request(`${BASE}/v1/classify`, { method: 'POST', body: form }), { MAX_IMAGES: '2' });
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe('too_many_images');
+  });
+});

@@ -1,0 +1,106 @@
+/** model/registry.ts: lazy shared loading, no cached failures, engine build selection. */
+import { describe, expect, it } from 'vitest';
+import simd128 from '../../build/engine.simd128.wasm';
+import relaxed from '../../build/engine.relaxed.wasm';
+import { registry as bundled } from '../../worker/index.ts';
+import { chooseBuild, ModelRegistry, parseEngineSetting, runtimeHasRelaxedSimd, type Classifier, type ClassifierFactory } from '../../worker/model/registry.ts';
+import { writeModelFile } from '../../worker/model/format.ts';
+import { BASE, errorOf, fetchWithEnv } from './support.ts';
+
+/** A valid (weightless) model file: enough for the registry, which never runs it here. */
+const tinyModel = () =>
+  writeModelFile(
+    {
+      name: 'tiny',
+      architecture: { family: 'ghostnetv2', width: 0.1, num_classes: 2, feature_dim: 1280 },
+      labels: ['a', 'b'],
+      preprocessing: { input_size: 32, crop_pct: 1, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1], grayscale: false },
+      precision: 'int8',
+      quantization: null,
+      provenance: { source: 'test', source_sha256: '', converter: 'test', created: '' },
+    },
+    [],
+  );
+
+function fake(calls: { n: number }, fail = 0): ClassifierFactory {
+  return async (name, file, _wasm, build) => {
+    calls.n++;
+    await new Promise((r) => setTimeout(r, 20));
+    if (calls.n <= fail) throw new Error(`boom ${calls.n}`);
+    return { name, sha256: file.sha256, header: file.header, build, memoryBytes: 1, runPixels: () => ({ logits: new Float32Array(1), features: new Float32Array(1) }) } satisfies Classifier;
+  };
+}
+
+describe('engine build selection', () => {
+  it('SIMD128 unless ENGINE says relaxed/auto AND the runtime validates relaxed SIMD', () => {
+    const both = { simd128, relaxed };
+    expect(chooseBuild('simd128', both, () => true)).toBe('simd128');
+    expect(chooseBuild('relaxed', both, () => true)).toBe('relaxed');
+    expect(chooseBuild('auto', both, () => true)).toBe('relaxed');
+    expect(chooseBuild('relaxed', both, () => false)).toBe('simd128');
+    expect(chooseBuild('auto', both, () => false)).toBe('simd128');
+    expect(chooseBuild('auto', { simd128 }, () => true)).toBe('simd128');
+  });
+
+  it('parses ENGINE', () => {
+    expect(parseEngineSetting(undefined)).toBe('simd128');
+    expect(parseEngineSetting('')).toBe('simd128');
+    expect(parseEngineSetting(' Relaxed ')).toBe('relaxed');
+    expect(parseEngineSetting('auto')).toBe('auto');
+    expect(() => parseEngineSetting('avx512')).toThrow(/ENGINE/);
+  });
+
+  it('feature-detects relaxed SIMD with validate (workerd has it)', () => {
+    expect(runtimeHasRelaxedSimd()).toBe(true);
+  });
+
+  it('ENGINE=auto runs the relaxed build here; a bad ENGINE is a clear 500', async () => {
+    const auto = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'auto' });
+    expect(((await auto.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('relaxed');
+    const def = await fetchWithEnv(new Request(`${BASE}/v1/models`), {});
+    expect(((await def.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('simd128');
+    const bad = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'avx512' });
+    expect(bad.status).toBe(500);
+    expect((await errorOf(bad)).code).toBe('misconfigured');
+  });
+
+  it('a MODEL var naming no bundled model is a clear 500', async () => {
+    const res = await fetchWithEnv(new Request(`${BASE}/v1/models`), { MODEL: 'gone' });
+    expect(res.status).toBe(500);
+    expect((await errorOf(res)).message).toContain('MODEL');
+  });
+});
+
+describe('lazy shared loading', () => {
+  it('concurrent first uses share one load', async () => {
+    const calls = { n: 0 };
+    const r = new ModelRegistry([{ name: 'm', data: await tinyModel() }], { simd128 }, { factory: fake(calls) });
+    const got = await Promise.all(Array.from({ length: 10 }, () => r.classifier('m', 'simd128')));
+    expect(calls.n).toBe(1);
+    expect(new Set(got).size).toBe(1);
+    expect(r.loaded()).toHaveLength(1);
+  });
+
+  it('a failed load is not cached: the next request retries', async () => {
+    const calls = { n: 0 };
+    const r = new ModelRegistry([{ name: 'm', data: await tinyModel() }], { simd128 }, { factory: fake(calls, 1) });
+    const first = await Promise.allSettled([r.classifier('m', 'simd128'), r.classifier('m', 'simd128')]);
+    expect(first.map((x) => x.status)).toEqual(['rejected', 'rejected']);
+    expect(String((first[0] as PromiseRejectedResult).reason)).toMatch(/engine could not be prepared.*boom 1/);
+    expect(calls.n).toBe(1);
+    await expect(r.classifier('m', 'simd128')).resolves.toBeDefined();
+    expect(calls.n).toBe(2);
+  });
+
+  it('a corrupt model file is a ModelLoadError, retried each time', async () => {
+    const r = new ModelRegistry([{ name: 'bad', data: new Uint8Array(100) }], { simd128 });
+    await expect(r.file('bad')).rejects.toThrow(/could not be loaded: not a ghostnet-edge model/);
+    await expect(r.file('bad')).rejects.toThrow(/could not be loaded/);
+  });
+
+  it('the model list comes from index.ts; unknown names are refused', () => {
+    expect(bundled.names).toContain('fashion-mnist');
+    expect(() => bundled.resolve('nope', undefined)).toThrow(/Unknown model "nope"/);
+    expect(bundled.resolve(undefined, undefined)).toBe(bundled.names[0]);
+  });
+});

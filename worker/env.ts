@@ -1,0 +1,25 @@
+/** The Worker's bindings (wrangler.toml [vars] and secrets) and the Hono context types. */
+import type { Limits } from './middleware/limits.ts';
+
+export interface Env {
+  /** Default model (a name from /v1/models). */
+  MODEL?: string;
+  /** Engine build: `simd128` (default), `relaxed` or `auto` (relaxed SIMD when the runtime has it). */
+  ENGINE?: string;
+  MAX_BODY_BYTES?: string;
+  MAX_PIXELS?: string;
+  /** Images per multipart request (default 16). */
+  MAX_IMAGES?: string;
+  /** Comma-separated origins allowed by CORS; `*` allows any. Unset or empty: no CORS headers. */
+  CORS_ORIGINS?: string;
+  /** Secret. When set, /v1/* requires `Authorization: Bearer <API_KEY>`. */
+  API_KEY?: string;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    body: Uint8Array;
+    limits: Limits;
+  };
+}

@@ -1,0 +1,166 @@
+/** GET /: a self-contained demo page (inline HTML, CSS and JS; no external assets) that calls the API. */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../env.ts';
+
+export const demoRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Demo page',
+  responses: { 200: { description: 'HTML page: pick or drop an image, see the top 5', content: { 'text/html': { schema: z.string() } } } },
+});
+
+const CSP = "default-src 'none'; img-src blob: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function demo() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(demoRoute, (c) => {
+    c.header('Content-Security-Policy', CSP);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.html(PAGE, 200);
+  });
+  return app;
+}
+
+export const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ghostnet-edge demo</title>
+<style>
+  :root { color-scheme: light dark; --accent: #f38020; --muted: #8888; }
+  * { box-sizing: border-box; }
+  body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 760px; margin: 2rem auto; padding: 0 1rem; }
+  h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+  p.sub { margin: 0 0 1.25rem; opacity: .75; }
+  #drop { border: 2px dashed var(--muted); border-radius: 12px; padding: 1.25rem; text-align: center; cursor: pointer; transition: border-color .15s, background .15s; }
+  #drop.over { border-color: var(--accent); background: #f3802014; }
+  #drop img { max-width: 100%; max-height: 320px; display: block; margin: 0 auto .75rem; border-radius: 8px; }
+  .row { display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; margin: 1rem 0; }
+  select, input[type=password] { font: inherit; padding: .3rem .5rem; }
+  #results { margin-top: 1rem; }
+  .bar { display: grid; grid-template-columns: 11rem 1fr 4.5rem; gap: .6rem; align-items: center; margin: .35rem 0; }
+  .bar .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .bar .track { background: #8882; border-radius: 6px; height: 1.1rem; overflow: hidden; }
+  .bar .fill { background: var(--accent); height: 100%; width: 0; transition: width .4s ease; }
+  .bar .pct { text-align: right; font-variant-numeric: tabular-nums; }
+  #status { min-height: 1.5em; font-size: .9rem; opacity: .8; }
+  #status.error { color: #d33; opacity: 1; }
+  footer { margin-top: 2rem; font-size: .85rem; opacity: .7; }
+  code { font-size: .9em; }
+</style>
+</head>
+<body>
+<h1>ghostnet-edge</h1>
+<p class="sub">GhostNetV2, int8 WebAssembly, in a Cloudflare Worker. Pick or drop an image (JPEG, PNG or WebP).</p>
+
+<div id="drop" tabindex="0" role="button" aria-label="Choose or drop an image">
+  <img id="preview" alt="" hidden>
+  <div id="hint">Drop an image here, or click to choose one</div>
+  <input id="file" type="file" accept="image/jpeg,image/png,image/webp" hidden>
+</div>
+
+<div class="row">
+  <label>Model <select id="model"><option value="">(default)</option></select></label>
+  <label id="keyrow" hidden>API key <input id="key" type="password" autocomplete="off" size="24"></label>
+</div>
+
+<div id="status" aria-live="polite"></div>
+<div id="results"></div>
+
+<footer>API: <code>POST /v1/classify</code>, <code>POST /v1/embed</code>, <code>GET /v1/models</code> — see <a href="/openapi.json">/openapi.json</a>.</footer>
+
+<script>
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const drop = $('drop'), file = $('file'), preview = $('preview'), hint = $('hint');
+  const statusEl = $('status'), results = $('results'), modelSel = $('model'), keyRow = $('keyrow'), keyIn = $('key');
+  let current = null;
+
+  keyIn.value = sessionStorage.getItem('ghostnet-key') || '';
+  if (keyIn.value) keyRow.hidden = false;
+  const headers = () => (keyIn.value ? { Authorization: 'Bearer ' + keyIn.value } : {});
+
+  function setStatus(text, isError) {
+    statusEl.textContent = text;
+    statusEl.className = isError ? 'error' : '';
+  }
+
+  async function errorText(res) {
+    try { const j = await res.json(); return j.error ? j.error.message + ' (' + res.status + ' ' + j.error.code + ')' : 'HTTP ' + res.status; }
+    catch { return 'HTTP ' + res.status; }
+  }
+
+  async function loadModels() {
+    const res = await fetch('/v1/models', { headers: headers() });
+    if (res.status === 401) { keyRow.hidden = false; setStatus('This deployment needs an API key.', true); return; }
+    if (!res.ok) { setStatus(await errorText(res), true); return; }
+    const data = await res.json();
+    modelSel.innerHTML = '';
+    for (const m of data.models) {
+      const o = document.createElement('option');
+      o.value = m.name;
+      o.textContent = m.name + ' (' + m.num_classes + ' classes, ' + m.precision + ')';
+      o.selected = m.default;
+      modelSel.appendChild(o);
+    }
+  }
+
+  function render(predictions) {
+    results.innerHTML = '';
+    for (const p of predictions) {
+      const row = document.createElement('div');
+      row.className = 'bar';
+      const label = document.createElement('span'); label.className = 'label'; label.textContent = p.label; label.title = p.label + ' (class ' + p.index + ')';
+      const track = document.createElement('span'); track.className = 'track';
+      const fill = document.createElement('span'); fill.className = 'fill'; track.appendChild(fill);
+      const pct = document.createElement('span'); pct.className = 'pct'; pct.textContent = (p.score * 100).toFixed(1) + '%';
+      row.append(label, track, pct);
+      results.appendChild(row);
+      requestAnimationFrame(() => { fill.style.width = Math.max(0.5, p.score * 100) + '%'; });
+    }
+  }
+
+  async function classify(f) {
+    current = f;
+    preview.src = URL.createObjectURL(f);
+    preview.hidden = false;
+    hint.textContent = f.name + ' — drop or click for another';
+    results.innerHTML = '';
+    setStatus('Classifying…');
+    const q = new URLSearchParams({ top_k: '5' });
+    if (modelSel.value) q.set('model', modelSel.value);
+    const t0 = performance.now();
+    try {
+      const res = await fetch('/v1/classify?' + q, { method: 'POST', body: f, headers: { 'Content-Type': f.type || 'application/octet-stream', ...headers() } });
+      if (res.status === 401) keyRow.hidden = false;
+      if (!res.ok) { setStatus(await errorText(res), true); return; }
+      const data = await res.json();
+      render(data.predictions);
+      const t = data.timing;
+      setStatus(data.model.name + ' · decode ' + t.decode_ms.toFixed(1) + ' ms · preprocess ' + t.preprocess_ms.toFixed(1) + ' ms · inference ' + t.inference_ms.toFixed(1) + ' ms · round trip ' + (performance.now() - t0).toFixed(0) + ' ms');
+    } catch (e) {
+      setStatus('Request failed: ' + e.message, true);
+    }
+  }
+
+  drop.addEventListener('click', () => file.click());
+  drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } });
+  file.addEventListener('change', () => { if (file.files[0]) classify(file.files[0]); });
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const f = e.dataTransfer.files[0];
+    if (f) classify(f);
+  });
+  modelSel.addEventListener('change', () => { if (current) classify(current); });
+  keyIn.addEventListener('change', () => { sessionStorage.setItem('ghostnet-key', keyIn.value); loadModels().then(() => { if (current) classify(current); }); });
+  loadModels().catch((e) => setStatus('Could not list models: ' + e.message, true));
+})();
+</script>
+</body>
+</html>
+`;

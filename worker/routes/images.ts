@@ -1,0 +1,216 @@
+/**
+ * Shared by /v1/classify and /v1/embed: the images and parameters of a request, and the run of
+ * one image through decode → preprocess → engine.
+ *
+ * Body forms (the body was already read under MAX_BODY_BYTES by middleware/limits.ts):
+ *  - multipart/form-data: one or more `image` file parts (plus optional `model`, `top_k` fields);
+ *  - application/json (or any +json): {"image": [byte, ...] | "<base64>", "model"?, "top_k"?};
+ *  - anything else is the image file itself. Its format is detected from the bytes by
+ *    worker/image; the Content-Type is never trusted (so `curl --data-binary @x.jpg`, which sends
+ *    application/x-www-form-urlencoded, works too).
+ */
+import type { Context } from 'hono';
+import { decodeImage } from '../image/decode.ts';
+import { resizeAndCrop } from '../image/preprocess.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError } from '../middleware/errors.ts';
+import type { Limits } from '../middleware/limits.ts';
+import type { EngineOutput } from '../model/engine.ts';
+import type { ModelHeader, Preprocessing } from '../model/format.ts';
+import type { Classifier, ModelRegistry } from '../model/registry.ts';
+
+export interface ImageInput {
+  bytes: Uint8Array;
+  /** Where it came from, for error messages: "image part 2 (cat.jpg)". */
+  label: string;
+  filename?: string;
+}
+
+export interface ImageRequest {
+  images: ImageInput[];
+  /** multipart: answer with one result per image. */
+  multi: boolean;
+  model?: string;
+  topK?: number;
+}
+
+export interface Timing {
+  decode_ms: number;
+  preprocess_ms: number;
+  inference_ms: number;
+}
+
+const bad = (code: 'invalid_parameter' | 'missing_image' | 'invalid_base64', message: string) => new ApiError(422, code, message);
+
+/** Non-negative integer from a query/form string or a JSON number. */
+export function parseTopK(value: unknown, where: string): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^[0-9]{1,15}$/.test(value.trim())) return Number(value.trim());
+  throw bad('invalid_parameter', `${where} top_k must be an integer >= 0 (0 = all classes), got ${JSON.stringify(value)?.slice(0, 40)}.`);
+}
+
+function merge<T>(name: string, fromQuery: T | undefined, fromBody: T | undefined): T | undefined {
+  if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
+    throw bad('invalid_parameter', `${name} is given both in the query (${JSON.stringify(fromQuery)}) and in the body (${JSON.stringify(fromBody)}) with different values.`);
+  }
+  return fromBody ?? fromQuery;
+}
+
+const mediaType = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+
+export async function readImageRequest(c: Context<AppEnv>, query: { top_k?: string; model?: string }, acceptsTopK: boolean): Promise<ImageRequest> {
+  const body = c.get('body');
+  const limits = c.get('limits');
+  const type = mediaType(c);
+  let req: ImageRequest;
+  if (type === 'multipart/form-data') req = await fromMultipart(c, body, limits);
+  else if (type === 'application/json' || type.endsWith('+json')) req = fromJson(body, acceptsTopK);
+  else req = { images: [{ bytes: body, label: 'body' }], multi: false };
+
+  const queryTopK = query.top_k === undefined ? undefined : parseTopK(query.top_k, 'query parameter');
+  return { ...req, model: merge('model', query.model, req.model), topK: acceptsTopK ? merge('top_k', queryTopK, req.topK) : undefined };
+}
+
+async function fromMultipart(c: Context<AppEnv>, body: Uint8Array, limits: Limits): Promise<ImageRequest> {
+  let form: FormData;
+  try {
+    form = await new Response(body as Uint8Array<ArrayBuffer>, { headers: { 'content-type': c.req.header('content-type')! } }).formData();
+  } catch (e) {
+    throw new ApiError(400, 'invalid_multipart', `The multipart/form-data body could not be parsed (${(e as Error).message}). Send one or more "image" file parts.`);
+  }
+  const parts = form.getAll('image');
+  if (parts.length === 0) throw bad('missing_image', 'The multipart body has no "image" part. Send the image file as a part named "image" (curl -F image=@photo.jpg).');
+  if (parts.length > limits.maxImages) {
+    throw new ApiError(413, 'too_many_images', `The request has ${parts.length} images; at most ${limits.maxImages} are accepted per request (MAX_IMAGES).`);
+  }
+  const images: ImageInput[] = [];
+  for (const [i, part] of parts.entries()) {
+    if (typeof part === 'string') throw bad('missing_image', `Part "image" #${i + 1} is a text field, not a file. Send files (curl -F image=@photo.jpg).`);
+    const file = part as File;
+    images.push({ bytes: new Uint8Array(await file.arrayBuffer()), label: `image part ${i + 1}${file.name ? ` (${file.name})` : ''}`, filename: file.name || undefined });
+  }
+  const field = (name: string) => {
+    const all = form.getAll(name);
+    if (all.length > 1) throw bad('invalid_parameter', `The field "${name}" is given ${all.length} times.`);
+    if (all.length && typeof all[0] !== 'string') throw bad('invalid_parameter', `The field "${name}" must be a text field.`);
+    return all[0] as string | undefined;
+  };
+  const topK = field('top_k');
+  return { images, multi: true, model: field('model'), topK: topK === undefined ? undefined : parseTopK(topK, 'field') };
+}
+
+function fromJson(body: Uint8Array, acceptsTopK: boolean): ImageRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch (e) {
+    throw new ApiError(
+      400,
+      'invalid_json',
+      `The body is sent as JSON but is not valid JSON (${(e as Error).message}). To send the image file itself, use Content-Type image/jpeg, image/png, image/webp or application/octet-stream.`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw bad('invalid_parameter', 'The JSON body must be an object: {"image": [bytes...] or "<base64>"}.');
+  }
+  const o = value as Record<string, unknown>;
+  const allowed = acceptsTopK ? ['image', 'model', 'top_k'] : ['image', 'model'];
+  const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
+  if (unknown.length) throw bad('invalid_parameter', `Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} in the JSON body (allowed: ${allowed.join(', ')}).`);
+  if (o.image === undefined || o.image === null) throw bad('missing_image', 'The JSON body has no "image" field: send {"image": [bytes...]} or {"image": "<base64>"}.');
+  if (o.model !== undefined && typeof o.model !== 'string') throw bad('invalid_parameter', 'The "model" field must be a string.');
+  const bytes = typeof o.image === 'string' ? fromBase64(o.image) : Array.isArray(o.image) ? fromByteArray(o.image) : null;
+  if (!bytes) throw bad('invalid_parameter', 'The "image" field must be an array of bytes (0-255) or a base64 string.');
+  return {
+    images: [{ bytes, label: 'image' }],
+    multi: false,
+    model: o.model as string | undefined,
+    topK: o.top_k === undefined ? undefined : parseTopK(o.top_k, 'field'),
+  };
+}
+
+function fromByteArray(a: unknown[]): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) {
+      throw bad('invalid_parameter', `"image" must be an array of integers 0-255; element ${i} is ${JSON.stringify(v)?.slice(0, 20)}.`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Standard or URL-safe base64, padding optional, whitespace ignored, optional data: URL prefix. */
+export function fromBase64(s: string): Uint8Array {
+  let text = s;
+  const dataUrl = /^data:[^,]*;base64,/i.exec(text.slice(0, 256));
+  if (dataUrl) text = text.slice(dataUrl[0].length);
+  text = text.replace(/[\t\n\f\r ]+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1) {
+    throw bad('invalid_base64', 'The "image" string is not valid base64.');
+  }
+  const unpadded = text.replace(/=+$/, '');
+  const padded = unpadded + '='.repeat((4 - (unpadded.length % 4)) % 4);
+  const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  try {
+    if (native) return native(padded);
+    const bin = atob(padded);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    throw bad('invalid_base64', 'The "image" string is not valid base64.');
+  }
+}
+
+const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
+
+export interface RunContext {
+  /** Name the client asked for (or the default) and the verified model file's header. */
+  name: string;
+  preprocessing: Preprocessing;
+  /** The engine, loaded once per isolate on first use (after the first image decodes). */
+  classifier: () => Promise<Classifier>;
+  limits: Limits;
+}
+
+/**
+ * One image through the pipeline: decode and preprocess (which need only the model header, so a
+ * bad image never costs an engine load), then the engine. `run` is synchronous: the engine's input
+ * is written, every kernel runs and the outputs are copied out with no await in between, so
+ * concurrent requests in this isolate cannot interleave inside the engine.
+ */
+export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing }> {
+  const t0 = performance.now();
+  const decoded = await decodeImage(image.bytes, { maxPixels: ctx.limits.maxPixels, maxBytes: ctx.limits.maxBodyBytes });
+  const t1 = performance.now();
+  const pixels = resizeAndCrop(decoded, ctx.preprocessing);
+  const t2 = performance.now();
+  const classifier = await ctx.classifier();
+  const t3 = performance.now();
+  const output = classifier.runPixels(pixels);
+  const t4 = performance.now();
+  return { output, classifier, timing: { decode_ms: ms(t0, t1), preprocess_ms: ms(t1, t2), inference_ms: ms(t3, t4) } };
+}
+
+export function serverTiming(timings: Timing[]): string {
+  const sum = (k: keyof Timing) => Math.round(timings.reduce((a, t) => a + t[k], 0) * 1000) / 1000;
+  const parts = [`decode;dur=${sum('decode_ms')}`, `preprocess;dur=${sum('preprocess_ms')}`, `inference;dur=${sum('inference_ms')}`];
+  return parts.join(', ');
+}
+
+/** The requested (or default) model: verified file now, engine on first use. */
+export async function runContext(c: Context<AppEnv>, registry: ModelRegistry, requested: string | undefined): Promise<RunContext & { sha256: string; header: ModelHeader }> {
+  const name = registry.resolve(requested, c.env.MODEL);
+  const build = registry.build(c.env.ENGINE);
+  const file = await registry.file(name);
+  return {
+    name,
+    sha256: file.sha256,
+    header: file.header,
+    preprocessing: file.header.preprocessing,
+    classifier: () => registry.classifier(name, build),
+    limits: c.get('limits'),
+  };
+}

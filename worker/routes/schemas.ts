@@ -1,0 +1,119 @@
+/** Zod schemas shared by the routes: they validate, and they are what /openapi.json is generated from. */
+import { z } from '@hono/zod-openapi';
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'invalid_image' }),
+      message: z.string().openapi({ example: 'Invalid JPEG image: corrupt or truncated data.' }),
+    }),
+  })
+  .openapi('Error');
+
+export const ModelRefSchema = z
+  .object({
+    name: z.string().openapi({ example: 'fashion-mnist' }),
+    sha256: z.string().openapi({ description: 'SHA-256 of the model file (its identity)', example: '3f1c…' }),
+  })
+  .openapi('ModelRef');
+
+export const PredictionSchema = z
+  .object({
+    label: z.string().openapi({ example: 'Sneaker' }),
+    index: z.number().int().openapi({ description: 'class index', example: 7 }),
+    score: z.number().openapi({ description: 'softmax probability', example: 0.93 }),
+  })
+  .openapi('Prediction');
+
+export const TimingSchema = z
+  .object({
+    decode_ms: z.number().openapi({ description: 'sniff, header, decode' }),
+    preprocess_ms: z.number().openapi({ description: 'EXIF orientation, resize, crop, normalize' }),
+    inference_ms: z.number().openapi({ description: 'int8 engine forward pass' }),
+  })
+  .openapi('Timing', {
+    description: 'Wall-clock milliseconds. On deployed Workers the clock only advances across I/O, so these read 0 there; they are meaningful under wrangler dev / workerd.',
+  });
+
+const digits = (name: string) => z.string().regex(/^[0-9]+$/, `${name} must be an integer >= 0`);
+
+export const ImageQuerySchema = z.object({
+  top_k: digits('top_k')
+    .optional()
+    .openapi({
+      param: { name: 'top_k', in: 'query', description: 'Number of classes to return, highest score first. 0 = all classes. Default 5. Also accepted as a body field.' },
+      type: 'integer',
+      minimum: 0,
+      default: 5,
+      example: 5,
+    }),
+  model: z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: 'model', in: 'query', description: 'Model name from GET /v1/models; default: the MODEL variable. Also accepted as a body field. Unknown names answer 422 unknown_model.' },
+      example: 'fashion-mnist',
+    }),
+});
+
+export const EmbedQuerySchema = ImageQuerySchema.pick({ model: true });
+
+export const JsonImageBodySchema = z
+  .object({
+    image: z
+      .union([
+        z.string().openapi({ description: 'The image file, base64 (standard or URL-safe alphabet; a data: URL prefix is accepted)' }),
+        z.array(z.number().int().min(0).max(255)).openapi({ description: 'The image file as an array of bytes (as Workers AI takes it)' }),
+      ])
+      .openapi({ description: 'The encoded image file (JPEG, PNG or WebP), not pixels' }),
+    top_k: z.number().int().min(0).optional().openapi({ description: 'as the query parameter' }),
+    model: z.string().optional().openapi({ description: 'as the query parameter' }),
+  })
+  .openapi('JsonImageBody');
+
+export const MultipartImageBodySchema = z
+  .object({
+    image: z
+      .union([z.string().openapi({ format: 'binary' }), z.array(z.string().openapi({ format: 'binary' }))])
+      .openapi({ description: 'One or more `image` file parts; one result per part, in order' }),
+    top_k: z.string().optional().openapi({ description: 'as the query parameter' }),
+    model: z.string().optional().openapi({ description: 'as the query parameter' }),
+  })
+  .openapi('MultipartImageBody');
+
+const binary = { schema: { type: 'string' as const, format: 'binary' } };
+const ref = (name: string) => ({ schema: { $ref: `#/components/schemas/${name}` } });
+
+/**
+ * The request body as documented. The schemas are references rather than zod objects on purpose:
+ * @hono/zod-openapi would otherwise attach its own body validators, which read the body without
+ * our size limit; routes/images.ts reads and validates the body itself.
+ */
+export const imageRequestBody = {
+  description:
+    'The image as the raw body (any Content-Type other than JSON or multipart is treated as raw bytes; the format is detected from the bytes), ' +
+    'a JSON object with the image bytes or base64, or multipart/form-data with one or more `image` files.',
+  required: true,
+  content: {
+    'image/jpeg': binary,
+    'image/png': binary,
+    'image/webp': binary,
+    'application/octet-stream': binary,
+    'application/json': ref('JsonImageBody'),
+    'multipart/form-data': ref('MultipartImageBody'),
+  },
+};
+
+const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+
+export const errorResponses = {
+  400: error('Undecodable, corrupt or empty image; malformed JSON or multipart body'),
+  401: error('API_KEY is configured and the bearer token is missing or wrong'),
+  413: error('Body larger than MAX_BODY_BYTES, image larger than MAX_PIXELS, or more than MAX_IMAGES parts'),
+  415: error('Not a JPEG, PNG or WebP image (GIF, SVG, BMP, TIFF, HEIC, AVIF, …)'),
+  422: error('Bad parameter: top_k, unknown model, JSON shape, base64, no image field'),
+  503: error('The model could not be loaded (server-side; retry)'),
+};
+
+/** Auth is optional (only with API_KEY set): `{}` means "no requirement". */
+export const bearerSecurity: Array<Record<string, string[]>> = [{}, { bearer: [] }];
