@@ -91,3 +91,39 @@ describe('deploy bundle (dist/index.js under Miniflare)', () => {
     expect(bad.status).toBe(422);
   });
 });
+
+// The demo page in real headless Chromium (Debian's chromium, driven by playwright-core), served
+// by the deploy bundle under Miniflare. CI installs chromium; elsewhere this says it is skipped.
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`SKIPPED demo page test: ${CHROMIUM} not found (apt-get install chromium)`);
+
+describe.skipIf(!hasChromium)('demo page in headless Chromium', () => {
+  it('pick a Fashion-MNIST test image: it is shown, and the top 5 appear as bars with the right label first', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const url = await mf.ready;
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url.href);
+      await page.setInputFiles('#file', join(root, 'test/fixtures/fashion-mnist/test_00000.png'));
+      await page.waitForSelector('#results .bar', { timeout: 60_000 });
+      expect(await page.locator('#preview').isVisible()).toBe(true);
+      const labels = await page.locator('#results .bar .label').allTextContents();
+      expect(labels).toHaveLength(5);
+      // test_00000.png is an ankle boot (test/fixtures/fashion-mnist/labels.json).
+      expect(labels[0]).toBe('Ankle boot');
+      const pcts = (await page.locator('#results .bar .pct').allTextContents()).map((t) => parseFloat(t));
+      expect([...pcts].sort((a, b) => b - a)).toEqual(pcts);
+      await page.screenshot({ path: join(root, 'tmp/demo-page.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
