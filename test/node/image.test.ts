@@ -100,11 +100,6 @@ function rng(seed: number): () => number {
   };
 }
 
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
 beforeAll(async () => {
   await initNodeDecoders();
 });
@@ -522,28 +517,3 @@ describe('quantizeInputNHWC', () => {
   });
 });
 
-// ---------------------------------------------------------------- timings (reported, loosely bounded)
-
-describe('timings', () => {
-  it('decode + preprocess CPU time for 640x427 and 5312x2988 JPEGs', async () => {
-    const measure = async (rel: string, runs: number) => {
-      const bytes = read(rel);
-      const dec: number[] = [], pre: number[] = [];
-      for (let i = 0; i < runs + 2; i++) {
-        const c0 = cpuMs();
-        const img = await decodeImage(bytes);
-        const c1 = cpuMs();
-        preprocess(img, IMAGENET);
-        const c2 = cpuMs();
-        if (i >= 2) { dec.push(c1 - c0); pre.push(c2 - c1); } // first two: JIT warm-up
-      }
-      const med = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
-      return { decode: med(dec), preprocess: med(pre) };
-    };
-    const small = await measure('photos/china_palace_640x427.jpg', 15);
-    const large = await measure('photos/dandelions_5312x2988.jpg', 3);
-    console.log(`[image] CPU ms (median) 640x427 JPEG: decode ${small.decode.toFixed(1)} + preprocess ${small.preprocess.toFixed(1)}; ` +
-      `5312x2988 progressive JPEG: decode ${large.decode.toFixed(0)} + preprocess ${large.preprocess.toFixed(0)}`);
-    expect(small.decode + small.preprocess).toBeLessThan(500); // only catches pathologies; see README for numbers
-  });
-});
