@@ -4,7 +4,7 @@
  * Debian's torch by tools/reference/make_large.sh. Needs /usr/bin/python3 with torch: CI installs
  * it; elsewhere these tests are skipped and say so.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,20 @@ describe.skipIf(!TORCH)('float parity with PyTorch at 224, 1000 classes (torch n
       }
     }, 900_000);
   }
+
+  it('width 1.0 through our own image pipeline (image files, not tensors): same top-5 as PyTorch + Pillow', () => {
+    const names = (JSON.parse(readFileSync(join(LARGE, 'photos_top5_w10.json'), 'utf8')) as { name: string; top5: number[] }[]);
+    const cls = runCli(['classify', '--model', join(LARGE, 'w10.f32.gnv2'), '--float', ...names.map((n) => join(PHOTOS, n.name))]);
+    expect(cls.status, cls.stderr).toBe(0);
+    const rows = cls.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    rows.forEach((row, i) => {
+      const got: number[] = row.predictions.map((p: { index: number }) => p.index);
+      if (/cmyk/.test(names[i].name)) {
+        // CMYK JPEGs decode through jpeg-js, within 0.31/255 MAE of Pillow: a near-tie may reorder.
+        expect(got.filter((c) => names[i].top5.includes(c)).length, names[i].name).toBeGreaterThanOrEqual(4);
+      } else expect(got, names[i].name).toEqual(names[i].top5);
+    });
+  }, 900_000);
 
   it('the module.-wrapped and safetensors copies convert to the same model', () => {
     for (const src of ['ck_w10_module.pth.tar', 'ck_w10.safetensors']) {
