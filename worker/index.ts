@@ -9,15 +9,15 @@
  */
 import simd128 from '../build/engine.simd128.wasm';
 import relaxed from '../build/engine.relaxed.wasm';
+import fashionMnist from '../models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2';
 import tinySynthetic from '../test/fixtures/models/tiny_w015_c10_s64.int8.gnv2';
 import { createApp } from './app.ts';
 import { initWorkerdDecoders } from './image/decoders-workerd.ts';
 import { ModelRegistry, type BundledModel } from './model/registry.ts';
 
 const MODELS: BundledModel[] = [
-  // TODO(lead): STAND-IN. Replace `tinySynthetic` with the trained model once it exists:
-  //   import fashionMnist from '../models/fashion-mnist/<file>.gnv2';
-  { name: 'fashion-mnist', data: tinySynthetic },
+  // GhostNetV2-1.0 trained on Fashion-MNIST, int8 (models/README.md): the default.
+  { name: 'fashion-mnist', data: fashionMnist },
   // GhostNetV2 width 0.15, 10 random classes, 64x64: a smoke-test model (test/fixtures/models/README.md).
   { name: 'tiny-synthetic', data: tinySynthetic },
 ];

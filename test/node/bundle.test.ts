@@ -120,6 +120,7 @@ describe.skipIf(!hasChromium)('demo page in headless Chromium', () => {
       expect(labels[0]).toBe('Ankle boot');
       const pcts = (await page.locator('#results .bar .pct').allTextContents()).map((t) => parseFloat(t));
       expect([...pcts].sort((a, b) => b - a)).toEqual(pcts);
+      await page.waitForTimeout(600); // let the bars' width transition finish before the screenshot
       await page.screenshot({ path: join(root, 'tmp/demo-page.png'), fullPage: true });
       expect(errors).toEqual([]);
     } finally {
