@@ -34,6 +34,8 @@ export interface PointwiseShape {
   scale?: number;
   /** biases uniform in ±biasRange (default: random range, see biases()) */
   biasRange?: number;
+  /** smallest weight (default -127, the contract's symmetric range; -128 checks full int8 exactness) */
+  wmin?: number;
 }
 
 const POISON = 0xa5;
@@ -41,7 +43,8 @@ const POISON = 0xa5;
 function describe(s: Required<PointwiseShape>): string {
   return `${s.f32 ? 'pointwise_f32' : 'pointwise'} cin=${s.cin} cout=${s.cout} pixels=${s.pixels} xStride=${s.xStride} ` +
     `yStride=${s.yStride} xOffset=${s.xOffset} yOffset=${s.yOffset} zp=${s.zp} qmin=${s.qmin} qmax=${s.qmax} data=${s.data}` +
-    (Number.isNaN(s.scale) ? '' : ` scale=${s.scale}`) + (Number.isNaN(s.biasRange) ? '' : ` biasRange=${s.biasRange}`);
+    (Number.isNaN(s.scale) ? '' : ` scale=${s.scale}`) + (Number.isNaN(s.biasRange) ? '' : ` biasRange=${s.biasRange}`) +
+    (s.wmin === -127 ? '' : ` wmin=${s.wmin}`);
 }
 
 function complete(rng: Rng, s: PointwiseShape): Required<PointwiseShape> {
@@ -58,7 +61,7 @@ function complete(rng: Rng, s: PointwiseShape): Required<PointwiseShape> {
     xStride: s.xStride ?? s.cin, yStride: s.yStride ?? s.cout,
     xOffset: s.xOffset ?? 0, yOffset: s.yOffset ?? 0,
     zp, qmin, qmax, f32: s.f32 ?? false, data: s.data ?? 'random',
-    scale: s.scale ?? NaN, biasRange: s.biasRange ?? NaN,
+    scale: s.scale ?? NaN, biasRange: s.biasRange ?? NaN, wmin: s.wmin ?? -127,
   };
 }
 
@@ -100,7 +103,7 @@ export function pointwiseShape(h: Harness, seed: number, shape: PointwiseShape):
   const xBytes = s.xOffset + (pixels - 1) * xStride + cin;
   const yBytes = (s.yOffset + (pixels - 1) * yStride + cout) * eb;
   const x = values(rng, xBytes, -128, 127, s.data);
-  const w = values(rng, cin * cout, -127, 127, s.data);
+  const w = values(rng, cin * cout, s.wmin, 127, s.data);
   const bias = Number.isNaN(s.biasRange) ? biases(rng, cout) : rng.i32(cout, -s.biasRange, s.biasRange);
   const scale = Number.isNaN(s.scale) ? scales(rng, cout) : new Float32Array(cout).fill(s.scale);
   h.scoped(() => {
@@ -216,6 +219,10 @@ export function pointwiseTailCases(h: Harness, rng: Rng): void {
         pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: rng.int(1, 40), cout: rng.int(1, 20), pixels: rng.int(1, 7), zp, qmin, qmax, scale, biasRange: 3000, data: 'small' });
       }
     }
+  }
+  // full int8 weight range (-128 included), extreme and random
+  for (let i = 0; i < 6; i++) {
+    pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: rng.int(1, 70), cout: rng.int(1, 24), pixels: rng.int(1, 12), wmin: -128, data: i & 1 ? 'extreme' : 'random' });
   }
   // beyond the SIMD scratch (cin > 4096 takes the packed scalar path)
   pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 4100, cout: 9, pixels: 3 });

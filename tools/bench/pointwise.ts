@@ -210,71 +210,135 @@ function median(a: number[]): number {
   return n % 2 ? b[n >> 1] : 0.5 * (b[n / 2 - 1] + b[n / 2]);
 }
 
-/** Runs the benchmark; environment-agnostic (Node or workerd). Returns the printed report. */
-export function benchPointwise(builds: { name: string; ex: BenchExports }[], opt: BenchOptions, now: () => number, print: (line: string) => void): string {
-  const lines: string[] = [];
-  const out = (s: string) => { lines.push(s); print(s); };
-  const names = builds.map((b) => b.name);
-  const col = (s: string, n: number) => s.padStart(n);
-  out(`pointwise: ${opt.samples} interleaved samples per shape, median; GMAC/s per shape (min-time GMAC/s in brackets)`);
-  out(`${'shape'.padEnd(22)}${col('layers', 7)}${col('MMAC', 8)}  ${names.map((n) => col(n + ' GMAC/s', 24)).join('')}`);
-  const total = names.map(() => 0);
-  const totalMin = names.map(() => 0);
-  let totalMacs = 0;
-  for (const j of jobs(opt.filter)) {
-    const marks = builds.map((b) => b.ex.mark());
-    try {
-      const runs = builds.map((b) => prepare(b.ex, j));
-      for (const r of runs) {
-        const err = r.check();
-        if (err) throw new Error(`${err} (${names[runs.indexOf(r)]})`);
-      }
-      // warm-up: tier up, caches; then calibrate reps on the fastest build
-      let fastest = Infinity;
-      for (const r of runs) {
-        const t0 = now();
-        let k = 0;
-        while (k < 3 || now() - t0 < 20) { r.run(1); k++; }
+export interface JobResult {
+  key: string;
+  label: string;
+  layers: number;
+  macs: number;
+  inTotal: boolean;
+  im2col: boolean;
+  /** per build: median and minimum ms per call */
+  median: number[];
+  min: number[];
+}
+
+/** The benchmark's job keys (distinct shapes, stem GEMM, im2col), optionally filtered by substring. */
+export function jobKeys(filter?: string): string[] {
+  return jobs(filter).map((j) => j.key);
+}
+
+/** A job prepared in every build: `runs[b](reps)` runs build b; `release()` frees the memory. */
+export interface PreparedJob {
+  job: JobResult;
+  runs: ((reps: number) => void)[];
+  /** ms per call of the fastest build, after warm-up (for choosing reps) */
+  perRep: number;
+  release(): void;
+}
+
+/**
+ * Prepares one job (by exact key) in every build, checks each build's output against its
+ * pointwise_reference, warms up (tier-up, caches) and calibrates: doubles reps until a run spans at
+ * least `calibrateMs` (robust to millisecond clocks such as workerd's).
+ */
+export function prepareJob(builds: { name: string; ex: BenchExports }[], key: string, calibrateMs: number, now: () => number): PreparedJob {
+  const j = jobs().find((q) => q.key === key);
+  if (!j) throw new Error(`no benchmark job ${key}`);
+  const marks = builds.map((b) => b.ex.mark());
+  const release = () => builds.forEach((b, i) => b.ex.release(marks[i]));
+  try {
+    const runs = builds.map((b) => prepare(b.ex, j));
+    runs.forEach((r, i) => {
+      const err = r.check();
+      if (err) throw new Error(`${err} (${builds[i].name})`);
+    });
+    let perRep = Infinity;
+    for (const r of runs) {
+      const t0 = now();
+      let k = 0;
+      while (k < 3 || now() - t0 < 20) { r.run(1); k++; }
+      let n = 1;
+      for (;;) {
         const t1 = now();
-        r.run(4);
-        fastest = Math.min(fastest, (now() - t1) / 4);
+        r.run(n);
+        const dt = now() - t1;
+        if (dt >= calibrateMs || n >= 1 << 24) { perRep = Math.min(perRep, dt / n); break; }
+        n *= 2;
       }
-      const reps = Math.max(1, Math.ceil(opt.minSampleMs / Math.max(fastest, 1e-4)));
-      const times: number[][] = runs.map(() => []);
-      for (let s = 0; s < opt.samples; s++) {
-        for (let i = 0; i < runs.length; i++) {
-          const b = (i + s) % runs.length;
-          const t0 = now();
-          runs[b].run(reps);
-          times[b].push((now() - t0) / reps);
-        }
+    }
+    return {
+      job: { key: j.key, label: j.label, layers: j.layers, macs: j.macs, inTotal: j.inTotal, im2col: !!j.im2col, median: [], min: [] },
+      runs: runs.map((r) => r.run),
+      perRep,
+      release,
+    };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/** Measures one job in every build with interleaved samples (build order rotated every sample). */
+export function benchJob(builds: { name: string; ex: BenchExports }[], key: string, opt: BenchOptions, now: () => number): JobResult {
+  const p = prepareJob(builds, key, opt.minSampleMs / 4, now);
+  try {
+    const reps = Math.max(1, Math.ceil(opt.minSampleMs / p.perRep));
+    const times: number[][] = p.runs.map(() => []);
+    for (let s = 0; s < opt.samples; s++) {
+      for (let i = 0; i < p.runs.length; i++) {
+        const b = (i + s) % p.runs.length;
+        const t0 = now();
+        p.runs[b](reps);
+        times[b].push((now() - t0) / reps);
       }
-      const med = times.map(median), mins = times.map((t) => Math.min(...t));
-      const mmac = j.im2col ? 0 : j.macs / 1e6;
-      const cells = med.map((m, b) => j.im2col
-        ? col(`${(m * 1000).toFixed(1)} us`, 24)
-        : col(`${(mmac / m).toFixed(2)} [${(mmac / mins[b]).toFixed(2)}]`, 24));
-      out(`${j.label.padEnd(22)}${col(String(j.layers), 7)}${col(mmac.toFixed(2), 8)}  ${cells.join('')}${j.inTotal ? '' : '   (not in total)'}`);
-      if (j.inTotal) {
-        totalMacs += j.macs * j.layers;
-        med.forEach((m, b) => { total[b] += m * j.layers; });
-        mins.forEach((m, b) => { totalMin[b] += m * j.layers; });
-      }
-    } finally {
-      builds.forEach((b, i) => b.ex.release(marks[i]));
+    }
+    return { ...p.job, median: times.map(median), min: times.map((t) => Math.min(...t)) };
+  } finally {
+    p.release();
+  }
+}
+
+/** Formats results as the report: GMAC/s per shape and the total over all 1x1 layers. */
+export class Report {
+  private total: number[];
+  private totalMin: number[];
+  private totalMacs = 0;
+  constructor(private names: string[], samples: number, private print: (line: string) => void) {
+    this.total = names.map(() => 0);
+    this.totalMin = names.map(() => 0);
+    print(`pointwise: ${samples} interleaved samples per shape, median; GMAC/s per shape (min-time GMAC/s in brackets)`);
+    print(`${'shape'.padEnd(22)}${'layers'.padStart(7)}${'MMAC'.padStart(8)}  ${names.map((n) => (n + ' GMAC/s').padStart(24)).join('')}`);
+  }
+  add(r: JobResult): void {
+    const mmac = r.im2col ? 0 : r.macs / 1e6;
+    const cells = r.median.map((m, b) => (r.im2col
+      ? `${(m * 1000).toFixed(1)} us`
+      : `${(mmac / m).toFixed(2)} [${(mmac / r.min[b]).toFixed(2)}]`).padStart(24));
+    this.print(`${r.label.padEnd(22)}${String(r.layers).padStart(7)}${mmac.toFixed(2).padStart(8)}  ${cells.join('')}${r.inTotal ? '' : '   (not in total)'}`);
+    if (r.inTotal) {
+      this.totalMacs += r.macs * r.layers;
+      r.median.forEach((m, b) => { this.total[b] += m * r.layers; });
+      r.min.forEach((m, b) => { this.totalMin[b] += m * r.layers; });
     }
   }
-  if (totalMacs) {
-    out(`all 1x1 layers (${(totalMacs / 1e6).toFixed(1)} MMAC):`);
-    names.forEach((n, b) => out(`  ${n.padEnd(10)} ${total[b].toFixed(3)} ms  = ${(totalMacs / total[b] / 1e6).toFixed(2)} GMAC/s   (sum of per-shape minima: ${totalMin[b].toFixed(3)} ms)`));
+  finish(): void {
+    if (!this.totalMacs) return;
+    this.print(`all 1x1 layers (${(this.totalMacs / 1e6).toFixed(1)} MMAC): sum over layers of the median time per call`);
+    this.names.forEach((n, b) => this.print(`  ${n.padEnd(10)} ${this.total[b].toFixed(3)} ms  = ${(this.totalMacs / this.total[b] / 1e6).toFixed(2)} GMAC/s   (sum of per-shape minima: ${this.totalMin[b].toFixed(3)} ms)`));
   }
-  return lines.join('\n');
+}
+
+/** Runs the whole benchmark in this environment and prints the report. */
+export function benchPointwise(builds: { name: string; ex: BenchExports }[], opt: BenchOptions, now: () => number, print: (line: string) => void): void {
+  const report = new Report(builds.map((b) => b.name), opt.samples, print);
+  for (const key of jobKeys(opt.filter)) report.add(benchJob(builds, key, opt, now));
+  report.finish();
 }
 
 // ---------------------------------------------------------------- Node entry point
 
 async function main(): Promise<void> {
-  const { readFileSync, mkdtempSync, writeFileSync, copyFileSync, rmSync } = await import('node:fs');
+  const { readFileSync, readdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join, resolve, dirname } = await import('node:path');
   const { fileURLToPath } = await import('node:url');
@@ -305,7 +369,7 @@ async function main(): Promise<void> {
   if (!workerd) {
     if (builds.some((b) => b.name.includes('relaxed'))) console.warn('warning: Node 20 computes relaxed SIMD wrongly; use --workerd for the relaxed build');
     const loaded = await Promise.all(builds.map(async (b) => {
-      const { instance } = await WebAssembly.instantiate(readFileSync(b.path), { env: { abort: () => { throw new Error('engine abort'); } } });
+      const instance = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(b.path)), { env: { abort: () => { throw new Error('engine abort'); } } });
       return { name: b.name, ex: instance.exports as unknown as BenchExports };
     }));
     console.log(`node ${process.version}, V8 ${process.versions.v8}; clock: ${cpu ? 'process CPU time' : 'wall time'}`);
@@ -314,24 +378,36 @@ async function main(): Promise<void> {
     return;
   }
 
-  // workerd: bundle a tiny worker around benchPointwise, serve it, fetch the report.
+  // workerd: bundle a tiny worker around benchJob, serve it, fetch one job per request.
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-'));
   try {
     builds.forEach((b, i) => copyFileSync(b.path, join(dir, `b${i}.wasm`)));
     writeFileSync(join(dir, 'entry.ts'), [
-      `import { benchPointwise } from ${JSON.stringify(join(here, 'pointwise.ts'))};`,
+      `import { prepareJob } from ${JSON.stringify(join(here, 'pointwise.ts'))};`,
       ...builds.map((_, i) => `import m${i} from './b${i}.wasm';`),
       `const mods = [${builds.map((_, i) => `m${i}`).join(', ')}];`,
       `const names = ${JSON.stringify(builds.map((b) => b.name))};`,
+      'let builds = null, job = null;',
       'export default { async fetch(req) {',
       '  const u = new URL(req.url);',
-      '  const builds = [];',
-      '  for (let i = 0; i < mods.length; i++) {',
-      "    const inst = await WebAssembly.instantiate(mods[i], { env: { abort() { throw new Error('engine abort'); } } });",
-      '    builds.push({ name: names[i], ex: inst.exports });',
-      '  }',
-      "  try { return new Response(benchPointwise(builds, { samples: Number(u.searchParams.get('samples')), minSampleMs: 25, filter: u.searchParams.get('filter') || undefined }, () => performance.now(), () => {}) + '\\n'); }",
-      "  catch (e) { return new Response(String(e && e.stack || e) + '\\n', { status: 500 }); }",
+      '  try {',
+      '    if (!builds) {',
+      '      builds = [];',
+      '      for (let i = 0; i < mods.length; i++) {',
+      "        const inst = await WebAssembly.instantiate(mods[i], { env: { abort() { throw new Error('engine abort'); } } });",
+      '        builds.push({ name: names[i], ex: inst.exports });',
+      '      }',
+      '    }',
+      "    if (u.searchParams.has('prepare')) {",
+      '      if (job) job.release();',
+      "      job = prepareJob(builds, u.searchParams.get('prepare'), 8, () => performance.now());",
+      '      return Response.json({ job: job.job, perRep: job.perRep });',
+      '    }',
+      "    const b = Number(u.searchParams.get('run')), reps = Number(u.searchParams.get('reps'));",
+      '    const t0 = performance.now();',
+      '    if (b >= 0) job.runs[b](reps);',
+      '    return Response.json({ ms: performance.now() - t0 });',
+      "  } catch (e) { return new Response(String(e && e.stack || e), { status: 500 }); }",
       '} };',
     ].join('\n'));
     const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
@@ -352,22 +428,62 @@ async function main(): Promise<void> {
     const bin = join(root, 'node_modules', '.bin', 'workerd');
     const version = execFileSync(bin, ['--version']).toString().trim();
     const child = spawn(bin, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const stop = () => { child.kill('SIGKILL'); process.exit(130); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     try {
-      let text = '';
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const res = await fetch(`http://127.0.0.1:${port}/?samples=${samples}&filter=${encodeURIComponent(filter ?? '')}`);
-          text = await res.text();
-          break;
-        } catch (e) {
-          if (attempt > 50) throw e;
-          await new Promise((r) => setTimeout(r, 200));
+      const get = async (url: string): Promise<Response> => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await fetch(url);
+          } catch (e) {
+            if (attempt > 50) throw e;
+            await new Promise((r) => setTimeout(r, 200)); // workerd still starting
+          }
         }
+      };
+      // CPU time of the workerd process (all threads, ns) from /proc: robust on a loaded machine.
+      const pid = child.pid!;
+      const cpuNs = (): number => {
+        let t = 0;
+        for (const tid of readdirSync(`/proc/${pid}/task`)) {
+          try { t += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread exited */ }
+        }
+        return t;
+      };
+      let useCpu = true;
+      try { cpuNs(); } catch { useCpu = false; }
+      console.log(`${version} (workerd's V8); clock: ${useCpu ? 'workerd process CPU time (/proc schedstat), minus the cost of an empty request' : 'wall time inside the worker'}`);
+      const report = new Report(builds.map((b) => b.name), samples, (l) => console.log(l));
+      const base = `http://127.0.0.1:${port}/`;
+      for (const key of jobKeys(filter)) {
+        const res = await get(`${base}?prepare=${encodeURIComponent(key)}`);
+        if (!res.ok) throw new Error(`workerd: ${await res.text()}`);
+        const { job, perRep } = (await res.json()) as { job: JobResult; perRep: number };
+        const reps = Math.max(1, Math.ceil(25 / perRep)); // ~25 ms of work per request
+        const one = async (b: number): Promise<number> => {
+          const c0 = cpuNs();
+          const r = await get(`${base}?run=${b}&reps=${b >= 0 ? reps : 0}`);
+          const { ms } = (await r.json()) as { ms: number };
+          return useCpu ? (cpuNs() - c0) / 1e6 : ms;
+        };
+        const empty: number[] = [];
+        for (let i = 0; i < 5; i++) empty.push(await one(-1));
+        const overhead = useCpu ? median(empty) : 0;
+        const times: number[][] = builds.map(() => []);
+        for (let s = 0; s < samples; s++) {
+          for (let i = 0; i < builds.length; i++) {
+            const b = (i + s) % builds.length;
+            times[b].push(Math.max(0, (await one(b)) - overhead) / reps);
+          }
+        }
+        job.median = times.map(median);
+        job.min = times.map((t) => Math.min(...t));
+        report.add(job);
       }
-      console.log(`${version} (workerd's V8)`);
-      process.stdout.write(text);
+      report.finish();
     } finally {
-      child.kill();
+      child.kill('SIGKILL');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,26 +1,33 @@
 // pointwise — relaxed-SIMD variant (relaxed build only; bit-exact with reference.ts).
 //
-// i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c): c[i] + Σ_{j<4} a[4i+j] * b[4i+j], deterministic only
-// when every b lane is in [0, 127]. Operand roles, chosen so the result is exact for any int8 data:
-//   a = weights (int8, any value), b = an activation bit plane, always in [0, 127]:
-//   x = lo - 128*hi with lo = x & 0x7f in [0, 127] and hi = x >>> 7 (1 iff x < 0), so
+// i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c) = c + Σ_{j<4} a[4i+j] * b[4i+j] per i32 lane, and it is
+// deterministic only when every b lane is in [0, 127]. Operand roles, chosen so the result is exact
+// for ANY int8 activations and weights:
+//   a = weights (int8, any value), b = one bit plane of the activations, always in [0, 127]:
+//   x = lo - 128*hi with lo = x & 0x7f in [0, 127] and hi = x >>> 7 in {0, 1} (1 iff x < 0), so
 //   Σ w*x = Σ w*lo - 128 * Σ w*hi.
-// (The i8 pair sums inside the instruction are at most 2*127*128 = 32512: no i16 saturation on
-// any lowering, pmaddubsw+pmaddwd or vpdpbusd/sdot.) Two accumulators per output vector, combined
-// once at the end: acc = lo_acc - (hi_acc << 7), in wrapping int32 like the reference.
-// No Σw correction term is needed with this two's-complement split.
+// (This is the two's-complement form of the x_u = x ^ 0x80 split; no Σw correction term is needed.)
+// The pair sums inside any lowering are at most 2*128*127 = 32512, so pmaddubsw never saturates and
+// vpdpbusd / sdot give the same exact value. Two accumulators per output vector (lo and hi planes),
+// combined once at the end: acc = lo_acc - (hi_acc << 7), wrapping int32 like the reference.
 //
 // Packed weights ("c4x8"): blocks of 8 output channels, K zero-padded to kp = round_up(cin, 16);
 // block b holds kp/4 k-quads of 32 bytes: packed[b*kp*8 + j*32 + 4*c + t] = w[8b + c][4j + t]
-// (c < 8, t < 4), so v128.load at +0 / +16 is channels 0-3 / 4-7 of the quad.
-// Activations: a tile of M ≤ 3 pixels is split once into [k/16][pixel][lo 16 B][hi 16 B] in a scratch
-// and reused for every channel block; each quad of a plane is a v128.load32_splat.
+// (c < 8, t < 4): v128.load at +0 / +16 is channels 0-3 / 4-7 of the quad. Same size as int8 weights.
+// Activations: a tile of M = 2 pixels is split once into a scratch of 16-byte rows [lo0, hi0, lo1, hi1]
+// per k-quad (4 bytes each) and reused for every channel block; per quad one load + 4 shuffles
+// broadcast the plane quads.
+// Register tile: 2 pixels x 8 channels x 2 planes = 8 accumulators (+ the temporaries the
+// pmaddubsw/pmaddwd lowering needs without VNNI). One k-quad per loop iteration (see simd128.ts).
+// Requantization: the same exact shortcut / requant4 split as simd128.ts.
 import { requant4 } from '../../requant';
 
-/** Pixels per register tile (M x 8 channels x 2 planes = 12 accumulators). */
-const MR = 3;
+/** Pixels per register tile. */
+const MR = 2;
 const KMAX = 4096;
-const SCRATCH: usize = memory.data(MR * KMAX * 2, 16);
+const SCRATCH: usize = memory.data(KMAX * 4, 16); // kp/4 rows of 16 bytes
+const MAGIC: f32 = 12582912.0; // 1.5 * 2^23
+const MAGIC_BITS: i32 = 0x4b400000;
 
 export function pointwise_packed_size(cin: i32, cout: i32): i32 {
   return ((cout + 7) >> 3) * (((cin + 15) & ~15) << 3);
@@ -43,6 +50,18 @@ export function pointwise_pack(w: usize, cin: i32, cout: i32, dst: usize): void 
   }
 }
 
+// Per-call constants of the output stage, in a static block (no allocation at inference).
+const OUT: usize = memory.data(128, 16);
+const O_FAST = 0;    // i32: 1 when the requantization shortcut applies
+const O_ZP = 16;     // requant4 path: i32 lanes zpOut
+const O_QMIN = 32;   // requant4 path: i8 lanes qmin
+const O_QMAX = 48;   // requant4 path: i8 lanes qmax
+const O_LO = 64;     // shortcut: f32 lanes qmin - zpOut
+const O_HI = 80;     // shortcut: f32 lanes qmax - zpOut
+const O_BIAS = 96;   // shortcut: i32 lanes zpOut - MAGIC_BITS
+const O_MAGIC = 112; // shortcut: f32 lanes MAGIC
+
+/** Stores the low n (1..7) bytes of q. */
 // @ts-ignore: decorator
 @inline
 function storeBytes(p: usize, q: v128, n: i32): void {
@@ -51,12 +70,60 @@ function storeBytes(p: usize, q: v128, n: i32): void {
   if (n & 1) v128.store8_lane(p, q, 0);
 }
 
+/** Stores the first n (1..7) f32 lanes of r0:r1. */
 // @ts-ignore: decorator
 @inline
 function storeFloats(p: usize, r0: v128, r1: v128, n: i32): void {
   if (n & 4) { v128.store(p, r0); r0 = r1; p += 16; }
   if (n & 2) { v128.store64_lane(p, r0, 0); r0 = i32x4.shuffle(r0, r0, 2, 3, 2, 3); p += 8; }
   if (n & 1) v128.store32_lane(p, r0, 0);
+}
+
+/** Four accumulators → four requantized int32 lanes, already within [qmin, qmax] on the fast path. */
+// @ts-ignore: decorator
+@inline
+function rq(FAST: bool, acc: v128, scale: v128, c: usize): v128 {
+  if (FAST) {
+    const t = f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), v128.load(c, O_LO)), v128.load(c, O_HI));
+    return i32x4.add(f32x4.add(t, v128.load(c, O_MAGIC)), v128.load(c, O_BIAS));
+  }
+  return requant4(acc, scale, v128.load(c, O_ZP));
+}
+
+// @ts-ignore: decorator
+@inline
+function clamp8(FAST: bool, q: v128, c: usize): v128 {
+  return FAST ? q : i8x16.min_s(i8x16.max_s(q, v128.load(c, O_QMIN)), v128.load(c, O_QMAX));
+}
+
+/** Requantizes (or scales, F32) 8 channels of one pixel and stores min(n, 8) of them. */
+// @ts-ignore: decorator
+@inline
+function out8(F32: bool, FAST: bool, a0: v128, a1: v128, s0: v128, s1: v128, y: usize, n: i32, c: usize): void {
+  if (F32) {
+    const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
+    const r1 = f32x4.mul(f32x4.convert_i32x4_s(a1), s1);
+    if (n >= 8) { v128.store(y, r0); v128.store(y, r1, 16); } else storeFloats(y, r0, r1, n);
+  } else {
+    const h = i16x8.narrow_i32x4_s(rq(FAST, a0, s0, c), rq(FAST, a1, s1, c));
+    const q = clamp8(FAST, i8x16.narrow_i16x8_s(h, h), c);
+    if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n);
+  }
+}
+
+/** Same for 4 channels, storing min(n, 4) of them. */
+// @ts-ignore: decorator
+@inline
+function out4(F32: bool, FAST: bool, a0: v128, s0: v128, y: usize, n: i32, c: usize): void {
+  if (F32) {
+    const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
+    if (n >= 4) v128.store(y, r0); else storeFloats(y, r0, r0, n);
+  } else {
+    const r = rq(FAST, a0, s0, c);
+    const h = i16x8.narrow_i32x4_s(r, r);
+    const q = clamp8(FAST, i8x16.narrow_i16x8_s(h, h), c);
+    if (n >= 4) v128.store32_lane(y, q, 0); else storeBytes(y, q, n);
+  }
 }
 
 /** lo - 128*hi */
@@ -66,235 +133,144 @@ function combine(lo: v128, hi: v128): v128 {
   return i32x4.sub(lo, i32x4.shl(hi, 7));
 }
 
-// @ts-ignore: decorator
-@inline
-function out8(F32: bool, a0: v128, a1: v128, s0: v128, s1: v128, y: usize, n: i32, zp: v128, qmin: v128, qmax: v128): void {
-  if (F32) {
-    const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
-    const r1 = f32x4.mul(f32x4.convert_i32x4_s(a1), s1);
-    if (n >= 8) { v128.store(y, r0); v128.store(y, r1, 16); } else storeFloats(y, r0, r1, n);
-  } else {
-    const h = i16x8.narrow_i32x4_s(requant4(a0, s0, zp), requant4(a1, s1, zp));
-    const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), qmin), qmax);
-    if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n);
-  }
-}
+// ---- register tiles (M is a literal at every call site) ----
 
-// @ts-ignore: decorator
-@inline
-function out4(F32: bool, a0: v128, s0: v128, y: usize, n: i32, zp: v128, qmin: v128, qmax: v128): void {
-  if (F32) {
-    const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
-    if (n >= 4) v128.store(y, r0); else storeFloats(y, r0, r0, n);
-  } else {
-    const r = requant4(a0, s0, zp);
-    const h = i16x8.narrow_i32x4_s(r, r);
-    const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), qmin), qmax);
-    if (n >= 4) v128.store32_lane(y, q, 0); else storeBytes(y, q, n);
-  }
-}
-
-/** M pixels x 8 channels; scratch chunk layout per pixel: lo at +0, hi at +16 (32 bytes per pixel). */
+/**
+ * M (≤ 2) pixels x 8 channels. s: split tile ([quad][pixel][lo, hi]: one 16-byte row per k-quad),
+ * wp: the block's weights (two 16-byte loads per quad). The row's four 32-bit plane quads are
+ * broadcast with shuffles (one load instead of four load32_splat: see simd128.ts on bounds checks).
+ */
 // @ts-ignore: decorator
 @inline
 function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, scale: usize,
-  y: usize, ys: usize, n: i32, zp: v128, qmin: v128, qmax: v128): void {
+  y: usize, ys: usize, n: i32, c: usize): void {
   const z = i32x4.splat(0);
   let l00 = v128.load(bias), l01 = v128.load(bias, 16), h00 = z, h01 = z;
   let l10 = l00, l11 = l01, h10 = z, h11 = z;
-  let l20 = l00, l21 = l01, h20 = z, h21 = z;
-  for (let k = 0; k < kp; k += 16) {
-    let w0 = v128.load(wp), w1 = v128.load(wp, 16);
-    let v = v128.load32_splat(s);
+  const end = wp + (<usize>kp << 3);
+  do {
+    const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+    const xv = v128.load(s);
+    let v = i32x4.shuffle(xv, xv, 0, 0, 0, 0);
     l00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l00); l01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l01);
-    v = v128.load32_splat(s, 16);
+    v = i32x4.shuffle(xv, xv, 1, 1, 1, 1);
     h00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h00); h01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h01);
     if (M > 1) {
-      v = v128.load32_splat(s, 32);
+      v = i32x4.shuffle(xv, xv, 2, 2, 2, 2);
       l10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l10); l11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l11);
-      v = v128.load32_splat(s, 48);
+      v = i32x4.shuffle(xv, xv, 3, 3, 3, 3);
       h10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h10); h11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h11);
     }
-    if (M > 2) {
-      v = v128.load32_splat(s, 64);
-      l20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l20); l21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l21);
-      v = v128.load32_splat(s, 80);
-      h20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h20); h21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h21);
-    }
-    w0 = v128.load(wp, 32); w1 = v128.load(wp, 48);
-    v = v128.load32_splat(s, 4);
-    l00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l00); l01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l01);
-    v = v128.load32_splat(s, 20);
-    h00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h00); h01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h01);
-    if (M > 1) {
-      v = v128.load32_splat(s, 36);
-      l10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l10); l11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l11);
-      v = v128.load32_splat(s, 52);
-      h10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h10); h11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h11);
-    }
-    if (M > 2) {
-      v = v128.load32_splat(s, 68);
-      l20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l20); l21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l21);
-      v = v128.load32_splat(s, 84);
-      h20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h20); h21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h21);
-    }
-    w0 = v128.load(wp, 64); w1 = v128.load(wp, 80);
-    v = v128.load32_splat(s, 8);
-    l00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l00); l01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l01);
-    v = v128.load32_splat(s, 24);
-    h00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h00); h01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h01);
-    if (M > 1) {
-      v = v128.load32_splat(s, 40);
-      l10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l10); l11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l11);
-      v = v128.load32_splat(s, 56);
-      h10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h10); h11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h11);
-    }
-    if (M > 2) {
-      v = v128.load32_splat(s, 72);
-      l20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l20); l21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l21);
-      v = v128.load32_splat(s, 88);
-      h20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h20); h21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h21);
-    }
-    w0 = v128.load(wp, 96); w1 = v128.load(wp, 112);
-    v = v128.load32_splat(s, 12);
-    l00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l00); l01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l01);
-    v = v128.load32_splat(s, 28);
-    h00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h00); h01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h01);
-    if (M > 1) {
-      v = v128.load32_splat(s, 44);
-      l10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l10); l11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l11);
-      v = v128.load32_splat(s, 60);
-      h10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h10); h11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h11);
-    }
-    if (M > 2) {
-      v = v128.load32_splat(s, 76);
-      l20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, l20); l21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, l21);
-      v = v128.load32_splat(s, 92);
-      h20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, h20); h21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, h21);
-    }
-    wp += 128;
-    s += <usize>(M << 5);
-  }
+    wp += 32;
+    s += 16;
+  } while (wp < end);
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
-  out8(F32, combine(l00, h00), combine(l01, h01), s0, s1, y, n, zp, qmin, qmax);
-  if (M > 1) out8(F32, combine(l10, h10), combine(l11, h11), s0, s1, y + ys, n, zp, qmin, qmax);
-  if (M > 2) out8(F32, combine(l20, h20), combine(l21, h21), s0, s1, y + 2 * ys, n, zp, qmin, qmax);
+  if (F32 || load<i32>(c, O_FAST)) {
+    out8(F32, true, combine(l00, h00), combine(l01, h01), s0, s1, y, n, c);
+    if (M > 1) out8(F32, true, combine(l10, h10), combine(l11, h11), s0, s1, y + ys, n, c);
+  } else {
+    out8(F32, false, combine(l00, h00), combine(l01, h01), s0, s1, y, n, c);
+    if (M > 1) out8(F32, false, combine(l10, h10), combine(l11, h11), s0, s1, y + ys, n, c);
+  }
 }
 
 /** M pixels x 4 channels (first half of the last block, when it has ≤ 4 channels). */
 // @ts-ignore: decorator
 @inline
 function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, scale: usize,
-  y: usize, ys: usize, n: i32, zp: v128, qmin: v128, qmax: v128): void {
+  y: usize, ys: usize, n: i32, c: usize): void {
   const z = i32x4.splat(0);
-  let l0 = v128.load(bias), h0 = z, l1 = l0, h1 = z, l2 = l0, h2 = z;
-  for (let k = 0; k < kp; k += 16) {
-    let w = v128.load(wp);
-    l0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s), l0);
-    h0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 16), h0);
+  let l0 = v128.load(bias), h0 = z, l1 = l0, h1 = z;
+  const end = wp + (<usize>kp << 3);
+  do {
+    const w = v128.load(wp);
+    const xv = v128.load(s);
+    l0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, i32x4.shuffle(xv, xv, 0, 0, 0, 0), l0);
+    h0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, i32x4.shuffle(xv, xv, 1, 1, 1, 1), h0);
     if (M > 1) {
-      l1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 32), l1);
-      h1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 48), h1);
+      l1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, i32x4.shuffle(xv, xv, 2, 2, 2, 2), l1);
+      h1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, i32x4.shuffle(xv, xv, 3, 3, 3, 3), h1);
     }
-    if (M > 2) {
-      l2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 64), l2);
-      h2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 80), h2);
-    }
-    w = v128.load(wp, 32);
-    l0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 4), l0);
-    h0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 20), h0);
-    if (M > 1) {
-      l1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 36), l1);
-      h1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 52), h1);
-    }
-    if (M > 2) {
-      l2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 68), l2);
-      h2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 84), h2);
-    }
-    w = v128.load(wp, 64);
-    l0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 8), l0);
-    h0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 24), h0);
-    if (M > 1) {
-      l1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 40), l1);
-      h1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 56), h1);
-    }
-    if (M > 2) {
-      l2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 72), l2);
-      h2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 88), h2);
-    }
-    w = v128.load(wp, 96);
-    l0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 12), l0);
-    h0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 28), h0);
-    if (M > 1) {
-      l1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 44), l1);
-      h1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 60), h1);
-    }
-    if (M > 2) {
-      l2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 76), l2);
-      h2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, v128.load32_splat(s, 92), h2);
-    }
-    wp += 128;
-    s += <usize>(M << 5);
-  }
+    wp += 32;
+    s += 16;
+  } while (wp < end);
   const s0 = v128.load(scale);
-  out4(F32, combine(l0, h0), s0, y, n, zp, qmin, qmax);
-  if (M > 1) out4(F32, combine(l1, h1), s0, y + ys, n, zp, qmin, qmax);
-  if (M > 2) out4(F32, combine(l2, h2), s0, y + 2 * ys, n, zp, qmin, qmax);
+  if (F32 || load<i32>(c, O_FAST)) {
+    out4(F32, true, combine(l0, h0), s0, y, n, c);
+    if (M > 1) out4(F32, true, combine(l1, h1), s0, y + ys, n, c);
+  } else {
+    out4(F32, false, combine(l0, h0), s0, y, n, c);
+    if (M > 1) out4(F32, false, combine(l1, h1), s0, y + ys, n, c);
+  }
+}
+
+/**
+ * Splits M (≤ 2) activation rows (kp bytes, a multiple of 16) into SCRATCH as 16-byte rows
+ * [lo0, hi0, lo1, hi1] per k-quad (a 4x4 transpose of 32-bit lanes; for M = 1 the pixel-1 half of each
+ * row is left as is and never read).
+ */
+// @ts-ignore: decorator
+@inline
+function split(M: i32, x: usize, xs: usize, kp: i32): void {
+  const mask = i8x16.splat(0x7f);
+  let d = SCRATCH;
+  for (let k: usize = 0; k < <usize>kp; k += 16) {
+    const v0 = v128.load(x + k);
+    const lo0 = v128.and(v0, mask), hi0 = i8x16.shr_u(v0, 7);
+    const t0 = i32x4.shuffle(lo0, hi0, 0, 4, 1, 5), t2 = i32x4.shuffle(lo0, hi0, 2, 6, 3, 7);
+    if (M > 1) {
+      const v1 = v128.load(x + xs + k);
+      const lo1 = v128.and(v1, mask), hi1 = i8x16.shr_u(v1, 7);
+      const t1 = i32x4.shuffle(lo1, hi1, 0, 4, 1, 5), t3 = i32x4.shuffle(lo1, hi1, 2, 6, 3, 7);
+      v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+      v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+      v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+      v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+    } else {
+      v128.store64_lane(d, t0, 0);
+      v128.store64_lane(d, t0, 1, 16);
+      v128.store64_lane(d, t2, 0, 32);
+      v128.store64_lane(d, t2, 1, 48);
+    }
+    d += 64;
+  }
 }
 
 // @ts-ignore: decorator
 @inline
-function blocks(M: i32, F32: bool, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32,
-  y: usize, ys: usize, zp: v128, qmin: v128, qmax: v128): void {
+function rowTile(M: i32, F32: bool, x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, ys: usize, c: usize): void {
+  split(M, x, xs, kp);
   const blockBytes = <usize>kp << 3;
   const eb: usize = F32 ? 4 : 1;
   let wp = packed;
   let o = 0;
   for (; o + 8 <= cout; o += 8) {
-    tile8(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, zp, qmin, qmax);
+    tile8(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
     wp += blockBytes;
   }
   const n = cout - o;
   if (n > 4) {
-    tile8(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, zp, qmin, qmax);
+    tile8(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
   } else if (n > 0) {
-    tile4(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, zp, qmin, qmax);
+    tile4(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
   }
 }
 
-function blocks3(F32: bool, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, zp: v128, qmin: v128, qmax: v128): void {
-  if (F32) blocks(3, true, kp, packed, bias, scale, cout, y, ys, zp, qmin, qmax);
-  else blocks(3, false, kp, packed, bias, scale, cout, y, ys, zp, qmin, qmax);
+function rows2(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(2, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
 }
-function blocks2(F32: bool, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, zp: v128, qmin: v128, qmax: v128): void {
-  if (F32) blocks(2, true, kp, packed, bias, scale, cout, y, ys, zp, qmin, qmax);
-  else blocks(2, false, kp, packed, bias, scale, cout, y, ys, zp, qmin, qmax);
+function rows1(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(1, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
 }
-function blocks1(F32: bool, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, zp: v128, qmin: v128, qmax: v128): void {
-  if (F32) blocks(1, true, kp, packed, bias, scale, cout, y, ys, zp, qmin, qmax);
-  else blocks(1, false, kp, packed, bias, scale, cout, y, ys, zp, qmin, qmax);
+function rows2f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(2, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
 }
-
-/** Splits m activation rows (kp bytes each) into SCRATCH as [k/16][m][lo 16 B, hi 16 B]. */
-// @ts-ignore: decorator
-@inline
-function split(x: usize, xStride: i32, m: i32, kp: i32): void {
-  const step = <usize>(m << 5);
-  const mask = i8x16.splat(0x7f);
-  for (let i = 0; i < m; i++) {
-    let src = x + <usize>i * <usize>xStride;
-    let dst = SCRATCH + (<usize>i << 5);
-    const end = src + <usize>kp;
-    while (src < end) {
-      const v = v128.load(src);
-      v128.store(dst, v128.and(v, mask));
-      v128.store(dst, i8x16.shr_u(v, 7), 16);
-      src += 16;
-      dst += step;
-    }
-  }
+function rows1f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(1, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
 }
 
+/** Scalar path over the packed layout for kp > KMAX (never hit by GhostNet; kept for completeness). */
 function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32): void {
   const kp = (cin + 15) & ~15;
@@ -318,32 +294,49 @@ function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, pack
   }
 }
 
+/** True when every |scale[o]| ≤ 0.5 (false for NaN): the requantization shortcut is exact. */
+function smallScales(scale: usize, cout: i32): bool {
+  const lim = f32x4.splat(0.5);
+  let ok = i32x4.splat(-1);
+  let o = 0;
+  for (; o + 4 <= cout; o += 4) ok = v128.and(ok, f32x4.le(f32x4.abs(v128.load(scale + (<usize>o << 2))), lim));
+  for (; o < cout; o++) if (!(Mathf.abs(load<f32>(scale + (<usize>o << 2))) <= 0.5)) return false;
+  return i32x4.all_true(ok);
+}
+
 // @ts-ignore: decorator
 @inline
 function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32): void {
   const kp = (cin + 15) & ~15;
-  if (kp > KMAX) {
+  if (kp > KMAX || kp == 0) {
     slowPath(F32, x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
     return;
   }
-  const zp = i32x4.splat(zpOut);
-  const vmin = i8x16.splat(<i8>qmin), vmax = i8x16.splat(<i8>qmax);
+  if (pixels <= 0 || cout <= 0) return;
+  const c = OUT;
+  if (!F32) {
+    store<i32>(c, smallScales(scale, cout) ? 1 : 0, O_FAST);
+    v128.store(c, i32x4.splat(zpOut), O_ZP);
+    v128.store(c, i8x16.splat(<i8>qmin), O_QMIN);
+    v128.store(c, i8x16.splat(<i8>qmax), O_QMAX);
+    v128.store(c, f32x4.splat(<f32>(qmin - zpOut)), O_LO);
+    v128.store(c, f32x4.splat(<f32>(qmax - zpOut)), O_HI);
+    v128.store(c, i32x4.splat(zpOut - MAGIC_BITS), O_BIAS);
+    v128.store(c, f32x4.splat(MAGIC), O_MAGIC);
+  }
   const ys: usize = F32 ? <usize>yStride << 2 : <usize>yStride;
   const xs = <usize>xStride;
   let p = 0;
-  while (p + MR <= pixels) {
-    split(x, xStride, MR, kp);
-    blocks3(F32, kp, packed, bias, scale, cout, y, ys, zp, vmin, vmax);
+  for (; p + MR <= pixels; p += MR) {
+    if (F32) rows2f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else rows2(x, xs, kp, packed, bias, scale, cout, y, ys, c);
     x += xs * MR;
     y += ys * MR;
-    p += MR;
   }
-  const m = pixels - p;
-  if (m > 0) {
-    split(x, xStride, m, kp);
-    if (m == 2) blocks2(F32, kp, packed, bias, scale, cout, y, ys, zp, vmin, vmax);
-    else blocks1(F32, kp, packed, bias, scale, cout, y, ys, zp, vmin, vmax);
+  if (p < pixels) {
+    if (F32) rows1f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    else rows1(x, xs, kp, packed, bias, scale, cout, y, ys, c);
   }
 }
 

@@ -1,22 +1,34 @@
 // pointwise — SIMD128 variant (bit-exact with reference.ts).
 //
-// Packed weights ("c2x8"): output channels in blocks of 8 (the last block zero-padded), K padded with
-// zeros to kp = round_up(cin, 8). Block b holds kp/2 k-pairs of 16 bytes:
-//   packed[b*kp*8 + j*16 + 2*c + t] = w[8b + c][2j + t]        c < 8, t < 2
-// `v128.load8x8_s` at +0 / +8 sign-extends the pairs of channels 0-3 / 4-7 to i16, ready for
-// i32x4.dot_i16x8_s. Same size as the int8 weights (plus padding): no i16 copy of the weights.
+// Packed weights ("c2x8 raw"): output channels in blocks of 8 (the last block zero-padded), K padded
+// with zeros to kp = round_up(cin, 8); same size as the int8 weights plus padding. Block b holds kp/2
+// k-pairs of 16 bytes = 8 i16 lanes; lane 2c + t (c < 4, t < 2) holds two weights of k = 2j + t:
+//   high byte: w[8b + c][k] (int8)        low byte: w[8b + 4 + c][k] + 128 (as uint8)
+// so the lane's i16 value is R = 256*wA + wB + 128. One 16-byte load per k-pair gives
+//   i16x8.shr_s(R, 8) = wA exactly: the (k, k+1) pairs of channels 0-3, ready for i32x4.dot_i16x8_s;
+//   R itself:            dot(x, R) = 256*dot(x, wA) + dot(x, wB) + 128*(x[k] + x[k+1]),
+// and channels 4-7 come out at the end as accR - 256*accA - 128*Σx (wrapping int32, exact for any
+// int8 weights; Σx per pixel is computed while converting the tile). One shift per pair instead of
+// three extends (extend_low + extend_high); ~4% faster overall than plain int8 weights.
 //
 // Activations: a tile of M ≤ 5 pixels is sign-extended once into a small i16 scratch laid out
-// [k-pair][pixel] (4 bytes each), so each (x[k], x[k+1]) pair is one `v128.load32_splat` (a broadcast
-// load, no shuffle), and the converted tile is reused for every block of output channels.
+// [k-pair][pixel] (ROW = 20 bytes per pair: pixels 0-3 in one 16-byte vector, pixel 4 after it) and
+// reused for every block of output channels. Per k-pair, one 16-byte load + i32x4 shuffles broadcast
+// the (x[k], x[k+1]) pair of pixels 0-3, a load32_splat that of pixel 4.
 //
-// Register tile: M = 5 pixels x 8 channels = 10 i32x4 accumulators + 2 weight vectors + 1 broadcast.
-// Accumulator lanes are output channels (no horizontal reduction): bias is the initial value.
-// The inner loop handles ONE k-pair per iteration (2 weight loads, 5 broadcasts, 10 dot + 10 add), on
-// purpose: unrolled source gets its accumulator chains regrouped by Binaryen (all weights of the
-// unrolled pairs live at once → spills), while V8 unrolls this small loop by itself with a clean
-// register allocation, and load_splat/load8x8_s with a constant offset (which V8 does not fold into the
-// address) need one base register per distinct offset — here only 0,4,8,12,16 and 0,8.
+// Register tile: 5 pixels x 8 channels = 10 i32x4 accumulators + 2 weight vectors + the activation
+// vector + 1 broadcast = 14 of the 16 xmm registers. Accumulator lanes are output channels (no
+// horizontal reduction): the bias is the initial value. Per k-pair: 3 loads, 1 shift, 4 shuffles,
+// 10 pmaddwd, 10 paddd for 80 MACs.
+// Why this shape (measured with V8's generated code, see the report):
+// - ONE k-pair per loop iteration. Unrolled source gets its accumulator chains regrouped by Binaryen
+//   (all weights of the unrolled pairs then live at once → spills); V8 unrolls this small loop by
+//   itself with a clean register allocation.
+// - Few, wide loads. workerd runs wasm with explicit bounds checks (no trap handler): every load costs
+//   a compare-and-branch, and V8 does not fold constant offsets of load_splat/load8x8_s into the
+//   address (one lea or one base register each). So weights are one v128.load per pair and the
+//   broadcasts are shuffles of one v128.load, rather than 2 load8x8_s + 5 load32_splat per pair
+//   (that variant is as fast in Node, ~15% slower in workerd).
 //
 // Requantization: 4 lanes at a time, then narrow and an 8-byte (or partial, never past cout) store.
 // When every |scale| ≤ 0.5 (always true for real layers) it uses an exact shortcut of requant():
@@ -26,14 +38,19 @@
 // Otherwise it uses requant4 from requant.ts. Both are bit-exact with the scalar requant().
 //
 // K padding reads up to 7 bytes past an activation row (within the arena's 64-byte slack); those bytes
-// meet zero weights. Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
+// meet zero weights (in the raw lanes a zero wB is stored as 128, and its 128*x is part of the Σx that
+// is subtracted). Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
 import { requant4 } from '../../requant';
 
-/** Pixels per register tile. */
+/** Pixels per register tile (4 or 5). */
 const MR = 5;
-/** Largest padded cin handled by the SIMD path (the scratch holds MR rows of KMAX i16). */
+/** Bytes per k-pair row of the converted tile: 4 bytes per pixel, pixels 0-3 in one 16-byte vector. */
+const ROW: usize = MR > 4 ? 20 : 16;
+/** Largest padded cin handled by the SIMD path (the scratch holds KMAX/2 k-pair rows of ROW bytes). */
 const KMAX = 4096;
-const SCRATCH: usize = memory.data(MR * KMAX * 2, 16);
+const SCRATCH: usize = memory.data(<i32>ROW * (KMAX >> 1), 16);
+/** Per pixel of the converted tile: 128 * Σ_k x[k] in all four lanes. */
+const SUMS: usize = memory.data(16 * 5, 16);
 const MAGIC: f32 = 12582912.0; // 1.5 * 2^23
 const MAGIC_BITS: i32 = 0x4b400000;
 
@@ -47,11 +64,14 @@ export function pointwise_pack(w: usize, cin: i32, cout: i32, dst: usize): void 
   let d = dst;
   for (let b = 0; b < nb; b++) {
     for (let j = 0; j < kp; j += 2) {
-      for (let c = 0; c < 8; c++) {
-        const o = (b << 3) + c;
+      for (let c = 0; c < 4; c++) {
         for (let t = 0; t < 2; t++) {
           const k = j + t;
-          store<i8>(d++, o < cout && k < cin ? load<i8>(w + <usize>o * <usize>cin + <usize>k) : 0);
+          const oa = (b << 3) + c, ob = oa + 4;
+          const wa = oa < cout && k < cin ? <i32>load<i8>(w + <usize>oa * <usize>cin + <usize>k) : 0;
+          const wb = ob < cout && k < cin ? <i32>load<i8>(w + <usize>ob * <usize>cin + <usize>k) : 0;
+          store<u8>(d++, <u8>(wb + 128)); // low byte: channel 4+c, biased to unsigned
+          store<i8>(d++, <i8>wa);         // high byte: channel c
         }
       }
     }
@@ -139,28 +159,38 @@ function out4(F32: bool, FAST: bool, a0: v128, s0: v128, y: usize, n: i32, c: us
 // ---- register tiles (M is a literal at every call site; dead pixel rows fold away) ----
 
 /**
- * M pixels x 8 channels. s: converted activation tile ([pair][pixel], 4·M bytes per pair), wp: the
- * channel block's packed weights, y: output of pixel 0 / channel 0 of the block, ys: output pixel
- * stride in bytes, n: channels to store.
+ * M pixels x 8 channels. s: converted activation tile ([pair][pixel], ROW bytes per pair: pixels 0-3
+ * in the first 16 bytes, pixel 4 at +16), wp: the channel block's packed weights, y: output of
+ * pixel 0 / channel 0 of the block, ys: output pixel stride in bytes, n: channels to store.
+ * Per k-pair: one 16-byte weight load (extend low / high = channels 0-3 / 4-7), one 16-byte load of
+ * the pixels' pairs broadcast with shuffles (plus a splat load for pixel 4).
  */
 // @ts-ignore: decorator
 @inline
 function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, scale: usize,
   y: usize, ys: usize, n: i32, c: usize): void {
-  const b0 = v128.load(bias), b1 = v128.load(bias, 16);
+  const b0 = v128.load(bias), b1 = i32x4.add(v128.load(bias, 16), i32x4.shl(b0, 8));
   let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1, a40 = b0, a41 = b1;
   const end = wp + (<usize>kp << 3);
   do {
-    const w0 = v128.load8x8_s(wp), w1 = v128.load8x8_s(wp, 8);
-    let v = v128.load32_splat(s);
+    const w1 = v128.load(wp);            // raw lanes 256*w[c] + (w[4+c] + 128)
+    const w0 = i16x8.shr_s(w1, 8);       // channels 0-3
+    const xv = v128.load(s);
+    let v = i32x4.shuffle(xv, xv, 0, 0, 0, 0);
     a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0)); a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
-    if (M > 1) { v = v128.load32_splat(s, 4); a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0)); a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1)); }
-    if (M > 2) { v = v128.load32_splat(s, 8); a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0)); a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1)); }
-    if (M > 3) { v = v128.load32_splat(s, 12); a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0)); a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 1) { v = i32x4.shuffle(xv, xv, 1, 1, 1, 1); a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0)); a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 2) { v = i32x4.shuffle(xv, xv, 2, 2, 2, 2); a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0)); a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 3) { v = i32x4.shuffle(xv, xv, 3, 3, 3, 3); a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0)); a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1)); }
     if (M > 4) { v = v128.load32_splat(s, 16); a40 = i32x4.add(a40, i32x4.dot_i16x8_s(v, w0)); a41 = i32x4.add(a41, i32x4.dot_i16x8_s(v, w1)); }
     wp += 16;
-    s += <usize>(M << 2);
+    s += ROW;
   } while (wp < end);
+  // channels 4-7: raw - 256*(channels 0-3) - 128*Σx
+  a01 = i32x4.sub(i32x4.sub(a01, i32x4.shl(a00, 8)), v128.load(SUMS));
+  if (M > 1) a11 = i32x4.sub(i32x4.sub(a11, i32x4.shl(a10, 8)), v128.load(SUMS, 16));
+  if (M > 2) a21 = i32x4.sub(i32x4.sub(a21, i32x4.shl(a20, 8)), v128.load(SUMS, 32));
+  if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(SUMS, 48));
+  if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(SUMS, 64));
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
   if (F32 || load<i32>(c, O_FAST)) {
     out8(F32, true, a00, a01, s0, s1, y, n, c);
@@ -186,14 +216,15 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
   let a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0;
   const end = wp + (<usize>kp << 3);
   do {
-    const w = v128.load8x8_s(wp);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load32_splat(s), w));
-    if (M > 1) a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load32_splat(s, 4), w));
-    if (M > 2) a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load32_splat(s, 8), w));
-    if (M > 3) a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load32_splat(s, 12), w));
+    const w = i16x8.shr_s(v128.load(wp), 8); // channels 0-3 (high bytes)
+    const xv = v128.load(s);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 0, 0, 0, 0), w));
+    if (M > 1) a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 1, 1, 1, 1), w));
+    if (M > 2) a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 2, 2, 2, 2), w));
+    if (M > 3) a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 3, 3, 3, 3), w));
     if (M > 4) a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load32_splat(s, 16), w));
     wp += 16;
-    s += <usize>(M << 2);
+    s += ROW;
   } while (wp < end);
   const s0 = v128.load(scale);
   if (F32 || load<i32>(c, O_FAST)) {
@@ -219,8 +250,11 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
 // @ts-ignore: decorator
 @inline
 function convert(M: i32, x: usize, xs: usize, kp: i32): void {
-  const row = <usize>(M << 2); // bytes per pair row
+  const row = ROW; // bytes per pair row (pixels 0-3, then pixel 4)
   const x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, x4 = x + 4 * xs;
+  const ones = i16x8.splat(1);
+  const z = i32x4.splat(0);
+  let q = z, q4 = z, q1 = z, q2 = z; // Σx: pixels 0-3 in the lanes of q (M ≥ 4); else per pixel
   let d = SCRATCH;
   for (let k: usize = 0; k < <usize>kp; k += 8) {
     const v0 = v128.load8x8_s(x + k);
@@ -228,24 +262,31 @@ function convert(M: i32, x: usize, xs: usize, kp: i32): void {
       const v1 = v128.load8x8_s(x1 + k), v2 = v128.load8x8_s(x2 + k), v3 = v128.load8x8_s(x3 + k);
       const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5), t1 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
       const t2 = i32x4.shuffle(v0, v1, 2, 6, 3, 7), t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
-      v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-      v128.store(d + row, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-      v128.store(d + 2 * row, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
-      v128.store(d + 3 * row, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+      const r0 = i32x4.shuffle(t0, t1, 0, 1, 4, 5), r1 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+      const r2 = i32x4.shuffle(t2, t3, 0, 1, 4, 5), r3 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+      v128.store(d, r0);
+      v128.store(d + row, r1);
+      v128.store(d + 2 * row, r2);
+      v128.store(d + 3 * row, r3);
+      // |each i16 lane| ≤ 4*128: no overflow; the dot with ones adds the pixel's two lanes
+      q = i32x4.add(q, i32x4.dot_i16x8_s(i16x8.add(i16x8.add(r0, r1), i16x8.add(r2, r3)), ones));
       if (M > 4) {
         const v4 = v128.load8x8_s(x4 + k);
+        q4 = i32x4.add(q4, i32x4.dot_i16x8_s(v4, ones));
         v128.store32_lane(d, v4, 0, 16);
         v128.store32_lane(d + row, v4, 1, 16);
         v128.store32_lane(d + 2 * row, v4, 2, 16);
         v128.store32_lane(d + 3 * row, v4, 3, 16);
       }
     } else {
+      q = i32x4.add(q, i32x4.dot_i16x8_s(v0, ones));
       v128.store32_lane(d, v0, 0);
       v128.store32_lane(d + row, v0, 1);
       v128.store32_lane(d + 2 * row, v0, 2);
       v128.store32_lane(d + 3 * row, v0, 3);
       if (M > 1) {
         const v1 = v128.load8x8_s(x1 + k);
+        q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ones));
         v128.store32_lane(d, v1, 0, 4);
         v128.store32_lane(d + row, v1, 1, 4);
         v128.store32_lane(d + 2 * row, v1, 2, 4);
@@ -253,6 +294,7 @@ function convert(M: i32, x: usize, xs: usize, kp: i32): void {
       }
       if (M > 2) {
         const v2 = v128.load8x8_s(x2 + k);
+        q2 = i32x4.add(q2, i32x4.dot_i16x8_s(v2, ones));
         v128.store32_lane(d, v2, 0, 8);
         v128.store32_lane(d + row, v2, 1, 8);
         v128.store32_lane(d + 2 * row, v2, 2, 8);
@@ -261,6 +303,27 @@ function convert(M: i32, x: usize, xs: usize, kp: i32): void {
     }
     d += row << 2;
   }
+  // 128 * Σx of each pixel, in all lanes: the bias of the raw channel-4..7 lanes (see pointwise_pack)
+  if (M >= 4) {
+    q = i32x4.shl(q, 7);
+    v128.store(SUMS, i32x4.shuffle(q, q, 0, 0, 0, 0));
+    v128.store(SUMS, i32x4.shuffle(q, q, 1, 1, 1, 1), 16);
+    v128.store(SUMS, i32x4.shuffle(q, q, 2, 2, 2, 2), 32);
+    v128.store(SUMS, i32x4.shuffle(q, q, 3, 3, 3, 3), 48);
+    if (M > 4) v128.store(SUMS, i32x4.shl(hsum(q4), 7), 64);
+  } else {
+    v128.store(SUMS, i32x4.shl(hsum(q), 7));
+    if (M > 1) v128.store(SUMS, i32x4.shl(hsum(q1), 7), 16);
+    if (M > 2) v128.store(SUMS, i32x4.shl(hsum(q2), 7), 32);
+  }
+}
+
+/** The sum of the four lanes, in every lane. */
+// @ts-ignore: decorator
+@inline
+function hsum(q: v128): v128 {
+  const t = i32x4.add(q, i32x4.shuffle(q, q, 2, 3, 0, 1));
+  return i32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2));
 }
 
 /**
@@ -328,10 +391,13 @@ function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, pack
   for (let p = 0; p < pixels; p++) {
     const xp = x + <usize>p * <usize>xStride;
     for (let o = 0; o < cout; o++) {
-      const wo = packed + <usize>(o >> 3) * (<usize>kp << 3) + (<usize>(o & 7) << 1);
+      const c = o & 7;
+      const wo = packed + <usize>(o >> 3) * (<usize>kp << 3) + (<usize>(c & 3) << 2) + (c < 4 ? 1 : 0);
       let acc = load<i32>(bias + (<usize>o << 2));
       for (let k = 0; k < cin; k++) {
-        acc += <i32>load<i8>(wo + (<usize>(k >> 1) << 4) + <usize>(k & 1)) * <i32>load<i8>(xp + <usize>k);
+        const wb = wo + (<usize>(k >> 1) << 4) + (<usize>(k & 1) << 1);
+        const wk = c < 4 ? <i32>load<i8>(wb) : <i32>load<u8>(wb) - 128;
+        acc += wk * <i32>load<i8>(xp + <usize>k);
       }
       const sc = load<f32>(scale + (<usize>o << 2));
       if (F32) {
@@ -380,8 +446,13 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   const xs = <usize>xStride;
   let p = 0;
   for (; p + MR <= pixels; p += MR) {
-    if (F32) rows5f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-    else rows5(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    if (MR == 5) {
+      if (F32) rows5f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+      else rows5(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    } else {
+      if (F32) rows4f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+      else rows4(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    }
     x += xs * MR;
     y += ys * MR;
   }

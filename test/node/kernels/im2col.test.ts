@@ -1,0 +1,26 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Harness, Rng } from '../../kernels/harness.ts';
+import { loadBuild, type Build } from '../../kernels/load-node.ts';
+import { im2colCases, im2colReferenceChecks, im2colShape } from '../../kernels/im2col.tester.ts';
+
+for (const build of ['simd128', 'scalar'] as Build[]) {
+  describe(`im2col (${build} build)`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = new Harness(await loadBuild(build));
+    });
+    it('runs the variant the build was compiled for', () => {
+      expect(h.ex.variant()).toBe(build === 'scalar' ? 0 : 1);
+    });
+    it('matches the reference on random images (odd/even sizes, 1..130 px, unaligned) and the stem sizes', () => {
+      im2colCases(h, new Rng(0x1c2c + build.length), build === 'scalar' ? 60 : 300);
+    });
+    it('matches the reference on every small size', () => {
+      const rng = new Rng(0x51);
+      for (let H = 1; H <= 9; H++) for (let W = 1; W <= 9; W++) im2colShape(h, rng.int(0, 0x7fffffff), { H, W, dstOffset: (H * W) % 7 });
+    });
+    it('reference agrees with an independent JS computation', () => {
+      im2colReferenceChecks(h, new Rng(0x2c0), 60);
+    });
+  });
+}
