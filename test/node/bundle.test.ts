@@ -120,7 +120,10 @@ describe.skipIf(!hasChromium)('demo page in headless Chromium', () => {
       expect(labels[0]).toBe('Ankle boot');
       const pcts = (await page.locator('#results .bar .pct').allTextContents()).map((t) => parseFloat(t));
       expect([...pcts].sort((a, b) => b - a)).toEqual(pcts);
-      await page.waitForTimeout(600); // let the bars' width transition finish before the screenshot
+      await page.waitForTimeout(600); // let the bars' width transition finish
+      // The bars are drawn: the top one's fill spans its score's share of the track.
+      const [fill, track] = await Promise.all([page.locator('#results .bar .fill').first().boundingBox(), page.locator('#results .bar .track').first().boundingBox()]);
+      expect(fill!.width / track!.width).toBeCloseTo(pcts[0] / 100, 1);
       await page.screenshot({ path: join(root, 'tmp/demo-page.png'), fullPage: true });
       expect(errors).toEqual([]);
     } finally {

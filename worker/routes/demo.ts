@@ -43,7 +43,7 @@ export const PAGE = `<!doctype html>
   .bar { display: grid; grid-template-columns: 11rem 1fr 4.5rem; gap: .6rem; align-items: center; margin: .35rem 0; }
   .bar .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   .bar .track { background: #8882; border-radius: 6px; height: 1.1rem; overflow: hidden; }
-  .bar .fill { background: var(--accent); height: 100%; width: 0; transition: width .4s ease; }
+  .bar .fill { display: block; background: var(--accent); height: 100%; width: 0; transition: width .4s ease; }
   .bar .pct { text-align: right; font-variant-numeric: tabular-nums; }
   #status { min-height: 1.5em; font-size: .9rem; opacity: .8; }
   #status.error { color: #d33; opacity: 1; }
