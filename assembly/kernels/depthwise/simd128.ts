@@ -30,6 +30,7 @@
 // Scratch (static memory): the ZP row and biasʹ row (MAXC channels; larger C runs in chunks of MAXC),
 // the row buffers and the general path's tap table. Not reentrant (one thread, as the engine runs).
 import { narrow16, requant, requant4 } from '../../requant';
+import { storeTail } from '../../store';
 
 const MAXC: i32 = 4096;
 const MAXT: i32 = 128;
@@ -93,21 +94,6 @@ export function depthwise_pack_simd128(w: usize, C: i32, kh: i32, kw: i32, dst: 
   return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(w, 16)));
 }
 
-/** Stores the low r (< 8) bytes of v at p. */
-// @ts-ignore: decorator
-@inline function storeTail8(p: usize, v: v128, r: i32): void {
-  if (r & 4) {
-    v128.store32_lane(p, v, 0);
-    v = i8x16.shuffle(v, v, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0);
-    p += 4;
-  }
-  if (r & 2) {
-    v128.store16_lane(p, v, 0);
-    v = i8x16.shuffle(v, v, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0);
-    p += 2;
-  }
-  if (r & 1) v128.store8_lane(p, v, 0);
-}
 
 /** Requantizes 8 channels (acc lo/hi) and stores r of them (r = 8: all) at out. */
 // @ts-ignore: decorator
@@ -117,7 +103,7 @@ export function depthwise_pack_simd128(w: usize, C: i32, kh: i32, kw: i32, dst: 
   const h = i16x8.narrow_i32x4_s(q0, q1);
   const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), qminv), qmaxv);
   if (r == 8) v128.store64_lane(out, q, 0);
-  else storeTail8(out, q, r);
+  else storeTail(out, q, r);
 }
 
 /** Requantizes 16 channels (four accumulators) to 16 int8 lanes. */

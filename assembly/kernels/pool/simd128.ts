@@ -1,27 +1,8 @@
 // Average pools — WASM SIMD128, bit-exact with reference.ts. Vectorized over channels, 16 per step;
 // sums are exact in i16 (2×2 window) or i16-then-i32 (global pool), requantized with requant4/narrow16.
 import { requant4, narrow16 } from '../../requant';
+import { storeTail } from '../../store';
 
-/** Stores the low r (< 16) bytes of v at p. */
-// @ts-ignore: decorator
-@inline function storeTail(p: usize, v: v128, r: i32): void {
-  if (r & 8) {
-    v128.store64_lane(p, v, 0);
-    v = i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0);
-    p += 8;
-  }
-  if (r & 4) {
-    v128.store32_lane(p, v, 0);
-    v = i8x16.shuffle(v, v, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0);
-    p += 4;
-  }
-  if (r & 2) {
-    v128.store16_lane(p, v, 0);
-    v = i8x16.shuffle(v, v, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0);
-    p += 2;
-  }
-  if (r & 1) v128.store8_lane(p, v, 0);
-}
 
 // @ts-ignore: decorator
 @inline function pool4(p00: usize, p01: usize, p10: usize, p11: usize, zp4: v128, s: v128, zpv: v128, qminv: v128, qmaxv: v128): v128 {
