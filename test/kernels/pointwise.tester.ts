@@ -10,6 +10,7 @@
  * A failure throws an Error naming the case seed; `pointwiseCase(h, seed)` replays it.
  */
 import { firstDifference, GHOSTNET_CHANNELS, Harness, Rng } from './harness.ts';
+import { requantJs } from './depthwise.tester.ts'; // the JS model of the shared requantization
 
 export interface PointwiseShape {
   cin: number;
@@ -233,23 +234,6 @@ export function pointwiseTailCases(h: Harness, rng: Rng): void {
 
 function f32mul(a: number, b: number): number {
   return Math.fround(Math.fround(a) * Math.fround(b)); // exact double product, one rounding
-}
-
-function nearestEven(v: number): number {
-  const f = Math.floor(v), d = v - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
-}
-
-/** requant as specified: trunc_sat(nearest(f32(acc) * scale)) + zp (wrapping), clamp. */
-export function requantJs(acc: number, scale: number, zp: number, qmin: number, qmax: number): number {
-  let r = nearestEven(f32mul(acc, scale));
-  if (Number.isNaN(r)) r = 0;
-  r = Math.max(-2147483648, Math.min(2147483647, r));
-  let v = (r + zp) | 0;
-  v = v < qmin ? qmin : v;
-  return v > qmax ? qmax : v;
 }
 
 /** Compares pointwise_reference / pointwise_f32_reference with a JS evaluation of the contract. */
