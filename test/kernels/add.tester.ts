@@ -3,18 +3,17 @@
  * byte for byte, with poison checks. Environment-agnostic. `addCase(h, seed)` replays a failure.
  */
 import { GHOSTNET_CHANNELS, Harness, Rng, firstDifference } from './harness.ts';
-import { POISON, checkPoison, nearestEven, pickQuant, truncSat } from './depthwise.tester.ts';
+import { POISON, checkPoison, pickQuant, quantizeJs } from './depthwise.tester.ts';
 
 function i8(v: number): number {
   return (v << 24) >> 24;
 }
 
-/** The contract in JS: two f32 products, one f32 add, nearest-even, trunc_sat, + zpOut, clamp. */
+/** The contract in JS: two f32 products, one f32 add, then round half to even, + zpOut, clamp. */
 export function addJs(a: number, zpA: number, mA: number, b: number, zpB: number, mB: number, zpOut: number, qmin: number, qmax: number): number {
   const fa = Math.fround((a - zpA) * Math.fround(mA));
   const fb = Math.fround((b - zpB) * Math.fround(mB));
-  const v = (truncSat(nearestEven(Math.fround(fa + fb))) + zpOut) | 0;
-  return Math.min(qmax, Math.max(qmin, v));
+  return quantizeJs(Math.fround(fa + fb), zpOut, qmin, qmax);
 }
 
 export function addCase(h: Harness, seed: number, given?: { pixels: number; C: number; dense?: boolean }): void {

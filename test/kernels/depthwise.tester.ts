@@ -274,19 +274,18 @@ export function nearestEven(v: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** i32.trunc_sat_f32_s of an integral value. */
-export function truncSat(v: number): number {
-  if (Number.isNaN(v)) return 0;
-  if (v >= 2147483647) return 2147483647;
-  if (v <= -2147483648) return -2147483648;
-  return Math.trunc(v);
+/**
+ * The contract's requantization after the multiply, in plain JS (exact arithmetic, no wrapping):
+ * clamp(round_half_even(v) + zp, qmin, qmax) for an f32 value v (±Infinity clamps too).
+ */
+export function quantizeJs(v: number, zp: number, qmin: number, qmax: number): number {
+  return Math.min(qmax, Math.max(qmin, nearestEven(v) + zp));
 }
 
-/** The contract's requantization in plain JS: clamp(trunc_sat(nearest(f32(acc) * scale)) + zp, qmin, qmax). */
+/** The contract's requantization: quantizeJs(f32(acc) * scale) with the product rounded once to f32. */
 export function requantJs(acc: number, scale: number, zp: number, qmin: number, qmax: number): number {
   const prod = Math.fround(Math.fround(acc) * Math.fround(scale)); // exact double product, rounded once to f32
-  const v = (truncSat(nearestEven(prod)) + zp) | 0; // wrapping i32 add
-  return Math.min(qmax, Math.max(qmin, v));
+  return quantizeJs(prod, zp, qmin, qmax);
 }
 
 export interface Quant {

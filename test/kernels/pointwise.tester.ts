@@ -74,7 +74,7 @@ function values(rng: Rng, n: number, lo: number, hi: number, data: string): Int8
 
 /**
  * Scales: mostly log-uniform in [1e-4, 1e-1] (the realistic requantization range); sometimes a few
- * large ones (0.4 .. 4, exactly 0.5, negative) so that saturating / wrapping requantization and any
+ * large ones (0.4 .. 4, exactly 0.5, negative) so that saturating requantization and any
  * kernel path that depends on the scale range are exercised too.
  */
 function scales(rng: Rng, n: number): Float32Array {
@@ -212,7 +212,8 @@ export function pointwiseTailCases(h: Harness, rng: Rng): void {
     pointwiseShape(h, rng.int(0, 0x7fffffff), { cin, cout: rng.int(1, 24), pixels: rng.int(1, 12) });
     pointwiseShape(h, rng.int(0, 0x7fffffff), { cin, cout: rng.int(1, 24), pixels: rng.int(1, 12), f32: true });
   }
-  // requantization edge cases: ties, saturation of f32 -> i32 and the wrapping zero-point add
+  // requantization edge cases: ties, products far outside the int8 range (up to ~1e11: they must
+  // saturate, never wrap), negative and tiny scales
   for (const scale of [0.5, 0.50000006, 0.75, 4, 100, -3, 1e-9]) {
     for (const zp of [-100, 0, 100]) {
       for (const [qmin, qmax] of [[-128, 127], [Math.max(-128, zp), 127]]) {

@@ -193,11 +193,21 @@ export class Int8Engine {
     return this.graph.tensors.get(s.tensor)!;
   }
 
+  /**
+   * A requantization scale as the kernels take it (f32). It must be finite: the kernels' clamp-then-round
+   * requantization (assembly/requant.ts) is exact for every finite product, but a NaN would not clamp.
+   */
+  private f32Scale(v: number, what: string): number {
+    const s = Math.fround(v);
+    if (!Number.isFinite(s)) throw new EngineError(`model has a non-finite requantization scale at ${what}`);
+    return s;
+  }
+
   /** Per-channel requantization scales s_in · s_w[c] / s_out, as f32. */
-  private convScales(conv: string, sIn: number, sOut: number): number {
-    const sw = this.model.tensor(`${conv}.weight_scale`) as Float32Array;
+  private convScales(conv: string, sIn: number, sOut: number, channels?: number): number {
+    const sw = (this.model.tensor(`${conv}.weight_scale`) as Float32Array).subarray(0, channels);
     const out = new Float32Array(sw.length);
-    for (let c = 0; c < sw.length; c++) out[c] = (sIn * sw[c]) / sOut;
+    for (let c = 0; c < sw.length; c++) out[c] = this.f32Scale((sIn * sw[c]) / sOut, conv);
     return this.put(out);
   }
 
@@ -283,10 +293,7 @@ export class Int8Engine {
         const packed = this.alloc(k.depthwise_packed_size(c, kh, kw));
         k.depthwise_pack(plain, c, kh, kw, packed);
         const bias = this.put((this.model.tensor(`${op.conv}.bias`) as Int32Array).subarray(0, c));
-        const sw = (this.model.tensor(`${op.conv}.weight_scale`) as Float32Array).subarray(0, c);
-        const sc = new Float32Array(c);
-        for (let i = 0; i < c; i++) sc[i] = (qi.scale * sw[i]) / qo.scale;
-        const scale = this.put(sc);
+        const scale = this.convScales(op.conv, qi.scale, qo.scale, c);
         const { h, w } = this.dims(op.input);
         const stride = op.stride;
         const x = this.ptr(op.input);
@@ -301,7 +308,7 @@ export class Int8Engine {
         const qo = this.q(op.output.tensor);
         const { h, w } = this.dims(op.input);
         const c = op.input.channels;
-        const scale = Math.fround(qi.scale / (4 * qo.scale));
+        const scale = this.f32Scale(qi.scale / (4 * qo.scale), op.output.tensor);
         const x = this.ptr(op.input);
         const xs = this.stride(op.input);
         const y = this.ptr(op.output);
@@ -313,7 +320,7 @@ export class Int8Engine {
         const qo = this.q(op.output.tensor);
         const { h, w } = this.dims(op.input);
         const c = op.input.channels;
-        const scale = Math.fround(qi.scale / (h * w * qo.scale));
+        const scale = this.f32Scale(qi.scale / (h * w * qo.scale), op.output.tensor);
         const x = this.ptr(op.input);
         const xs = this.stride(op.input);
         const y = this.ptr(op.output);
@@ -335,7 +342,7 @@ export class Int8Engine {
         const gp = this.ptr(op.gate);
         const { h, w } = this.dims(op.input);
         const c = op.input.channels;
-        const scale = Math.fround(qx.scale / (255 * qo.scale));
+        const scale = this.f32Scale(qx.scale / (255 * qo.scale), op.output.tensor);
         const x = this.ptr(op.input);
         const xs = this.stride(op.input);
         const y = this.ptr(op.output);
@@ -357,8 +364,8 @@ export class Int8Engine {
         const qo = this.q(op.output.tensor);
         const { h, w } = this.dims(op.output);
         const c = op.output.channels;
-        const mA = Math.fround(qa.scale / qo.scale);
-        const mB = Math.fround(qb.scale / qo.scale);
+        const mA = this.f32Scale(qa.scale / qo.scale, op.output.tensor);
+        const mB = this.f32Scale(qb.scale / qo.scale, op.output.tensor);
         const a = this.ptr(op.a);
         const as = this.stride(op.a);
         const b = this.ptr(op.b);

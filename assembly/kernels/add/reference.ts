@@ -1,6 +1,7 @@
 // Residual add with requantization — the scalar definition (docs/KERNELS.md, "add").
-//   y = clamp(trunc_sat(nearest(f32(a - zpA) * mA + f32(b - zpB) * mB)) + zpOut, qmin, qmax)
+//   y = clamp(round_half_even(f32(a - zpA) * mA + f32(b - zpB) * mB) + zpOut, qmin, qmax)   (requant.ts quantize)
 // Two f32 products, then one f32 add, in that order; no FMA.
+import { quantize } from '../../requant';
 
 export function add_reference(
   a: usize, pixels: i32, C: i32, aStride: i32, zpA: i32, mA: f32,
@@ -14,10 +15,7 @@ export function add_reference(
     for (let c = 0; c < C; c++) {
       const fa: f32 = <f32>(<i32>load<i8>(ap + <usize>c) - zpA) * mA;
       const fb: f32 = <f32>(<i32>load<i8>(bp + <usize>c) - zpB) * mB;
-      let v = <i32>f32.nearest(fa + fb) + zpOut; // nontrapping-f2i: i32.trunc_sat_f32_s
-      v = v < qmin ? qmin : v;
-      v = v > qmax ? qmax : v;
-      store<i8>(yp + <usize>c, <i8>v);
+      store<i8>(yp + <usize>c, <i8>quantize(fa + fb, zpOut, qmin, qmax));
     }
   }
 }

@@ -1,19 +1,19 @@
 // Residual add with requantization — WASM SIMD128, bit-exact with reference.ts. 16 channels per step:
 // (x - zp) exact in i16, widened to i32, converted to f32; two f32x4.mul then one f32x4.add (no FMA),
-// nearest, trunc_sat, + zpOut, then the shared narrow16 (saturate, clamp to [qmin, qmax]).
-import { narrow16 } from '../../requant';
+// then the shared quantize4 (clamp, round half to even, + zpOut) and narrow16.
+import { narrow16, quantize4, rqLo, rqHi, rqBias } from '../../requant';
 import { storeTail } from '../../store';
 
 
 // @ts-ignore: decorator
-@inline function add4(a: v128, b: v128, mA: v128, mB: v128, zpv: v128): v128 {
+@inline function add4(a: v128, b: v128, mA: v128, mB: v128, lo: v128, hi: v128, rb: v128): v128 {
   const fa = f32x4.mul(f32x4.convert_i32x4_s(a), mA);
   const fb = f32x4.mul(f32x4.convert_i32x4_s(b), mB);
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(fa, fb))), zpv);
+  return quantize4(f32x4.add(fa, fb), lo, hi, rb);
 }
 
 // @ts-ignore: decorator
-@inline function add16(pa: usize, pb: usize, zpa: v128, zpb: v128, mA: v128, mB: v128, zpv: v128, qminv: v128, qmaxv: v128): v128 {
+@inline function add16(pa: usize, pb: usize, zpa: v128, zpb: v128, mA: v128, mB: v128, lo: v128, hi: v128, rb: v128): v128 {
   const a = v128.load(pa);
   const b = v128.load(pb);
   const alo = i16x8.sub(i16x8.extend_low_i8x16_s(a), zpa);
@@ -21,11 +21,10 @@ import { storeTail } from '../../store';
   const blo = i16x8.sub(i16x8.extend_low_i8x16_s(b), zpb);
   const bhi = i16x8.sub(i16x8.extend_high_i8x16_s(b), zpb);
   return narrow16(
-    add4(i32x4.extend_low_i16x8_s(alo), i32x4.extend_low_i16x8_s(blo), mA, mB, zpv),
-    add4(i32x4.extend_high_i16x8_s(alo), i32x4.extend_high_i16x8_s(blo), mA, mB, zpv),
-    add4(i32x4.extend_low_i16x8_s(ahi), i32x4.extend_low_i16x8_s(bhi), mA, mB, zpv),
-    add4(i32x4.extend_high_i16x8_s(ahi), i32x4.extend_high_i16x8_s(bhi), mA, mB, zpv),
-    qminv, qmaxv);
+    add4(i32x4.extend_low_i16x8_s(alo), i32x4.extend_low_i16x8_s(blo), mA, mB, lo, hi, rb),
+    add4(i32x4.extend_high_i16x8_s(alo), i32x4.extend_high_i16x8_s(blo), mA, mB, lo, hi, rb),
+    add4(i32x4.extend_low_i16x8_s(ahi), i32x4.extend_low_i16x8_s(bhi), mA, mB, lo, hi, rb),
+    add4(i32x4.extend_high_i16x8_s(ahi), i32x4.extend_high_i16x8_s(bhi), mA, mB, lo, hi, rb));
 }
 
 export function add_simd128(
@@ -37,9 +36,9 @@ export function add_simd128(
   const zpb = i16x8.splat(<i16>zpB);
   const ma = f32x4.splat(mA);
   const mb = f32x4.splat(mB);
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(<i8>qmin);
-  const qmaxv = i8x16.splat(<i8>qmax);
+  const lo = rqLo(zpOut, qmin);
+  const hi = rqHi(zpOut, qmax);
+  const rb = rqBias(zpOut);
   // Dense tensors: one run over all elements.
   if (aStride == C && bStride == C && yStride == C) {
     C = pixels * C;
@@ -52,11 +51,11 @@ export function add_simd128(
     let c = 0;
     for (; c < full; c += 16) {
       const o = <usize>c;
-      v128.store(py + o, add16(pa + o, pb + o, zpa, zpb, ma, mb, zpv, qminv, qmaxv));
+      v128.store(py + o, add16(pa + o, pb + o, zpa, zpb, ma, mb, lo, hi, rb));
     }
     if (r) {
       const o = <usize>c;
-      storeTail(py + o, add16(pa + o, pb + o, zpa, zpb, ma, mb, zpv, qminv, qmaxv), r);
+      storeTail(py + o, add16(pa + o, pb + o, zpa, zpb, ma, mb, lo, hi, rb), r);
     }
     pa += <usize>aStride;
     pb += <usize>bStride;

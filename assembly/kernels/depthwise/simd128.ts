@@ -29,7 +29,7 @@
 //
 // Scratch (static memory): the ZP row and biasʹ row (MAXC channels; larger C runs in chunks of MAXC),
 // the row buffers and the general path's tap table. Not reentrant (one thread, as the engine runs).
-import { narrow16, requant, requant4 } from '../../requant';
+import { narrow8, narrow16, requant, requant4, rqLo, rqHi, rqBias } from '../../requant';
 import { storeTail } from '../../store';
 
 const MAXC: i32 = 4096;
@@ -97,21 +97,20 @@ export function depthwise_pack_simd128(w: usize, C: i32, kh: i32, kw: i32, dst: 
 
 /** Requantizes 8 channels (acc lo/hi) and stores r of them (r = 8: all) at out. */
 // @ts-ignore: decorator
-@inline function finish8(a0: v128, a1: v128, scale: usize, zpv: v128, qminv: v128, qmaxv: v128, out: usize, r: i32): void {
-  const q0 = requant4(a0, v128.load(scale), zpv);
-  const q1 = requant4(a1, v128.load(scale, 16), zpv);
-  const h = i16x8.narrow_i32x4_s(q0, q1);
-  const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), qminv), qmaxv);
+@inline function finish8(a0: v128, a1: v128, scale: usize, lo: v128, hi: v128, rb: v128, out: usize, r: i32): void {
+  const q0 = requant4(a0, v128.load(scale), lo, hi, rb);
+  const q1 = requant4(a1, v128.load(scale, 16), lo, hi, rb);
+  const q = narrow8(q0, q1);
   if (r == 8) v128.store64_lane(out, q, 0);
   else storeTail(out, q, r);
 }
 
 /** Requantizes 16 channels (four accumulators) to 16 int8 lanes. */
 // @ts-ignore: decorator
-@inline function finish16(a0: v128, a1: v128, a2: v128, a3: v128, scale: usize, zpv: v128, qminv: v128, qmaxv: v128): v128 {
+@inline function finish16(a0: v128, a1: v128, a2: v128, a3: v128, scale: usize, lo: v128, hi: v128, rb: v128): v128 {
   return narrow16(
-    requant4(a0, v128.load(scale), zpv), requant4(a1, v128.load(scale, 16), zpv),
-    requant4(a2, v128.load(scale, 32), zpv), requant4(a3, v128.load(scale, 48), zpv), qminv, qmaxv);
+    requant4(a0, v128.load(scale), lo, hi, rb), requant4(a1, v128.load(scale, 16), lo, hi, rb),
+    requant4(a2, v128.load(scale, 32), lo, hi, rb), requant4(a3, v128.load(scale, 48), lo, hi, rb));
 }
 
 export function depthwise_simd128(
@@ -160,9 +159,9 @@ function dw3x3(
 ): void {
   const OH = (H - 1) / stride + 1;
   const OW = (W - 1) / stride + 1;
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(<i8>qmin);
-  const qmaxv = i8x16.splat(<i8>qmax);
+  const lo = rqLo(zpOut, qmin);
+  const hi = rqHi(zpOut, qmax);
+  const rb = rqBias(zpOut);
   const xs = <usize>xStride;
   const rs = <usize>(W * xStride);
   const full16 = C & ~15;
@@ -244,7 +243,7 @@ function dw3x3(
         xa = v128.load8x8_s(p22 + o, 8);
         xb = xa; // partner weight is 0
         a2 = dotLo(a2, xa, xb, w + 352); a3 = dotHi(a3, xa, xb, w + 352);
-        v128.store(out + o, finish16(a0, a1, a2, a3, scale + (o << 2), zpv, qminv, qmaxv));
+        v128.store(out + o, finish16(a0, a1, a2, a3, scale + (o << 2), lo, hi, rb));
         w += 384;
       }
       if (c < full8) {
@@ -270,7 +269,7 @@ function dw3x3(
         xa = v128.load8x8_s(p22 + o);
         xb = xa; // partner weight is 0
         a0 = dotLo(a0, xa, xb, w + 160); a1 = dotHi(a1, xa, xb, w + 160);
-        finish8(a0, a1, scale + (o << 2), zpv, qminv, qmaxv, out + o, 8);
+        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, 8);
         w += 192;
         c += 8;
       }
@@ -297,7 +296,7 @@ function dw3x3(
         xa = v128.load8x8_s(p22 + o);
         xb = xa; // partner weight is 0
         a0 = dotLo(a0, xa, xb, w + 160); a1 = dotHi(a1, xa, xb, w + 160);
-        finish8(a0, a1, scale + (o << 2), zpv, qminv, qmaxv, out + o, r);
+        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, r);
         w += 192;
       }
       out += <usize>yStride;
@@ -383,9 +382,9 @@ function dw3x3Rows(
 ): void {
   const OH = (H - 1) / stride + 1;
   const OW = (W - 1) / stride + 1;
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(<i8>qmin);
-  const qmaxv = i8x16.splat(<i8>qmax);
+  const lo = rqLo(zpOut, qmin);
+  const hi = rqHi(zpOut, qmax);
+  const rb = rqBias(zpOut);
   const zp16 = i16x8.splat(<i16>zpIn);
   const xs = <usize>xStride;
   const step = <usize>(stride == 2 ? 32 : 32 * stride); // stride 2: compact even entries
@@ -425,7 +424,7 @@ function dw3x3Rows(
           a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 16), w9));
           a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 32), w10));
           a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 48), w11));
-          finish8(a0, a1, sc, zpv, qminv, qmaxv, out, rr);
+          finish8(a0, a1, sc, lo, hi, rb, out, rr);
           q += step;
           out += <usize>yStride;
         }
@@ -443,7 +442,7 @@ function dw3x3Rows(
           a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 16), w9));
           a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 64), w10));
           a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 80), w11));
-          finish8(a0, a1, sc, zpv, qminv, qmaxv, out, rr);
+          finish8(a0, a1, sc, lo, hi, rb, out, rr);
           q += step;
           out += <usize>yStride;
         }
@@ -458,9 +457,9 @@ function dwLine5(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize, vertical: bool,
   y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(<i8>qmin);
-  const qmaxv = i8x16.splat(<i8>qmax);
+  const lo = rqLo(zpOut, qmin);
+  const hi = rqHi(zpOut, qmax);
+  const rb = rqBias(zpOut);
   const ts = <usize>(vertical ? W * xStride : xStride); // tap step
   const full8 = C & ~7;
   const r = C & 7;
@@ -496,7 +495,7 @@ function dwLine5(
         xa = v128.load8x8_s(p4 + o);
         xb = xa; // partner weight is 0
         a0 = dotLo(a0, xa, xb, w + 64); a1 = dotHi(a1, xa, xb, w + 64);
-        finish8(a0, a1, scale + (o << 2), zpv, qminv, qmaxv, out + o, 8);
+        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, 8);
         w += 96;
       }
       if (r) {
@@ -513,7 +512,7 @@ function dwLine5(
         xa = v128.load8x8_s(p4 + o);
         xb = xa; // partner weight is 0
         a0 = dotLo(a0, xa, xb, w + 64); a1 = dotHi(a1, xa, xb, w + 64);
-        finish8(a0, a1, scale + (o << 2), zpv, qminv, qmaxv, out + o, r);
+        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, r);
         w += 96;
       }
       out += <usize>yStride;
@@ -532,9 +531,9 @@ function dwGeneral(
   const OW = (W + 2 * pw - kw) / stride + 1;
   const T = kh * kw;
   const P = (T + 1) >> 1;
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(<i8>qmin);
-  const qmaxv = i8x16.splat(<i8>qmax);
+  const lo = rqLo(zpOut, qmin);
+  const hi = rqHi(zpOut, qmax);
+  const rb = rqBias(zpOut);
   const zpRow = ZP;
   store<usize>(TAPS + (<usize>T << 2), zpRow); // partner of the last tap when T is odd (weight 0)
   let out = y;
@@ -564,7 +563,7 @@ function dwGeneral(
           tp += 8;
           w += 32;
         }
-        finish8(a0, a1, scale + (o << 2), zpv, qminv, qmaxv, out + o, min(8, C - c));
+        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, min(8, C - c));
       }
       out += <usize>yStride;
     }

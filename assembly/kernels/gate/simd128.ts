@@ -1,5 +1,5 @@
 // Lookup-table gates and the multiplies they feed — WASM SIMD128, bit-exact with reference.ts.
-import { requant4, narrow16 } from '../../requant';
+import { requant4, narrow16, rqLo, rqHi, rqBias } from '../../requant';
 import { storeTail } from '../../store';
 
 
@@ -40,7 +40,7 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
 
 /** 16 channels of requant((x - zpX) * g): (x - zp) ∈ [-255, 255] and g ∈ [0, 255] in i16, product exact in i32. */
 // @ts-ignore: decorator
-@inline function mul16(xp: usize, gp: usize, zpx: v128, s: v128, zpv: v128, qminv: v128, qmaxv: v128): v128 {
+@inline function mul16(xp: usize, gp: usize, zpx: v128, s: v128, lo: v128, hi: v128, rb: v128): v128 {
   const xv = v128.load(xp);
   const gv = v128.load(gp);
   const xlo = i16x8.sub(i16x8.extend_low_i8x16_s(xv), zpx);
@@ -48,9 +48,8 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
   const glo = i16x8.extend_low_i8x16_u(gv);
   const ghi = i16x8.extend_high_i8x16_u(gv);
   return narrow16(
-    requant4(i32x4.extmul_low_i16x8_s(xlo, glo), s, zpv), requant4(i32x4.extmul_high_i16x8_s(xlo, glo), s, zpv),
-    requant4(i32x4.extmul_low_i16x8_s(xhi, ghi), s, zpv), requant4(i32x4.extmul_high_i16x8_s(xhi, ghi), s, zpv),
-    qminv, qmaxv);
+    requant4(i32x4.extmul_low_i16x8_s(xlo, glo), s, lo, hi, rb), requant4(i32x4.extmul_high_i16x8_s(xlo, glo), s, lo, hi, rb),
+    requant4(i32x4.extmul_low_i16x8_s(xhi, ghi), s, lo, hi, rb), requant4(i32x4.extmul_high_i16x8_s(xhi, ghi), s, lo, hi, rb));
 }
 
 export function gate_upsample_mul_simd128(
@@ -59,9 +58,9 @@ export function gate_upsample_mul_simd128(
 ): void {
   const zpx = i16x8.splat(<i16>zpX);
   const s = f32x4.splat(scale);
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(<i8>qmin);
-  const qmaxv = i8x16.splat(<i8>qmax);
+  const lo = rqLo(zpOut, qmin);
+  const hi = rqHi(zpOut, qmax);
+  const rb = rqBias(zpOut);
   const full = C & ~15;
   const r = C & 15;
   let xp = x;
@@ -81,11 +80,11 @@ export function gate_upsample_mul_simd128(
       let c = 0;
       for (; c < full; c += 16) {
         const o = <usize>c;
-        v128.store(yp + o, mul16(xp + o, gp + o, zpx, s, zpv, qminv, qmaxv));
+        v128.store(yp + o, mul16(xp + o, gp + o, zpx, s, lo, hi, rb));
       }
       if (r) {
         const o = <usize>c;
-        storeTail(yp + o, mul16(xp + o, gp + o, zpx, s, zpv, qminv, qmaxv), r);
+        storeTail(yp + o, mul16(xp + o, gp + o, zpx, s, lo, hi, rb), r);
       }
       num += gw;
       xp += <usize>xStride;
@@ -100,9 +99,9 @@ export function channel_scale_simd128(
 ): void {
   const zpx = i16x8.splat(<i16>zpX);
   const s = f32x4.splat(scale);
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(<i8>qmin);
-  const qmaxv = i8x16.splat(<i8>qmax);
+  const lo = rqLo(zpOut, qmin);
+  const hi = rqHi(zpOut, qmax);
+  const rb = rqBias(zpOut);
   const full = C & ~15;
   const r = C & 15;
   let xp = x;
@@ -111,11 +110,11 @@ export function channel_scale_simd128(
     let c = 0;
     for (; c < full; c += 16) {
       const o = <usize>c;
-      v128.store(yp + o, mul16(xp + o, g + o, zpx, s, zpv, qminv, qmaxv));
+      v128.store(yp + o, mul16(xp + o, g + o, zpx, s, lo, hi, rb));
     }
     if (r) {
       const o = <usize>c;
-      storeTail(yp + o, mul16(xp + o, g + o, zpx, s, zpv, qminv, qmaxv), r);
+      storeTail(yp + o, mul16(xp + o, g + o, zpx, s, lo, hi, rb), r);
     }
     xp += <usize>xStride;
     yp += <usize>yStride;

@@ -1,20 +1,21 @@
 // pointwise — the output stage shared by the SIMD128 and relaxed variants: per-call constants,
-// the exact requantization shortcut (or requant4), and stores that never pass the slice end.
-import { requant4 } from '../../requant';
-
-export const MAGIC: f32 = 12582912.0; // 1.5 * 2^23
-export const MAGIC_BITS: i32 = 0x4b400000;
+// requantization (requant.ts requant4) and stores that never pass the slice end.
+import { narrow8, requant4, rqLo, rqHi, rqBias } from '../../requant';
 
 // Per-call constants of the output stage, in a static block (no allocation at inference).
-export const OUT: usize = memory.data(128, 16);
-export const O_FAST = 0;    // i32: 1 when the requantization shortcut applies
-export const O_ZP = 16;     // requant4 path: i32 lanes zpOut
-export const O_QMIN = 32;   // requant4 path: i8 lanes qmin
-export const O_QMAX = 48;   // requant4 path: i8 lanes qmax
-export const O_LO = 64;     // shortcut: f32 lanes qmin - zpOut
-export const O_HI = 80;     // shortcut: f32 lanes qmax - zpOut
-export const O_BIAS = 96;   // shortcut: i32 lanes zpOut - MAGIC_BITS
-export const O_MAGIC = 112; // shortcut: f32 lanes MAGIC
+export const OUT: usize = memory.data(64, 16);
+export const O_LO = 0;      // f32 lanes qmin - zpOut
+export const O_HI = 16;     // f32 lanes qmax - zpOut
+export const O_BIAS = 32;   // i32 lanes zpOut - MAGIC_BITS
+
+/** Fills the constant block for one call (requant.ts rqLo / rqHi / rqBias). */
+// @ts-ignore: decorator
+@inline
+export function setOutput(c: usize, zpOut: i32, qmin: i32, qmax: i32): void {
+  v128.store(c, rqLo(zpOut, qmin), O_LO);
+  v128.store(c, rqHi(zpOut, qmax), O_HI);
+  v128.store(c, rqBias(zpOut), O_BIAS);
+}
 
 /** Stores the low n (1..7) bytes of q. */
 // @ts-ignore: decorator
@@ -34,34 +35,23 @@ export function storeFloats(p: usize, r0: v128, r1: v128, n: i32): void {
   if (n & 1) v128.store32_lane(p, r0, 0);
 }
 
-/** Four accumulators → four requantized int32 lanes, already within [qmin, qmax] on the fast path. */
+/** Four accumulators → four requantized int32 lanes in [qmin, qmax]. */
 // @ts-ignore: decorator
 @inline
-export function rq(FAST: bool, acc: v128, scale: v128, c: usize): v128 {
-  if (FAST) {
-    const t = f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), v128.load(c, O_LO)), v128.load(c, O_HI));
-    return i32x4.add(f32x4.add(t, v128.load(c, O_MAGIC)), v128.load(c, O_BIAS));
-  }
-  return requant4(acc, scale, v128.load(c, O_ZP));
-}
-
-// @ts-ignore: decorator
-@inline
-export function clamp8(FAST: bool, q: v128, c: usize): v128 {
-  return FAST ? q : i8x16.min_s(i8x16.max_s(q, v128.load(c, O_QMIN)), v128.load(c, O_QMAX));
+function rq(acc: v128, scale: v128, c: usize): v128 {
+  return requant4(acc, scale, v128.load(c, O_LO), v128.load(c, O_HI), v128.load(c, O_BIAS));
 }
 
 /** Requantizes (or scales, F32) 8 channels of one pixel and stores min(n, 8) of them. */
 // @ts-ignore: decorator
 @inline
-export function out8(F32: bool, FAST: bool, a0: v128, a1: v128, s0: v128, s1: v128, y: usize, n: i32, c: usize): void {
+export function out8(F32: bool, a0: v128, a1: v128, s0: v128, s1: v128, y: usize, n: i32, c: usize): void {
   if (F32) {
     const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
     const r1 = f32x4.mul(f32x4.convert_i32x4_s(a1), s1);
     if (n >= 8) { v128.store(y, r0); v128.store(y, r1, 16); } else storeFloats(y, r0, r1, n);
   } else {
-    const h = i16x8.narrow_i32x4_s(rq(FAST, a0, s0, c), rq(FAST, a1, s1, c));
-    const q = clamp8(FAST, i8x16.narrow_i16x8_s(h, h), c);
+    const q = narrow8(rq(a0, s0, c), rq(a1, s1, c));
     if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n);
   }
 }
@@ -69,24 +59,13 @@ export function out8(F32: bool, FAST: bool, a0: v128, a1: v128, s0: v128, s1: v1
 /** Same for 4 channels, storing min(n, 4) of them. */
 // @ts-ignore: decorator
 @inline
-export function out4(F32: bool, FAST: bool, a0: v128, s0: v128, y: usize, n: i32, c: usize): void {
+export function out4(F32: bool, a0: v128, s0: v128, y: usize, n: i32, c: usize): void {
   if (F32) {
     const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
     if (n >= 4) v128.store(y, r0); else storeFloats(y, r0, r0, n);
   } else {
-    const r = rq(FAST, a0, s0, c);
-    const h = i16x8.narrow_i32x4_s(r, r);
-    const q = clamp8(FAST, i8x16.narrow_i16x8_s(h, h), c);
+    const r = rq(a0, s0, c);
+    const q = narrow8(r, r);
     if (n >= 4) v128.store32_lane(y, q, 0); else storeBytes(y, q, n);
   }
-}
-
-/** True when every |scale[o]| ≤ 0.5 (false for NaN): the requantization shortcut is exact. */
-export function smallScales(scale: usize, cout: i32): bool {
-  const lim = f32x4.splat(0.5);
-  let ok = i32x4.splat(-1);
-  let o = 0;
-  for (; o + 4 <= cout; o += 4) ok = v128.and(ok, f32x4.le(f32x4.abs(v128.load(scale + (<usize>o << 2))), lim));
-  for (; o < cout; o++) if (!(Mathf.abs(load<f32>(scale + (<usize>o << 2))) <= 0.5)) return false;
-  return i32x4.all_true(ok);
 }

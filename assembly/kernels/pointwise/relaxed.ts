@@ -19,9 +19,9 @@
 // broadcast the plane quads.
 // Register tile: 2 pixels x 8 channels x 2 planes = 8 accumulators (+ the temporaries the
 // pmaddubsw/pmaddwd lowering needs without VNNI). One k-quad per loop iteration (see simd128.ts).
-// Requantization: the same exact shortcut / requant4 split as simd128.ts.
-import { requant4 } from '../../requant';
-import { MAGIC, MAGIC_BITS, OUT, O_FAST, O_ZP, O_QMIN, O_QMAX, O_LO, O_HI, O_BIAS, O_MAGIC, out8, out4, storeBytes, storeFloats, smallScales } from './output';
+// Requantization: the same output stage as simd128.ts (output.ts).
+import { requant } from '../../requant';
+import { OUT, setOutput, out8, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile. */
 const MR = 2;
@@ -88,13 +88,8 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
     s += 16;
   } while (wp < end);
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
-  if (F32 || load<i32>(c, O_FAST)) {
-    out8(F32, true, combine(l00, h00), combine(l01, h01), s0, s1, y, n, c);
-    if (M > 1) out8(F32, true, combine(l10, h10), combine(l11, h11), s0, s1, y + ys, n, c);
-  } else {
-    out8(F32, false, combine(l00, h00), combine(l01, h01), s0, s1, y, n, c);
-    if (M > 1) out8(F32, false, combine(l10, h10), combine(l11, h11), s0, s1, y + ys, n, c);
-  }
+  out8(F32, combine(l00, h00), combine(l01, h01), s0, s1, y, n, c);
+  if (M > 1) out8(F32, combine(l10, h10), combine(l11, h11), s0, s1, y + ys, n, c);
 }
 
 /** M pixels x 4 channels (first half of the last block, when it has ≤ 4 channels). */
@@ -118,13 +113,8 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
     s += 16;
   } while (wp < end);
   const s0 = v128.load(scale);
-  if (F32 || load<i32>(c, O_FAST)) {
-    out4(F32, true, combine(l0, h0), s0, y, n, c);
-    if (M > 1) out4(F32, true, combine(l1, h1), s0, y + ys, n, c);
-  } else {
-    out4(F32, false, combine(l0, h0), s0, y, n, c);
-    if (M > 1) out4(F32, false, combine(l1, h1), s0, y + ys, n, c);
-  }
+  out4(F32, combine(l0, h0), s0, y, n, c);
+  if (M > 1) out4(F32, combine(l1, h1), s0, y + ys, n, c);
 }
 
 /**
@@ -209,9 +199,7 @@ function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, pack
       if (F32) {
         store<f32>(y + ((<usize>p * <usize>yStride + <usize>o) << 2), <f32>acc * sc);
       } else {
-        let q = i32x4.extract_lane(requant4(i32x4.splat(acc), f32x4.splat(sc), i32x4.splat(zpOut)), 0);
-        q = q < qmin ? qmin : q;
-        store<i8>(y + <usize>p * <usize>yStride + <usize>o, <i8>(q > qmax ? qmax : q));
+        store<i8>(y + <usize>p * <usize>yStride + <usize>o, <i8>requant(acc, sc, zpOut, qmin, qmax));
       }
     }
   }
@@ -230,14 +218,7 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   if (pixels <= 0 || cout <= 0) return;
   const c = OUT;
   if (!F32) {
-    store<i32>(c, smallScales(scale, cout) ? 1 : 0, O_FAST);
-    v128.store(c, i32x4.splat(zpOut), O_ZP);
-    v128.store(c, i8x16.splat(<i8>qmin), O_QMIN);
-    v128.store(c, i8x16.splat(<i8>qmax), O_QMAX);
-    v128.store(c, f32x4.splat(<f32>(qmin - zpOut)), O_LO);
-    v128.store(c, f32x4.splat(<f32>(qmax - zpOut)), O_HI);
-    v128.store(c, i32x4.splat(zpOut - MAGIC_BITS), O_BIAS);
-    v128.store(c, f32x4.splat(MAGIC), O_MAGIC);
+    setOutput(c, zpOut, qmin, qmax);
   }
   const ys: usize = F32 ? <usize>yStride << 2 : <usize>yStride;
   const xs = <usize>xStride;

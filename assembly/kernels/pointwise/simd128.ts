@@ -30,18 +30,14 @@
 //   broadcasts are shuffles of one v128.load, rather than 2 load8x8_s + 5 load32_splat per pair
 //   (that variant is as fast in Node, ~15% slower in workerd).
 //
-// Requantization: 4 lanes at a time, then narrow and an 8-byte (or partial, never past cout) store.
-// When every |scale| ≤ 0.5 (always true for real layers) it uses an exact shortcut of requant():
-//   with |f32(acc)*scale| ≤ 2^30 nothing saturates or wraps, and for integer bounds L = qmin - zp,
-//   H = qmax - zp:  clamp(nearest(t) + zp, qmin, qmax) = nearest(clamp(t, L, H)) + zp, and for
-//   |v| ≤ 255, nearest(v) = bits(v + 1.5*2^23) - 0x4B400000 (the f32 add rounds half to even).
-// Otherwise it uses requant4 from requant.ts. Both are bit-exact with the scalar requant().
+// Requantization: requant4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
+// never past cout) store (output.ts).
 //
 // K padding reads up to 7 bytes past an activation row (within the arena's 64-byte slack); those bytes
 // meet zero weights (in the raw lanes a zero wB is stored as 128, and its 128*x is part of the Σx that
 // is subtracted). Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
-import { requant4 } from '../../requant';
-import { MAGIC, MAGIC_BITS, OUT, O_FAST, O_ZP, O_QMIN, O_QMAX, O_LO, O_HI, O_BIAS, O_MAGIC, out8, out4, storeBytes, storeFloats, smallScales } from './output';
+import { requant } from '../../requant';
+import { OUT, setOutput, out8, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile (4 or 5). */
 const MR = 5;
@@ -115,19 +111,11 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
   if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(SUMS, 48));
   if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(SUMS, 64));
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
-  if (F32 || load<i32>(c, O_FAST)) {
-    out8(F32, true, a00, a01, s0, s1, y, n, c);
-    if (M > 1) out8(F32, true, a10, a11, s0, s1, y + ys, n, c);
-    if (M > 2) out8(F32, true, a20, a21, s0, s1, y + 2 * ys, n, c);
-    if (M > 3) out8(F32, true, a30, a31, s0, s1, y + 3 * ys, n, c);
-    if (M > 4) out8(F32, true, a40, a41, s0, s1, y + 4 * ys, n, c);
-  } else {
-    out8(F32, false, a00, a01, s0, s1, y, n, c);
-    if (M > 1) out8(F32, false, a10, a11, s0, s1, y + ys, n, c);
-    if (M > 2) out8(F32, false, a20, a21, s0, s1, y + 2 * ys, n, c);
-    if (M > 3) out8(F32, false, a30, a31, s0, s1, y + 3 * ys, n, c);
-    if (M > 4) out8(F32, false, a40, a41, s0, s1, y + 4 * ys, n, c);
-  }
+  out8(F32, a00, a01, s0, s1, y, n, c);
+  if (M > 1) out8(F32, a10, a11, s0, s1, y + ys, n, c);
+  if (M > 2) out8(F32, a20, a21, s0, s1, y + 2 * ys, n, c);
+  if (M > 3) out8(F32, a30, a31, s0, s1, y + 3 * ys, n, c);
+  if (M > 4) out8(F32, a40, a41, s0, s1, y + 4 * ys, n, c);
 }
 
 /** M pixels x 4 channels (the first half of a block): the last block when it has ≤ 4 channels. */
@@ -150,19 +138,11 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
     s += ROW;
   } while (wp < end);
   const s0 = v128.load(scale);
-  if (F32 || load<i32>(c, O_FAST)) {
-    out4(F32, true, a0, s0, y, n, c);
-    if (M > 1) out4(F32, true, a1, s0, y + ys, n, c);
-    if (M > 2) out4(F32, true, a2, s0, y + 2 * ys, n, c);
-    if (M > 3) out4(F32, true, a3, s0, y + 3 * ys, n, c);
-    if (M > 4) out4(F32, true, a4, s0, y + 4 * ys, n, c);
-  } else {
-    out4(F32, false, a0, s0, y, n, c);
-    if (M > 1) out4(F32, false, a1, s0, y + ys, n, c);
-    if (M > 2) out4(F32, false, a2, s0, y + 2 * ys, n, c);
-    if (M > 3) out4(F32, false, a3, s0, y + 3 * ys, n, c);
-    if (M > 4) out4(F32, false, a4, s0, y + 4 * ys, n, c);
-  }
+  out4(F32, a0, s0, y, n, c);
+  if (M > 1) out4(F32, a1, s0, y + ys, n, c);
+  if (M > 2) out4(F32, a2, s0, y + 2 * ys, n, c);
+  if (M > 3) out4(F32, a3, s0, y + 3 * ys, n, c);
+  if (M > 4) out4(F32, a4, s0, y + 4 * ys, n, c);
 }
 
 /**
@@ -326,9 +306,7 @@ function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, pack
       if (F32) {
         store<f32>(y + ((<usize>p * <usize>yStride + <usize>o) << 2), <f32>acc * sc);
       } else {
-        let q = i32x4.extract_lane(requant4(i32x4.splat(acc), f32x4.splat(sc), i32x4.splat(zpOut)), 0);
-        q = q < qmin ? qmin : q;
-        store<i8>(y + <usize>p * <usize>yStride + <usize>o, <i8>(q > qmax ? qmax : q));
+        store<i8>(y + <usize>p * <usize>yStride + <usize>o, <i8>requant(acc, sc, zpOut, qmin, qmax));
       }
     }
   }
@@ -347,14 +325,7 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   if (pixels <= 0 || cout <= 0) return;
   const c = OUT;
   if (!F32) {
-    store<i32>(c, smallScales(scale, cout) ? 1 : 0, O_FAST);
-    v128.store(c, i32x4.splat(zpOut), O_ZP);
-    v128.store(c, i8x16.splat(<i8>qmin), O_QMIN);
-    v128.store(c, i8x16.splat(<i8>qmax), O_QMAX);
-    v128.store(c, f32x4.splat(<f32>(qmin - zpOut)), O_LO);
-    v128.store(c, f32x4.splat(<f32>(qmax - zpOut)), O_HI);
-    v128.store(c, i32x4.splat(zpOut - MAGIC_BITS), O_BIAS);
-    v128.store(c, f32x4.splat(MAGIC), O_MAGIC);
+    setOutput(c, zpOut, qmin, qmax);
   }
   const ys: usize = F32 ? <usize>yStride << 2 : <usize>yStride;
   const xs = <usize>xStride;

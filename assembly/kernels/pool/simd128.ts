@@ -1,24 +1,23 @@
 // Average pools — WASM SIMD128, bit-exact with reference.ts. Vectorized over channels, 16 per step;
-// sums are exact in i16 (2×2 window) or i16-then-i32 (global pool), requantized with requant4/narrow16.
-import { requant4, narrow16 } from '../../requant';
+// sums are exact in i16 (2×2 window) or i16-then-i32 (global pool), requantized with requant4/narrow16 (requant.ts).
+import { requant4, narrow16, rqLo, rqHi, rqBias } from '../../requant';
 import { storeTail } from '../../store';
 
 
 // @ts-ignore: decorator
-@inline function pool4(p00: usize, p01: usize, p10: usize, p11: usize, zp4: v128, s: v128, zpv: v128, qminv: v128, qmaxv: v128): v128 {
+@inline function pool4(p00: usize, p01: usize, p10: usize, p11: usize, zp4: v128, s: v128, lo: v128, hi: v128, rb: v128): v128 {
   const a = v128.load(p00);
   const b = v128.load(p01);
   const c = v128.load(p10);
   const d = v128.load(p11);
   // Σ (x - zp) over four pixels: |Σ| ≤ 1020, exact in i16.
-  const lo = i16x8.sub(i16x8.add(i16x8.add(i16x8.extend_low_i8x16_s(a), i16x8.extend_low_i8x16_s(b)),
+  const sLo = i16x8.sub(i16x8.add(i16x8.add(i16x8.extend_low_i8x16_s(a), i16x8.extend_low_i8x16_s(b)),
     i16x8.add(i16x8.extend_low_i8x16_s(c), i16x8.extend_low_i8x16_s(d))), zp4);
-  const hi = i16x8.sub(i16x8.add(i16x8.add(i16x8.extend_high_i8x16_s(a), i16x8.extend_high_i8x16_s(b)),
+  const sHi = i16x8.sub(i16x8.add(i16x8.add(i16x8.extend_high_i8x16_s(a), i16x8.extend_high_i8x16_s(b)),
     i16x8.add(i16x8.extend_high_i8x16_s(c), i16x8.extend_high_i8x16_s(d))), zp4);
   return narrow16(
-    requant4(i32x4.extend_low_i16x8_s(lo), s, zpv), requant4(i32x4.extend_high_i16x8_s(lo), s, zpv),
-    requant4(i32x4.extend_low_i16x8_s(hi), s, zpv), requant4(i32x4.extend_high_i16x8_s(hi), s, zpv),
-    qminv, qmaxv);
+    requant4(i32x4.extend_low_i16x8_s(sLo), s, lo, hi, rb), requant4(i32x4.extend_high_i16x8_s(sLo), s, lo, hi, rb),
+    requant4(i32x4.extend_low_i16x8_s(sHi), s, lo, hi, rb), requant4(i32x4.extend_high_i16x8_s(sHi), s, lo, hi, rb));
 }
 
 export function avgpool2x2_simd128(
@@ -29,9 +28,9 @@ export function avgpool2x2_simd128(
   const OW = W >> 1;
   const zp4 = i16x8.splat(<i16>(4 * zpIn));
   const s = f32x4.splat(scale);
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(<i8>qmin);
-  const qmaxv = i8x16.splat(<i8>qmax);
+  const lo = rqLo(zpOut, qmin);
+  const hi = rqHi(zpOut, qmax);
+  const rb = rqBias(zpOut);
   const xs = <usize>xStride;
   const rs = <usize>(W * xStride);
   const full = C & ~15;
@@ -43,11 +42,11 @@ export function avgpool2x2_simd128(
       let c = 0;
       for (; c < full; c += 16) {
         const o = p + <usize>c;
-        v128.store(out + <usize>c, pool4(o, o + xs, o + rs, o + rs + xs, zp4, s, zpv, qminv, qmaxv));
+        v128.store(out + <usize>c, pool4(o, o + xs, o + rs, o + rs + xs, zp4, s, lo, hi, rb));
       }
       if (r) {
         const o = p + <usize>c;
-        storeTail(out + <usize>c, pool4(o, o + xs, o + rs, o + rs + xs, zp4, s, zpv, qminv, qmaxv), r);
+        storeTail(out + <usize>c, pool4(o, o + xs, o + rs, o + rs + xs, zp4, s, lo, hi, rb), r);
       }
       p += 2 * xs;
       out += <usize>yStride;
@@ -59,9 +58,9 @@ export function global_avgpool_simd128(
   x: usize, pixels: i32, C: i32, xStride: i32, zpIn: i32, scale: f32, y: usize, zpOut: i32,
 ): void {
   const s = f32x4.splat(scale);
-  const zpv = i32x4.splat(zpOut);
-  const qminv = i8x16.splat(-128);
-  const qmaxv = i8x16.splat(127);
+  const lo = rqLo(zpOut, -128);
+  const hi = rqHi(zpOut, 127);
+  const rb = rqBias(zpOut);
   // Σ_p (x - zp) = Σ_p x - pixels·zp (exact mod 2^32, like the reference's i32 sum).
   const corr = i32x4.splat(pixels * zpIn);
   const xs = <usize>xStride;
@@ -87,7 +86,7 @@ export function global_avgpool_simd128(
       s3 = i32x4.add(s3, i32x4.extend_high_i16x8_s(hi));
       left -= n;
     }
-    const q = narrow16(requant4(s0, s, zpv), requant4(s1, s, zpv), requant4(s2, s, zpv), requant4(s3, s, zpv), qminv, qmaxv);
+    const q = narrow16(requant4(s0, s, lo, hi, rb), requant4(s1, s, lo, hi, rb), requant4(s2, s, lo, hi, rb), requant4(s3, s, lo, hi, rb));
     if (c + 16 <= C) v128.store(y + <usize>c, q);
     else storeTail(y + <usize>c, q, C - c);
   }
