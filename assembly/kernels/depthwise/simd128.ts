@@ -11,10 +11,10 @@
 // x = zpIn as the contract says. So interior and border pixels run the same code.
 //
 // Paths (depthwiseChunk):
-//   3×3, W ≤ MAXW   dw3x3Rows: per output row and 8 channels, the 3 input rows are expanded once into
-//                   row buffers of interleaved i16 column pairs; each pixel is then 6 loads + 6 dots per
-//                   4 channels with loop-invariant weights and no border tests. (Stride 2: only the even
-//                   entries are built.) This is the fastest path; 3×3 is ~73% of GhostNet's depthwise MACs.
+//   3×3, W ≤ MAXW   dw3x3Rows: per 8 channels, input rows are expanded into a ring of three row buffers
+//                   of interleaved i16 column pairs; each pixel is then 6 loads + 6 dots per 4 channels
+//                   with loop-invariant weights and no border tests. (Stride 2: only the even entries
+//                   are built.) This is the fastest path; 3×3 is ~73% of GhostNet's depthwise MACs.
 //   3×3, wider      dw3x3: nine tap pointers per pixel (ZP for padding taps), load8x8_s + shuffles.
 //   1×5, 5×1 (s1)   dwLine5: five tap pointers along the kernel's axis.
 //   other ≤ MAXT    dwGeneral: per-pixel table of tap pointers, pair loop (5×5 s2 runs here).
@@ -305,11 +305,12 @@ function dw3x3(
 }
 
 /**
- * 3×3, any stride, W ≤ MAXW: for each output row and group of 8 channels, the three input rows are
- * first expanded into row buffers of i16 column pairs, B[j] = (col j-1, col j) per channel (padding
- * columns and rows are zpIn), so each output pixel is six dot products on consecutive buffer entries
- * (B[ox·s] with (w0, w1), B[ox·s + 2] with (w2, 0), per row): no shuffles, no borders and one address
- * register in the pixel loop, and the group's twelve weight vectors stay loop-invariant.
+ * 3×3, any stride, W ≤ MAXW: per group of 8 channels, input rows are expanded into row buffers of
+ * i16 column pairs, B[j] = (col j-1, col j) per channel (padding columns and rows are zpIn), kept in a
+ * ring of three so each input row is expanded once (stride 1) or at most twice (stride 2) rather than
+ * three times. Each output pixel is then six dot products on consecutive buffer entries (B[ox·s] with
+ * (w0, w1), B[ox·s + 2] with (w2, 0), per row): no shuffles, no borders in the pixel loop, and the
+ * group's twelve weight vectors stay loop-invariant over the whole plane.
  */
 /**
  * Row buffer of the 3×3 path, stride ≠ 2: B[j] = (pc[j], pc[j+1]) as i16 pairs per channel, j = 0..W+1,
@@ -387,67 +388,79 @@ function dw3x3Rows(
   const rb = rqBias(zpOut);
   const zp16 = i16x8.splat(<i16>zpIn);
   const xs = <usize>xStride;
-  const step = <usize>(stride == 2 ? 32 : 32 * stride); // stride 2: compact even entries
-  const R = ROWS;
-  for (let oy = 0; oy < OH; oy++) {
-    const iy0 = oy * stride - 1;
-    const outRow = y + <usize>(oy * OW * yStride);
-    let w = wts;
-    for (let c = 0; c < C; c += 8) {
-      // Build the three row buffers for channels c..c+7.
-      for (let k = 0; k < 3; k++) {
-        const iy = iy0 + k;
-        if (stride == 2) buildRowS2(R + <usize>(k * PITCH), x + <usize>(iy * W * xStride + c), iy >= 0 && iy < H, W, OW, xs, zp16);
-        else buildRowS1(R + <usize>(k * PITCH), x + <usize>(iy * W * xStride + c), iy >= 0 && iy < H, W, xs, zp16);
+  const ys = <usize>yStride;
+  const rowBytes = W * xStride;
+  for (let c = 0; c < C; c += 8) {
+    const o = <usize>c;
+    const w = wts + <usize>(c * 24); // 192 bytes per group of 8
+    // Ring of three row buffers holding input rows oy·stride − 1 + (0, 1, 2). Going down one output
+    // row, stride 1 rebuilds one row and stride 2 two (the third is the previous bottom row); other
+    // strides rebuild all three.
+    let r0 = ROWS, r1 = ROWS + <usize>PITCH, r2 = ROWS + <usize>(2 * PITCH);
+    const b0 = v128.load(BIASP + (o << 2));
+    const b1 = v128.load(BIASP + (o << 2), 16);
+    const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32), w3 = v128.load(w, 48);
+    const w4 = v128.load(w, 64), w5 = v128.load(w, 80), w6 = v128.load(w, 96), w7 = v128.load(w, 112);
+    const w8 = v128.load(w, 128), w9 = v128.load(w, 144), w10 = v128.load(w, 160), w11 = v128.load(w, 176);
+    const sc = scale + (o << 2);
+    const rr = min(8, C - c);
+    for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * stride - 1;
+      let first = 0; // first ring slot to (re)build
+      if (oy > 0 && stride == 1) {
+        const t = r0; r0 = r1; r1 = r2; r2 = t;
+        first = 2;
+      } else if (oy > 0 && stride == 2) {
+        const t = r0; r0 = r2; r2 = t;
+        first = 1;
       }
-      const o = <usize>c;
-      const b0 = v128.load(BIASP + (o << 2));
-      const b1 = v128.load(BIASP + (o << 2), 16);
-      const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32), w3 = v128.load(w, 48);
-      const w4 = v128.load(w, 64), w5 = v128.load(w, 80), w6 = v128.load(w, 96), w7 = v128.load(w, 112);
-      const w8 = v128.load(w, 128), w9 = v128.load(w, 144), w10 = v128.load(w, 160), w11 = v128.load(w, 176);
-      const sc = scale + (o << 2);
-      const rr = min(8, C - c);
-      let q = R;
-      let out = outRow + o;
+      for (let k = first; k < 3; k++) {
+        const iy = iy0 + k;
+        const b = k == 0 ? r0 : k == 1 ? r1 : r2;
+        const p = x + <usize>(iy * rowBytes + c);
+        if (stride == 2) buildRowS2(b, p, iy >= 0 && iy < H, W, OW, xs, zp16);
+        else buildRowS1(b, p, iy >= 0 && iy < H, W, xs, zp16);
+      }
+      let q0 = r0, q1 = r1, q2 = r2;
+      let out = y + <usize>(oy * OW) * ys + o;
       if (stride == 2) {
         for (let ox = 0; ox < OW; ox++) {
-          let a0 = i32x4.add(b0, i32x4.dot_i16x8_s(v128.load(q), w0));
-          let a1 = i32x4.add(b1, i32x4.dot_i16x8_s(v128.load(q, 16), w1));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, 32), w2));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 48), w3));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, PITCH), w4));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, PITCH + 16), w5));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, PITCH + 32), w6));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, PITCH + 48), w7));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH), w8));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 16), w9));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 32), w10));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 48), w11));
+          let a0 = i32x4.add(b0, i32x4.dot_i16x8_s(v128.load(q0), w0));
+          let a1 = i32x4.add(b1, i32x4.dot_i16x8_s(v128.load(q0, 16), w1));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q0, 32), w2));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q0, 48), w3));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q1), w4));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q1, 16), w5));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q1, 32), w6));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q1, 48), w7));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q2), w8));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q2, 16), w9));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q2, 32), w10));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q2, 48), w11));
           finish8(a0, a1, sc, lo, hi, rb, out, rr);
-          q += step;
-          out += <usize>yStride;
+          q0 += 32; q1 += 32; q2 += 32;
+          out += ys;
         }
       } else {
+        const step = <usize>(32 * stride);
         for (let ox = 0; ox < OW; ox++) {
-          let a0 = i32x4.add(b0, i32x4.dot_i16x8_s(v128.load(q), w0));
-          let a1 = i32x4.add(b1, i32x4.dot_i16x8_s(v128.load(q, 16), w1));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, 64), w2));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 80), w3));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, PITCH), w4));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, PITCH + 16), w5));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, PITCH + 64), w6));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, PITCH + 80), w7));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH), w8));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 16), w9));
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 64), w10));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q, 2 * PITCH + 80), w11));
+          let a0 = i32x4.add(b0, i32x4.dot_i16x8_s(v128.load(q0), w0));
+          let a1 = i32x4.add(b1, i32x4.dot_i16x8_s(v128.load(q0, 16), w1));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q0, 64), w2));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q0, 80), w3));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q1), w4));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q1, 16), w5));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q1, 64), w6));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q1, 80), w7));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q2), w8));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q2, 16), w9));
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(q2, 64), w10));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(q2, 80), w11));
           finish8(a0, a1, sc, lo, hi, rb, out, rr);
-          q += step;
-          out += <usize>yStride;
+          q0 += step; q1 += step; q2 += step;
+          out += ys;
         }
       }
-      w += 192;
     }
   }
 }
