@@ -8,6 +8,7 @@ export * from './kernels/depthwise';
 export * from './kernels/pool';
 export * from './kernels/gate';
 export * from './kernels/add';
+export * from './kernels/input';
 
 /** Which variant this build runs: 0 scalar, 1 SIMD128, 2 relaxed SIMD. */
 export function variant(): i32 {

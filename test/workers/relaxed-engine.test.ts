@@ -14,6 +14,7 @@ import { depthwiseCases } from '../kernels/depthwise.tester.ts';
 import { poolCases } from '../kernels/pool.tester.ts';
 import { gateCases } from '../kernels/gate.tester.ts';
 import { addCases } from '../kernels/add.tester.ts';
+import { inputCases } from '../kernels/input.tester.ts';
 import { readModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
 
@@ -34,6 +35,7 @@ describe('relaxed-SIMD build in workerd', () => {
     ['pool', poolCases, 40],
     ['gate', gateCases, 40],
     ['add', addCases, 40],
+    ['input', inputCases, 20],
   ];
   for (const [name, cases, n] of families) {
     it(`${name}: relaxed build bit-exact with the scalar reference on random shapes`, async () => {
