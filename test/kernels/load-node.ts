@@ -10,3 +10,12 @@ export async function loadBuild(build: Build): Promise<EngineExports> {
   const instance = await WebAssembly.instantiate(module, { env: { abort: () => { throw new Error('engine abort'); } } });
   return instance.exports as unknown as EngineExports;
 }
+
+/** The image module's builds (build/resample.{scalar,simd128}.wasm): the Pillow resampler kernels. */
+export function resampleModule(build: 'scalar' | 'simd128'): WebAssembly.Module {
+  return new WebAssembly.Module(readFileSync(new URL(`../../build/resample.${build}.wasm`, import.meta.url)));
+}
+
+export function resampleExports(module: WebAssembly.Module): EngineExports {
+  return new WebAssembly.Instance(module, {}).exports as unknown as EngineExports;
+}

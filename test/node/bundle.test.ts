@@ -43,9 +43,9 @@ afterAll(async () => {
 const photo = (name: string) => readFileSync(join(root, 'test/fixtures/photos', name));
 
 describe('deploy bundle (dist/index.js under Miniflare)', () => {
-  it('bundles the engine builds, the decoders and the model files as modules', () => {
+  it('bundles the engine builds, the resampler, the decoders and the model files as modules', () => {
     const js = readFileSync(join(outdir, 'index.js'), 'utf8');
-    for (const name of ['engine.simd128.wasm', 'engine.relaxed.wasm', 'mozjpeg_dec.wasm', 'squoosh_png_bg.wasm', 'webp_dec.wasm', '.gnv2']) {
+    for (const name of ['engine.simd128.wasm', 'engine.relaxed.wasm', 'resample.simd128.wasm', 'mozjpeg_dec.wasm', 'squoosh_png_bg.wasm', 'webp_dec.wasm', '.gnv2']) {
       expect(js).toContain(name);
     }
   });

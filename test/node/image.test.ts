@@ -12,7 +12,9 @@ import { readImageHeader, scanJpegData } from '../../worker/image/dimensions.ts'
 import { ImageError } from '../../worker/image/errors.ts';
 import { parseExifOrientation } from '../../worker/image/exif.ts';
 import { applyOrientation } from '../../worker/image/orient.ts';
-import { centerCropOffset, normalizeToCHW, preprocess, resizeAndCrop, resizedSize } from '../../worker/image/preprocess.ts';
+import { centerCropOffset, defaultResampler, normalizeToCHW, preprocess, resizeAndCrop, resizedSize } from '../../worker/image/preprocess.ts';
+import { TS_RESAMPLER } from '../../worker/image/resample.ts';
+import { WasmResampler } from '../../worker/image/resample-wasm.ts';
 import { quantizeInputNHWC } from '../../worker/image/quantize.ts';
 import { isSupportedFormat, sniffFormat, type ImageFormat } from '../../worker/image/sniff.ts';
 import type { DecodedImage, Preprocessing } from '../../worker/image/types.ts';
@@ -264,6 +266,12 @@ describe('decode + preprocess vs Pillow/torchvision goldens', () => {
   const isCmyk = (src: string) => /cmyk/.test(src);
   const maeSeen: Array<[string, number]> = [];
 
+  it('preprocessing runs on the wasm resampler (SIMD128 build) once initNodeDecoders() has run', () => {
+    const r = defaultResampler();
+    expect(r).toBeInstanceOf(WasmResampler);
+    expect((r as WasmResampler).variant).toBe('simd128');
+  });
+
   it.each(golden.entries)('$golden', async (e) => {
     const img = await decodeImage(read(e.source));
     const g = readNpy(read(`preprocess-golden/${e.golden}`));
@@ -277,6 +285,8 @@ describe('decode + preprocess vs Pillow/torchvision goldens', () => {
       const ours = resizeAndCrop(img, p);
       expect(g.shape).toEqual([p.input_size, p.input_size, 3]);
       d = diff(ours, g.data);
+      // The TypeScript port (the wasm kernels' reference and fallback) gives the same bytes.
+      expect(diff(resizeAndCrop(img, p, TS_RESAMPLER), ours).max, 'resample.ts vs wasm').toBe(0);
       // The float tensor must be exactly ToTensor+Normalize of those bytes (checked against torchvision below).
       const t = preprocess(img, p);
       expect(t.length).toBe(3 * p.input_size * p.input_size);

@@ -1,39 +1,74 @@
 /**
- * CPU time of the image pipeline (decode + Pillow-exact preprocessing to 224), median of runs.
- * A benchmark, not a test: these machines are noisy.   npx tsx tools/bench/image.ts
+ * CPU time of the image pipeline: decode, then the Pillow-exact preprocessing (resize + center
+ * crop) with each resampler — the TypeScript port (worker/image/resample.ts), the wasm scalar
+ * reference build and the wasm SIMD128 build (worker/image/resample-wasm.ts, build/resample.*.wasm)
+ * — for the ImageNet setting (224, bilinear, RGB), bicubic, and the default model's (64, gray).
+ * Median of runs. A benchmark, not a test: these machines are noisy.   npx tsx tools/bench/image.ts
+ * Needs `npm run build` (build/resample.{scalar,simd128}.wasm).
  */
 import { readFileSync } from 'node:fs';
 import { decodeImage } from '../../worker/image/decode.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
 import { resizeAndCrop } from '../../worker/image/preprocess.ts';
+import { TS_RESAMPLER, type Resampler } from '../../worker/image/resample.ts';
+import { WasmResampler } from '../../worker/image/resample-wasm.ts';
+import type { DecodedImage, Orientation, Preprocessing } from '../../worker/image/types.ts';
 import { IMAGENET_PREPROCESSING } from '../convert/convert.ts';
 
-const cpuMs = () => process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-async function measure(path: string, runs: number) {
-  const bytes = new Uint8Array(readFileSync(path));
-  const dec: number[] = [];
-  const pre: number[] = [];
+const wasm = (build: 'scalar' | 'simd128') => new WasmResampler(new WebAssembly.Module(readFileSync(new URL(`../../build/resample.${build}.wasm`, import.meta.url))));
+const IMPLS: Array<[string, Resampler]> = [['TS', TS_RESAMPLER], ['AS-scalar', wasm('scalar')], ['AS-SIMD', wasm('simd128')]];
+
+const SETTINGS: Array<[string, Preprocessing]> = [
+  ['224 bilinear', IMAGENET_PREPROCESSING],
+  ['224 bicubic', { ...IMAGENET_PREPROCESSING, interpolation: 'bicubic' }],
+  ['64 gray', { ...IMAGENET_PREPROCESSING, input_size: 64, crop_pct: 1, grayscale: true }],
+];
+
+/** Median CPU ms of resizeAndCrop per implementation, the implementations interleaved run by run. */
+function preprocessTimes(img: DecodedImage, p: Preprocessing, runs: number): number[] {
+  const t: number[][] = IMPLS.map(() => []);
   for (let i = 0; i < runs + 2; i++) {
-    const c0 = cpuMs();
-    const img = await decodeImage(bytes);
-    const c1 = cpuMs();
-    resizeAndCrop(img, IMAGENET_PREPROCESSING);
-    const c2 = cpuMs();
-    if (i >= 2) dec.push(c1 - c0), pre.push(c2 - c1); // first two: JIT warm-up
+    IMPLS.forEach(([, r], k) => {
+      const c0 = cpuMs();
+      resizeAndCrop(img, p, r);
+      const c1 = cpuMs();
+      if (i >= 2) t[k].push(c1 - c0); // first two: JIT warm-up
+    });
   }
-  const med = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
-  return { decode: med(dec), preprocess: med(pre) };
+  return t.map(med);
 }
 
 await initNodeDecoders();
-for (const [file, runs] of [
+const FILES: Array<[string, number]> = [
   ['test/fixtures/photos/china_palace_640x427.jpg', 30],
   ['test/fixtures/photos/chelsea_cat_451x300.png', 30],
   ['test/fixtures/photos/plush_gophers_lossless_600x400.webp', 30],
   ['test/fixtures/photos/coffee_cmyk_600x400.jpg', 10],
-  ['test/fixtures/photos/dandelions_5312x2988.jpg', 3],
-] as const) {
-  const r = await measure(file, runs);
-  console.log(`${file.split('/').pop()!.padEnd(40)} decode ${r.decode.toFixed(1).padStart(7)} ms   preprocess ${r.preprocess.toFixed(1).padStart(6)} ms (CPU, median of ${runs})`);
+  ['test/fixtures/photos/dandelions_5312x2988.jpg', 5],
+];
+console.log(`preprocess = resize + center crop (CPU ms, median); ${IMPLS.map(([n]) => n).join(' / ')}`);
+for (const [file, runs] of FILES) {
+  const bytes = new Uint8Array(readFileSync(file));
+  const dec: number[] = [];
+  let img: DecodedImage | undefined;
+  for (let i = 0; i < Math.min(runs, 10) + 1; i++) {
+    const c0 = cpuMs();
+    img = await decodeImage(bytes);
+    if (i >= 1) dec.push(cpuMs() - c0);
+  }
+  console.log(`${file.split('/').pop()}: ${img!.width}x${img!.height}, decode ${med(dec).toFixed(1)} ms`);
+  for (const [name, p] of SETTINGS) {
+    const orientations: Orientation[] = name === '224 bilinear' ? [1, 3, 6] : [1];
+    for (const o of orientations) {
+      const t = preprocessTimes({ ...img!, orientation: o }, p, runs);
+      const label = `${name}${o === 1 ? '' : ` (EXIF ${o})`}`;
+      console.log(`  ${label.padEnd(22)} ${t.map((x) => x.toFixed(2).padStart(7)).join(' ')} ms   speed-up TS/SIMD ${(t[0] / t[2]).toFixed(1)}x`);
+    }
+  }
 }

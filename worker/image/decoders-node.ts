@@ -1,12 +1,14 @@
 /**
  * Node entry (CLI, tests, tools): compile the decoders' .wasm files straight
- * from node_modules. Workers must use decoders-workerd.ts instead.
+ * from node_modules, and the resampler (build/resample.simd128.wasm, from
+ * `npm run build`) from the repository. Workers must use decoders-workerd.ts instead.
  */
 
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodersReady, initDecoders } from './decoders.ts';
+import { initResampler, wasmResampler } from './resample-wasm.ts';
 
 const WASM_FILES = {
   jpeg: ['@jsquash/jpeg', 'codec/dec/mozjpeg_dec.wasm'],
@@ -16,15 +18,25 @@ const WASM_FILES = {
 
 let pending: Promise<void> | null = null;
 
-/** Resolves once the decoders are usable; safe to call many times. */
+const RESAMPLER = new URL('../../build/resample.simd128.wasm', import.meta.url);
+
+async function compileResampler(): Promise<WebAssembly.Module> {
+  const bytes = await readFile(RESAMPLER).catch(() => {
+    throw new Error('build/resample.simd128.wasm is missing: run `npm run build` first');
+  });
+  return WebAssembly.compile(bytes);
+}
+
+/** Resolves once the decoders and the wasm resampler are usable; safe to call many times. */
 export function initNodeDecoders(): Promise<void> {
-  if (decodersReady()) return Promise.resolve();
+  if (decodersReady() && wasmResampler()) return Promise.resolve();
   return (pending ??= (async () => {
     const require = createRequire(import.meta.url);
     const compile = async ([pkg, file]: readonly [string, string]) =>
       WebAssembly.compile(await readFile(join(dirname(require.resolve(`${pkg}/package.json`)), file)));
-    const [jpeg, png, webp] = await Promise.all([compile(WASM_FILES.jpeg), compile(WASM_FILES.png), compile(WASM_FILES.webp)]);
-    initDecoders({ jpeg, png, webp });
+    const [jpeg, png, webp, resampler] = await Promise.all([compile(WASM_FILES.jpeg), compile(WASM_FILES.png), compile(WASM_FILES.webp), compileResampler()]);
+    if (!decodersReady()) initDecoders({ jpeg, png, webp });
+    initResampler(resampler);
   })().catch((e) => {
     pending = null;
     throw e;

@@ -2,16 +2,21 @@
  * Worker entry: workerd cannot compile WebAssembly from bytes at run time, so
  * the decoders' .wasm files are imported as modules (Wrangler's default rule
  * for `*.wasm` yields a compiled WebAssembly.Module) and handed to
- * initDecoders(). Call `initWorkerdDecoders()` once at module scope of the
- * Worker entry, before the first decodeImage().
+ * initDecoders(), and the resampler's to initResampler(). Call
+ * `initWorkerdDecoders()` once at module scope of the Worker entry, before the
+ * first decodeImage().
  */
 
 import jpeg from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 // @ts-expect-error -- the package's .d.ts describes wasm-bindgen's raw exports; under Wrangler the default export is the compiled Module.
 import png from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
 import webp from '@jsquash/webp/codec/dec/webp_dec.wasm';
+// The Pillow resampler's kernels (assembly/kernels/resample, built by `npm run build`).
+import resampler from '../../build/resample.simd128.wasm';
 import { decodersReady, initDecoders } from './decoders.ts';
+import { initResampler, wasmResampler } from './resample-wasm.ts';
 
 export function initWorkerdDecoders(): void {
   if (!decodersReady()) initDecoders({ jpeg, png, webp });
+  if (!wasmResampler()) initResampler(resampler);
 }

@@ -10,12 +10,14 @@
  *   Normalize(mean, std)
  *
  * Every step is integer- or float32-exact with the reference (see
- * resample.ts for the resize); the tests compare against Pillow/torchvision
+ * resample.ts for the resize, run by the wasm kernels of resample-wasm.ts once
+ * initResampler() has run); the tests compare against Pillow/torchvision
  * goldens.
  */
 
 import { orientedView } from './orient.ts';
-import { resampleWindow } from './resample.ts';
+import { TS_RESAMPLER, type Resampler } from './resample.ts';
+import { wasmResampler } from './resample-wasm.ts';
 import type { DecodedImage, Preprocessing } from './types.ts';
 
 export { quantizeInputNHWC } from './quantize.ts';
@@ -54,12 +56,17 @@ function validate(p: Preprocessing): void {
   if (p.mean.length !== 3 || p.std.length !== 3 || p.std.some((s) => !(s !== 0))) throw new RangeError('mean and std need 3 values, std non-zero');
 }
 
+/** The wasm resampler once initResampler() has run (decoders-node.ts / decoders-workerd.ts do), else resample.ts. */
+export function defaultResampler(): Resampler {
+  return wasmResampler() ?? TS_RESAMPLER;
+}
+
 /**
  * Resize + CenterCrop: the PIL image right before ToTensor, as HWC bytes
  * [S, S, 3] (three equal channels when `grayscale`). Honours `img.orientation`
- * without copying the image.
+ * without copying the image. `resampler` picks the implementation (all give the same bytes).
  */
-export function resizeAndCrop(img: DecodedImage, p: Preprocessing): Uint8Array {
+export function resizeAndCrop(img: DecodedImage, p: Preprocessing, resampler: Resampler = defaultResampler()): Uint8Array {
   validate(p);
   const S = p.input_size;
   const view = orientedView(img);
@@ -67,7 +74,7 @@ export function resizeAndCrop(img: DecodedImage, p: Preprocessing): Uint8Array {
   const [outW, outH] = resizedSize(view.width, view.height, scaleSize);
   const left = centerCropOffset(outW, S);
   const top = centerCropOffset(outH, S);
-  const win = resampleWindow(view, outW, outH, p.interpolation, left, top, S, p.grayscale);
+  const win = resampler.resampleWindow(view, outW, outH, p.interpolation, left, top, S, p.grayscale);
   if (!p.grayscale) return new Uint8Array(win.buffer, win.byteOffset, win.length);
   const rgb = new Uint8Array(S * S * 3);
   for (let i = 0, o = 0; i < win.length; i++, o += 3) rgb[o] = rgb[o + 1] = rgb[o + 2] = win[i];
@@ -93,6 +100,6 @@ export function normalizeToCHW(hwc: Uint8Array, S: number, mean: readonly number
 }
 
 /** The model input: Float32Array CHW [3, S, S]. */
-export function preprocess(img: DecodedImage, p: Preprocessing): Float32Array {
-  return normalizeToCHW(resizeAndCrop(img, p), p.input_size, p.mean, p.std);
+export function preprocess(img: DecodedImage, p: Preprocessing, resampler: Resampler = defaultResampler()): Float32Array {
+  return normalizeToCHW(resizeAndCrop(img, p, resampler), p.input_size, p.mean, p.std);
 }

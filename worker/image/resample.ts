@@ -106,6 +106,14 @@ function identity(first: number, n: number): Coefficients {
   return { start, count: new Int32Array(n).fill(1), ksize: 1, k: new Int32Array(n).fill(ONE) };
 }
 
+/** A resize + crop implementation: this file's resampleWindow, or the wasm one (resample-wasm.ts). */
+export interface Resampler {
+  resampleWindow(src: OrientedView, outW: number, outH: number, filter: ResampleFilter, left: number, top: number, size: number, gray: boolean): Uint8ClampedArray;
+}
+
+/** This TypeScript port as a Resampler: the reference and the fallback of the wasm kernels. */
+export const TS_RESAMPLER: Resampler = { resampleWindow: (...args) => resampleWindow(...args) };
+
 /**
  * Resize `src` (an oriented view, see orient.ts) to outW x outH with Pillow's
  * algorithm and return the `size` x `size` window whose top-left corner is at
