@@ -8,6 +8,8 @@ export interface Env {
   ENGINE?: string;
   MAX_BODY_BYTES?: string;
   MAX_PIXELS?: string;
+  /** Memory one image decode may take, in MiB (default 64), estimated from the header; over it -> 413. */
+  MAX_DECODE_MB?: string;
   /** Images per multipart request (default 16). */
   MAX_IMAGES?: string;
   /** Comma-separated origins allowed by CORS; `*` allows any. Unset or empty: no CORS headers. */

@@ -45,7 +45,7 @@ const photo = (name: string) => readFileSync(join(root, 'test/fixtures/photos', 
 describe('deploy bundle (dist/index.js under Miniflare)', () => {
   it('bundles the engine builds, the resampler, the decoders and the model files as modules', () => {
     const js = readFileSync(join(outdir, 'index.js'), 'utf8');
-    for (const name of ['engine.simd128.wasm', 'engine.relaxed.wasm', 'resample.simd128.wasm', 'mozjpeg_dec.wasm', 'squoosh_png_bg.wasm', 'webp_dec.wasm', '.gnv2']) {
+    for (const name of ['engine.simd128.wasm', 'engine.relaxed.wasm', 'resample.simd128.wasm', 'jpeg-turbo.wasm', 'squoosh_png_bg.wasm', 'webp_dec.wasm', '.gnv2']) {
       expect(js).toContain(name);
     }
   });
@@ -73,6 +73,17 @@ describe('deploy bundle (dist/index.js under Miniflare)', () => {
       expect(body.model.name).toBe('fashion-mnist');
       expect(body.predictions).toHaveLength(3);
     }
+  });
+
+  it('a 40 Mpx baseline JPEG → 200 (DCT-scaled decode); a 40 Mpx progressive one → 413 (decode memory budget)', async () => {
+    const big = readFileSync(join(root, 'test/fixtures/large/rings_7745x5161.jpg'));
+    const ok = await mf.dispatchFetch('http://localhost/v1/classify?top_k=1', { method: 'POST', body: big, headers: { 'Content-Type': 'image/jpeg' } });
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    const prog = readFileSync(join(root, 'test/fixtures/large/gradient_7745x5161_progressive.jpg'));
+    const refused = await mf.dispatchFetch('http://localhost/v1/classify', { method: 'POST', body: prog, headers: { 'Content-Type': 'image/jpeg' } });
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error.message).toMatch(/progressive JPEG .* the limit is 64 MiB/);
   });
 
   it('a 12 MB upload over HTTP → 413; the Worker keeps serving', async () => {

@@ -7,9 +7,10 @@
  * Needs `npm run build` (build/resample.{scalar,simd128}.wasm).
  */
 import { readFileSync } from 'node:fs';
-import { decodeImage } from '../../worker/image/decode.ts';
+import { decodeImage, withDecodedImage, type DecodeOptions } from '../../worker/image/decode.ts';
+import { getDecoders } from '../../worker/image/decoders.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
-import { resizeAndCrop } from '../../worker/image/preprocess.ts';
+import { resizeAndCrop, resizeShortSide } from '../../worker/image/preprocess.ts';
 import { TS_RESAMPLER, type Resampler } from '../../worker/image/resample.ts';
 import { WasmResampler } from '../../worker/image/resample-wasm.ts';
 import type { DecodedImage, Orientation, Preprocessing } from '../../worker/image/types.ts';
@@ -44,6 +45,25 @@ function preprocessTimes(img: DecodedImage, p: Preprocessing, runs: number): num
   return t.map(med);
 }
 
+/**
+ * Median CPU ms of a decode (withDecodedImage, no copy: the Worker's path), a copy of the image,
+ * and the decoder's wasm memory after a decode from a fresh instance.
+ */
+async function decodeTimes(bytes: Uint8Array, opts: DecodeOptions, runs: number): Promise<{ ms: number; img: DecodedImage; memMiB: number }> {
+  const d = getDecoders();
+  const codec = bytes[0] === 0xff ? d.jpeg : bytes[0] === 0x89 ? d.png : d.webp;
+  codec.reset();
+  const img = await decodeImage(bytes, opts);
+  const memMiB = codec.lastMemoryBytes / 2 ** 20;
+  const dec: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c0 = cpuMs();
+    await withDecodedImage(bytes, opts, () => {});
+    dec.push(cpuMs() - c0);
+  }
+  return { ms: med(dec), img, memMiB };
+}
+
 await initNodeDecoders();
 const FILES: Array<[string, number]> = [
   ['test/fixtures/photos/china_palace_640x427.jpg', 30],
@@ -51,22 +71,28 @@ const FILES: Array<[string, number]> = [
   ['test/fixtures/photos/plush_gophers_lossless_600x400.webp', 30],
   ['test/fixtures/photos/coffee_cmyk_600x400.jpg', 10],
   ['test/fixtures/photos/dandelions_5312x2988.jpg', 5],
+  ['test/fixtures/large/rings_7745x5161.jpg', 3],
 ];
+// Decode: at full size (Pillow-exact; the tools' path, with their 1 GiB budget), and as the Worker
+// does for a 224 model (resizeShortSide 256: DCT-scaled when the JPEG is large; 64 MiB budget).
+// The preprocessing below runs on the Worker's decode.
+const FULL: DecodeOptions = { maxDecodeBytes: 2 ** 30 };
+const WORKER_224: DecodeOptions = { resizeShortSide: resizeShortSide(IMAGENET_PREPROCESSING) };
 console.log(`preprocess = resize + center crop (CPU ms, median); ${IMPLS.map(([n]) => n).join(' / ')}`);
 for (const [file, runs] of FILES) {
   const bytes = new Uint8Array(readFileSync(file));
-  const dec: number[] = [];
-  let img: DecodedImage | undefined;
-  for (let i = 0; i < Math.min(runs, 10) + 1; i++) {
-    const c0 = cpuMs();
-    img = await decodeImage(bytes);
-    if (i >= 1) dec.push(cpuMs() - c0);
-  }
-  console.log(`${file.split('/').pop()}: ${img!.width}x${img!.height}, decode ${med(dec).toFixed(1)} ms`);
+  const full = await decodeTimes(bytes, FULL, Math.min(runs, 10));
+  const w = await decodeTimes(bytes, WORKER_224, Math.min(runs, 10));
+  const img: DecodedImage = w.img;
+  const scaled = img.source ? `1/${Math.round(img.source.width / img.width)} → ${img.width}x${img.height}, ` : 'full size, ';
+  console.log(
+    `${file.split('/').pop()}: ${full.img.width}x${full.img.height}, decode ${full.ms.toFixed(1)} ms at full size (decoder memory ${full.memMiB.toFixed(1)} MiB); ` +
+      `for a 224 model ${scaled}${w.ms.toFixed(1)} ms (${w.memMiB.toFixed(1)} MiB)`,
+  );
   for (const [name, p] of SETTINGS) {
     const orientations: Orientation[] = name === '224 bilinear' ? [1, 3, 6] : [1];
     for (const o of orientations) {
-      const t = preprocessTimes({ ...img!, orientation: o }, p, runs);
+      const t = preprocessTimes({ ...img, orientation: o }, p, runs);
       const label = `${name}${o === 1 ? '' : ` (EXIF ${o})`}`;
       console.log(`  ${label.padEnd(22)} ${t.map((x) => x.toFixed(2).padStart(7)).join(' ')} ms   speed-up TS/SIMD ${(t[0] / t[2]).toFixed(1)}x`);
     }

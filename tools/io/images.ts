@@ -27,8 +27,15 @@ export function listImages(dir: string): string[] {
   return out;
 }
 
+/**
+ * Node has memory to spare, so unlike the Worker (128 MB isolate, MAX_DECODE_MB) the tools decode
+ * every image at full size, Pillow-exact, under a 1 GiB decode budget (a 40 Mpx progressive JPEG
+ * needs ~270 MiB).
+ */
+export const TOOLS_MAX_DECODE_BYTES = 1024 * 1024 * 1024;
+
 export async function imageToFeature(path: string, p: Preprocessing): Promise<Feature> {
   await initNodeDecoders();
-  const img = await decodeImage(new Uint8Array(readFileSync(path)));
+  const img = await decodeImage(new Uint8Array(readFileSync(path)), { maxDecodeBytes: TOOLS_MAX_DECODE_BYTES });
   return new Feature(3, p.input_size, p.input_size, preprocess(img, p));
 }

@@ -6,8 +6,12 @@ export interface RawImage {
   data: Uint8ClampedArray;
 }
 
-/** After a decode leaves the instance's memory above this size, start over with a fresh (small) instance. */
-export const RECYCLE_BYTES = 32 * 1024 * 1024;
+/**
+ * After a decode leaves the instance's memory above this size, start over with a fresh (small)
+ * instance: wasm memory never shrinks, and three idle decoders share the isolate's 128 MB with the
+ * next decode's budget (decode.ts also drops the idle ones before a large decode).
+ */
+export const RECYCLE_BYTES = 16 * 1024 * 1024;
 
 /** The decoder rejected the data; `messages` is what it printed (libjpeg's text, if any). */
 export class CodecFailure extends Error {

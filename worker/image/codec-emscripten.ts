@@ -1,5 +1,5 @@
 /**
- * Owner of one Emscripten-built @jsquash decoder (MozJPEG or libwebp).
+ * Owner of one Emscripten-built @jsquash decoder (libwebp; JPEG goes through codec-turbo.ts).
  *
  * Why not just call @jsquash's `decode()`? Its module-level singleton can never
  * be replaced, and a C decoder that fails via longjmp/exit() (libjpeg's
@@ -12,9 +12,7 @@
  * WebAssembly.Module, which costs about a millisecond.
  *
  * It also captures the decoder's stderr instead of letting it reach the
- * console: libjpeg reports "Premature end of JPEG file" and the text of fatal
- * errors ("Bogus Huffman table definition") there, and decode.ts turns those
- * into the 400 message.
+ * console; the last line becomes the message of the 400.
  */
 
 import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from './codec-common.ts';
@@ -34,6 +32,13 @@ interface Instance {
 
 export class EmscriptenCodec {
   #instance: Promise<Instance> | null = null;
+  /** Size of the decoder's wasm memory at the end of the last decode. */
+  lastMemoryBytes = 0;
+
+  /** Drops the instance: the next decode starts from a fresh memory (decode.ts does this before a large decode of another format). */
+  reset(): void {
+    this.#instance = null;
+  }
 
   constructor(
     private readonly factory: EmscriptenFactory,
@@ -76,14 +81,15 @@ export class EmscriptenCodec {
       image = decoder.decode(bytes, ...args);
     } catch (e) {
       this.#instance = null;
-      // libjpeg prints only its first warning, then the fatal error: the last line is the reason.
+      // The decoder may print warnings before the fatal error: the last line is the reason.
       throw new CodecFailure(messages.at(-1) ?? (e instanceof Error ? e.message : String(e)), [...messages], { cause: e });
     }
     if (!image) {
       this.#instance = null;
       throw new CodecFailure(messages.at(-1) ?? 'the decoder rejected the data', [...messages]);
     }
-    if ((decoder.HEAP8?.length ?? 0) > RECYCLE_BYTES) this.#instance = null;
+    this.lastMemoryBytes = decoder.HEAP8?.length ?? 0;
+    if (this.lastMemoryBytes > RECYCLE_BYTES) this.#instance = null;
     return { image, messages: [...messages] };
   }
 }

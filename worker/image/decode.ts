@@ -2,26 +2,38 @@
  * bytes -> DecodedImage. The order is the point:
  *
  *   empty? -> body size -> sniff magic bytes (415) -> header dims (400/413)
- *   -> structural checks (JPEG EOI) -> decode (any failure -> 400)
+ *   -> structural checks (JPEG EOI, scan count) -> memory budget and DCT scale (413, budget.ts)
+ *   -> decode (any failure -> 400)
  *
  * Nothing proportional to the pixel count is allocated before the header says
- * the image is within `maxPixels`, so a 2 KB PNG claiming 60000x60000 costs
- * microseconds. Every client-caused failure leaves as an ImageError; a plain
- * Error means a bug or a missing initDecoders() (-> 500).
+ * the image is within `maxPixels` and its decode within `maxDecodeBytes`, so a
+ * 2 KB PNG claiming 60000x60000 costs microseconds. Every client-caused failure
+ * leaves as an ImageError; a plain Error means a bug or a missing initDecoders() (-> 500).
+ *
+ * Two entry points:
+ *  - `withDecodedImage(bytes, opts, use)` hands the image to a synchronous `use` and returns its
+ *    result. The JPEG and PNG pixels are then a view of the decoder's wasm memory (no second
+ *    full-size copy at the peak), valid only while `use` runs — the Worker's path.
+ *  - `decodeImage(bytes, opts)` returns an image the caller owns (copied out of the decoder
+ *    when needed) — for tools and tests.
  */
 
+import { planDecode, DEFAULT_MAX_DECODE_BYTES, type DctScale } from './budget.ts';
 import { CodecFailure, DecoderSetupError, type RawImage } from './codec-common.ts';
 import { getDecoders } from './decoders.ts';
 import { readImageHeader, scanJpegData, type ImageHeader } from './dimensions.ts';
 import { emptyBody, ImageError, imageTooLarge, invalidImage, unsupportedFormat } from './errors.ts';
-import { decodeCmykJpeg } from './jpeg-cmyk.ts';
 import { FORMAT_NAMES, isSupportedFormat, sniffFormat } from './sniff.ts';
 import type { DecodedImage } from './types.ts';
+
+export { DEFAULT_MAX_DECODE_BYTES } from './budget.ts';
 
 /** Pixel cap checked against the header before decoding (Pillow's own bomb warning starts at 89 Mpx). */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 /** Body cap: the hostile-file README recommends 10 MB. */
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+/** Estimated decode memory above which the other (idle) decoders are dropped first. */
+const RELEASE_IDLE_ABOVE = 16 * 1024 * 1024;
 /** Progressive JPEGs have ~10 scans; each extra scan is another pass over the whole image (a known CPU-exhaustion trick). */
 export const MAX_JPEG_SCANS = 256;
 
@@ -30,9 +42,35 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** Largest body accepted in bytes (default 10 MiB). Larger -> 413. */
   maxBytes?: number;
+  /**
+   * Memory a decode may take, estimated from the header (default 64 MiB; see budget.ts): the
+   * decoder's wasm memory plus any copy handed to JS. Over it -> 413 before any decoding.
+   */
+  maxDecodeBytes?: number;
+  /**
+   * The shorter side the consumer will resize the image to (the model's
+   * `floor(input_size / crop_pct)`, preprocess.ts `resizeShortSide`). Lets a large JPEG be
+   * decoded at 1/2, 1/4 or 1/8 scale while its shorter side stays >= 4x this (2x if the budget
+   * demands); the result then carries `source`. Omitted: always full size.
+   */
+  resizeShortSide?: number;
 }
 
+/**
+ * Decodes `bytes` and returns `use(image)`. The image's pixels may live in a decoder's memory:
+ * they are valid only until `use` returns, and `use` must not decode another image. Errors
+ * thrown by `use` pass through unchanged.
+ */
+export async function withDecodedImage<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: DecodedImage) => T): Promise<T> {
+  return decode(bytes, opts, (img) => use(img));
+}
+
+/** Decodes `bytes` into an image the caller owns (see withDecodedImage for the zero-copy path). */
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  return decode(bytes, opts, (img, borrowed) => (borrowed ? { ...img, data: img.data.slice() } : img));
+}
+
+async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: DecodedImage, borrowed: boolean) => T): Promise<T> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
 
@@ -45,22 +83,58 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
 
   const header = readImageHeader(bytes, format);
   checkDimensions(header, maxPixels);
+  const scans = format === 'jpeg' ? checkJpegStructure(bytes, header) : 1;
+  const plan = planDecode(header, {
+    bodyBytes: bytes.length,
+    maxDecodeBytes: opts.maxDecodeBytes ?? DEFAULT_MAX_DECODE_BYTES,
+    resizeShortSide: opts.resizeShortSide,
+    jpegScans: scans,
+  });
   const decoders = getDecoders(); // outside the try: "not initialised" is our bug, not a 400
+  // A large decode first drops the other decoders' instances (up to RECYCLE_BYTES each), so their
+  // idle memory is not added to this decode's budget in the 128 MB isolate.
+  if (plan.cost.bytes > RELEASE_IDLE_ABOVE) {
+    if (format !== 'jpeg') decoders.jpeg.reset();
+    if (format !== 'png') decoders.png.reset();
+    if (format !== 'webp') decoders.webp.reset();
+  }
 
-  let raw: RawImage;
+  // The decoders call `consume` synchronously with their output; what it throws (an ImageError
+  // about the decoded image, or a bug in `use`) must not be mistaken for a decoder failure.
+  let result: { value: T } | null = null;
+  let consumerError: { error: unknown } | null = null;
+  const consume = (raw: RawImage, borrowed: boolean, scale: DctScale = 1, warning: string | null = null) => {
+    try {
+      if (warning && /premature end of jpeg file/i.test(warning)) throw invalidImage('JPEG', 'the image data is truncated');
+      const w = Math.ceil(header.width / scale);
+      const h = Math.ceil(header.height / scale);
+      if (raw.width !== w || raw.height !== h || raw.data.length !== w * h * 4) {
+        throw invalidImage(name, `decoded size ${raw.width}x${raw.height} does not match the header's ${header.width}x${header.height}${scale > 1 ? ` at 1/${scale} scale` : ''}`);
+      }
+      const img: DecodedImage = { width: w, height: h, data: raw.data, orientation: header.orientation, format };
+      if (scale > 1) img.source = { width: header.width, height: header.height, box: [0, 0, header.width / scale, header.height / scale] };
+      result = { value: use(img, borrowed) };
+    } catch (e) {
+      consumerError = { error: e };
+    }
+  };
+
   try {
-    if (format === 'jpeg') raw = await decodeJpeg(bytes, header, maxPixels);
-    else if (format === 'png') raw = decoders.png.decode(bytes);
-    else raw = (await decoders.webp.decode(bytes)).image;
+    if (format === 'jpeg') {
+      const req = { width: header.width, height: header.height, scale: plan.scale, cmyk: header.jpeg!.components === 4 };
+      decoders.jpeg.decode(bytes, req, (raw, warning) => consume(raw, true, plan.scale, warning));
+    } else if (format === 'png') {
+      decoders.png.decode(bytes, (raw) => consume(raw, true));
+    } else {
+      consume((await decoders.webp.decode(bytes)).image, false);
+    }
   } catch (e) {
     if (e instanceof ImageError || e instanceof DecoderSetupError) throw e;
     throw decoderFailure(name, e);
   }
-
-  if (raw.width !== header.width || raw.height !== header.height || raw.data.length !== raw.width * raw.height * 4) {
-    throw invalidImage(name, `decoded size ${raw.width}x${raw.height} does not match the header's ${header.width}x${header.height}`);
-  }
-  return { width: raw.width, height: raw.height, data: raw.data, orientation: header.orientation, format };
+  if (consumerError) throw (consumerError as { error: unknown }).error;
+  if (!result) throw new Error('decoder returned without an image');
+  return (result as { value: T }).value;
 }
 
 function checkDimensions(h: ImageHeader, maxPixels: number): void {
@@ -71,31 +145,25 @@ function checkDimensions(h: ImageHeader, maxPixels: number): void {
   }
 }
 
-async function decodeJpeg(bytes: Uint8Array, header: ImageHeader, maxPixels: number): Promise<RawImage> {
-  const info = header.jpeg!;
+/** Structural checks before a JPEG decode; returns the number of scans. */
+function checkJpegStructure(bytes: Uint8Array, header: ImageHeader): number {
   // libjpeg pads a truncated stream with gray and only *warns*; Pillow refuses
   // it ("image file is truncated"). A missing EOI is exactly that case.
-  const scan = scanJpegData(bytes, info.sosOffset);
+  const scan = scanJpegData(bytes, header.jpeg!.sosOffset);
   if (!scan.hasEoi) throw invalidImage('JPEG', 'the image data is truncated (no EOI marker)');
   if (scan.scans > MAX_JPEG_SCANS) throw invalidImage('JPEG', `too many scans (${scan.scans}, at most ${MAX_JPEG_SCANS} are accepted)`);
-
-  if (info.components === 4) return decodeCmykJpeg(bytes, info.adobeTransform !== null, maxPixels);
-
-  const { image, messages } = await getDecoders().jpeg.decode(bytes, /* preserveOrientation: we orient ourselves */ false);
-  if (messages.some((m) => /premature end of jpeg file/i.test(m))) throw invalidImage('JPEG', 'the image data is truncated');
-  return image;
+  return scan.scans;
 }
 
 /** Maps whatever a decoder threw to a client error, with the decoder's own words when they mean something. */
 function decoderFailure(name: string, e: unknown): ImageError {
   const raw = e instanceof Error ? e.message : String(e);
   const text = raw.replace(/\s+/g, ' ').trim().slice(0, 200);
-  if (/maxMemoryUsageInMB|maxResolutionInMP|out of memory|\bOOM\b|Cannot enlarge memory|allocation failed/i.test(text)) {
+  if (/Insufficient memory|out of memory|\bOOM\b|Cannot enlarge memory|allocation failed|Maximum memory size exceeded/i.test(text)) {
     return imageTooLarge(`decoding this ${name} image needs more memory than allowed (${text})`);
   }
   // Messages from the C/Rust decoders are informative ("Bogus Huffman table definition");
-  // JS engine errors out of jpeg-js (TypeError on malformed tables), wasm traps and
-  // wasm-bindgen's "`unwrap_throw` failed" are not, so they get the generic wording.
-  const opaque = !(e instanceof CodecFailure || e?.constructor === Error) || /exit\(|unreachable|unwrap_throw|^$/i.test(text);
+  // wasm traps and wasm-bindgen's "`unwrap_throw` failed" are not, so they get the generic wording.
+  const opaque = !(e instanceof CodecFailure || e?.constructor === Error) || /exit\(|unreachable|unwrap_throw|libjpeg error|^$/i.test(text);
   return invalidImage(name, opaque ? 'corrupt or truncated data' : `corrupt or truncated data (${text})`, e);
 }

@@ -11,7 +11,7 @@ import { decodersReady, initDecoders } from './decoders.ts';
 import { initResampler, wasmResampler } from './resample-wasm.ts';
 
 const WASM_FILES = {
-  jpeg: ['@jsquash/jpeg', 'codec/dec/mozjpeg_dec.wasm'],
+  jpeg: ['@cwasm/jpeg-turbo', 'jpeg-turbo.wasm'],
   png: ['@jsquash/png', 'codec/pkg/squoosh_png_bg.wasm'],
   webp: ['@jsquash/webp', 'codec/dec/webp_dec.wasm'],
 } as const;

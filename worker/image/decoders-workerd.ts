@@ -7,7 +7,7 @@
  * first decodeImage().
  */
 
-import jpeg from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
+import jpeg from '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
 // @ts-expect-error -- the package's .d.ts describes wasm-bindgen's raw exports; under Wrangler the default export is the compiled Module.
 import png from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
 import webp from '@jsquash/webp/codec/dec/webp_dec.wasm';

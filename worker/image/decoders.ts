@@ -8,13 +8,13 @@
  * downstream only ever sees Modules.
  */
 
-import mozjpegFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
 import webpFactory from '@jsquash/webp/codec/dec/webp_dec.js';
 import { EmscriptenCodec, type EmscriptenFactory } from './codec-emscripten.ts';
 import { PngCodec } from './codec-png.ts';
+import { TurboJpegCodec } from './codec-turbo.ts';
 
 export interface DecoderModules {
-  /** @jsquash/jpeg/codec/dec/mozjpeg_dec.wasm */
+  /** @cwasm/jpeg-turbo/jpeg-turbo.wasm (libjpeg-turbo 2.0.4, TurboJPEG API) */
   jpeg: WebAssembly.Module;
   /** @jsquash/png/codec/pkg/squoosh_png_bg.wasm */
   png: WebAssembly.Module;
@@ -23,7 +23,7 @@ export interface DecoderModules {
 }
 
 export interface Decoders {
-  jpeg: EmscriptenCodec;
+  jpeg: TurboJpegCodec;
   png: PngCodec;
   webp: EmscriptenCodec;
 }
@@ -52,7 +52,7 @@ export function initDecoders(modules: DecoderModules): void {
   }
   ensureImageData();
   decoders = {
-    jpeg: new EmscriptenCodec(mozjpegFactory as unknown as EmscriptenFactory, modules.jpeg),
+    jpeg: new TurboJpegCodec(modules.jpeg),
     png: new PngCodec(modules.png),
     webp: new EmscriptenCodec(webpFactory as unknown as EmscriptenFactory, modules.webp),
   };

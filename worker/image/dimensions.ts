@@ -23,6 +23,8 @@ export interface JpegInfo {
   progressive: boolean;
   /** Offset of the first SOS marker (the entropy-coded data follows it). */
   sosOffset: number;
+  /** Horizontal and vertical sampling factors (1..4) of each component, in frame order. */
+  sampling: Array<[h: number, v: number]>;
 }
 
 export interface PngInfo {
@@ -34,6 +36,8 @@ export interface PngInfo {
 export interface WebpInfo {
   kind: 'VP8' | 'VP8L' | 'VP8X';
   animated: boolean;
+  /** VP8L image data (for VP8X: a VP8L chunk, or no VP8 chunk found, which is assumed to be the costlier kind). */
+  lossless: boolean;
 }
 
 export interface ImageHeader {
@@ -75,7 +79,7 @@ function isStandalone(m: number): boolean {
 export function readJpegHeader(b: Uint8Array): ImageHeader {
   const bad = (detail: string) => invalidImage('JPEG', detail);
   let p = 2; // past SOI
-  let sof: { width: number; height: number; components: number; progressive: boolean } | null = null;
+  let sof: { width: number; height: number; components: number; progressive: boolean; sampling: Array<[number, number]> } | null = null;
   let orientation: Orientation = 1;
   let exifSeen = false;
   let adobeTransform: number | null = null;
@@ -106,8 +110,15 @@ export function readJpegHeader(b: Uint8Array): ImageHeader {
       if (marker === 0xc3 || marker === 0xc7 || marker === 0xcb || marker === 0xcf) throw bad('lossless JPEG is not supported');
       if (precision !== 8) throw bad(`${precision}-bit samples are not supported (only 8-bit)`);
       if (components !== 1 && components !== 3 && components !== 4) throw bad(`${components}-component images are not supported`);
+      const sampling: Array<[number, number]> = [];
+      for (let c = 0; c < components; c++) {
+        const hv = b[segStart + 7 + 3 * c];
+        const h = hv >> 4, v = hv & 15;
+        if (h < 1 || h > 4 || v < 1 || v > 4) throw bad(`bad sampling factors ${h}x${v} for component ${c + 1}`); // libjpeg: "Bogus sampling factors"
+        sampling.push([h, v]);
+      }
       // Height 0 means "defined later by a DNL marker", which libjpeg (and so Pillow) rejects; readImageHeader reports it as zero-sized.
-      sof = { width, height, components, progressive: marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce };
+      sof = { width, height, components, progressive: marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce, sampling };
     } else if (marker === 0xe1 && !exifSeen && hasAscii(b, segStart, 'Exif\0')) {
       // Pillow keeps the first Exif APP1 only.
       exifSeen = true;
@@ -121,7 +132,7 @@ export function readJpegHeader(b: Uint8Array): ImageHeader {
         width: sof.width,
         height: sof.height,
         orientation,
-        jpeg: { components: sof.components, adobeTransform, progressive: sof.progressive, sosOffset: markerPos },
+        jpeg: { components: sof.components, adobeTransform, progressive: sof.progressive, sosOffset: markerPos, sampling: sof.sampling },
       };
     }
     p = segEnd;
@@ -260,7 +271,7 @@ export function readWebpHeader(b: Uint8Array): ImageHeader {
     if (size < 10) throw bad('VP8 chunk is too short');
     if ((b[data] & 1) !== 0) throw bad('VP8 data does not start with a key frame');
     if (b[data + 3] !== 0x9d || b[data + 4] !== 0x01 || b[data + 5] !== 0x2a) throw bad('bad VP8 start code');
-    return { format: 'webp', width: u16le(b, data + 6) & 0x3fff, height: u16le(b, data + 8) & 0x3fff, orientation: 1, webp: { kind: 'VP8', animated: false } };
+    return { format: 'webp', width: u16le(b, data + 6) & 0x3fff, height: u16le(b, data + 8) & 0x3fff, orientation: 1, webp: { kind: 'VP8', animated: false, lossless: false } };
   }
   if (fourcc === 'VP8L') {
     // Signature 0x2F, then 14-bit width-1, 14-bit height-1, 1 bit alpha, 3-bit version (must be 0).
@@ -268,7 +279,7 @@ export function readWebpHeader(b: Uint8Array): ImageHeader {
     if (b[data] !== 0x2f) throw bad('bad VP8L signature');
     const bits = u32le(b, data + 1);
     if (bits >>> 29 !== 0) throw bad('unknown VP8L version');
-    return { format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, orientation: 1, webp: { kind: 'VP8L', animated: false } };
+    return { format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, orientation: 1, webp: { kind: 'VP8L', animated: false, lossless: true } };
   }
   if (fourcc === 'VP8X') {
     if (size < 10) throw bad('VP8X chunk is too short');
@@ -277,18 +288,20 @@ export function readWebpHeader(b: Uint8Array): ImageHeader {
     const height = u24le(b, data + 7) + 1;
     let animated = (flags & 0x02) !== 0;
     let orientation: Orientation = 1;
-    // Walk the remaining chunks (each padded to an even size) for EXIF and animation.
+    let lossy = false;
+    // Walk the remaining chunks (each padded to an even size) for EXIF, animation and the kind of image data.
     let p = data + size + (size & 1);
     while (p + 8 <= end) {
       const cc = ascii(b, p, 4);
       const n = u32le(b, p + 4);
+      if (cc === 'VP8 ') lossy = true;
       if (p + 8 + n > end) break; // the decoder reports truncation of image data
       if (cc === 'EXIF') orientation = parseExifOrientation(b, p + 8, p + 8 + n);
       else if (cc === 'ANIM' || cc === 'ANMF') animated = true;
       p += 8 + n + (n & 1);
     }
     if (animated) throw unsupportedFormat('Animated WebP', 'only still images can be classified');
-    return { format: 'webp', width, height, orientation, webp: { kind: 'VP8X', animated } };
+    return { format: 'webp', width, height, orientation, webp: { kind: 'VP8X', animated, lossless: !lossy } };
   }
   throw bad(`unknown first chunk "${fourcc.replace(/[^\x20-\x7e]/g, '?')}"`);
 }

@@ -24,6 +24,12 @@ export interface OrientedView {
   base: number;
   sx: number;
   sy: number;
+  /**
+   * Only for a DCT-scaled decode (DecodedImage.source): the displayed size of the image in the
+   * file, and the fractional range [in0, in1) of this pixel grid it covers along displayed x and
+   * along displayed y (Pillow's resize box).
+   */
+  scaled?: { width: number; height: number; xBox: [number, number]; yBox: [number, number] };
 }
 
 /** True for the orientations that swap width and height. */
@@ -48,7 +54,17 @@ export function orientedView(img: DecodedImage): OrientedView {
     default: [base, sx, sy] = [0, 4, row];
   }
   const swap = swapsAxes(img.orientation);
-  return { data, width: swap ? h : w, height: swap ? w : h, base, sx, sy };
+  const view: OrientedView = { data, width: swap ? h : w, height: swap ? w : h, base, sx, sy };
+  const src = img.source;
+  if (src) {
+    // A displayed axis runs along stored y when the axes swap, backwards when its step is negative.
+    const [x0, y0, x1, y1] = src.box;
+    const along = (lo: number, hi: number, grid: number, reversed: boolean): [number, number] => (reversed ? [grid - hi, grid - lo] : [lo, hi]);
+    view.scaled = swap
+      ? { width: src.height, height: src.width, xBox: along(y0, y1, h, sx < 0), yBox: along(x0, x1, w, sy < 0) }
+      : { width: src.width, height: src.height, xBox: along(x0, x1, w, sx < 0), yBox: along(y0, y1, h, sy < 0) };
+  }
+  return view;
 }
 
 /** Upright copy with orientation 1 (returns `img` itself when it is already upright). */
@@ -67,5 +83,7 @@ export function applyOrientation(img: DecodedImage): DecodedImage {
       out[o + 3] = src[p + 3];
     }
   }
-  return { ...img, width: v.width, height: v.height, data: out, orientation: 1 };
+  const s = v.scaled;
+  const source: DecodedImage['source'] = s && { width: s.width, height: s.height, box: [s.xBox[0], s.yBox[0], s.xBox[1], s.yBox[1]] };
+  return { ...img, width: v.width, height: v.height, data: out, orientation: 1, source };
 }

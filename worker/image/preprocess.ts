@@ -56,6 +56,11 @@ function validate(p: Preprocessing): void {
   if (p.mean.length !== 3 || p.std.length !== 3 || p.std.some((s) => !(s !== 0))) throw new RangeError('mean and std need 3 values, std non-zero');
 }
 
+/** The shorter side the Resize step produces: timm's `math.floor(img_size / crop_pct)` (the decoder's scale hint). */
+export function resizeShortSide(p: Preprocessing): number {
+  return Math.floor(p.input_size / p.crop_pct);
+}
+
 /** The wasm resampler once initResampler() has run (decoders-node.ts / decoders-workerd.ts do), else resample.ts. */
 export function defaultResampler(): Resampler {
   return wasmResampler() ?? TS_RESAMPLER;
@@ -70,8 +75,8 @@ export function resizeAndCrop(img: DecodedImage, p: Preprocessing, resampler: Re
   validate(p);
   const S = p.input_size;
   const view = orientedView(img);
-  const scaleSize = Math.floor(S / p.crop_pct); // timm: math.floor(img_size / crop_pct)
-  const [outW, outH] = resizedSize(view.width, view.height, scaleSize);
+  // The resize size comes from the image in the file, also when the decoder scaled it (view.scaled).
+  const [outW, outH] = resizedSize(view.scaled?.width ?? view.width, view.scaled?.height ?? view.height, resizeShortSide(p));
   const left = centerCropOffset(outW, S);
   const top = centerCropOffset(outH, S);
   const win = resampler.resampleWindow(view, outW, outH, p.interpolation, left, top, S, p.grayscale);

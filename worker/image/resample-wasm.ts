@@ -96,8 +96,8 @@ export class WasmResampler implements Resampler {
     const nx = x1 - x0;
     const ny = y1 - y0;
 
-    const hc = coefficients(src.width, outW, filter, x0, nx);
-    const vc = coefficients(src.height, outH, filter, y0, ny);
+    const hc = coefficients(src.width, outW, filter, x0, nx, src.scaled?.xBox);
+    const vc = coefficients(src.height, outH, filter, y0, ny, src.scaled?.yBox);
 
     // Source columns the horizontal pass reads, source rows the vertical pass reads.
     let colFirst = hc.start[0], colLast = 0;

@@ -61,13 +61,18 @@ export interface Coefficients {
 
 /**
  * Pillow's precompute_coeffs + normalize_coeffs_8bpc for outputs
- * [first, first + n) of a resize from `inSize` to `outSize` (box = whole image).
+ * [first, first + n) of a resize from `inSize` to `outSize`. `box` is the source range
+ * [in0, in1) that Pillow's `resize(..., box=)` takes (default: the whole image, [0, inSize));
+ * a DCT-scaled decode passes its fractional extent (see orient.ts `scaled`). Taps stay clamped
+ * to the real [0, inSize).
  */
-export function coefficients(inSize: number, outSize: number, filter: ResampleFilter, first: number, n: number): Coefficients {
-  if (inSize === outSize) return identity(first, n);
+export function coefficients(inSize: number, outSize: number, filter: ResampleFilter, first: number, n: number, box?: readonly [number, number]): Coefficients {
+  // Pillow's box is C floats: `(double)(in1 - in0) / outSize`, centre `in0 + (x + 0.5) * scale`.
+  const in0 = box ? Math.fround(box[0]) : 0;
+  const in1 = box ? Math.fround(box[1]) : Math.fround(inSize);
+  if (inSize === outSize && (!box || (in0 === 0 && in1 === inSize))) return identity(first, n);
   const fn = filter === 'bicubic' ? bicubicFilter : bilinearFilter;
-  // Pillow passes the box (0, 0, w, h) as C floats: `(double)(in1 - in0) / outSize`.
-  const scale = Math.fround(inSize) / outSize;
+  const scale = Math.fround(in1 - in0) / outSize;
   const filterscale = scale < 1.0 ? 1.0 : scale;
   const support = SUPPORT[filter] * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
@@ -77,7 +82,7 @@ export function coefficients(inSize: number, outSize: number, filter: ResampleFi
   const k = new Int32Array(n * ksize);
   const w = new Float64Array(ksize);
   for (let i = 0; i < n; i++) {
-    const center = (first + i + 0.5) * scale;
+    const center = in0 + (first + i + 0.5) * scale;
     let xmin = Math.trunc(center - support + 0.5);
     if (xmin < 0) xmin = 0;
     let xmax = Math.trunc(center + support + 0.5);
@@ -143,8 +148,8 @@ export function resampleWindow(
   const nx = x1 - x0;
   const ny = y1 - y0;
 
-  const hc = coefficients(src.width, outW, filter, x0, nx);
-  const vc = coefficients(src.height, outH, filter, y0, ny);
+  const hc = coefficients(src.width, outW, filter, x0, nx, src.scaled?.xBox);
+  const vc = coefficients(src.height, outH, filter, y0, ny, src.scaled?.yBox);
 
   // Source rows the vertical pass will read (Pillow's ybox_first..ybox_last, restricted to the window).
   let rowFirst = vc.start[0];

@@ -20,6 +20,13 @@ export interface DecodedImage {
   data: Uint8ClampedArray;
   orientation: Orientation;
   format?: SupportedFormat;
+  /**
+   * Set when the decoder reduced the image (JPEG DCT scaling by k, see budget.ts): the file's
+   * image is `width` x `height` and covers the fractional `box` [x0, y0, x1, y1] of this pixel
+   * grid — (0, 0, W/k, H/k) from the decoder; the last column/row is partial when the size is not
+   * a multiple of k. The resize uses that box, like Pillow's `resize(size, box=...)` after `draft()`.
+   */
+  source?: { width: number; height: number; box: [number, number, number, number] };
 }
 
 /** timm-style preprocessing config of a model (what `resolve_data_config` returns). */

@@ -9,12 +9,14 @@ import { ApiError } from './errors.ts';
 export interface Limits {
   maxBodyBytes: number;
   maxPixels: number;
+  /** Memory budget of one image decode, in bytes (MAX_DECODE_MB is in MiB). */
+  maxDecodeBytes: number;
   maxImages: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 10 * 1024 * 1024, maxPixels: 16_000_000, maxImages: 16 };
+export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 10 * 1024 * 1024, maxPixels: 40_000_000, maxDecodeBytes: 64 * 1024 * 1024, maxImages: 16 };
 
-function positiveInt(env: Env, name: 'MAX_BODY_BYTES' | 'MAX_PIXELS' | 'MAX_IMAGES', fallback: number): number {
+function positiveInt(env: Env, name: 'MAX_BODY_BYTES' | 'MAX_PIXELS' | 'MAX_DECODE_MB' | 'MAX_IMAGES', fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -26,6 +28,7 @@ export function limitsFrom(env: Env): Limits {
   return {
     maxBodyBytes: positiveInt(env, 'MAX_BODY_BYTES', DEFAULT_LIMITS.maxBodyBytes),
     maxPixels: positiveInt(env, 'MAX_PIXELS', DEFAULT_LIMITS.maxPixels),
+    maxDecodeBytes: positiveInt(env, 'MAX_DECODE_MB', DEFAULT_LIMITS.maxDecodeBytes / (1024 * 1024)) * 1024 * 1024,
     maxImages: positiveInt(env, 'MAX_IMAGES', DEFAULT_LIMITS.maxImages),
   };
 }

@@ -10,8 +10,8 @@
  *    application/x-www-form-urlencoded, works too).
  */
 import type { Context } from 'hono';
-import { decodeImage } from '../image/decode.ts';
-import { resizeAndCrop } from '../image/preprocess.ts';
+import { withDecodedImage } from '../image/decode.ts';
+import { resizeAndCrop, resizeShortSide } from '../image/preprocess.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../middleware/errors.ts';
 import type { Limits } from '../middleware/limits.ts';
@@ -183,9 +183,14 @@ export interface RunContext {
  */
 export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing }> {
   const t0 = performance.now();
-  const decoded = await decodeImage(image.bytes, { maxPixels: ctx.limits.maxPixels, maxBytes: ctx.limits.maxBodyBytes });
-  const t1 = performance.now();
-  const pixels = resizeAndCrop(decoded, ctx.preprocessing);
+  let t1 = 0;
+  // Large JPEGs decode at the DCT scale this model's resize allows; the resize reads the pixels
+  // straight from the decoder's memory (valid only inside the callback).
+  const opts = { maxPixels: ctx.limits.maxPixels, maxBytes: ctx.limits.maxBodyBytes, maxDecodeBytes: ctx.limits.maxDecodeBytes, resizeShortSide: resizeShortSide(ctx.preprocessing) };
+  const pixels = await withDecodedImage(image.bytes, opts, (decoded) => {
+    t1 = performance.now();
+    return resizeAndCrop(decoded, ctx.preprocessing);
+  });
   const t2 = performance.now();
   const classifier = await ctx.classifier();
   const t3 = performance.now();

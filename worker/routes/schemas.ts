@@ -109,7 +109,7 @@ const error = (description: string) => ({ description, content: { 'application/j
 export const errorResponses = {
   400: error('Undecodable, corrupt or empty image; malformed JSON or multipart body'),
   401: error('API_KEY is configured and the bearer token is missing or wrong'),
-  413: error('Body larger than MAX_BODY_BYTES, image larger than MAX_PIXELS, or more than MAX_IMAGES parts'),
+  413: error('Body larger than MAX_BODY_BYTES, image larger than MAX_PIXELS or needing more than MAX_DECODE_MB to decode, or more than MAX_IMAGES parts'),
   415: error('Not a JPEG, PNG or WebP image (GIF, SVG, BMP, TIFF, HEIC, AVIF, …)'),
   422: error('Bad parameter: top_k, unknown model, JSON shape, base64, no image field'),
   503: error('The model could not be loaded (server-side; retry)'),

@@ -1,0 +1,138 @@
+/**
+ * How much memory a decode will take, judged from the header before decoding, and the JPEG DCT
+ * scale to decode at. An isolate has 128 MB for everything (model, engine arena, JS heap), so
+ * the decoders get a budget (`maxDecodeBytes`, the Worker's MAX_DECODE_MB) and an image whose
+ * decode would not fit answers 413 before any pixel is allocated.
+ *
+ * The estimates are upper bounds of what the decoders' wasm memory grows to plus the pixels
+ * handed to JS, fitted on measurements (see the tests, which check them against the actual
+ * memory of the JPEG decoder):
+ *
+ *  - JPEG (libjpeg-turbo, codec-turbo.ts; the output is read in place, never copied):
+ *      input copy + output RGBA at the chosen scale (4 B/px / k²) + libjpeg's row buffers,
+ *      + for progressive or multi-scan files the coefficient buffer libjpeg keeps for the *whole*
+ *      image whatever the output scale: 2 bytes per DCT coefficient, i.e. 3 B/px for 4:2:0,
+ *      6 B/px for 4:4:4, 2 B/px for gray, computed from the SOF sampling factors.
+ *  - PNG (Rust `png`, codec-png.ts; the RGBA result is read in place too): input copy + the
+ *    decoded rows (channels × bytes per sample) + the RGBA conversion (4 B/px, plus up to 3 B/px
+ *    of vector growth for RGB/palette).
+ *  - WebP (libwebp, codec-emscripten.ts): a heap of at least 16 MiB holding the input, the
+ *    decoder's buffers and the RGBA output (≈7.5 B/px lossy, 13 B/px lossless), + the RGBA copy
+ *    handed to JS (4 B/px).
+ *
+ * DCT scaling: a consumer that will resize the shorter side to `resizeShortSide` (the model's
+ * `floor(input_size / crop_pct)`) gets a large JPEG decoded at 1/2, 1/4 or 1/8 while the decoded
+ * shorter side stays >= 4x that size — then the result after the (antialiased) resize is within
+ * ~0.2/255 of decoding at full size — or >= 2x (within ~0.6/255) when that is what it takes to
+ * fit the budget. Images up to SCALE_MIN_PIXELS are never scaled unless the budget demands it, so
+ * ordinary photos keep Pillow-exact results.
+ */
+
+import type { ImageHeader } from './dimensions.ts';
+import { imageTooLarge } from './errors.ts';
+
+/** Default decode budget: leaves room for the model, the engine's arena and the JS heap in a 128 MB isolate. */
+export const DEFAULT_MAX_DECODE_BYTES = 64 * 1024 * 1024;
+/** JPEGs up to this many pixels are decoded at full size when the budget allows (16 MB of RGBA). */
+export const SCALE_MIN_PIXELS = 4_000_000;
+/** Decoded shorter side vs the resize target: preferred and smallest allowed ratio. */
+export const SCALE_PREFERRED_RATIO = 4;
+export const SCALE_MIN_RATIO = 2;
+
+export type DctScale = 1 | 2 | 4 | 8;
+const SCALES: DctScale[] = [1, 2, 4, 8];
+
+const MiB = 1024 * 1024;
+const WEBP_MIN_HEAP = 16 * MiB;
+/** Fixed overhead of a decode: the module's initial memory (data, stack), allocator slack, page rounding. */
+const OVERHEAD = 1 * MiB;
+const PNG_OVERHEAD = 2 * MiB;
+
+export interface DecodeCost {
+  /** Estimated peak bytes (decoder memory + pixels handed to JS). */
+  bytes: number;
+  /** Bytes of that which do not shrink with the DCT scale (progressive JPEG coefficients). */
+  fixed: number;
+  /** What the image is, for messages: "progressive JPEG", "PNG", "lossless WebP", ... */
+  kind: string;
+}
+
+/** Bytes of libjpeg's whole-image coefficient buffer: 64 coefficients of 2 bytes per block, per component. */
+export function jpegCoefficientBytes(width: number, height: number, sampling: ReadonlyArray<readonly [number, number]>): number {
+  const hmax = Math.max(...sampling.map(([h]) => h));
+  const vmax = Math.max(...sampling.map(([, v]) => v));
+  let blocks = 0;
+  for (const [h, v] of sampling) {
+    // jdinput.c: width_in_blocks = ceil(W * h / (hmax * 8)); jdcoefct.c rounds it up to a multiple of h (v for rows).
+    const bw = Math.ceil(Math.ceil((width * h) / hmax) / 8);
+    const bh = Math.ceil(Math.ceil((height * v) / vmax) / 8);
+    blocks += Math.ceil(bw / h) * h * Math.ceil(bh / v) * v;
+  }
+  return blocks * 128;
+}
+
+/** Estimated decode memory of the image at DCT scale `scale` (JPEG only; other formats ignore it). */
+export function decodeCost(h: ImageHeader, bodyBytes: number, scale: DctScale = 1, jpegScans = 1): DecodeCost {
+  const px = h.width * h.height;
+  if (h.format === 'jpeg') {
+    const j = h.jpeg!;
+    const buffered = j.progressive || jpegScans > 1;
+    const fixed = buffered ? jpegCoefficientBytes(h.width, h.height, j.sampling) : 0;
+    const w = Math.ceil(h.width / scale);
+    const out = w * Math.ceil(h.height / scale) * 4;
+    // Row buffers: a few iMCU rows (up to 4 x 8 lines with context) per component, at output width.
+    const rows = w * j.components * 64;
+    const kind = `${j.progressive ? 'progressive ' : buffered ? 'multi-scan ' : ''}${j.components === 4 ? 'CMYK ' : ''}JPEG`;
+    return { bytes: bodyBytes + fixed + out + rows + OVERHEAD, fixed, kind };
+  }
+  if (h.format === 'png') {
+    const p = h.png!;
+    const channels = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 }[p.colorType] ?? 4;
+    const raw = channels * (p.bitDepth === 16 ? 2 : 1);
+    const growth = channels === 3 ? 3 : 1;
+    return { bytes: bodyBytes + px * (raw + 4 + growth) + PNG_OVERHEAD, fixed: 0, kind: 'PNG' };
+  }
+  const lossless = h.webp!.lossless;
+  const heap = Math.max(WEBP_MIN_HEAP, bodyBytes + px * (lossless ? 13 : 7.5));
+  return { bytes: Math.ceil(heap + px * 4 + OVERHEAD), fixed: 0, kind: `${lossless ? 'lossless' : 'lossy'} WebP` };
+}
+
+export interface DecodePlan {
+  scale: DctScale;
+  cost: DecodeCost;
+}
+
+export interface PlanOptions {
+  bodyBytes: number;
+  maxDecodeBytes: number;
+  /** See DecodeOptions.resizeShortSide. Without it, JPEGs are decoded at full size. */
+  resizeShortSide?: number;
+  /** Number of SOS segments (a baseline file with several scans is buffered like a progressive one). */
+  jpegScans?: number;
+}
+
+const mib = (n: number) => `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MiB`;
+
+/** Chooses the DCT scale and checks the budget; throws 413 `image_too_large` when nothing fits. */
+export function planDecode(h: ImageHeader, o: PlanOptions): DecodePlan {
+  const cost = (k: DctScale) => decodeCost(h, o.bodyBytes, k, o.jpegScans);
+  const short = Math.min(h.width, h.height);
+  const target = o.resizeShortSide && o.resizeShortSide > 0 ? o.resizeShortSide : 0;
+  const scalable = h.format === 'jpeg' && target > 0;
+  const decodedShort = (k: DctScale) => Math.ceil(short / k);
+  // k = 1 is always acceptable; larger k only as far as the decoded shorter side allows.
+  const allowed = SCALES.filter((k) => k === 1 || (scalable && decodedShort(k) >= SCALE_MIN_RATIO * target));
+  const preferredOk = (k: DctScale) => k === 1 || (h.width * h.height > SCALE_MIN_PIXELS && decodedShort(k) >= SCALE_PREFERRED_RATIO * target);
+  const preferred = allowed.filter(preferredOk).at(-1)!;
+  // The preferred scale if it fits, else the least scaling that fits.
+  for (const k of [preferred, ...allowed.filter((k) => k > preferred)]) {
+    const c = cost(k);
+    if (c.bytes <= o.maxDecodeBytes) return { scale: k, cost: c };
+  }
+  const k = allowed.at(-1)!;
+  const c = cost(k);
+  const mp = ((h.width * h.height) / 1e6).toFixed(1);
+  const how = k > 1 ? ` even at 1/${k} scale` : h.format === 'jpeg' && !scalable ? ' at full size' : '';
+  const why = c.fixed > o.maxDecodeBytes / 2 ? ` (it keeps all its DCT coefficients, ${mib(c.fixed)}, whatever the output size)` : '';
+  throw imageTooLarge(`a ${h.width}x${h.height} ${c.kind} (${mp} megapixels) needs about ${mib(c.bytes)} of memory to decode${how}${why}; the limit is ${mib(o.maxDecodeBytes)}`);
+}
