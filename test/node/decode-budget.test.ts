@@ -21,6 +21,7 @@ import { preprocess, resizeAndCrop, resizeShortSide } from '../../worker/image/p
 import { TS_RESAMPLER } from '../../worker/image/resample.ts';
 import { sniffFormat } from '../../worker/image/sniff.ts';
 import type { Orientation, Preprocessing } from '../../worker/image/types.ts';
+import { meanMaxDiff, readGoldenNpy } from '../helpers/golden.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIX = join(ROOT, 'test', 'fixtures');
@@ -32,23 +33,6 @@ const GRAY64: Preprocessing = { input_size: 64, crop_pct: 1, interpolation: 'bil
 const BIG = 'large/rings_7745x5161.jpg'; // 40.0 Mpx baseline 4:2:0
 const BIG_PROGRESSIVE = 'large/gradient_7745x5161_progressive.jpg';
 const DANDELIONS = 'photos/dandelions_5312x2988.jpg'; // 15.9 Mpx progressive 4:2:0
-
-function readNpy(bytes: Uint8Array): Uint8Array {
-  const hlen = bytes[8] | (bytes[9] << 8);
-  expect(new TextDecoder().decode(bytes.subarray(10, 10 + hlen))).toContain("'|u1'");
-  return bytes.slice(10 + hlen);
-}
-
-function diff(a: ArrayLike<number>, b: ArrayLike<number>): { mae: number; max: number } {
-  expect(a.length).toBe(b.length);
-  let sum = 0, max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    sum += d;
-    if (d > max) max = d;
-  }
-  return { mae: sum / a.length, max };
-}
 
 function header(rel: string): { h: ImageHeader; scans: number; bytes: Uint8Array } {
   const bytes = read(rel);
@@ -205,12 +189,12 @@ describe('DCT-scaled decode + fractional-box resize vs Pillow', () => {
   // under one decoded pixel on a reversed axis already gives 0.37..0.52).
   it.each(entries)('$golden', async (e) => {
     const p = e.preprocessing;
-    const g = readNpy(read(`large/golden/${e.golden}`));
+    const g = readGoldenNpy(read(`large/golden/${e.golden}`)).data;
     const r = await withDecodedImage(new Uint8Array(readFileSync(join(ROOT, e.source))), { resizeShortSide: resizeShortSide(p) }, (decoded) => {
       const img = { ...decoded, orientation: e.orientation }; // as if the file carried this EXIF orientation
       const ours = resizeAndCrop(img, p);
-      expect(diff(resizeAndCrop(img, p, TS_RESAMPLER), ours).max, 'resample.ts vs wasm').toBe(0);
-      if (e.orientation !== 1) expect(diff(resizeAndCrop(applyOrientation(img), p), ours).max, 'view vs upright copy').toBe(0);
+      expect(meanMaxDiff(resizeAndCrop(img, p, TS_RESAMPLER), ours).max, 'resample.ts vs wasm').toBe(0);
+      if (e.orientation !== 1) expect(meanMaxDiff(resizeAndCrop(applyOrientation(img), p), ours).max, 'view vs upright copy').toBe(0);
       return { ours, width: decoded.width, source: decoded.source };
     });
     const [W, H] = e.source.includes('rings') ? [7745, 5161] : [5312, 2988];
@@ -218,7 +202,7 @@ describe('DCT-scaled decode + fractional-box resize vs Pillow', () => {
     expect(k, 'decoded at a DCT scale').toBeDefined();
     if (e.kind === 'draft') expect(k).toBe(e.scale);
     expect(r.source).toEqual({ width: W, height: H, box: [0, 0, W / k!, H / k!] });
-    const d = diff(r.ours, g);
+    const d = meanMaxDiff(r.ours, g);
     console.log(`[budget] ${e.golden}: decoded ${r.width} px wide, MAE ${d.mae.toFixed(4)}/255, max ${d.max}`);
     if (e.kind === 'draft') expect(d.max, 'bit-exact with Pillow draft + box resize').toBe(0);
     else expect(d.mae, 'MAE vs Pillow full-size decode').toBeLessThanOrEqual(0.15);
@@ -241,7 +225,7 @@ describe('libjpeg-turbo decoder', () => {
       j.set(b.subarray(0, junkAt));
       j.set([1, 2, 3], junkAt);
       j.set(b.subarray(junkAt), junkAt + 3);
-      expect(diff((await decodeImage(j)).data, ref.data).max).toBe(0);
+      expect(meanMaxDiff((await decodeImage(j)).data, ref.data).max).toBe(0);
     }
   });
 
@@ -264,16 +248,16 @@ describe('libjpeg-turbo decoder', () => {
     const sum = await withDecodedImage(bytes, {}, (img) => {
       lent = img.data;
       expect(img.data.buffer).not.toBe(owned.data.buffer);
-      expect(diff(img.data, owned.data).max).toBe(0);
+      expect(meanMaxDiff(img.data, owned.data).max).toBe(0);
       return img.data.reduce((a, v) => a + v, 0);
     });
     expect(sum).toBe(snapshot.reduce((a, v) => a + v, 0));
     expect(lent!.buffer instanceof ArrayBuffer && lent!.buffer.byteLength).toBeGreaterThan(lent!.length); // a window on the wasm memory
     await withDecodedImage(read('photos/flower_640x427.jpg'), {}, () => {}); // reuses the decoder memory
-    expect(diff(owned.data, snapshot).max, 'the copy is not affected by later decodes').toBe(0);
+    expect(meanMaxDiff(owned.data, snapshot).max, 'the copy is not affected by later decodes').toBe(0);
     const boom = new TypeError('bug in the consumer');
     await expect(withDecodedImage(bytes, {}, () => { throw boom; })).rejects.toBe(boom); // not mapped to a 400
-    expect(diff((await decodeImage(bytes)).data, snapshot).max).toBe(0); // the decoder still works
+    expect(meanMaxDiff((await decodeImage(bytes)).data, snapshot).max).toBe(0); // the decoder still works
     expect(preprocess(await decodeImage(read('hostile/one_pixel_1x1.jpg')), IMAGENET).length).toBe(3 * 224 * 224);
   });
 });

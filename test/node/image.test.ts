@@ -18,6 +18,7 @@ import { WasmResampler } from '../../worker/image/resample-wasm.ts';
 import { quantizeInputNHWC } from '../../worker/image/quantize.ts';
 import { isSupportedFormat, sniffFormat, type ImageFormat } from '../../worker/image/sniff.ts';
 import type { DecodedImage, Preprocessing } from '../../worker/image/types.ts';
+import { meanMaxDiff, readGoldenNpy } from '../helpers/golden.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const read = (rel: string) => new Uint8Array(readFileSync(join(FIX, rel)));
@@ -40,32 +41,6 @@ const hostile: HostileEntry[] = json('hostile/manifest.json');
 const golden: { entries: GoldenEntry[] } = json('preprocess-golden/manifest.json');
 
 const IMAGENET: Preprocessing = { input_size: 224, crop_pct: 0.875, interpolation: 'bilinear', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], grayscale: false };
-
-/** Minimal .npy (v1/v2) reader for the two dtypes the golden script writes. */
-function readNpy(bytes: Uint8Array): { shape: number[]; data: Uint8Array | Float32Array } {
-  const major = bytes[6];
-  const hlen = major === 1 ? bytes[8] | (bytes[9] << 8) : bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24);
-  const off = major === 1 ? 10 : 12;
-  const header = new TextDecoder().decode(bytes.subarray(off, off + hlen));
-  const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const body = bytes.slice(off + hlen);
-  if (descr === '|u1') return { shape, data: body };
-  if (descr === '<f4') return { shape, data: new Float32Array(body.buffer, body.byteOffset, body.length / 4) };
-  throw new Error(`unexpected npy dtype ${descr}`);
-}
-
-/** Mean and max absolute difference. */
-function diff(a: ArrayLike<number>, b: ArrayLike<number>): { mae: number; max: number } {
-  expect(a.length).toBe(b.length);
-  let sum = 0, max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    sum += d;
-    if (d > max) max = d;
-  }
-  return { mae: sum / a.length, max };
-}
 
 function rgbOf(img: DecodedImage): Uint8Array {
   const n = img.width * img.height;
@@ -276,31 +251,31 @@ describe('decode + preprocess vs Pillow/torchvision goldens', () => {
 
   it.each(golden.entries)('$golden', async (e) => {
     const img = await decodeImage(read(e.source), FULL_SIZE);
-    const g = readNpy(read(`preprocess-golden/${e.golden}`));
+    const g = readGoldenNpy(read(`preprocess-golden/${e.golden}`));
     let d: { mae: number; max: number };
     if (e.kind === 'decode') {
       const up = applyOrientation(img);
       expect([up.width, up.height, 3]).toEqual([g.shape[1], g.shape[0], g.shape[2]]);
-      d = diff(rgbOf(up), g.data);
+      d = meanMaxDiff(rgbOf(up), g.data);
     } else if (e.dtype === 'uint8_hwc') {
       const p = e.preprocessing!;
       const ours = resizeAndCrop(img, p);
       expect(g.shape).toEqual([p.input_size, p.input_size, 3]);
-      d = diff(ours, g.data);
+      d = meanMaxDiff(ours, g.data);
       // The TypeScript port (the wasm kernels' reference and fallback) gives the same bytes.
-      expect(diff(resizeAndCrop(img, p, TS_RESAMPLER), ours).max, 'resample.ts vs wasm').toBe(0);
+      expect(meanMaxDiff(resizeAndCrop(img, p, TS_RESAMPLER), ours).max, 'resample.ts vs wasm').toBe(0);
       // The float tensor must be exactly ToTensor+Normalize of those bytes (checked against torchvision below).
       const t = preprocess(img, p);
       expect(t.length).toBe(3 * p.input_size * p.input_size);
     } else {
       const p = e.preprocessing!;
       const t = preprocess(img, p);
-      const f = diff(t, g.data);
+      const f = meanMaxDiff(t, g.data);
       expect(f.max, 'float32 tensor vs torchvision').toBeLessThanOrEqual(1e-6);
       // Report on the 0..255 scale like the others: undo Normalize.
       const un = (x: Float32Array | Uint8Array) =>
         Float64Array.from(x, (v, i) => (v * p.std[Math.floor(i / (p.input_size * p.input_size))] + p.mean[Math.floor(i / (p.input_size * p.input_size))]) * 255);
-      d = diff(un(t), un(g.data));
+      d = meanMaxDiff(un(t), un(g.data));
     }
     maeSeen.push([e.golden, d.mae]);
     // (gray16.png's golden encodes our documented choice, not Pillow's; it is exact like the rest.)
@@ -310,8 +285,8 @@ describe('decode + preprocess vs Pillow/torchvision goldens', () => {
 
   it('16-bit grayscale PNG keeps the high byte (documented divergence from Pillow)', async () => {
     const img = await decodeImage(read('preprocess-golden/synthetic/gray16.png'));
-    const g = readNpy(read('preprocess-golden/synthetic/gray16.png.rgb.u8.npy'));
-    expect(diff(rgbOf(img), g.data).max).toBe(0);
+    const g = readGoldenNpy(read('preprocess-golden/synthetic/gray16.png.rgb.u8.npy'));
+    expect(meanMaxDiff(rgbOf(img), g.data).max).toBe(0);
   });
 
   it('summary: max MAE seen', () => {
@@ -328,10 +303,10 @@ describe('EXIF orientation', () => {
     const up = applyOrientation(img);
     expect([up.width, up.height, up.orientation]).toEqual([512, 600, 1]);
     // preprocess reads through the orientation without copying: same tensor as on the upright copy.
-    expect(diff(preprocess(img, IMAGENET), preprocess(up, IMAGENET)).max).toBe(0);
+    expect(meanMaxDiff(preprocess(img, IMAGENET), preprocess(up, IMAGENET)).max).toBe(0);
     // And it is the same photo as grace_hopper_512x600.jpg (re-encoded at q90, so only close).
     const ref = await decodeImage(read('photos/grace_hopper_512x600.jpg'));
-    expect(diff(rgbOf(up), rgbOf(ref)).mae).toBeLessThan(4);
+    expect(meanMaxDiff(rgbOf(up), rgbOf(ref)).mae).toBeLessThan(4);
   });
 });
 
@@ -399,7 +374,7 @@ describe('hostile files get the status their README gives', () => {
       await expectImageError(decodeImage(read('hostile/corrupt_huffman_table.jpg')), 400);
       await expectImageError(decodeImage(read('hostile/bad_crc_ihdr.png')), 400);
     }
-    expect(diff(rgbOf(await decodeImage(good)), ref).max).toBe(0);
+    expect(meanMaxDiff(rgbOf(await decodeImage(good)), ref).max).toBe(0);
   });
 });
 

@@ -26,7 +26,7 @@
  */
 
 import type { OrientedView } from './orient.ts';
-import { coefficients, type Resampler, type ResampleFilter } from './resample.ts';
+import { windowTaps, type Resampler, type ResampleFilter } from './resample.ts';
 
 interface ResampleExports {
   memory: WebAssembly.Memory;
@@ -88,16 +88,9 @@ export class WasmResampler implements Resampler {
     gray: boolean,
   ): Uint8ClampedArray {
     const C = gray ? 1 : 3;
-    const x0 = Math.max(0, left);
-    const x1 = Math.min(outW, left + size);
-    const y0 = Math.max(0, top);
-    const y1 = Math.min(outH, top + size);
-    if (x1 <= x0 || y1 <= y0) return new Uint8ClampedArray(size * size * C);
-    const nx = x1 - x0;
-    const ny = y1 - y0;
-
-    const hc = coefficients(src.width, outW, filter, x0, nx, src.scaled?.xBox);
-    const vc = coefficients(src.height, outH, filter, y0, ny, src.scaled?.yBox);
+    const plan = windowTaps(src, outW, outH, filter, left, top, size);
+    if (!plan) return new Uint8ClampedArray(size * size * C);
+    const { x0, y0, nx, ny, hc, vc } = plan;
 
     // Source columns the horizontal pass reads, source rows the vertical pass reads.
     let colFirst = hc.start[0], colLast = 0;

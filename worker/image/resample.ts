@@ -119,6 +119,34 @@ export interface Resampler {
 /** This TypeScript port as a Resampler: the reference and the fallback of the wasm kernels. */
 export const TS_RESAMPLER: Resampler = { resampleWindow: (...args) => resampleWindow(...args) };
 
+/** The part of a crop window that lies inside the resized image, and the taps that compute it. */
+export interface WindowTaps {
+  /** First output column / row of the window inside the resized image, and how many. */
+  x0: number;
+  y0: number;
+  nx: number;
+  ny: number;
+  /** Horizontal taps of columns x0..x0+nx, vertical taps of rows y0..y0+ny. */
+  hc: Coefficients;
+  vc: Coefficients;
+}
+
+/** Shared by both resamplers (this file and resample-wasm.ts); null when the window misses the image. */
+export function windowTaps(src: OrientedView, outW: number, outH: number, filter: ResampleFilter, left: number, top: number, size: number): WindowTaps | null {
+  const x0 = Math.max(0, left);
+  const x1 = Math.min(outW, left + size);
+  const y0 = Math.max(0, top);
+  const y1 = Math.min(outH, top + size);
+  if (x1 <= x0 || y1 <= y0) return null;
+  const nx = x1 - x0;
+  const ny = y1 - y0;
+  return {
+    x0, y0, nx, ny,
+    hc: coefficients(src.width, outW, filter, x0, nx, src.scaled?.xBox),
+    vc: coefficients(src.height, outH, filter, y0, ny, src.scaled?.yBox),
+  };
+}
+
 /**
  * Resize `src` (an oriented view, see orient.ts) to outW x outH with Pillow's
  * algorithm and return the `size` x `size` window whose top-left corner is at
@@ -140,16 +168,9 @@ export function resampleWindow(
 ): Uint8ClampedArray {
   const C = gray ? 1 : 3;
   const out = new Uint8ClampedArray(size * size * C);
-  const x0 = Math.max(0, left);
-  const x1 = Math.min(outW, left + size);
-  const y0 = Math.max(0, top);
-  const y1 = Math.min(outH, top + size);
-  if (x1 <= x0 || y1 <= y0) return out;
-  const nx = x1 - x0;
-  const ny = y1 - y0;
-
-  const hc = coefficients(src.width, outW, filter, x0, nx, src.scaled?.xBox);
-  const vc = coefficients(src.height, outH, filter, y0, ny, src.scaled?.yBox);
+  const plan = windowTaps(src, outW, outH, filter, left, top, size);
+  if (!plan) return out;
+  const { x0, y0, nx, ny, hc, vc } = plan;
 
   // Source rows the vertical pass will read (Pillow's ybox_first..ybox_last, restricted to the window).
   let rowFirst = vc.start[0];
