@@ -1,0 +1,78 @@
+/**
+ * Inference time inside workerd (the Workers runtime) beside Node, in one interleaved run:
+ * GhostNetV2-1.0 224², the same int8 model file and input as `npm run bench` (run that first; it
+ * caches tmp/bench/w10.int8.gnv2 and tmp/bench/input.npy). workerd bounds-checks every WASM memory
+ * access explicitly, so the same build is slower there than in Node; this measures by how much, and
+ * the relaxed-SIMD build where workerd implements it correctly.
+ *
+ *   npx tsx tools/bench/workerd.ts [--rounds 20] [--runs 5]
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { parseArgs } from 'node:util';
+import { readModelFile } from '../../worker/model/format.ts';
+import { createEngine } from '../engine-node.ts';
+import { readNpy } from '../io/npy.ts';
+import { median, quantileSorted } from './stats.ts';
+
+const { values: o } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, runs: { type: 'string', default: '5' } } });
+const rounds = Number(o.rounds), runs = Number(o.runs);
+const MODEL = 'tmp/bench/w10.int8.gnv2', INPUT = 'tmp/bench/input.npy';
+for (const f of [MODEL, INPUT, 'build/engine.simd128.wasm']) {
+  if (!existsSync(f)) {
+    console.error(`workerd bench: ${f} is missing — run \`npm run bench\` first (it builds and caches it)`);
+    process.exit(1);
+  }
+}
+
+const bundle = await build({
+  entryPoints: ['tools/bench/workerd-entry.ts'],
+  bundle: true,
+  format: 'esm',
+  write: false,
+  platform: 'neutral',
+  external: ['*.wasm', '*.gnv2'],
+  logLevel: 'error',
+});
+// One flat module namespace for Miniflare: the bundle's relative imports become sibling names.
+const code = bundle.outputFiles[0].text.replaceAll('../../build/', './');
+const mf = new Miniflare({
+  compatibilityDate: '2026-04-01',
+  modules: [
+    { type: 'ESModule', path: 'entry.mjs', contents: code },
+    { type: 'CompiledWasm', path: 'engine.simd128.wasm', contents: readFileSync('build/engine.simd128.wasm') },
+    { type: 'CompiledWasm', path: 'engine.relaxed.wasm', contents: readFileSync('build/engine.relaxed.wasm') },
+    { type: 'Data', path: 'bench-model.gnv2', contents: readFileSync(MODEL) },
+  ],
+});
+
+const input = readNpy(new Uint8Array(readFileSync(INPUT)));
+const chw = input.data.subarray(0, 3 * 224 * 224);
+const node = await createEngine(await readModelFile(new Uint8Array(readFileSync(MODEL))), 'simd128');
+
+async function workerd(buildName: string): Promise<number> {
+  const r = await mf.dispatchFetch(`http://bench/?runs=${runs}&build=${buildName}`, { method: 'POST', body: new Uint8Array(chw.buffer, chw.byteOffset, chw.byteLength) });
+  const j = (await r.json()) as { ms: number; variant: string };
+  if (j.variant !== buildName) throw new Error(`workerd ran ${j.variant}, expected ${buildName}`);
+  return j.ms;
+}
+function nodeRun(): number {
+  const t0 = performance.now();
+  for (let i = 0; i < runs; i++) node.run(chw);
+  return (performance.now() - t0) / runs;
+}
+
+const times: Record<string, number[]> = { 'node simd128': [], 'workerd simd128': [], 'workerd relaxed': [] };
+for (let r = 0; r < rounds + 3; r++) {
+  const t = { 'node simd128': nodeRun(), 'workerd simd128': await workerd('simd128'), 'workerd relaxed': await workerd('relaxed') };
+  if (r >= 3) for (const [k, v] of Object.entries(t)) times[k].push(v); // 3 warm-up rounds
+}
+await mf.dispose();
+
+const base = median(times['node simd128']);
+console.log(`GhostNetV2-1.0 224², ms per inference (median of ${rounds} rounds × ${runs} runs; workerd via Miniflare ${process.versions.node ? `on Node ${process.versions.node}` : ''})`);
+for (const [k, v] of Object.entries(times)) {
+  const s = [...v].sort((a, b) => a - b);
+  console.log(`  ${k.padEnd(16)} ${median(v).toFixed(2).padStart(7)} ms  [p10 ${quantileSorted(s, 0.1).toFixed(2)}, p90 ${quantileSorted(s, 0.9).toFixed(2)}]  ÷ node ${(median(v) / base).toFixed(2)}`);
+}
