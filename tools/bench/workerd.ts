@@ -51,10 +51,12 @@ const input = readNpy(new Uint8Array(readFileSync(INPUT)));
 const chw = input.data.subarray(0, 3 * 224 * 224);
 const node = await createEngine(await readModelFile(new Uint8Array(readFileSync(MODEL))), 'simd128');
 
+const loadMs: Record<string, number> = {};
 async function workerd(buildName: string): Promise<number> {
   const r = await mf.dispatchFetch(`http://bench/?runs=${runs}&build=${buildName}`, { method: 'POST', body: new Uint8Array(chw.buffer, chw.byteOffset, chw.byteLength) });
-  const j = (await r.json()) as { ms: number; variant: string };
+  const j = (await r.json()) as { ms: number; loadMs: number; variant: string };
   if (j.variant !== buildName) throw new Error(`workerd ran ${j.variant}, expected ${buildName}`);
+  if (j.loadMs) loadMs[buildName] = j.loadMs;
   return j.ms;
 }
 function nodeRun(): number {
@@ -76,3 +78,4 @@ for (const [k, v] of Object.entries(times)) {
   const s = [...v].sort((a, b) => a - b);
   console.log(`  ${k.padEnd(16)} ${median(v).toFixed(2).padStart(7)} ms  [p10 ${quantileSorted(s, 0.1).toFixed(2)}, p90 ${quantileSorted(s, 0.9).toFixed(2)}]  ÷ node ${(median(v) / base).toFixed(2)}`);
 }
+console.log(`  first use in a fresh isolate (SHA-256 check, parse, prepare; wall ms): ${Object.entries(loadMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
