@@ -1,11 +1,13 @@
 /**
- * Concurrency and memory: requests at once answer exactly what they answer one by one, and the
- * engine's WASM memory does not grow over 500 requests. `registry` is imported from the worker
+ * Concurrency and memory: requests at once answer exactly what they answer one by one, and no
+ * WASM memory (engine, decoders, resampler) grows over 500 requests. `registry` is imported from the worker
  * entry: under vitest-pool-workers that is the same module instance SELF serves.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { Int8Engine } from '../../worker/model/engine.ts';
 import { registry } from '../../worker/index.ts';
+import { getDecoders } from '../../worker/image/decoders.ts';
+import { wasmResampler } from '../../worker/image/resample-wasm.ts';
 import { BASE, classifyBytes, fetchWithEnv, photo, post, preloadPhotos, withoutTiming } from './support.ts';
 
 const MIX = ['video005_gray_150x103.jpg', 'video001_cmyk_150x103.jpg', 'video001_410_progressive_150x103.jpg', 'grace_hopper_512x600.jpg', 'chelsea_cat_451x300.png', 'plush_gophers_lossless_600x400.webp', 'grace_hopper_exif_orient6_600x512.jpg', 'coffee_rgba_cutout_600x400.png'];
@@ -56,15 +58,29 @@ describe('concurrency', () => {
 });
 
 describe('memory', () => {
-  it('engine WASM memory does not grow over 500 requests', async () => {
-    expect((await classifyBytes(photo('video005_gray_150x103.jpg'))).status).toBe(200);
+  /** Linear memory of the image pipeline's modules (a decoder's is what its last decode left). */
+  function imageMemory(): Record<string, number> {
+    const d = getDecoders();
+    return { jpeg: d.jpeg.lastMemoryBytes, png: d.png.lastMemoryBytes, webp: d.webp.lastMemoryBytes, resampler: wasmResampler()!.memoryBytes };
+  }
+
+  it('WASM memory (engine, decoders, resampler) does not grow over 500 requests', async () => {
+    // Warm-up: every image of the mix once, so each module has grown to what the mix needs.
+    for (const name of MIX) expect((await classifyBytes(photo(name))).status).toBe(200);
     const before = registry.loaded();
     expect(before.length).toBeGreaterThanOrEqual(1);
     for (const l of before) expect(l.memoryBytes).toBeGreaterThan(0);
+    const warm = imageMemory();
+    for (const [k, v] of Object.entries(warm)) expect(v, k).toBeGreaterThan(0);
+    const peak = { ...warm };
     for (let i = 0; i < 500; i += 10) {
       const batch = await Promise.all(Array.from({ length: 10 }, (_, j) => answer(i + j, MIX, direct)));
       for (const a of batch) expect([200, 400]).toContain(a.status);
+      for (const [k, v] of Object.entries(imageMemory())) peak[k] = Math.max(peak[k], v);
     }
     expect(registry.loaded()).toEqual(before);
+    // Broken images recycle a decoder (a fresh, smaller instance), so a module may end below its
+    // warm-up size; it must never end above it.
+    expect(peak).toEqual(warm);
   });
 });
