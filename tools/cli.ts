@@ -20,6 +20,7 @@ import { imageToFeature, isImagePath, listImages } from './io/images.ts';
 import { evalReport, formatReport, FASHION_MNIST_LABELS, grayImage, loadFashionMnist } from './eval/fashion-mnist.ts';
 import { preprocess, resizeAndCrop } from '../worker/image/preprocess.ts';
 import { inputQuantTable, quantizeHWC } from '../worker/image/quantize.ts';
+import { initNodeDecoders } from '../worker/image/decoders-node.ts';
 
 class CliError extends Error {}
 
@@ -94,6 +95,7 @@ async function calibrationSet(path: string, count: number, p: Preprocessing): Pr
   if (path === 'fashion-mnist:train') {
     // The training split only: test images are never used for calibration.
     const set = loadFashionMnist('train');
+    await initNodeDecoders(); // the Worker's resampler (wasm), so calibration sees the same bytes
     for (let i = 0; i < Math.min(count, set.count); i++) out.push(new Feature(3, p.input_size, p.input_size, preprocess(grayImage(set, i), p)));
   } else if (path.toLowerCase().endsWith('.npy')) {
     for await (const s of samples(path, p)) {
@@ -207,6 +209,7 @@ program
     const labels = model.header.labels;
     if (labels.length !== 10 || labels.some((l, i) => l !== FASHION_MNIST_LABELS[i])) throw new CliError('this model is not a Fashion-MNIST model (labels differ)');
     const engine = await createEngine(model, o.engine as Build);
+    await initNodeDecoders(); // the Worker's resampler (wasm): eval measures the Worker's pipeline
     const p = model.header.preprocessing;
     const table = inputQuantTable(p.mean, p.std, engine.inputQuantization.scale, engine.inputQuantization.zero_point);
     const n = Math.min(o.limit ?? set.count, set.count);
