@@ -165,8 +165,6 @@ function dw3x3(
   const xs = <usize>xStride;
   const rs = <usize>(W * xStride);
   const full16 = C & ~15;
-  const full8 = C & ~7;
-  const r = C & 7;
   const zpRow = ZP;
   let out = y;
   for (let oy = 0; oy < OH; oy++) {
@@ -246,7 +244,8 @@ function dw3x3(
         v128.store(out + o, finish16(a0, a1, a2, a3, scale + (o << 2), lo, hi, rb));
         w += 384;
       }
-      if (c < full8) {
+      // The last 8-channel groups, the final one partial (its loads read past C within the arena slack).
+      for (; c < C; c += 8) {
         const o = <usize>c;
         let a0 = v128.load(BIASP + (o << 2));
         let a1 = v128.load(BIASP + (o << 2), 16);
@@ -269,34 +268,7 @@ function dw3x3(
         xa = v128.load8x8_s(p22 + o);
         xb = xa; // partner weight is 0
         a0 = dotLo(a0, xa, xb, w + 160); a1 = dotHi(a1, xa, xb, w + 160);
-        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, 8);
-        w += 192;
-        c += 8;
-      }
-      if (r) {
-        const o = <usize>c;
-        let a0 = v128.load(BIASP + (o << 2));
-        let a1 = v128.load(BIASP + (o << 2), 16);
-        let xa: v128, xb: v128;
-        xa = v128.load8x8_s(p00 + o);
-        xb = v128.load8x8_s(p01 + o);
-        a0 = dotLo(a0, xa, xb, w + 0); a1 = dotHi(a1, xa, xb, w + 0);
-        xa = v128.load8x8_s(p02 + o);
-        xb = xa; // partner weight is 0
-        a0 = dotLo(a0, xa, xb, w + 32); a1 = dotHi(a1, xa, xb, w + 32);
-        xa = v128.load8x8_s(p10 + o);
-        xb = v128.load8x8_s(p11 + o);
-        a0 = dotLo(a0, xa, xb, w + 64); a1 = dotHi(a1, xa, xb, w + 64);
-        xa = v128.load8x8_s(p12 + o);
-        xb = xa; // partner weight is 0
-        a0 = dotLo(a0, xa, xb, w + 96); a1 = dotHi(a1, xa, xb, w + 96);
-        xa = v128.load8x8_s(p20 + o);
-        xb = v128.load8x8_s(p21 + o);
-        a0 = dotLo(a0, xa, xb, w + 128); a1 = dotHi(a1, xa, xb, w + 128);
-        xa = v128.load8x8_s(p22 + o);
-        xb = xa; // partner weight is 0
-        a0 = dotLo(a0, xa, xb, w + 160); a1 = dotHi(a1, xa, xb, w + 160);
-        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, r);
+        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, min(8, C - c));
         w += 192;
       }
       out += <usize>yStride;
@@ -474,8 +446,6 @@ function dwLine5(
   const hi = rqHi(zpOut, qmax);
   const rb = rqBias(zpOut);
   const ts = <usize>(vertical ? W * xStride : xStride); // tap step
-  const full8 = C & ~7;
-  const r = C & 7;
   const zpRow = ZP;
   let out = y;
   for (let oy = 0; oy < H; oy++) {
@@ -493,8 +463,7 @@ function dwLine5(
         p4 = select<usize>(p2 + 2 * ts, zpRow, u + 2 < L);
       }
       let w = wts;
-      let c = 0;
-      for (; c < full8; c += 8) {
+      for (let c = 0; c < C; c += 8) { // the last group may be partial (loads past C stay in the arena slack)
         const o = <usize>c;
         let a0 = v128.load(BIASP + (o << 2));
         let a1 = v128.load(BIASP + (o << 2), 16);
@@ -508,24 +477,7 @@ function dwLine5(
         xa = v128.load8x8_s(p4 + o);
         xb = xa; // partner weight is 0
         a0 = dotLo(a0, xa, xb, w + 64); a1 = dotHi(a1, xa, xb, w + 64);
-        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, 8);
-        w += 96;
-      }
-      if (r) {
-        const o = <usize>c;
-        let a0 = v128.load(BIASP + (o << 2));
-        let a1 = v128.load(BIASP + (o << 2), 16);
-        let xa: v128, xb: v128;
-        xa = v128.load8x8_s(p0 + o);
-        xb = v128.load8x8_s(p1 + o);
-        a0 = dotLo(a0, xa, xb, w + 0); a1 = dotHi(a1, xa, xb, w + 0);
-        xa = v128.load8x8_s(p2 + o);
-        xb = v128.load8x8_s(p3 + o);
-        a0 = dotLo(a0, xa, xb, w + 32); a1 = dotHi(a1, xa, xb, w + 32);
-        xa = v128.load8x8_s(p4 + o);
-        xb = xa; // partner weight is 0
-        a0 = dotLo(a0, xa, xb, w + 64); a1 = dotHi(a1, xa, xb, w + 64);
-        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, r);
+        finish8(a0, a1, scale + (o << 2), lo, hi, rb, out + o, min(8, C - c));
         w += 96;
       }
       out += <usize>yStride;
