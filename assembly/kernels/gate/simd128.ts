@@ -52,6 +52,20 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
     requant4(i32x4.extmul_low_i16x8_s(xhi, ghi), s, lo, hi, rb), requant4(i32x4.extmul_high_i16x8_s(xhi, ghi), s, lo, hi, rb));
 }
 
+/** One pixel's C channels: y = requant((x - zpX) * g), 16 at a time, the tail stored without passing C. */
+// @ts-ignore: decorator
+@inline function mulPixel(xp: usize, gp: usize, yp: usize, C: i32, zpx: v128, s: v128, lo: v128, hi: v128, rb: v128): void {
+  let c = 0;
+  for (; c + 16 <= C; c += 16) {
+    const o = <usize>c;
+    v128.store(yp + o, mul16(xp + o, gp + o, zpx, s, lo, hi, rb));
+  }
+  if (c < C) {
+    const o = <usize>c;
+    storeTail(yp + o, mul16(xp + o, gp + o, zpx, s, lo, hi, rb), C - c);
+  }
+}
+
 export function gate_upsample_mul_simd128(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, zpX: i32, g: usize, gh: i32, gw: i32, scale: f32,
   y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
@@ -61,8 +75,6 @@ export function gate_upsample_mul_simd128(
   const lo = rqLo(zpOut, qmin);
   const hi = rqHi(zpOut, qmax);
   const rb = rqBias(zpOut);
-  const full = C & ~15;
-  const r = C & 15;
   let xp = x;
   let yp = y;
   const gpix = <usize>C; // bytes per gate pixel
@@ -77,15 +89,7 @@ export function gate_upsample_mul_simd128(
         next += W;
         gp += gpix;
       }
-      let c = 0;
-      for (; c < full; c += 16) {
-        const o = <usize>c;
-        v128.store(yp + o, mul16(xp + o, gp + o, zpx, s, lo, hi, rb));
-      }
-      if (r) {
-        const o = <usize>c;
-        storeTail(yp + o, mul16(xp + o, gp + o, zpx, s, lo, hi, rb), r);
-      }
+      mulPixel(xp, gp, yp, C, zpx, s, lo, hi, rb);
       num += gw;
       xp += <usize>xStride;
       yp += <usize>yStride;
@@ -102,20 +106,10 @@ export function channel_scale_simd128(
   const lo = rqLo(zpOut, qmin);
   const hi = rqHi(zpOut, qmax);
   const rb = rqBias(zpOut);
-  const full = C & ~15;
-  const r = C & 15;
   let xp = x;
   let yp = y;
   for (let p = 0; p < pixels; p++) {
-    let c = 0;
-    for (; c < full; c += 16) {
-      const o = <usize>c;
-      v128.store(yp + o, mul16(xp + o, g + o, zpx, s, lo, hi, rb));
-    }
-    if (r) {
-      const o = <usize>c;
-      storeTail(yp + o, mul16(xp + o, g + o, zpx, s, lo, hi, rb), r);
-    }
+    mulPixel(xp, g, yp, C, zpx, s, lo, hi, rb);
     xp += <usize>xStride;
     yp += <usize>yStride;
   }
