@@ -36,5 +36,5 @@ export interface Preprocessing {
   interpolation: 'bilinear' | 'bicubic';
   mean: [number, number, number];
   std: [number, number, number];
-  grayscale: boolean;
+  grayscale: boolean; // convert to luma (Pillow's 'L') and copy to 3 channels
 }

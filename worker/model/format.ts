@@ -11,6 +11,8 @@
  * Reading and writing live together so that the two can never disagree.
  */
 
+import type { Preprocessing } from '../image/types.ts';
+
 export const MAGIC = 'GNV2EDGE';
 export const FORMAT_VERSION = 1;
 const PREFIX = 16;
@@ -28,14 +30,8 @@ export interface TensorEntry {
   length: number; // bytes
 }
 
-export interface Preprocessing {
-  input_size: number;
-  crop_pct: number;
-  interpolation: 'bilinear' | 'bicubic';
-  mean: [number, number, number];
-  std: [number, number, number];
-  grayscale: boolean; // convert to luma (Pillow's 'L') and copy to 3 channels
-}
+// The header's preprocessing block is the image pipeline's config type (one definition).
+export type { Preprocessing };
 
 export interface ModelHeader {
   name: string;
