@@ -19,7 +19,7 @@
  */
 
 import { planDecode, DEFAULT_MAX_DECODE_BYTES, type DctScale } from './budget.ts';
-import { CodecFailure, DecoderSetupError, type RawImage } from './codec-common.ts';
+import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from './codec-common.ts';
 import { getDecoders } from './decoders.ts';
 import { readImageHeader, scanJpegData, type ImageHeader } from './dimensions.ts';
 import { emptyBody, ImageError, imageTooLarge, invalidImage, unsupportedFormat } from './errors.ts';
@@ -32,8 +32,6 @@ export { DEFAULT_MAX_DECODE_BYTES } from './budget.ts';
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 /** Body cap: the hostile-file README recommends 10 MB. */
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
-/** Estimated decode memory above which the other (idle) decoders are dropped first. */
-const RELEASE_IDLE_ABOVE = 16 * 1024 * 1024;
 /** Progressive JPEGs have ~10 scans; each extra scan is another pass over the whole image (a known CPU-exhaustion trick). */
 export const MAX_JPEG_SCANS = 256;
 
@@ -91,9 +89,9 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
     jpegScans: scans,
   });
   const decoders = getDecoders(); // outside the try: "not initialised" is our bug, not a 400
-  // A large decode first drops the other decoders' instances (up to RECYCLE_BYTES each), so their
-  // idle memory is not added to this decode's budget in the 128 MB isolate.
-  if (plan.cost.bytes > RELEASE_IDLE_ABOVE) {
+  // A decode larger than what an idle decoder may keep (RECYCLE_BYTES) first drops the other
+  // decoders' instances, so their idle memory is not added to its budget in the 128 MB isolate.
+  if (plan.cost.bytes > RECYCLE_BYTES) {
     if (format !== 'jpeg') decoders.jpeg.reset();
     if (format !== 'png') decoders.png.reset();
     if (format !== 'webp') decoders.webp.reset();
