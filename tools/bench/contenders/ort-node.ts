@@ -1,19 +1,20 @@
 /** onnxruntime-node, CPU execution provider, one intra-op and one inter-op thread, sequential. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { importOrt, INSTALL_HINT, type Ort } from './ort.ts';
 import { installedPackage, Skip, type BenchInputs, type Contender } from './types.ts';
 
 export async function createOrtNode(inp: BenchInputs): Promise<Contender> {
   if (!inp.onnx) throw new Skip('no ONNX file (export was skipped or failed)');
   const pkg = installedPackage('onnxruntime-node');
-  if (!pkg) throw new Skip('onnxruntime-node is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm i -E -D onnxruntime-node@1.30.0)');
+  if (!pkg) throw new Skip(`onnxruntime-node is not installed (${INSTALL_HINT})`);
   const { dir: pkgDir, version } = pkg;
   const napi = existsSync(join(pkgDir, 'bin')) ? readdirSync(join(pkgDir, 'bin')).filter((d) => d.startsWith('napi-v')) : [];
   const binary = napi.map((d) => join(pkgDir, 'bin', d, process.platform, process.arch, 'onnxruntime_binding.node')).find((f) => existsSync(f));
   if (!binary) throw new Skip(`onnxruntime-node ${version} ships no CPU binary for ${process.platform}/${process.arch} under ${join(pkgDir, 'bin')}`);
-  let ort: typeof import('onnxruntime-node');
+  let ort: Ort;
   try {
-    ort = await import('onnxruntime-node');
+    ort = await importOrt('onnxruntime-node');
   } catch (e) {
     throw new Skip(`onnxruntime-node does not load: ${(e as Error).message}`);
   }

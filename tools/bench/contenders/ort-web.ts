@@ -2,18 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importOrt, INSTALL_HINT, type Ort } from './ort.ts';
 import { installedPackage, Skip, type BenchInputs, type Contender } from './types.ts';
 
 export async function createOrtWeb(inp: BenchInputs): Promise<Contender> {
   if (!inp.onnx) throw new Skip('no ONNX file (export was skipped or failed)');
-  let ort: typeof import('onnxruntime-web');
+  let ort: Ort;
   try {
-    ort = await import('onnxruntime-web');
+    ort = await importOrt('onnxruntime-web');
   } catch (e) {
-    throw new Skip(`onnxruntime-web is not installed: ${(e as Error).message}`);
+    throw new Skip(`onnxruntime-web is not installed (${INSTALL_HINT}): ${(e as Error).message}`);
   }
   const pkg = installedPackage('onnxruntime-web');
-  if (!pkg) throw new Skip('onnxruntime-web is not installed (npm i -E -D onnxruntime-web@1.30.0)');
+  if (!pkg) throw new Skip(`onnxruntime-web is not installed (${INSTALL_HINT})`);
   const { dir: pkgDir, version } = pkg;
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
