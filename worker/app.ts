@@ -5,6 +5,7 @@ import { auth } from './middleware/auth.ts';
 import { cors } from './middleware/cors.ts';
 import { ApiError, notFound, onError } from './middleware/errors.ts';
 import type { ModelRegistry } from './model/registry.ts';
+import { bench } from './routes/bench.ts';
 import { classify } from './routes/classify.ts';
 import { demo } from './routes/demo.ts';
 import { embed } from './routes/embed.ts';
@@ -34,6 +35,7 @@ export function createApp(registry: ModelRegistry): OpenAPIHono<AppEnv> {
   app.route('/', models(registry));
   app.route('/', classify(registry));
   app.route('/', embed(registry));
+  app.route('/', bench());
   openapi(app);
 
   app.notFound(notFound(allowedMethods(app)));

@@ -16,6 +16,8 @@ export interface Env {
   CORS_ORIGINS?: string;
   /** Secret. When set, /v1/* requires `Authorization: Bearer <API_KEY>`. */
   API_KEY?: string;
+  /** "1" turns on POST /v1/bench/noop, the do-nothing route `npm run bench:request` subtracts (routes/bench.ts). */
+  BENCH_ROUTES?: string;
 }
 
 export interface AppEnv {

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { readNpy } from '../io/npy.ts';
+import { int, UsageError } from './args.ts';
 import { prepareArtifacts, ROOT } from './artifacts.ts';
 import { createEdge, relaxedUnsupportedReason, type EdgeContender } from './contenders/ghostnet-edge.ts';
 import { createOrtNode } from './contenders/ort-node.ts';
@@ -57,15 +58,6 @@ GhostNetV2-1.0, 224x224, batch 1, one thread each; contenders interleaved round-
   --no-gc              do not run a full GC before each timed inference
 Ratios are median time ÷ the anchor's median time (< 1 = faster than the anchor), with a 95%
 bootstrap interval in brackets.`;
-
-class UsageError extends Error {}
-
-function int(v: string | undefined, name: string, def: number, min = 0): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got ${v}`);
-  return n;
-}
 
 function selected(only: string | undefined): Set<Id> {
   if (!only) return new Set(ALL);

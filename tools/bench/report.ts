@@ -96,6 +96,13 @@ function table(head: string[], rows: string[][], rightFrom = 1): string {
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** A GitHub-flavoured markdown table; columns from `rightFrom` on are right-aligned. */
+export function markdownTable(head: string[], rows: string[][], rightFrom = 1): string {
+  const esc = (c: string) => c.replaceAll('|', '\\|');
+  const line = (r: string[]) => `| ${r.map(esc).join(' | ')} |`;
+  return [line(head), `|${head.map((_, i) => (i >= rightFrom ? '---:' : '---')).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
 export function formatRatio(r: Ratio | undefined): string {
   if (!r) return '–';
   const ci = Number.isFinite(r.lo) ? ` [${r.lo.toFixed(2)}–${r.hi.toFixed(2)}]` : '';

@@ -8,6 +8,7 @@ export interface Summary {
   mean: number;
   p10: number;
   p90: number;
+  p95: number;
   /** Median absolute deviation from the median, as a fraction of the median. */
   madRel: number;
 }
@@ -40,6 +41,7 @@ export function summarize(xs: number[]): Summary {
     mean: s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN,
     p10: quantileSorted(s, 0.1),
     p90: quantileSorted(s, 0.9),
+    p95: quantileSorted(s, 0.95),
     madRel: quantileSorted(dev, 0.5) / med,
   };
 }

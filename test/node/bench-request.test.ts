@@ -1,0 +1,44 @@
+/**
+ * `npm run bench:request` end to end in its smallest form (two committed photos, the default
+ * model and the committed tiny model as the second, 2 samples): it must bundle the real Worker
+ * with the extra model, serve it in workerd, and write a report whose figures are real
+ * measurements. Not a speed test: no figure is compared with a bound other than > 0.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RequestReport } from '../../tools/bench/request/markdown.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const work = join(ROOT, 'tmp/test-bench-request');
+
+describe('npm run bench:request (smallest run)', () => {
+  it('measures the real Worker in workerd and writes the JSON and markdown reports', () => {
+    rmSync(work, { recursive: true, force: true });
+    const args = ['--samples', '2', '--warmup', '1', '--cold-runs', '1', '--node-rounds', '1', '--images', 'jpeg-640-444,png'];
+    args.push('--model', 'test/fixtures/models/tiny_w015_c10_s64.int8.gnv2', '--work', work, '--json', `${work}/r.json`, '--md', `${work}/r.md`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/bench/request.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const rep = JSON.parse(readFileSync(`${work}/r.json`, 'utf8')) as RequestReport;
+    expect(rep.models.map((m) => m.id)).toEqual(['default', 'file']);
+    expect(rep.warm.map((w) => `${w.image}|${w.model}`)).toEqual(['jpeg-640-444|default', 'jpeg-640-444|file', 'png|default', 'png|file']);
+    for (const w of rep.warm) {
+      expect(w.raw.cpu.n).toBe(2);
+      expect(w.raw.cpu.median).toBeGreaterThan(0);
+      expect(w.raw.wall.median).toBeGreaterThan(0);
+      expect(w.top1).toBeGreaterThanOrEqual(0);
+    }
+    expect(rep.noop.map((n) => n.image)).toEqual(['jpeg-640-444', 'png']);
+    expect(rep.cold.map((c) => c.target)).toEqual(['noop', 'default', 'file']);
+    for (const c of rep.cold) expect(c.firstCpuMs).toBeGreaterThan(0);
+    expect(rep.stages).toHaveLength(4);
+    for (const s of rep.stages) expect(s.stages.inference.median).toBeGreaterThan(0);
+    // The Worker and Node ran the same code on the same bytes: same top-1 class.
+    expect(rep.notes.filter((n) => n.includes('differs'))).toEqual([]);
+    const md = readFileSync(`${work}/r.md`, 'utf8');
+    expect(md).toContain('## Warm requests in workerd: CPU ms');
+    expect(md).toContain('## Cold start');
+    expect(md).toContain('## Targets');
+  }, 300_000);
+});

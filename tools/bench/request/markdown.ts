@@ -1,0 +1,135 @@
+/** The markdown report of `npm run bench:request` (also printed): one table per measurement. */
+import { markdownTable, type Machine } from '../report.ts';
+import type { Summary } from '../stats.ts';
+import type { ColdRow, NoopRow, WarmRow } from './measure.ts';
+import { STAGES, type StageResult } from './stages.ts';
+
+export interface Target {
+  what: string;
+  target: string;
+  /** Upper bound; `strict`: the value must be below it. */
+  limit: number;
+  strict?: boolean;
+  /** Per variant. */
+  values: Record<string, number | null>;
+}
+
+export interface RequestReport {
+  date: string;
+  machine: Machine;
+  options: Record<string, unknown>;
+  variants: Array<{ id: string; label: string; vars: Record<string, string> }>;
+  images: Array<{ id: string; label: string; path: string; bytes: number }>;
+  models: Array<{ id: string; label: string; param?: string; path: string }>;
+  noop: NoopRow[];
+  warm: WarmRow[];
+  cold: ColdRow[];
+  emptyStartup?: { cpuMs: number; wallMs: number };
+  stages: StageResult[];
+  targets: Target[];
+  notes: string[];
+}
+
+const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || !(b > 0) ? '–' : `${(a / b).toFixed(2)}×`);
+
+export function met(t: Target, v: number | null): boolean | null {
+  if (v === null || !Number.isFinite(v)) return null;
+  return t.strict ? v < t.limit : v <= t.limit;
+}
+
+export function formatMarkdown(r: RequestReport): string {
+  const img = (id: string) => r.images.find((i) => i.id === id)?.label ?? id;
+  const vs = r.variants;
+  const v0 = vs[0].id;
+  const others = vs.slice(1);
+  const m = r.machine;
+  const out: string[] = [];
+  const p = (s = '') => out.push(s);
+  p('# Whole-request benchmark (`npm run bench:request`)');
+  p();
+  p(`${r.date.slice(0, 16).replace('T', ' ')} UTC, git ${m.git ?? '?'}; ${m.cpu}, ${m.cores} cores; load average ${m.loadavg.join(' ')} before, ${(m.loadavgAfter ?? []).join(' ')} after; Node ${m.node}.`);
+  p(`${r.options.samples} timed requests per variant, image and model after ${r.options.warmup} warm-up rounds, all interleaved in a shuffled order; ${r.options.coldRuns} fresh isolates per cold-start figure.`);
+  p();
+  p('Variants (all running at once, requests interleaved):');
+  for (const v of vs) p(`- \`${v.id}\`: ${v.label}${Object.keys(v.vars).length ? ` (vars ${Object.entries(v.vars).map(([k, x]) => `${k}=${x}`).join(', ')})` : ''}`);
+  p();
+  p('Models: ' + r.models.map((x) => `\`${x.id}\` = ${x.label}`).join('; ') + '.');
+  p();
+  p(
+    '**CPU** = CPU time of the workerd process during the request (all its threads, read from /proc in ns), minus the median of the no-op route ' +
+      '(POST /v1/bench/noop: routing, middleware, reading the body) with the same body. **Wall** = time until the client has the whole answer, minus the ' +
+      "no-op route's wall median. On an idle machine the two agree; on a shared one CPU is the robust figure, and the targets are judged on it.",
+  );
+
+  const warmOf = (v: string, image: string, model: string) => r.warm.find((w) => w.variant === v && w.image === image && w.model === model);
+  const pairs = r.warm.filter((w) => w.variant === v0);
+  for (const [title, k] of [
+    ['Warm requests in workerd: CPU ms per request (median, p95)', 'cpu'],
+    ['Warm requests in workerd: wall ms per request (median, p95)', 'wall'],
+  ] as const) {
+    p();
+    p(`## ${title}`);
+    p();
+    const head = ['image', 'model', ...vs.flatMap((v) => [`${v.id}: median`, 'p95']), ...others.map((v) => `${v.id} ÷ ${v0}`)];
+    const rows = pairs.map((w) => [
+      img(w.image),
+      w.model,
+      ...vs.flatMap((v) => {
+        const x = warmOf(v.id, w.image, w.model);
+        return [f(x?.[k].median), f(x?.[k].p95)];
+      }),
+      ...others.map((v) => ratio(warmOf(v.id, w.image, w.model)?.[k].median, w[k].median)),
+    ]);
+    p(markdownTable(head, rows, 2));
+  }
+  p();
+  const noopCell = (s: { cpu: Summary; wall: Summary }) => `${f(s.cpu.median)} / ${f(s.wall.median)}`;
+  p('The no-op route itself (CPU / wall ms, median; subtracted above):');
+  p();
+  p(markdownTable(['image', ...vs.map((v) => v.id)], r.images.map((i) => [img(i.id), ...vs.map((v) => { const n = r.noop.find((x) => x.variant === v.id && x.image === i.id); return n ? noopCell(n) : '–'; })])));
+
+  if (r.cold.length) {
+    p();
+    p('## Cold start: a fresh isolate (a new workerd process) per run');
+    p();
+    p(
+      `The first request sends ${img(r.images[0].id)}. Start-up = workerd's CPU until it is ready, minus an empty Worker's ` +
+        `(${f(r.emptyStartup?.cpuMs, 1)} ms CPU, ${f(r.emptyStartup?.wallMs, 0)} ms wall). Medians of ${r.cold[0].runs} runs. ` +
+        'The request figures here are whole requests (nothing subtracted); "warm" is the same request repeated in the same isolate.',
+    );
+    p();
+    p(
+      markdownTable(
+        ['variant', 'first request to', 'start-up CPU ms', 'first request CPU ms', 'warm CPU ms', 'first ÷ warm', 'first request wall ms'],
+        r.cold.map((c) => [c.variant, c.target === 'noop' ? 'no-op route' : `${c.target} model`, f(c.startupCpuMs, 1), f(c.firstCpuMs, 1), f(c.warmCpuMs, 1), ratio(c.firstCpuMs, c.warmCpuMs), f(c.firstWallMs, 1)]),
+        2,
+      ),
+    );
+  }
+  if (r.stages.length) {
+    p();
+    p(`## The same stages in Node, in-process (\`${v0}\`; CPU ms per call, median)`);
+    p();
+    p(markdownTable(['image', 'model', ...STAGES, 'sum'], r.stages.map((s) => [img(s.image), s.model, ...STAGES.map((st) => f(s.stages[st].median, st === 'sniff+header' ? 4 : 2)), f(s.totalMs)]), 2));
+  }
+  p();
+  p('## Targets (issue #10)');
+  p();
+  p(
+    markdownTable(
+      ['what', 'target', ...vs.map((v) => v.id), `met (${v0})`],
+      r.targets.map((t) => {
+        const ok = met(t, t.values[v0]);
+        return [t.what, t.target, ...vs.map((v) => f(t.values[v.id])), ok === null ? '–' : ok ? 'yes' : '**no**'];
+      }),
+      2,
+    ),
+  );
+  if (r.notes.length) {
+    p();
+    p('Notes:');
+    for (const n of r.notes) p(`- ${n}`);
+  }
+  return out.join('\n');
+}

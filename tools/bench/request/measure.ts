@@ -1,0 +1,228 @@
+/**
+ * The workerd measurements of `npm run bench:request`: warm requests (every variant's Worker
+ * running at once, every image to every model and to the no-op route, in a shuffled order each
+ * round) and cold starts (a fresh workerd process per run and target).
+ *
+ * A variant is one Worker configuration: a bundle plus vars (e.g. DECODE = "fast", or the bundle
+ * of an earlier commit), so before/after figures come from one interleaved run.
+ */
+import { median, rng, summarize, type Summary } from '../stats.ts';
+import type { BenchImage } from './images.ts';
+import { startWorker, type Bundle, type RunningWorker } from './workerd.ts';
+
+export interface Variant {
+  id: string;
+  label: string;
+  bundle: Bundle;
+  vars: Record<string, string>;
+}
+
+/** A model as the bench addresses it: `param` undefined asks without ?model= (the MODEL var's). */
+export interface BenchModel {
+  id: string;
+  label: string;
+  param?: string;
+  /** The .gnv2 file (for the in-process stages). */
+  path: string;
+}
+
+export interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+export interface Measured {
+  wall: Summary;
+  cpu: Summary;
+}
+
+export interface NoopRow extends Measured {
+  variant: string;
+  image: string;
+}
+
+export interface WarmRow {
+  variant: string;
+  image: string;
+  model: string;
+  /** The request minus the no-op median of the same body and variant: median and p95, ms. */
+  cpu: { median: number; p95: number };
+  wall: { median: number; p95: number };
+  raw: Measured;
+  /** Top-1 class index the Worker answered. */
+  top1: number;
+}
+
+/** One fresh isolate: workerd's start-up, its first request, and that request repeated (median). */
+export interface ColdSample {
+  startupCpuMs: number;
+  startupWallMs: number;
+  firstCpuMs: number;
+  firstWallMs: number;
+  warmCpuMs: number;
+  warmWallMs: number;
+}
+
+/** Medians over the runs of one variant and target; start-up minus the empty Worker's median. */
+export interface ColdRow extends ColdSample {
+  variant: string;
+  /** `noop` or a model id. */
+  target: string;
+  runs: number;
+  samples: ColdSample[];
+}
+
+export const NOOP_PATH = '/v1/bench/noop';
+export const classifyPath = (m: BenchModel) => `/v1/classify?top_k=5${m.param ? `&model=${encodeURIComponent(m.param)}` : ''}`;
+
+/** One POST, timed at the client (wall) and as workerd's CPU (all threads) around it. */
+export async function send(w: RunningWorker, path: string, body: Uint8Array): Promise<Sample & { json: Record<string, unknown> }> {
+  const c0 = w.cpuNs();
+  const t0 = performance.now();
+  const res = await fetch(new URL(path, w.url), { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream' } });
+  const text = await res.text();
+  const t1 = performance.now();
+  const c1 = w.cpuNs();
+  if (res.status !== 200) throw new Error(`POST ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return { wallMs: t1 - t0, cpuMs: (c1 - c0) / 1e6, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+function shuffle<T>(xs: T[], rand: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+export interface WarmOptions {
+  warmup: number;
+  samples: number;
+  log: (s: string) => void;
+}
+
+export async function measureWarm(variants: Variant[], images: BenchImage[], models: BenchModel[], o: WarmOptions): Promise<{ noop: NoopRow[]; warm: WarmRow[] }> {
+  const workers = new Map<string, RunningWorker>();
+  const series = new Map<string, Sample[]>();
+  const top1 = new Map<string, number>();
+  type Task = { variant: string; image: BenchImage; model?: BenchModel };
+  const tasks: Task[] = variants.flatMap((v) => images.flatMap((image) => [{ variant: v.id, image }, ...models.map((model) => ({ variant: v.id, image, model }))]));
+  const key = (v: string, image: string, model: string) => `${v}|${image}|${model}`;
+  const rand = rng(7);
+  const t0 = performance.now();
+  try {
+    for (const v of variants) workers.set(v.id, await startWorker(v.bundle, { vars: v.vars }));
+    for (let r = 0; r < o.warmup + o.samples; r++) {
+      for (const t of shuffle(tasks, rand)) {
+        const k = key(t.variant, t.image.id, t.model?.id ?? 'noop');
+        const s = await send(workers.get(t.variant)!, t.model ? classifyPath(t.model) : NOOP_PATH, t.image.bytes);
+        if (t.model && !top1.has(k)) top1.set(k, (s.json.predictions as Array<{ index: number }>)[0].index);
+        if (r < o.warmup) continue;
+        if (!series.has(k)) series.set(k, []);
+        series.get(k)!.push({ wallMs: s.wallMs, cpuMs: s.cpuMs });
+      }
+      const done = r + 1;
+      if (done === o.warmup || done === o.warmup + o.samples || (done > o.warmup && (done - o.warmup) % 10 === 0)) {
+        o.log(`  round ${done}/${o.warmup + o.samples} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      }
+    }
+  } finally {
+    for (const w of workers.values()) await w.close();
+  }
+  const measured = (k: string): Measured => {
+    const s = series.get(k)!;
+    return { wall: summarize(s.map((x) => x.wallMs)), cpu: summarize(s.map((x) => x.cpuMs)) };
+  };
+  const noop: NoopRow[] = [];
+  const warm: WarmRow[] = [];
+  for (const v of variants) {
+    for (const image of images) {
+      const n = { variant: v.id, image: image.id, ...measured(key(v.id, image.id, 'noop')) };
+      noop.push(n);
+      for (const model of models) {
+        const m = measured(key(v.id, image.id, model.id));
+        warm.push({
+          variant: v.id,
+          image: image.id,
+          model: model.id,
+          cpu: { median: m.cpu.median - n.cpu.median, p95: m.cpu.p95 - n.cpu.median },
+          wall: { median: m.wall.median - n.wall.median, p95: m.wall.p95 - n.wall.median },
+          raw: m,
+          top1: top1.get(key(v.id, image.id, model.id)) ?? -1,
+        });
+      }
+    }
+  }
+  return { noop, warm };
+}
+
+const EMPTY_WORKER = 'export default { fetch() { return new Response("ok"); } };';
+/** Repeats of the first request's request, in the same isolate, for its warm figure. */
+const COLD_REPEATS = 7;
+
+export interface ColdOptions {
+  runs: number;
+  log: (s: string) => void;
+}
+
+/**
+ * Per run: an empty Worker's start-up (workerd's own), then for every variant and target
+ * (no-op, each model) a fresh workerd process, its start-up, its first request with `image`,
+ * and that request repeated. Targets and variants alternate within each run.
+ */
+export async function measureCold(variants: Variant[], image: BenchImage, models: BenchModel[], o: ColdOptions): Promise<{ cold: ColdRow[]; empty: { cpuMs: number; wallMs: number } }> {
+  const targets: Array<{ id: string; model?: BenchModel }> = [{ id: 'noop' }, ...models.map((m) => ({ id: m.id, model: m }))];
+  const empty: Array<{ cpuMs: number; wallMs: number }> = [];
+  const runs = new Map<string, ColdSample[]>();
+  for (let r = 0; r < o.runs; r++) {
+    const e = await startWorker(variants[0].bundle, { script: EMPTY_WORKER });
+    empty.push(e.startup);
+    await e.close();
+    for (const t of targets) {
+      for (const v of variants) {
+        const w = await startWorker(v.bundle, { vars: v.vars });
+        try {
+          const path = t.model ? classifyPath(t.model) : NOOP_PATH;
+          const first = await send(w, path, image.bytes);
+          const again: Sample[] = [];
+          for (let i = 0; i < COLD_REPEATS; i++) again.push(await send(w, path, image.bytes));
+          const k = `${v.id}|${t.id}`;
+          if (!runs.has(k)) runs.set(k, []);
+          runs.get(k)!.push({
+            startupCpuMs: w.startup.cpuMs,
+            startupWallMs: w.startup.wallMs,
+            firstCpuMs: first.cpuMs,
+            firstWallMs: first.wallMs,
+            warmCpuMs: median(again.map((x) => x.cpuMs)),
+            warmWallMs: median(again.map((x) => x.wallMs)),
+          });
+        } finally {
+          await w.close();
+        }
+      }
+    }
+    o.log(`  run ${r + 1}/${o.runs}`);
+  }
+  const base = { cpuMs: median(empty.map((x) => x.cpuMs)), wallMs: median(empty.map((x) => x.wallMs)) };
+  const cold: ColdRow[] = [];
+  for (const v of variants) {
+    for (const t of targets) {
+      const s = runs.get(`${v.id}|${t.id}`)!;
+      const med = (k: keyof ColdSample) => median(s.map((x) => x[k]));
+      cold.push({
+        variant: v.id,
+        target: t.id,
+        runs: s.length,
+        startupCpuMs: med('startupCpuMs') - base.cpuMs,
+        startupWallMs: med('startupWallMs') - base.wallMs,
+        firstCpuMs: med('firstCpuMs'),
+        firstWallMs: med('firstWallMs'),
+        warmCpuMs: med('warmCpuMs'),
+        warmWallMs: med('warmWallMs'),
+        samples: s,
+      });
+    }
+  }
+  return { cold, empty: base };
+}
