@@ -22,8 +22,9 @@ import { createOrtNode } from './contenders/ort-node.ts';
 import { createOrtWeb } from './contenders/ort-web.ts';
 import { createTorch } from './contenders/torch.ts';
 import { Skip, type BenchInputs, type Contender } from './contenders/types.ts';
+import { dotPeak, relaxedDotPeak, type Peak } from './peak.ts';
 import { profileEngine, profileHook } from './profile.ts';
-import { ANCHOR_NAMES, formatMachine, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
+import { ANCHOR_NAMES, formatMachine, formatPeak, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
 import { argmax, cosine, maxAbsDiff, median, ratioOfMedians, summarize } from './stats.ts';
 
 const ALL = ['edge-simd128', 'edge-scalar', 'edge-relaxed', 'ort-web', 'ort-node', 'torch'] as const;
@@ -217,6 +218,10 @@ async function main(argv: string[]): Promise<number> {
   if (harnessBroken) log('  WARNING: a float runtime disagrees with the reference on top-1 — different weights or input? The timings below are suspect.');
   if (contenders.length === 1) notes.push('only one contender ran: no ratios');
 
+  // The dot peak of this process, before the rounds (and again after them: the machine is shared).
+  const peakBefore: Peak = dotPeak();
+  log(`\ndot peak before the rounds: ${peakBefore.gmacs.toFixed(1)} GMAC/s (median trial ${peakBefore.median.toFixed(1)})`);
+
   // Interleaved warm-up and timed rounds.
   const gc = gcFunction(!o['no-gc']);
   const target = new Map<string, number>(contenders.map((c) => [c.id, c.id === 'edge-scalar' ? Math.min(scalarSamples, samples) : samples]));
@@ -255,6 +260,9 @@ async function main(argv: string[]): Promise<number> {
   }
 
   for (const c of contenders) await c.close();
+  const peakAfter = dotPeak();
+  const peak: Report['peak'] = { gmacs: Math.max(peakBefore.gmacs, peakAfter.gmacs), before: peakBefore, after: peakAfter };
+  if (!relaxedUnsupportedReason()) peak.relaxed = relaxedDotPeak();
 
   // Results.
   const anchors = ANCHORS.filter((a) => times.has(a));
@@ -281,6 +289,7 @@ async function main(argv: string[]): Promise<number> {
     notes,
     agreement,
     profile,
+    peak,
     samples: Object.fromEntries(times),
   };
 
@@ -295,9 +304,10 @@ async function main(argv: string[]): Promise<number> {
     });
     if (parts.length) log(`${row.label}: ${parts.join(', ')}`);
   }
+  log('\n' + formatPeak(peak));
   if (profile) {
-    log(`\nghostnet-edge simd128 per-op profile (median of ${profile.runs} runs per op, MACs from shapes):`);
-    log(formatProfile(profile));
+    log(`\nghostnet-edge simd128 per-op profile (median of ${profile.runs} runs per op, MACs from shapes; % of the dot peak above):`);
+    log(formatProfile(profile, peak.gmacs));
   }
   for (const n of notes) log(`note: ${n}`);
   mkdirSync(dirname(jsonPath), { recursive: true });

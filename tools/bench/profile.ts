@@ -34,10 +34,24 @@ export interface FamilyProfile {
   share: number; // of the summed op time
 }
 
+/** A finer grouping than the op kind, for the GMAC/s-against-the-peak view (see opClass). */
+export interface ClassProfile {
+  name: string;
+  ops: number;
+  macs: number;
+  ms: number;
+  gmacs: number | null; // null for the classes that do no MACs (gates, adds, pools, outside the ops)
+  share: number; // of the summed op time plus the time outside the ops
+}
+
 export interface EngineProfile {
   runs: number;
   ops: OpProfile[];
   families: FamilyProfile[];
+  /** By class: spatial 1×1, 1-pixel GEMVs, each depthwise kernel shape, gates, adds, ..., outside the ops. */
+  classes: ClassProfile[];
+  /** Depthwise by layer shape (C×H×W, kernel, stride), summed over the layers of that shape. */
+  depthwiseShapes: ClassProfile[];
   totalMs: number; // sum of per-op medians
   totalMacs: number;
   memoryBytes: number;
@@ -86,6 +100,53 @@ export function opMacs(engine: Int8Engine, model: ModelFile, op: Op): { macs: nu
 }
 
 const CONV_FAMILIES = new Set(['stem', 'pointwise', 'depthwise', 'classifier']);
+
+/** Display order of the classes (opClass). */
+export const CLASS_ORDER = [
+  'stem', '1×1 spatial', '1×1 1-pixel (GEMV)', 'dw 3×3 s1', 'dw 3×3 s2', 'dw 5×5 s2', 'dw 1×5 / 5×1 (DFC)', 'dw other',
+  'DFC avg-pool 2×2', 'DFC gate', 'SE pool', 'SE gate', 'add', 'outside the ops',
+];
+
+/**
+ * The class of an op in the per-class view: the 1×1 family splits into spatial GEMMs and 1-pixel
+ * GEMVs (SE reduce/expand, conv_head, the classifier: memory-bound), depthwise by kernel shape.
+ */
+export function opClass(op: Pick<OpProfile, 'kind' | 'shape'>): string {
+  switch (op.kind) {
+    case 'stem':
+      return 'stem';
+    case 'classifier':
+      return '1×1 1-pixel (GEMV)';
+    case 'pointwise':
+      return op.shape.startsWith('1x1 ') ? '1×1 1-pixel (GEMV)' : '1×1 spatial';
+    case 'depthwise': {
+      const m = / k(\d+)x(\d+) s(\d+)$/.exec(op.shape);
+      const k = m ? `${m[1]}×${m[2]} s${m[3]}` : '?';
+      if (k === '1×5 s1' || k === '5×1 s1') return 'dw 1×5 / 5×1 (DFC)';
+      return ['3×3 s1', '3×3 s2', '5×5 s2'].includes(k) ? `dw ${k}` : 'dw other';
+    }
+    case 'avgpool2x2':
+      return 'DFC avg-pool 2×2';
+    case 'dfc_gate':
+      return 'DFC gate';
+    case 'global_avgpool':
+      return 'SE pool';
+    case 'se_gate':
+      return 'SE gate';
+    default:
+      return op.kind;
+  }
+}
+
+function group(per: OpProfile[], key: (o: OpProfile) => string, order: string[], totalMs: number): ClassProfile[] {
+  const names = [...new Set(per.map(key))].sort((a, b) => (order.indexOf(a) + 1 || 1e9) - (order.indexOf(b) + 1 || 1e9));
+  return names.map((name) => {
+    const members = per.filter((p) => key(p) === name);
+    const ms = members.reduce((s, p) => s + p.ms, 0);
+    const macs = members.reduce((s, p) => s + p.macs, 0);
+    return { name, ops: members.length, macs, ms, gmacs: macs ? macs / (ms * 1e6) : null, share: ms / totalMs };
+  });
+}
 export const FAMILY_ORDER = ['stem', 'pointwise', 'depthwise', 'classifier', 'avgpool2x2', 'global_avgpool', 'dfc_gate', 'se_gate', 'add'];
 
 /** Profiles `runs` inferences (after `warmup` more) and returns per-op medians and per-family sums. */
@@ -124,5 +185,11 @@ export function profileEngine(engine: Int8Engine, model: ModelFile, chw: Float32
     const macs = members.reduce((s, p) => s + p.macs, 0);
     families.push({ family, ops: members.length, macs, ms, gmacs: CONV_FAMILIES.has(family) ? macs / (ms * 1e6) : null, share: ms / totalMs });
   }
-  return { runs, ops: per, families, totalMs, totalMacs: per.reduce((s, p) => s + p.macs, 0), memoryBytes: engine.memoryBytes, runBackToBackMs: median(plain), runBackToBackMinMs: Math.min(...plain), outsideOpsMs: median(outside) };
+  const outsideOpsMs = median(outside);
+  const classes = group(per, opClass, CLASS_ORDER, totalMs + outsideOpsMs);
+  classes.push({ name: 'outside the ops', ops: 0, macs: 0, ms: outsideOpsMs, gmacs: null, share: outsideOpsMs / (totalMs + outsideOpsMs) });
+  const dw = per.filter((p) => p.kind === 'depthwise');
+  const dwMs = dw.reduce((a, p) => a + p.ms, 0);
+  const depthwiseShapes = group(dw, (p) => p.shape, [], dwMs).sort((a, b) => b.ms - a.ms);
+  return { runs, ops: per, families, classes, depthwiseShapes, totalMs, totalMacs: per.reduce((s, p) => s + p.macs, 0), memoryBytes: engine.memoryBytes, runBackToBackMs: median(plain), runBackToBackMinMs: Math.min(...plain), outsideOpsMs };
 }

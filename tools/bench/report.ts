@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg } from 'node:os';
-import type { EngineProfile } from './profile.ts';
+import type { Peak } from './peak.ts';
+import type { ClassProfile, EngineProfile } from './profile.ts';
 import type { Ratio, Summary } from './stats.ts';
 
 export interface Machine {
@@ -83,6 +84,8 @@ export interface Report {
   notes: string[];
   agreement: Agreement[];
   profile?: EngineProfile & { runMedianMs?: number };
+  /** The dot-product peak of this process (tools/bench/peak.ts), measured before and after the timed rounds. */
+  peak?: { gmacs: number; before: Peak; after: Peak; relaxed?: Peak };
   /** Every sample, in run order, for re-analysis. */
   samples: Record<string, number[]>;
 }
@@ -125,8 +128,30 @@ export function formatResults(rep: Report): string {
   return table(head, rows);
 }
 
-export function formatProfile(p: EngineProfile & { runMedianMs?: number }): string {
+/** GMAC/s as a percentage of the peak. */
+const pct = (gmacs: number | null, peak: number | undefined) => (gmacs === null || !peak ? '–' : `${f((100 * gmacs) / peak)}%`);
+
+function classTable(cs: ClassProfile[], peak: number | undefined, first: string): string {
+  const head = [first, 'ops', 'MMAC', 'ms', 'share', 'GMAC/s', '% of peak'];
+  const rows = cs.map((c) => [c.name, c.ops ? String(c.ops) : '', c.macs ? f(c.macs / 1e6, 2) : '–', f(c.ms, 3), `${f(c.share * 100)}%`, c.gmacs === null ? '–' : f(c.gmacs, 2), pct(c.gmacs, peak)]);
+  return table(head, rows);
+}
+
+export function formatPeak(peak: NonNullable<Report['peak']>): string {
+  const r = peak.relaxed ? `; relaxed_dot_i8x16_i7x16_add_s ${f(peak.relaxed.gmacs, 1)}` : '';
+  return `dot peak of this process: ${f(peak.gmacs, 1)} GMAC/s (${peak.before.instruction}; best of ${peak.before.trials} × ${peak.before.trialMs} ms trials, before the rounds ${f(peak.before.gmacs, 1)} [median ${f(peak.before.median, 1)}], after ${f(peak.after.gmacs, 1)} [median ${f(peak.after.median, 1)}])${r}`;
+}
+
+export function formatProfile(p: EngineProfile & { runMedianMs?: number }, peak?: number): string {
   const out: string[] = [];
+  if (p.classes) {
+    out.push(classTable(p.classes, peak, 'class'));
+    const total = p.totalMacs / (p.totalMs * 1e6);
+    out.push(`whole network (sum of per-op medians): ${f(p.totalMacs / 1e6)} MMAC in ${f(p.totalMs, 3)} ms = ${f(total, 2)} GMAC/s = ${pct(total, peak)} of the dot peak`);
+    out.push('\ndepthwise by shape (C×H×W of the output, kernel, stride; summed over the layers of each shape):');
+    out.push(classTable(p.depthwiseShapes, peak, 'shape'));
+    out.push('\nby op kind:');
+  }
   const head = ['family', 'ops', 'MMAC', 'ms', 'share', 'GMAC/s'];
   const rows = p.families.map((fam) => [fam.family, String(fam.ops), fam.macs ? f(fam.macs / 1e6) : '–', f(fam.ms, 3), `${f(fam.share * 100)}%`, fam.gmacs === null ? '–' : f(fam.gmacs, 2)]);
   rows.push(['total', String(p.ops.length), f(p.totalMacs / 1e6), f(p.totalMs, 3), '100%', f(p.totalMacs / (p.totalMs * 1e6), 2)]);

@@ -1,5 +1,6 @@
 // Compiles the engine three times from one source: scalar (the reference), SIMD128, relaxed SIMD;
-// and the image module (the Pillow resampler, asconfig.resample.json): scalar and SIMD128.
+// the image module (the Pillow resampler, asconfig.resample.json): scalar and SIMD128; and the
+// benchmark's peak probe (asconfig.probe.json, assembly/probe/): SIMD128 and relaxed.
 // The kernels pick their variant at compile time from ASC_FEATURE_SIMD / ASC_FEATURE_RELAXED_SIMD.
 // `node tools/build/asbuild.mjs simd128` builds only the named targets.
 import { main } from 'assemblyscript/asc';
@@ -8,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 const MODULES = [
   { config: 'asconfig.json', name: 'engine', targets: ['scalar', 'simd128', 'relaxed'] },
   { config: 'asconfig.resample.json', name: 'resample', targets: ['scalar', 'simd128'] },
+  { config: 'asconfig.probe.json', name: 'probe', targets: ['simd128', 'relaxed'] },
 ];
 
 mkdirSync('build', { recursive: true });
