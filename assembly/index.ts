@@ -2,6 +2,7 @@
 // definition), simd128.ts, relaxed.ts where relaxed SIMD helps, and index.ts, which exports the
 // variant this build was compiled for plus the reference, so one build can test one against the other.
 export { alloc, mark, release } from './arena';
+export { pack_layout_version } from './layout';
 export * from './kernels/pointwise';
 export * from './kernels/im2col';
 export * from './kernels/depthwise';

@@ -66,3 +66,30 @@ export function narrow8(a: v128, b: v128): v128 {
   const h = i16x8.narrow_i32x4_s(a, b);
   return i8x16.narrow_i16x8_s(h, h);
 }
+
+// ---- The five-instruction SIMD form (XNNPACK's fp32 "magic min" requantization) ----
+// u = f32(acc)·scale + MAGIC; q = max_i32(bits(u), bits(MAGIC + qmin − zp)) − (MAGIC_BITS − zp); then the
+// saturating narrows and one i8x16.min_s with qmax. Exact for every finite (or infinite) product v:
+//  - |v| ≤ 2^22: bits(u) = MAGIC_BITS + round_half_even(v) (see above), so q = max(round(v) + zp, qmin);
+//    the narrows saturate values above 127 and the i8 min applies qmax.
+//  - v > 2^22: u ≥ 2^24 (IEEE addition is monotone), bits(u) − (MAGIC_BITS − zp) ≥ 2^22 + zp > 127 and
+//    never overflows (bits(+inf) = 0x7F800000): the narrows give 127, the min gives qmax.
+//  - v < −2^22: u ≤ 2^23 (or negative, whose bits are negative as i32), below the max's bound
+//    MAGIC_BITS + qmin − zp (qmin − zp ≥ −255): the max gives qmin.
+// One instruction per four lanes less than requant4 (the clamp is one integer max instead of two
+// float ones) plus one i8 min per narrowed vector, which can be skipped when qmax = 127.
+
+/** i32 lanes bits(MAGIC + qmin − zp) = MAGIC_BITS + qmin − zp (|qmin − zp| ≤ 255 < 2^22). */
+// @ts-ignore: decorator
+@inline export function rqFloor(zp: i32, qmin: i32): v128 { return i32x4.splat(MAGIC_BITS + qmin - zp); }
+/** i32 lanes MAGIC_BITS − zp. */
+// @ts-ignore: decorator
+@inline export function rqShift(zp: i32): v128 { return i32x4.splat(MAGIC_BITS - zp); }
+
+/** Four accumulators → int32 lanes max(round(v) + zp, qmin), possibly above 127 (narrow, then min qmax). */
+// @ts-ignore: decorator
+@inline
+export function requantFloor4(acc: v128, scale: v128, magic: v128, floor: v128, shift: v128): v128 {
+  const u = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), magic);
+  return i32x4.sub(i32x4.max_s(u, floor), shift);
+}

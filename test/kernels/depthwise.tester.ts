@@ -17,6 +17,10 @@ export interface DepthwiseShape {
   yStride?: number;
   xOff?: number; // channel offset of the input slice inside its buffer
   yOff?: number; // channel offset of the output slice inside its buffer
+  /** requantization scales log-uniform in [lo, hi] (default 1e-4 .. 1e-1) */
+  scales?: [number, number];
+  /** biases uniform in ±2^biasBits (default random 4..20) */
+  biasBits?: number;
 }
 
 /** Every depthwise conv of GhostNetV2-1.0 at 224: [name, C, H, W, kh, kw, stride] (69 layers, 21.03M MACs). */
@@ -149,13 +153,14 @@ export function depthwiseCase(h: Harness, seed: number, given?: DepthwiseShape):
   const [OH, OW] = depthwiseOutSize(H, W, kh, kw, stride);
   const q = pickQuant(rng);
   // Realistic conv scales (1e-3..1e-1), widened down to 1e-4 so that random full-range data is not all saturated.
-  const scale = pickScales(rng, C, 1e-4, 1e-1);
+  const scale = pickScales(rng, C, ...(s.scales ?? [1e-4, 1e-1]));
   const tag = `depthwise seed=${seed} H=${H} W=${W} C=${C} k=${kh}x${kw} s=${stride} xStride=${xStride}+${xOff} yStride=${yStride}+${yOff} zpIn=${q.zpIn} zpOut=${q.zpOut} q=[${q.qmin},${q.qmax}]`;
   h.scoped(() => {
     const xBytes = H * W * xStride;
     const x = h.put(rng.i8(xBytes)) + xOff;
     const w = rng.i8(C * kh * kw, -127, 127);
-    const bias = rng.i32(C, -(1 << rng.int(4, 20)), 1 << rng.int(4, 20));
+    const bb = s.biasBits ?? rng.int(4, 20);
+    const bias = rng.i32(C, -(2 ** bb), 2 ** bb - 1);
     const wp = h.put(w);
     const bp = h.put(bias);
     const sp = h.put(scale);
@@ -229,6 +234,12 @@ export function depthwiseCases(h: Harness, rng: Rng, count: number): void {
   fixed.push({ H: 2, W: 253, C: 9, kh: 5, kw: 5, stride: 2 }, { H: 6, W: 252, C: 20, kh: 5, kw: 5, stride: 1 });
   fixed.push({ H: 2, W: 260, C: 17, kh: 1, kw: 5, stride: 1 }, { H: 3, W: 252, C: 8, kh: 1, kw: 5, stride: 2 });
   fixed.push({ H: 5, W: 9, C: 20, kh: 1, kw: 5, stride: 2 }, { H: 9, W: 5, C: 20, kh: 5, kw: 1, stride: 2 });
+  // Requantization edges: products far beyond ±2^22 (the magic-number range) and up to ±Infinity
+  // (finite scales near f32 max), tiny scales (everything rounds to zpOut), on every path.
+  const edges: [number, number][] = [[1e3, 1e7], [1e30, 3e38], [1e-9, 1e-7], [0.4, 2]];
+  for (const [kh, kw, stride, H, W] of [[3, 3, 1, 6, 9], [3, 3, 2, 7, 8], [1, 5, 1, 5, 7], [5, 1, 1, 7, 5], [5, 5, 2, 9, 30], [5, 5, 2, 9, 9], [7, 7, 1, 4, 4]]) {
+    for (const scales of edges) fixed.push({ H, W, C: rng.pick([8, 12, 20, 7]), kh, kw, stride, scales, biasBits: 30 });
+  }
   for (const s of fixed) depthwiseCase(h, rng.int(0, 0x7fffffff), s);
   for (let i = 0; i < 8; i++) depthwiseConcatCase(h, rng.int(0, 0x7fffffff));
   for (let i = 0; i < count; i++) depthwiseCase(h, rng.int(0, 0x7fffffff));

@@ -1,0 +1,211 @@
+// Depthwise SIMD128 — the pieces every path shares: the packed weight layout, the per-call
+// scratch (zero-point row, folded bias, requantization constants), pair-row builders and the
+// requantize-and-store tails. See simd128.ts for the paths and why they are shaped as they are.
+import { MAGIC, requantFloor4, rqFloor, rqShift } from '../../requant';
+import { storeTail } from '../../store';
+
+// ---- Packed layout (SIMD builds; PACK_LAYOUT in ../../layout.ts) ----
+// Channels in groups of four: G = ceil(C / 4). Weights are paired so that one i32x4.dot_i16x8_s
+// multiplies two taps of four channels: a pair vector holds, for channel 4g + l, lane 2l = the
+// first tap's weight and lane 2l + 1 the second's (0 when the pair has one tap), as i16.
+//   kw == 1 (k×1 columns): pair p = taps (2p, 2p + 1) down the column, P = ceil(kh / 2)
+//   otherwise:             pair p = r·ceil(kw/2) + t = taps (r, 2t), (r, 2t + 1) of row r, P = kh·ceil(kw/2)
+// Layout: [G × 16 bytes: Σ_t w[c][t] as i32 per channel, 0 past C] [G × P × 16 bytes: the pairs].
+
+/** Weight pairs per channel group. */
+// @ts-ignore: decorator
+@inline export function pairCount(kh: i32, kw: i32): i32 {
+  return kw == 1 ? (kh + 1) >> 1 : kh * ((kw + 1) >> 1);
+}
+
+/** Byte offset of tap (ky, kx)'s i16 weight for channel lane l (0..3) within a group's pairs. */
+// @ts-ignore: decorator
+@inline function tapOffset(kh: i32, kw: i32, ky: i32, kx: i32, l: i32): i32 {
+  let pair: i32, slot: i32;
+  if (kw == 1) {
+    pair = ky >> 1;
+    slot = ky & 1;
+  } else {
+    pair = ky * ((kw + 1) >> 1) + (kx >> 1);
+    slot = kx & 1;
+  }
+  return pair * 16 + l * 4 + slot * 2;
+}
+
+export function depthwise_packed_size_simd128(C: i32, kh: i32, kw: i32): i32 {
+  return 16 * ((C + 3) >> 2) * (pairCount(kh, kw) + 1);
+}
+
+export function depthwise_pack_simd128(w: usize, C: i32, kh: i32, kw: i32, dst: usize): void {
+  const G = (C + 3) >> 2;
+  const P = pairCount(kh, kw);
+  memory.fill(dst, 0, <usize>depthwise_packed_size_simd128(C, kh, kw));
+  const wts = dst + <usize>(16 * G);
+  for (let c = 0; c < C; c++) {
+    let sum = 0;
+    const gp = wts + <usize>((c >> 2) * 16 * P);
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        const v = <i32>load<i8>(w + <usize>((c * kh + ky) * kw + kx));
+        sum += v;
+        store<i16>(gp + <usize>tapOffset(kh, kw, ky, kx, c & 3), <i16>v);
+      }
+    }
+    store<i32>(dst + (<usize>c << 2), sum);
+  }
+}
+
+// ---- Per-call scratch (static memory; the engine runs one kernel at a time) ----
+
+/** Largest channel count per call chunk (larger C runs in chunks). */
+export const MAXC: i32 = 4096;
+/** The zero-point row that padding taps read: MAXC bytes of zpIn (+ slack). */
+export const ZP: usize = memory.data(MAXC + 64, 16);
+/** biasʹ = bias − zpIn·Σw per channel (i32). */
+export const BIASP: usize = memory.data(MAXC * 4 + 64, 16);
+/** Requantization constants of the call: magic, floor, shift (requant.ts requantFloor4), qmax bytes. */
+export const K: usize = memory.data(64, 16);
+export const K_MAGIC = 0, K_FLOOR = 16, K_SHIFT = 32, K_MAX = 48;
+
+/**
+ * Fills ZP, BIASP and K for one chunk. Folding zpIn into the bias (wrapping i32, exact mod 2^32 like
+ * the reference) makes padding taps contribute w·zpIn, which cancels the fold: padding reads zpIn.
+ */
+export function setup(C: i32, sumw: usize, bias: usize, zpIn: i32, zpOut: i32, qmin: i32, qmax: i32): void {
+  const zp8 = i8x16.splat(<i8>zpIn);
+  for (let c = 0; c < C + 16; c += 16) v128.store(ZP + <usize>c, zp8);
+  const zp32 = i32x4.splat(zpIn);
+  for (let c = 0; c < C; c += 4) {
+    const o = <usize>c << 2;
+    v128.store(BIASP + o, i32x4.sub(v128.load(bias + o), i32x4.mul(zp32, v128.load(sumw + o))));
+  }
+  v128.store(K, f32x4.splat(MAGIC), K_MAGIC);
+  v128.store(K, rqFloor(zpOut, qmin), K_FLOOR);
+  v128.store(K, rqShift(zpOut), K_SHIFT);
+  v128.store(K, i8x16.splat(<i8>qmax), K_MAX);
+}
+
+// ---- Pair rows ----
+// A pair row holds, for one input row and a block of eight channels, entries of 32 bytes: i16 pairs
+// (pc[a], pc[a + 1]) for channels 0-3, then for channels 4-7, where pc[j] is column j of the row, or
+// zpIn outside it (and everywhere in a padding row). Built for eight channels at once (one
+// sign-extending load per column feeds both halves), consumed by two four-channel passes.
+
+/** Pair-row buffers: room for rows up to MAXW pixels (+ padding entries). */
+export const MAXW: i32 = 254;
+export const PITCH: i32 = (MAXW + 8) * 32;
+
+/** Stores the pair entry (a, b) of eight channels at e. */
+// @ts-ignore: decorator
+@inline function entry(e: usize, a: v128, b: v128): void {
+  v128.store(e, i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
+  v128.store(e, i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+}
+
+/** Fills entries m .. n − 1 with zpIn pairs. */
+// @ts-ignore: decorator
+@inline function padEntries(b: usize, m: i32, n: i32, zp16: v128): void {
+  for (; m < n; m++) {
+    v128.store(b + (<usize>m << 5), zp16);
+    v128.store(b + (<usize>m << 5), zp16, 16);
+  }
+}
+
+/** Stride 1, left padding PW: E[m] = (pc[m − PW], pc[m − PW + 1]), m = 0 .. n − 1. */
+// @ts-ignore: decorator
+@inline export function pairRowS1(PW: i32, b: usize, p: usize, valid: bool, W: i32, n: i32, xs: usize, zp16: v128): void {
+  if (!valid) {
+    padEntries(b, 0, n, zp16);
+    return;
+  }
+  padEntries(b, 0, PW - 1, zp16); // both elements left of the image
+  let e = b + (<usize>(PW - 1) << 5);
+  let prev = zp16;
+  let j = 0;
+  for (; j + 2 <= W; j += 2) {
+    const c0 = v128.load8x8_s(p);
+    const c1 = v128.load8x8_s(p + xs);
+    entry(e, prev, c0);
+    entry(e + 32, c0, c1);
+    prev = c1;
+    p += xs << 1;
+    e += 64;
+  }
+  if (j < W) {
+    const c0 = v128.load8x8_s(p);
+    entry(e, prev, c0);
+    prev = c0;
+    e += 32;
+  }
+  const m = PW - 1 + W; // entries written so far
+  if (m < n) entry(e, prev, zp16);
+  padEntries(b, m + 1, n, zp16);
+}
+
+/** pc[j] sign-extended (zpIn outside 0 ≤ j < W). */
+// @ts-ignore: decorator
+@inline function column(p: usize, j: i32, W: i32, xs: usize, zp16: v128): v128 {
+  return j >= 0 && j < W ? v128.load8x8_s(p + <usize>j * xs) : zp16;
+}
+
+/** Stride 2, left padding PW: E[m] = (pc[2m − PW], pc[2m − PW + 1]), m = 0 .. n − 1. */
+// @ts-ignore: decorator
+@inline export function pairRowS2(PW: i32, b: usize, p: usize, valid: bool, W: i32, n: i32, xs: usize, zp16: v128): void {
+  if (!valid) {
+    padEntries(b, 0, n, zp16);
+    return;
+  }
+  let m = 0;
+  let e = b;
+  // left edge: entries with a column left of the image
+  for (; m < n && 2 * m - PW < 0; m++) {
+    const j = 2 * m - PW;
+    entry(e, column(p, j, W, xs, zp16), column(p, j + 1, W, xs, zp16));
+    e += 32;
+  }
+  // interior: both columns inside
+  let q = p + <usize>(2 * m - PW) * xs;
+  const step = xs << 1;
+  for (; m < n && 2 * m - PW + 1 < W; m++) {
+    entry(e, v128.load8x8_s(q), v128.load8x8_s(q + xs));
+    q += step;
+    e += 32;
+  }
+  // right edge
+  for (; m < n; m++) {
+    const j = 2 * m - PW;
+    entry(e, column(p, j, W, xs, zp16), column(p, j + 1, W, xs, zp16));
+    e += 32;
+  }
+}
+
+// ---- Requantize and store ----
+// FAST: a full group of four channels and qmax = 127 (the network's case): no tail stores, no min.
+
+/** One pixel's four accumulators → int8 at out (rr channels when !FAST). */
+// @ts-ignore: decorator
+@inline export function store1(FAST: bool, a: v128, sc: v128, magic: v128, floor: v128, shift: v128, out: usize, rr: i32): void {
+  const q = requantFloor4(a, sc, magic, floor, shift);
+  const h = i16x8.narrow_i32x4_s(q, q);
+  let r = i8x16.narrow_i16x8_s(h, h);
+  if (FAST) v128.store32_lane(out, r, 0);
+  else {
+    r = i8x16.min_s(r, v128.load(K, K_MAX));
+    storeTail(out, r, rr);
+  }
+}
+
+/** Two pixels' accumulators (a0 → out0, a1 → out1), narrowed together. */
+// @ts-ignore: decorator
+@inline export function store2(FAST: bool, a0: v128, a1: v128, sc: v128, magic: v128, floor: v128, shift: v128, out0: usize, out1: usize, rr: i32): void {
+  const h = i16x8.narrow_i32x4_s(requantFloor4(a0, sc, magic, floor, shift), requantFloor4(a1, sc, magic, floor, shift));
+  let r = i8x16.narrow_i16x8_s(h, h);
+  if (FAST) {
+    v128.store32_lane(out0, r, 0);
+    v128.store32_lane(out1, r, 1);
+  } else {
+    r = i8x16.min_s(r, v128.load(K, K_MAX));
+    storeTail(out0, r, rr);
+    storeTail(out1, i32x4.shuffle(r, r, 1, 1, 1, 1), rr);
+  }
+}
