@@ -111,13 +111,13 @@ async function calibrationSet(path: string, count: number, p: Preprocessing): Pr
 }
 
 const program = new Command('ghostnet-edge')
-  .description('GhostNetV2 image classification: convert checkpoints, classify, evaluate, benchmark')
+  .description('GhostNet (V1/V2/V3) image classification: convert checkpoints, classify, evaluate, benchmark')
   .showHelpAfterError(false)
   .exitOverride();
 
 program
   .command('convert')
-  .description('convert an official GhostNetV2 checkpoint (.pth.tar) or timm .safetensors into a model file')
+  .description('convert a GhostNetV1/V2/V3 checkpoint (official .pth/.pth.tar or timm .safetensors; V3 re-parameterized here) into a model file')
   .argument('<checkpoint>')
   .requiredOption('--out <file>', 'model file to write')
   .option('--name <name>', 'model name (default: the checkpoint file name)')
@@ -158,7 +158,7 @@ program
       how = calibration ? `, calibrated on ${calibration.count} images (${o.calibMethod})` : ', data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
     }
     writeFileSync(o.out, bytes);
-    process.stderr.write(`wrote ${o.out}: GhostNetV2 width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}${how}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
+    process.stderr.write(`wrote ${o.out}: ${ck.layout.description}; width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}${how}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
   });
 
 program

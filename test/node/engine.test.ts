@@ -21,7 +21,7 @@ function inputs(file: string): Feature[] {
 }
 
 async function models(ckpt: string, size: number, calib: Feature[] | undefined) {
-  const ck = await loadCheckpoint(new Uint8Array(readFileSync(golden(ckpt))), ckpt);
+  const ck = await loadCheckpoint(new Uint8Array(readFileSync(new URL(`../fixtures/${ckpt.includes('/') ? ckpt : `golden/${ckpt}`}`, import.meta.url))), ckpt);
   const opts = { name: ckpt, sourceName: ckpt, preprocessing: { input_size: size } };
   return {
     int8: await readModelFile(await writeInt8Model(ck, opts, { calibration: calib })),
@@ -32,6 +32,9 @@ async function models(ckpt: string, size: number, calib: Feature[] | undefined) 
 const cases = [
   { ckpt: 'tiny_w015_c10_s64_thop.pth.tar', size: 64, inputs: 'inputs_s64.npy' },
   { ckpt: 'small_w030_c7_s48.pth.tar', size: 48, inputs: 'inputs_s48.npy' },
+  // GhostNetV1 (no DFC) and GhostNetV3 (training-time branches folded at convert time).
+  { ckpt: 'family/v1_w010_c10_s64.pth.tar', size: 64, inputs: 'inputs_s64.npy' },
+  { ckpt: 'family/v3_w010_c10_s64_timm.safetensors', size: 64, inputs: 'inputs_s64.npy' },
 ];
 
 describe('int8 engine, whole network', () => {

@@ -5,17 +5,29 @@ import { loadCheckpoint, writeInt8Model } from '../../tools/convert/convert.ts';
 import { Feature } from '../../tools/convert/float-forward.ts';
 import { loadNpy } from '../helpers/npy.ts';
 
-describe('committed int8 fixture model', () => {
-  it('equals a fresh conversion of its golden checkpoint (tensors and activation ranges)', async () => {
-    const fixture = await readModelFile(new Uint8Array(readFileSync(new URL('../fixtures/models/tiny_w015_c10_s64.int8.gnv2', import.meta.url))));
-    const file = 'tiny_w015_c10_s64_thop.pth.tar';
-    const ck = await loadCheckpoint(new Uint8Array(readFileSync(new URL(`../fixtures/golden/${file}`, import.meta.url))), file);
-    const x = loadNpy(new URL('../fixtures/golden/inputs_s64.npy', import.meta.url));
-    const per = 3 * 64 * 64;
-    const calib = Array.from({ length: 4 }, (_, i) => new Feature(3, 64, 64, x.data.slice(i * per, (i + 1) * per)));
-    const fresh = await readModelFile(await writeInt8Model(ck, { name: 'tiny-synthetic', sourceName: file, preprocessing: { input_size: 64 } }, { calibration: calib }));
-    expect(fixture.header.quantization).toEqual(fresh.header.quantization);
-    expect(fixture.header.tensors.map((t) => t.name)).toEqual(fresh.header.tensors.map((t) => t.name));
-    for (const t of fresh.header.tensors) expect(Array.from(fixture.tensor(t.name)), t.name).toEqual(Array.from(fresh.tensor(t.name)));
-  });
+const fixture = (f: string) => new URL(`../fixtures/${f}`, import.meta.url);
+
+/** The committed int8 models (test/fixtures/models/README.md) and the checkpoints they were converted from. */
+const MODELS = [
+  { model: 'tiny_w015_c10_s64.int8.gnv2', checkpoint: 'golden/tiny_w015_c10_s64_thop.pth.tar', name: 'tiny-synthetic' },
+  { model: 'v1_w010_c10_s64.int8.gnv2', checkpoint: 'family/v1_w010_c10_s64.pth.tar', name: 'tiny-v1' },
+  { model: 'v3_w010_c10_s64.int8.gnv2', checkpoint: 'family/v3_w010_c10_s64_timm.safetensors', name: 'tiny-v3' },
+];
+
+describe('committed int8 fixture models', () => {
+  for (const m of MODELS) {
+    it(`${m.model} equals a fresh conversion of ${m.checkpoint} (tensors and activation ranges)`, async () => {
+      const fixtureModel = await readModelFile(new Uint8Array(readFileSync(fixture(`models/${m.model}`))));
+      const file = m.checkpoint.split('/')[1];
+      const ck = await loadCheckpoint(new Uint8Array(readFileSync(fixture(m.checkpoint))), file);
+      const x = loadNpy(fixture('golden/inputs_s64.npy'));
+      const per = 3 * 64 * 64;
+      const calib = Array.from({ length: 4 }, (_, i) => new Feature(3, 64, 64, x.data.slice(i * per, (i + 1) * per)));
+      const fresh = await readModelFile(await writeInt8Model(ck, { name: m.name, sourceName: file, preprocessing: { input_size: 64 } }, { calibration: calib }));
+      expect(fixtureModel.header.architecture).toEqual(fresh.header.architecture);
+      expect(fixtureModel.header.quantization).toEqual(fresh.header.quantization);
+      expect(fixtureModel.header.tensors.map((t) => t.name)).toEqual(fresh.header.tensors.map((t) => t.name));
+      for (const t of fresh.header.tensors) expect(Array.from(fixtureModel.tensor(t.name)), t.name).toEqual(Array.from(fresh.tensor(t.name)));
+    });
+  }
 });

@@ -1,13 +1,15 @@
 /**
- * checkpoint bytes → model file bytes: read (zip + pickle / safetensors) → check against the
- * architecture → fold BN → (quantize) → write.
+ * checkpoint bytes → model file bytes: read (zip + pickle / safetensors) → infer version, form and
+ * width from the keys and shapes (layout.ts) → fold BN and re-parameterizable branches → (quantize)
+ * → write.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { inferNetSpec, type NetSpec } from '../../worker/model/architecture.ts';
+import { type NetSpec } from '../../worker/model/architecture.ts';
 import { writeModelFile, sha256Hex, type Preprocessing, type TensorToWrite, type ModelHeader } from '../../worker/model/format.ts';
 import { readCheckpoint, type StateDict } from './checkpoint/index.ts';
-import { foldBatchNorms, type FoldedConv } from './fold.ts';
+import { foldCheckpoint, type FoldedConv } from './fold.ts';
+import { canonicalV3Keys, convSources, describeLayout, inferLayout, type Form } from './layout.ts';
 import { FloatGhostNetV2, type Feature } from './float-forward.ts';
 import { chooseRange, collectStats, type QParams, type RangeMethod } from './calibrate.ts';
 import { inputQParams, quantizedTensors, QUANT_SCHEME } from './quantize.ts';
@@ -53,13 +55,20 @@ export interface LoadedCheckpoint {
   spec: NetSpec;
   convs: Map<string, FoldedConv>;
   sourceSha256: string;
+  /** How the checkpoint was laid out: form, and for V3 whose key names (timm `bn1` or official `bn`). */
+  layout: { form: Form; keys: 'timm' | 'official'; description: string; branches: number };
 }
 
 export async function loadCheckpoint(bytes: Uint8Array, fileName?: string): Promise<LoadedCheckpoint> {
-  const sd: StateDict = readCheckpoint(bytes, fileName);
+  const { sd, renamed } = canonicalV3Keys(readCheckpoint(bytes, fileName) as StateDict);
   const shapes = new Map([...sd].map(([k, t]) => [k, t.shape]));
-  const spec = inferNetSpec(shapes);
-  return { spec, convs: foldBatchNorms(spec, sd), sourceSha256: await sha256Hex(bytes) };
+  const { spec, form } = inferLayout(shapes);
+  const sources = convSources(spec, form);
+  const keys = renamed ? 'official' : 'timm';
+  const branches = sources.reduce((n, s) => n + s.branches.length, 0);
+  let description = describeLayout(spec.family, form);
+  if (form === 'v3-train') description += ` (${keys} keys): ${branches} branches folded into ${sources.length} convs`;
+  return { spec, convs: foldCheckpoint(sources, sd), sourceSha256: await sha256Hex(bytes), layout: { form, keys, description, branches } };
 }
 
 export function modelHeader(ck: LoadedCheckpoint, opts: ConvertOptions, precision: 'float32' | 'int8', quantization: ModelHeader['quantization']): Omit<ModelHeader, 'tensors'> {
@@ -69,7 +78,7 @@ export function modelHeader(ck: LoadedCheckpoint, opts: ConvertOptions, precisio
   }
   return {
     name: opts.name,
-    architecture: { family: 'ghostnetv2', width: ck.spec.width, num_classes: ck.spec.numClasses, feature_dim: ck.spec.headChannels },
+    architecture: { family: ck.spec.family, width: ck.spec.width, num_classes: ck.spec.numClasses, feature_dim: ck.spec.headChannels },
     labels,
     preprocessing: { ...IMAGENET_PREPROCESSING, ...opts.preprocessing },
     precision,
@@ -77,6 +86,7 @@ export function modelHeader(ck: LoadedCheckpoint, opts: ConvertOptions, precisio
     provenance: {
       source: opts.sourceName,
       source_sha256: ck.sourceSha256,
+      source_layout: ck.layout.description,
       converter: CONVERTER_VERSION,
       created: new Date().toISOString(),
       ...(opts.training ? { training: opts.training } : {}),

@@ -72,16 +72,24 @@ export function dataFreeRanges(spec: NetSpec, size: number, convs: Map<string, F
     if (c.bn) {
       for (let o = 0; o < n; o++) (mean[o] = c.bn.beta[o]), (std[o] = Math.abs(c.bn.gamma[o]));
     } else {
-      // y = W x + b with independent inputs: E[y] = W E[x] + b, Var[y] = Σ W² Var[x].
+      // y = W x + b with independent inputs: E[y] = W E[x] + b, Var[y] = Σ W² Var[x], over every
+      // tap (padding ignored) of the group's input channels. SE, conv_head, and GhostNetV3's
+      // re-parameterized convs once their branches are folded and BN-free (deploy checkpoints).
       const x = read(input);
-      const cin = c.spec.cin;
+      const { cout, groups, kh, kw } = c.spec;
+      const perGroup = c.spec.cin / groups;
+      const taps = kh * kw;
       for (let o = 0; o < n; o++) {
+        const g = Math.floor(o / (cout / groups));
         let mu = c.bias[o];
         let v = 0;
-        for (let k = 0; k < cin; k++) {
-          const w = c.weight[o * cin + k];
-          mu += w * x.mean[k];
-          v += w * w * x.std[k] * x.std[k];
+        for (let i = 0; i < perGroup; i++) {
+          const ci = g * perGroup + i;
+          for (let t = 0; t < taps; t++) {
+            const w = c.weight[(o * perGroup + i) * taps + t];
+            mu += w * x.mean[ci];
+            v += w * w * x.std[ci] * x.std[ci];
+          }
         }
         (mean[o] = mu), (std[o] = Math.sqrt(v));
       }

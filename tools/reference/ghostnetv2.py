@@ -1,4 +1,4 @@
-"""GhostNetV2 in PyTorch, written from the paper (Han et al., NeurIPS 2022) and the
+"""GhostNetV2 (and, with dfc=False, GhostNetV1) in PyTorch, written from the paper (Han et al., NeurIPS 2022) and the
 official code (huawei-noah/Efficient-AI-Backbones, ghostnetv2_pytorch/model/ghostnetv2_torch.py).
 
 This is the golden reference for ghostnet-edge. Module names, and so the state_dict keys,
@@ -112,10 +112,11 @@ class GhostModuleV2(nn.Module):
 
 
 class GhostBottleneckV2(nn.Module):
-    def __init__(self, in_chs, mid_chs, out_chs, dw_kernel_size=3, stride=1, se_ratio=0.0, layer_id=0):
+    def __init__(self, in_chs, mid_chs, out_chs, dw_kernel_size=3, stride=1, se_ratio=0.0, layer_id=0, dfc=True):
         super().__init__()
         self.stride = stride
-        self.ghost1 = GhostModuleV2(in_chs, mid_chs, relu=True, mode='original' if layer_id <= 1 else 'attn')
+        # GhostNetV1 (dfc=False) is this block without the DFC attention branch.
+        self.ghost1 = GhostModuleV2(in_chs, mid_chs, relu=True, mode='attn' if dfc and layer_id > 1 else 'original')
         if stride > 1:
             self.conv_dw = nn.Conv2d(mid_chs, mid_chs, dw_kernel_size, stride=stride,
                                      padding=(dw_kernel_size - 1) // 2, groups=mid_chs, bias=False)
@@ -145,7 +146,10 @@ class GhostBottleneckV2(nn.Module):
 
 
 class GhostNetV2(nn.Module):
-    def __init__(self, num_classes=1000, width=1.0, dropout=0.2, cfgs=CFGS):
+    """dfc=False builds GhostNetV1 (official ghostnet_pytorch/ghostnet.py, timm ghostnet_050/100/130):
+    the same network and module names without any short_conv."""
+
+    def __init__(self, num_classes=1000, width=1.0, dropout=0.2, cfgs=CFGS, dfc=True):
         super().__init__()
         self.dropout = dropout
         out_c = make_divisible(16 * width, 4)
@@ -160,7 +164,7 @@ class GhostNetV2(nn.Module):
             for k, exp_size, c, se_ratio, s in cfg:
                 out_c = make_divisible(c * width, 4)
                 hidden = make_divisible(exp_size * width, 4)
-                layers.append(GhostBottleneckV2(in_c, hidden, out_c, k, s, se_ratio=se_ratio, layer_id=layer_id))
+                layers.append(GhostBottleneckV2(in_c, hidden, out_c, k, s, se_ratio=se_ratio, layer_id=layer_id, dfc=dfc))
                 in_c = out_c
                 layer_id += 1
             stages.append(nn.Sequential(*layers))

@@ -1,9 +1,21 @@
 #!/usr/bin/python3
-"""Synthetic GhostNetV2 checkpoints in the OFFICIAL release format (huawei-noah ck_ghostnetv2_*.pth.tar).
+"""Synthetic GhostNetV2 checkpoints in the OFFICIAL release format (huawei-noah ck_ghostnetv2_*.pth.tar),
+and, with --arch, GhostNetV1 and GhostNetV3 checkpoints in the official and timm layouts.
 
     /usr/bin/python3 tools/reference/make_checkpoint.py --width 1.0 --classes 1000 --size 224 \
         --seed 1 --out ck.pth.tar [--thop] [--wrap none|module|state_dict|model|module,state_dict] \
-        [--safetensors ck.safetensors] [--init-from other.pth.tar]
+        [--safetensors ck.safetensors] [--init-from other.pth.tar] \
+        [--arch v1|v2|v3] [--form train|deploy] [--layout timm|official] [--half]
+
+--arch v1: GhostNetV1 (official ghostnet_pytorch = timm ghostnet_* keys: GhostNetV2's without short_conv).
+--arch v3: GhostNetV3 (tools/reference/ghostnetv3.py). --form train (default) writes the training-time
+  multi-branch form as distributed; --form deploy the re-parameterized one (timm's
+  reparameterize_model keys). --layout timm (default) names the branch BNs `bn1`, --layout official
+  names them `bn` (the huawei-noah release). The BNs of every branch get the statistics of their own
+  input, like all others below.
+--half rounds every weight to float16 first and stores float16 (half-size fixtures; the reference
+  outputs are computed from the same rounded weights). --init-from re-exports existing weights
+  (for --arch v3 from either form; --form deploy then re-parameterizes them).
 
 The weights are random but "realistic" for quantization tests:
   * conv weights get a random per-layer and per-output-channel scale (so BN running_var vary and
@@ -51,6 +63,8 @@ import torch.nn as nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ghostnetv2 import (GhostNetV2, GhostModuleV2, GhostBottleneckV2, SqueezeExcite,  # noqa: E402
                         ConvBnAct, clean_state_dict)
+from ghostnetv3 import official_keys  # noqa: E402
+from family import ARCHS, FAMILY, make_model, load_model, round_to_half  # noqa: E402
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -256,9 +270,9 @@ def check(model, x, quiet=False):
     return info
 
 
-def build(width, classes, size, seed, calib=256, logit_std=4.0, quiet=False):
+def build(width, classes, size, seed, calib=256, logit_std=4.0, quiet=False, arch='v2'):
     torch.manual_seed(seed)
-    model = GhostNetV2(classes, width)
+    model = make_model(arch, classes, width)
     gen = torch.Generator().manual_seed(seed * 1000003 + 17)
     randomize(model, gen)
     t0 = time.time()
@@ -340,18 +354,19 @@ def wrap(sd, how):
     return sd
 
 
-def write_safetensors(path, tensors, metadata=None):
+def write_safetensors(path, tensors, metadata=None, half=False):
     """Hand-written safetensors (like timm's files): u64 LE header length, JSON header padded with
-    spaces to a multiple of 8, tensors F32 little-endian, sorted by name (as the safetensors
-    library orders them), metadata {'format': 'pt', ...} (string values)."""
+    spaces to a multiple of 8, tensors F32 (F16 with half) little-endian, sorted by name (as the
+    safetensors library orders them), metadata {'format': 'pt', ...} (string values)."""
+    np_dtype, st_dtype = ('<f2', 'F16') if half else ('<f4', 'F32')
     names = sorted(tensors)
     header = collections.OrderedDict()
     header['__metadata__'] = dict({'format': 'pt'}, **(metadata or {}))
     blobs = []
     off = 0
     for n in names:
-        a = np.ascontiguousarray(tensors[n].detach().cpu().numpy().astype('<f4'))
-        header[n] = {'dtype': 'F32', 'shape': list(a.shape), 'data_offsets': [off, off + a.nbytes]}
+        a = np.ascontiguousarray(tensors[n].detach().cpu().float().numpy().astype(np_dtype))
+        header[n] = {'dtype': st_dtype, 'shape': list(a.shape), 'data_offsets': [off, off + a.nbytes]}
         blobs.append(a.tobytes())
         off += a.nbytes
     h = json.dumps(header, separators=(',', ':')).encode('utf-8')
@@ -372,9 +387,9 @@ def read_safetensors(path):
     base = 8 + n
     out = collections.OrderedDict()
     for k, v in header.items():
-        assert v['dtype'] == 'F32'
+        dt = {'F32': '<f4', 'F16': '<f2'}[v['dtype']]
         b, e = v['data_offsets']
-        out[k] = torch.from_numpy(np.frombuffer(data[base + b:base + e], dtype='<f4').reshape(v['shape']).copy())
+        out[k] = torch.from_numpy(np.frombuffer(data[base + b:base + e], dtype=dt).reshape(v['shape']).astype('<f4'))
     return out, meta
 
 
@@ -401,7 +416,15 @@ def main():
                     '(re-wrap / re-export the same weights)')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--count-thop', action='store_true', help='print the thop entry count at width 1.0 and exit')
+    ap.add_argument('--arch', choices=ARCHS, default='v2')
+    ap.add_argument('--form', choices=('train', 'deploy'), default='train', help='v3 only')
+    ap.add_argument('--layout', choices=('timm', 'official'), default='timm', help='v3 only: branch BN keys bn1 (timm) or bn')
+    ap.add_argument('--half', action='store_true', help='round weights to float16 and store float16')
     a = ap.parse_args()
+    if a.arch != 'v3' and (a.form != 'train' or a.layout != 'timm'):
+        raise SystemExit('--form/--layout apply to --arch v3 only')
+    if a.thop and a.arch != 'v2':
+        raise SystemExit('--thop reproduces the GhostNetV2 release files only')
     torch.set_num_threads(a.threads)
 
     if a.count_thop:
@@ -410,11 +433,16 @@ def main():
 
     t0 = time.time()
     if a.init_from:
-        model = GhostNetV2(a.classes, a.width)
-        model.load_state_dict(clean_state_dict(load_any(a.init_from)), strict=True)
-        model.eval()
+        model = load_model(a.arch, load_any(a.init_from), a.width, a.classes)
     else:
-        model = build(a.width, a.classes, a.size, a.seed, a.calib, a.logit_std)
+        model = build(a.width, a.classes, a.size, a.seed, a.calib, a.logit_std, arch=a.arch)
+    if a.half:
+        round_to_half(model)
+    if a.arch == 'v3' and a.form == 'deploy':
+        model.reparameterize()
+    elif a.arch == 'v3' and getattr(model.blocks[0][0], 'deployed', False):
+        raise SystemExit('--form train needs training-time weights; --init-from holds re-parameterized ones')
+    store = (lambda sd: type(sd)((k, v.half() if v.is_floating_point() else v) for k, v in sd.items())) if a.half else (lambda sd: sd)
 
     if a.thop:
         sd = thop_state_dict(model)
@@ -422,21 +450,26 @@ def main():
         print(f'thop entries: {n} (width {a.width}); at width 1.0 the rule gives {count_thop(1.0)}')
     else:
         sd = model.state_dict()
+        if a.layout == 'official':
+            sd = official_keys(sd)
     nparams = sum(p.numel() for p in model.parameters())
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    torch.save(wrap(sd, a.wrap), a.out)
+    torch.save(wrap(store(sd), a.wrap), a.out)
     print(f'wrote {a.out}: {len(sd)} entries, {nparams} params, {os.path.getsize(a.out)} bytes, wrap={a.wrap}')
 
     # round trip through the reference loader
-    chk = GhostNetV2(a.classes, a.width)
-    chk.load_state_dict(clean_state_dict(torch.load(a.out, map_location='cpu')), strict=True)
+    chk = load_model(a.arch, torch.load(a.out, map_location='cpu'), a.width, a.classes)
+    for k, v in chk.state_dict().items():
+        assert torch.equal(v.float(), model.state_dict()[k].float()), k
 
     if a.safetensors:
         st = collections.OrderedDict((k, v.float()) for k, v in model.state_dict().items()
                                      if not k.endswith('num_batches_tracked'))
-        meta = {'arch': 'ghostnetv2', 'width': repr(a.width), 'num_classes': str(a.classes),
+        meta = {'arch': FAMILY[a.arch], 'width': repr(a.width), 'num_classes': str(a.classes),
                 'seed': str(a.seed), 'source': 'ghostnet-edge tools/reference/make_checkpoint.py'}
-        write_safetensors(a.safetensors, st, meta)
+        if a.arch == 'v3':
+            meta['form'] = a.form
+        write_safetensors(a.safetensors, st, meta, half=a.half)
         back, _ = read_safetensors(a.safetensors)
         assert list(sorted(back)) == list(sorted(st)) and all(torch.equal(back[k], st[k]) for k in st)
         print(f'wrote {a.safetensors}: {len(st)} tensors, {os.path.getsize(a.safetensors)} bytes')

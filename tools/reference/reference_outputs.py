@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch reference outputs (float32, eval mode) of a GhostNetV2 checkpoint.
+"""PyTorch reference outputs (float32, eval mode) of a GhostNet checkpoint (--arch v2 default; v1; v3
+in its training-time or re-parameterized form, timm or official keys).
 
 Inputs, one of:
   --npy-in inputs.npy                      [C,3,S,S] float32, already normalized
@@ -41,14 +42,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ghostnetv2 import (GhostNetV2, GhostModuleV2, GhostBottleneckV2, SqueezeExcite, ConvBnAct,  # noqa: E402
                         clean_state_dict, hard_sigmoid)
 from make_checkpoint import natural_images, load_any, IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
+from family import ARCHS, load_model as load_family_model  # noqa: E402
 
 PHOTO_EXT = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff')
 
 
-def load_model(path, width, classes):
-    model = GhostNetV2(classes, width)
-    model.load_state_dict(clean_state_dict(load_any(path)), strict=True)
-    return model.float().eval()
+def load_model(path, width, classes, arch='v2'):
+    return load_family_model(arch, load_any(path), width, classes)
 
 
 def photo_transform(size):
@@ -158,6 +158,7 @@ def main():
     ap.add_argument('--dump-dir')
     ap.add_argument('--dump-count', type=int)
     ap.add_argument('--threads', type=int, default=2, choices=(1, 2))
+    ap.add_argument('--arch', choices=ARCHS, default='v2')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
 
@@ -181,7 +182,7 @@ def main():
                            f'Resize({int(math.floor(a.photo_size / 0.875))}, bilinear, PIL antialias) -> '
                            f'CenterCrop({a.photo_size}) -> ToTensor -> Normalize(ImageNet mean/std)'}, f, indent=1)
 
-    model = load_model(a.checkpoint, a.width, a.classes)
+    model = load_model(a.checkpoint, a.width, a.classes, a.arch)
     with torch.no_grad():
         xt = torch.from_numpy(x)
         feats = model.features(xt)

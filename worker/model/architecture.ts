@@ -1,8 +1,26 @@
 /**
- * GhostNetV2's shape, as the official code builds it (huawei-noah/Efficient-AI-Backbones,
- * ghostnetv2_pytorch/model/ghostnetv2_torch.py). Everything here is derived from
- * (width, num_classes); the converter checks a checkpoint against it, and the engine plans from it.
+ * The GhostNet family's inference shape, as the official code builds it (huawei-noah/
+ * Efficient-AI-Backbones: ghostnet_pytorch, ghostnetv2_pytorch, ghostnetv3_pytorch; timm's
+ * ghostnet.py builds the same). Everything here is derived from (width, num_classes, family); the
+ * converter checks a checkpoint against it (tools/convert/layout.ts), and the engine plans from it.
+ *
+ * One network serves the three versions:
+ *  - GhostNetV2: Ghost modules, DFC attention on ghost1 of every block from layer 2 on, SE, the cfgs below;
+ *  - GhostNetV1: the same without DFC attention;
+ *  - GhostNetV3: trained with re-parameterizable branches; once they are folded (at convert time) its
+ *    inference network is exactly GhostNetV2's (DFC from layer 2 on = timm's mode 'shortcut').
  */
+
+export type Family = 'ghostnetv1' | 'ghostnetv2' | 'ghostnetv3';
+export const FAMILIES: readonly Family[] = ['ghostnetv1', 'ghostnetv2', 'ghostnetv3'];
+
+/** "GhostNetV3" for 'ghostnetv3'. */
+export function familyName(f: Family): string {
+  return `GhostNetV${f.slice(-1)}`;
+}
+
+/** Whether a version has DFC attention (V1 does not; V3 after re-parameterization does, like V2). */
+export const hasDfc = (f: Family): boolean => f !== 'ghostnetv1';
 
 /** k, expansion, out channels, SE ratio, stride — the official cfgs, one list per stage. */
 export const CFGS: ReadonlyArray<ReadonlyArray<readonly [number, number, number, number, number]>> = [
@@ -62,6 +80,7 @@ export interface BlockSpec {
 }
 
 export interface NetSpec {
+  family: Family;
   width: number;
   numClasses: number;
   stem: number;
@@ -71,7 +90,7 @@ export interface NetSpec {
   headChannels: number;
 }
 
-export function netSpec(width: number, numClasses: number): NetSpec {
+export function netSpec(width: number, numClasses: number, family: Family = 'ghostnetv2'): NetSpec {
   const stem = makeDivisible(16 * width, 4);
   const blocks: BlockSpec[] = [];
   let cin = stem;
@@ -91,7 +110,7 @@ export function netSpec(width: number, numClasses: number): NetSpec {
         k,
         stride,
         seReduced: se > 0 ? makeDivisible(mid * se, 4) : 0,
-        ghost1: { name: `${name}.ghost1`, cin, oup: mid, init: Math.ceil(mid / 2), relu: true, dfc: layerId > 1 },
+        ghost1: { name: `${name}.ghost1`, cin, oup: mid, init: Math.ceil(mid / 2), relu: true, dfc: hasDfc(family) && layerId > 1 },
         ghost2: { name: `${name}.ghost2`, cin: mid, oup: cout, init: Math.ceil(cout / 2), relu: false, dfc: false },
         convShortcut: !(cin === cout && stride === 1),
       });
@@ -101,6 +120,7 @@ export function netSpec(width: number, numClasses: number): NetSpec {
     });
   });
   return {
+    family,
     width,
     numClasses,
     stem,
@@ -111,10 +131,10 @@ export function netSpec(width: number, numClasses: number): NetSpec {
   };
 }
 
-/** One conv with its BatchNorm folded in, named by the official conv key (without ".weight"). */
+/** One conv with its BatchNorm folded in, named by the official V1/V2 conv key (without ".weight"). */
 export interface ConvSpec {
   name: string;
-  bn: string | null; // official key prefix of the BatchNorm folded into it; null for convs with their own bias
+  bn: string | null; // official V1/V2 key prefix of the BatchNorm folded into it; null for convs with their own bias
   cin: number;
   cout: number;
   kh: number;
@@ -165,57 +185,4 @@ export function convSpecs(spec: NetSpec): ConvSpec[] {
   return out;
 }
 
-/** The official state_dict keys and shapes (without thop's total_* and BN's num_batches_tracked). */
-export function officialShapes(spec: NetSpec): Map<string, number[]> {
-  const m = new Map<string, number[]>();
-  for (const c of convSpecs(spec)) {
-    if (c.name === 'classifier') {
-      m.set('classifier.weight', [c.cout, c.cin]);
-      m.set('classifier.bias', [c.cout]);
-      continue;
-    }
-    m.set(`${c.name}.weight`, [c.cout, c.cin / c.groups, c.kh, c.kw]);
-    if (c.bn) for (const p of ['weight', 'bias', 'running_mean', 'running_var']) m.set(`${c.bn}.${p}`, [c.cout]);
-    else m.set(`${c.name}.bias`, [c.cout]);
-  }
-  return m;
-}
-
 export class ArchitectureError extends Error {}
-
-/**
- * Infers width and class count from tensor shapes, then checks every key and shape.
- * Width is recovered from the final ConvBnAct (960·w channels) and confirmed against all shapes,
- * so any width the official code can build is accepted, not just 1.0/1.3/1.6.
- */
-export function inferNetSpec(shapes: Map<string, number[]>): NetSpec {
-  const cls = shapes.get('classifier.weight');
-  if (!cls || cls.length !== 2) throw new ArchitectureError('not a GhostNetV2 checkpoint: missing classifier.weight [classes, 1280]');
-  const finalKey = `blocks.${CFGS.length}.0.conv.weight`;
-  const fin = shapes.get(finalKey);
-  if (!fin) throw new ArchitectureError(`not a GhostNetV2 checkpoint: missing ${finalKey}`);
-  const numClasses = cls[0];
-  const approx = fin[0] / 960;
-  // The width that reproduces every shape; try the nearest two-decimal values first.
-  const candidates: number[] = [];
-  for (let d = 0; d <= 8; d++) for (const s of d ? [-1, 1] : [1]) candidates.push(Math.round(approx * 100 + s * d) / 100);
-  let firstMismatch = '';
-  for (const w of candidates) {
-    if (w <= 0) continue;
-    const spec = netSpec(w, numClasses);
-    const problem = shapeMismatch(officialShapes(spec), shapes);
-    if (!problem) return spec;
-    if (!firstMismatch) firstMismatch = problem;
-  }
-  throw new ArchitectureError(`checkpoint does not fit GhostNetV2 (width ≈ ${approx.toFixed(2)}, ${numClasses} classes): ${firstMismatch}`);
-}
-
-function shapeMismatch(expected: Map<string, number[]>, got: Map<string, number[]>): string | null {
-  for (const [k, shape] of expected) {
-    const g = got.get(k);
-    if (!g) return `missing key ${k}`;
-    if (g.length !== shape.length || g.some((v, i) => v !== shape[i])) return `${k} has shape [${g}], expected [${shape}]`;
-  }
-  for (const k of got.keys()) if (!expected.has(k)) return `unexpected key ${k}`;
-  return null;
-}

@@ -144,7 +144,7 @@ export class Int8Engine {
     const h = model.header;
     this.inputSize = h.preprocessing.input_size;
     this.numClasses = h.architecture.num_classes;
-    this.graph = buildGraph(netSpec(h.architecture.width, h.architecture.num_classes), this.inputSize);
+    this.graph = buildGraph(netSpec(h.architecture.width, h.architecture.num_classes, h.architecture.family), this.inputSize);
     const arena = planArena(this.graph, !debug);
     const base = this.alloc(arena.size);
     for (const [name, off] of arena.offsets) this.tensorPtr.set(name, base + off);

@@ -12,6 +12,7 @@
  */
 
 import type { Preprocessing } from '../image/types.ts';
+import { FAMILIES, type Family } from './architecture.ts';
 
 export const MAGIC = 'GNV2EDGE';
 export const FORMAT_VERSION = 1;
@@ -35,7 +36,7 @@ export type { Preprocessing };
 
 export interface ModelHeader {
   name: string;
-  architecture: { family: 'ghostnetv2'; width: number; num_classes: number; feature_dim: number };
+  architecture: { family: Family; width: number; num_classes: number; feature_dim: number };
   labels: string[];
   preprocessing: Preprocessing;
   precision: 'float32' | 'int8';
@@ -120,7 +121,7 @@ function checkHeader(h: ModelHeader, dataLength: number): void {
     throw new ModelFormatError(`model header is invalid: ${why}`);
   };
   if (typeof h !== 'object' || h === null) fail('not an object');
-  if (h.architecture?.family !== 'ghostnetv2') fail(`unknown architecture ${JSON.stringify(h.architecture?.family)}`);
+  if (!FAMILIES.includes(h.architecture?.family)) fail(`unknown architecture ${JSON.stringify(h.architecture?.family)}`);
   if (!(h.architecture.width > 0) || !Number.isInteger(h.architecture.num_classes) || h.architecture.num_classes < 1) fail('bad width or class count');
   if (!Array.isArray(h.labels) || h.labels.length !== h.architecture.num_classes) fail('labels do not match the class count');
   if (h.precision !== 'float32' && h.precision !== 'int8') fail(`unknown precision ${JSON.stringify(h.precision)}`);
