@@ -46,16 +46,27 @@ $PY "$RO" --arch v3 --checkpoint "$OUT/${V3}_timm.safetensors" --width 0.1 --cla
     --out-logits "$OUT/photos_logits_$V3.npy"
 
 rm -f "$OUT/.photos_s64.npy"
+# the same logits as JSON, for the workerd test (no .npy reader there)
+$PY - "$OUT" <<'EOF2'
+import json, os, sys
+import numpy as np
+out = sys.argv[1]
+names = json.load(open(os.path.join(out, 'photos_s64.names.json')))['names']
+logits = {v: np.load(os.path.join(out, f'photos_logits_{v}_w010_c10_s64.npy')).round(6).tolist() for v in ('v1', 'v3')}
+with open(os.path.join(out, 'photos_logits.json'), 'w') as f:
+    json.dump({'generator': 'tools/reference/make_family_fixtures.sh', 'size': 64, 'names': names, 'logits': logits}, f)
+EOF2
 
 # --- layer tables at width 1.0, 224x224 (the architecture test's independent truth) -------------------
 $PY "$HERE/layer_table.py" --arch v1 --out "$REF/ghostnetv1_w1.0_layers.txt"
 $PY "$HERE/layer_table.py" --arch v3 --out "$REF/ghostnetv3_w1.0_layers.txt"
 
-# --- int8 fixture models (our converter), calibrated on the golden synthetic inputs --------------------
+# --- int8 fixture models (our converter), calibrated on the 17 photos through our own image pipeline ----
+# (the workerd test classifies those photos: a deployment smoke test, not a held-out fidelity claim)
 node bin/ghostnet-edge.js convert "$OUT/$V1.pth.tar" --out "$MODELS/$V1.int8.gnv2" --name tiny-v1 \
-    --input-size 64 --calib "$GOLD/inputs_s64.npy"
+    --input-size 64 --calib test/fixtures/photos --calib-count 17
 node bin/ghostnet-edge.js convert "$OUT/${V3}_timm.safetensors" --out "$MODELS/$V3.int8.gnv2" --name tiny-v3 \
-    --input-size 64 --calib "$GOLD/inputs_s64.npy"
+    --input-size 64 --calib test/fixtures/photos --calib-count 17
 
 ( cd "$OUT" && for f in $(ls | grep -v '^README.md$'); do echo "$(stat -c %s "$f") $(sha256sum "$f" | cut -c1-16) $f"; done )
 echo "family fixtures in $OUT ($(du -sh "$OUT" | cut -f1)), $(( $(date +%s) - T0 ))s"
