@@ -6,6 +6,7 @@
  *
  *   npm run bench -- [--samples 30] [--warmup 10] [--scalar-samples 10] [--only ids] [--json FILE]
  *                    [--profile-runs 30] [--checkpoint FILE] [--python /usr/bin/python3] [--rebuild]
+ *                    [--model FILE[,FILE...]]
  *
  * Contender ids: edge-simd128, edge-scalar, edge-relaxed, ort-web, ort-node, torch.
  */
@@ -53,6 +54,8 @@ GhostNetV2-1.0, 224x224, batch 1, one thread each; contenders interleaved round-
   --json FILE          JSON report (default tmp/bench/result.json)
   --profile-runs N     per-op profile runs of the SIMD128 engine after the bench (default 30, 0 = off)
   --checkpoint FILE    benchmark this official width-1.0 checkpoint instead of the synthetic one
+  --model FILES        also time these int8 model files (any GhostNet version/width, 224 input),
+                       comma-separated, each as one more SIMD128 contender in the same rounds
   --python PATH        Python with PyTorch 1.13 (default /usr/bin/python3)
   --calib-count N      calibration images for the int8 conversion (default 16)
   --rebuild            remake every cached artifact in tmp/bench/
@@ -98,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
       checkpoint: { type: 'string' },
       python: { type: 'string' },
       'calib-count': { type: 'string' },
+      model: { type: 'string' },
       rebuild: { type: 'boolean', default: false },
       'no-gc': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -173,6 +177,15 @@ async function main(argv: string[]): Promise<number> {
       log(`  ${id.padEnd(13)} skipped: ${skipped[id]}`);
     }
   }
+  // --model: one more SIMD128 contender per model file, on the same input (its own weights, so no agreement check).
+  for (const path of (o.model ?? '').split(',').filter(Boolean)) {
+    const c = await createEdge({ ...inputs, int8Model: resolve(path) }, 'simd128');
+    const a = c.model.header.architecture;
+    if (c.model.header.preprocessing.input_size !== setting.size) throw new UsageError(`--model ${path}: input size ${c.model.header.preprocessing.input_size}, the bench input is ${setting.size}`);
+    const id = `model:${path.split('/').pop()}`;
+    contenders.push({ ...c, id, label: `${a.family}-${a.width} int8 simd128 (--model)`, info: { ...c.info, architecture: a } });
+    log(`  ${id} ${a.family} width ${a.width}`);
+  }
   for (const c of contenders) if (typeof c.info.note === 'string') notes.push(`${c.id}: ${c.info.note}`);
   if (want.has('edge-relaxed') && relaxedUnsupportedReason()) notes.push(`edge-relaxed not run: ${relaxedUnsupportedReason()}`);
   if (!contenders.length) {
@@ -188,6 +201,7 @@ async function main(argv: string[]): Promise<number> {
   const agreement: Agreement[] = [];
   let harnessBroken = false;
   for (const c of contenders) {
+    if (c.id.startsWith('model:')) continue;
     const pairs: string[] = [];
     if (refId && c.id !== refId) pairs.push(refId);
     if (c.id === 'edge-scalar' || c.id === 'edge-relaxed') if (logits.has('edge-simd128')) pairs.push('edge-simd128');

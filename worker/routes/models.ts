@@ -1,6 +1,7 @@
 /** GET /v1/models: the bundled models and their metadata (parses each model file once per isolate). */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.ts';
+import { FAMILIES } from '../model/architecture.ts';
 import type { ModelFile } from '../model/format.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { bearerSecurity, errorResponses } from './schemas.ts';
@@ -11,7 +12,12 @@ const ModelInfoSchema = z
     full_name: z.string().openapi({ description: 'name recorded in the model file', example: 'fashion-mnist-ghostnetv2-1.0' }),
     sha256: z.string(),
     default: z.boolean(),
-    architecture: z.object({ family: z.string(), width: z.number(), num_classes: z.number().int(), feature_dim: z.number().int() }),
+    architecture: z.object({
+      family: z.enum(FAMILIES).openapi({ description: 'GhostNet version (ghostnetv3 is re-parameterized at convert time: V2’s network)', example: 'ghostnetv2' }),
+      width: z.number(),
+      num_classes: z.number().int(),
+      feature_dim: z.number().int(),
+    }),
     num_classes: z.number().int(),
     labels_count: z.number().int(),
     labels: z.array(z.string()),

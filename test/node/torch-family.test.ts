@@ -1,0 +1,90 @@
+/**
+ * Full-size GhostNetV1 and GhostNetV3 against PyTorch: synthetic checkpoints at 224x224 with 1000
+ * classes (V3 at width 1.0 and 1.3 in timm's training-time layout, V3-1.0 also in the official
+ * layout and re-parameterized, V1-1.0 in the official layout and as timm safetensors), made with
+ * Debian's torch by tools/reference/make_large_family.sh. Needs /usr/bin/python3 with torch: CI
+ * installs it; elsewhere these tests are skipped and say so.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hasTorch, ROOT, runCli } from '../helpers/cli.ts';
+import { loadNpy, maxAbs, maxAbsDiff } from '../helpers/npy.ts';
+
+const TORCH = hasTorch();
+if (!TORCH) console.warn('SKIPPED torch-family: /usr/bin/python3 cannot import torch (apt-get install python3-torch python3-torchvision)');
+const LARGE = process.env.GHOSTNET_LARGE_FAMILY_DIR ?? join(ROOT, 'tmp/large-family');
+const PHOTOS = join(ROOT, 'test/fixtures/photos');
+const CALIB = 8; // calibrate on the first 8 photos, measure int8 on the other 9
+
+const rowsOf = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { logits: number[] });
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0, aa = 0, bb = 0;
+  for (let k = 0; k < a.length; k++) (ab += a[k] * b[k]), (aa += a[k] * a[k]), (bb += b[k] * b[k]);
+  return ab / Math.sqrt(aa * bb);
+}
+
+describe.skipIf(!TORCH)('GhostNetV1/V3 parity with PyTorch at 224, 1000 classes (torch needed)', () => {
+  beforeAll(() => {
+    if (!existsSync(join(LARGE, 'reparam_v3_w13.json')))
+      execFileSync('bash', [join(ROOT, 'tools/reference/make_large_family.sh'), LARGE, '--photos', PHOTOS], { stdio: 'inherit', timeout: 1_800_000 });
+  }, 1_900_000);
+
+  for (const w of ['10', '13']) {
+    it(`PyTorch: re-parameterized GhostNetV3-${w[0]}.${w[1]} matches the multi-branch network to ≤ 1e-5 relative`, () => {
+      const r = JSON.parse(readFileSync(join(LARGE, `reparam_v3_w${w}.json`), 'utf8'));
+      console.log(`GhostNetV3-${w[0]}.${w[1]} in PyTorch: re-parameterized vs multi-branch max|Δ|/max|logit| ${r.max_rel.toExponential(2)} over ${r.inputs} photos; params ${r.params_multi_branch} → ${r.params_reparameterized}`);
+      expect(r.inputs).toBe(17);
+      expect(r.max_rel).toBeLessThanOrEqual(1e-5);
+    });
+  }
+
+  const floatCases = [
+    ['v3_w10_timm.safetensors', 'v3_w10', 'ghostnetv3', 1.0],
+    ['v3_w10_official.pth.tar', 'v3_w10', 'ghostnetv3', 1.0],
+    ['v3_w10_deploy.safetensors', 'v3_w10', 'ghostnetv3', 1.0],
+    ['v3_w13_timm.safetensors', 'v3_w13', 'ghostnetv3', 1.3],
+    ['v1_w10.pth.tar', 'v1_w10', 'ghostnetv1', 1.0],
+    ['v1_w10_timm.safetensors', 'v1_w10', 'ghostnetv1', 1.0],
+  ] as const;
+  for (const [file, tag, family, width] of floatCases) {
+    it(`${file}: convert --precision float32, classify --float reproduces PyTorch's logits on the photos`, () => {
+      const model = join(LARGE, `${file}.f32.gnv2`);
+      const conv = runCli(['convert', join(LARGE, file), '--out', model, '--precision', 'float32']);
+      expect(conv.status, conv.stderr).toBe(0);
+      const info = JSON.parse(runCli(['info', model]).stdout);
+      expect(info.architecture).toMatchObject({ family, width, num_classes: 1000 });
+      const cls = runCli(['classify', '--model', model, '--float', '--logits', join(LARGE, 'photos_s224.npy')]);
+      expect(cls.status, cls.stderr).toBe(0);
+      const ref = loadNpy(join(LARGE, `photos_logits_${tag}.npy`));
+      const rows = rowsOf(cls.stdout);
+      expect(rows.length).toBe(17);
+      let worst = 0;
+      rows.forEach((row, i) => {
+        const r = ref.data.subarray(i * 1000, (i + 1) * 1000);
+        worst = Math.max(worst, maxAbsDiff(row.logits, r) / maxAbs(r));
+        expect(maxAbsDiff(row.logits, r), `photo ${i}`).toBeLessThanOrEqual(1e-4 * maxAbs(r));
+      });
+      console.log(`${file}: float max|Δ|/max|logit| ${worst.toExponential(2)} over 17 photos`);
+    }, 900_000);
+  }
+
+  for (const [file, tag] of [['v3_w10_timm.safetensors', 'v3_w10'], ['v3_w13_timm.safetensors', 'v3_w13'], ['v1_w10.pth.tar', 'v1_w10']] as const) {
+    it(`${file}: int8 (calibrated on 8 photos) reaches mean logits cosine ≥ 0.93 on the 9 held-out photos`, () => {
+      const photos = join(LARGE, 'photos_s224.npy');
+      const model = join(LARGE, `${file}.int8.gnv2`);
+      const conv = runCli(['convert', join(LARGE, file), '--out', model, '--calib', photos, '--calib-count', String(CALIB)]);
+      expect(conv.status, conv.stderr).toBe(0);
+      const cls = runCli(['classify', '--model', model, '--logits', photos]);
+      expect(cls.status, cls.stderr).toBe(0);
+      const ref = loadNpy(join(LARGE, `photos_logits_${tag}.npy`));
+      const rows = rowsOf(cls.stdout);
+      const cos = rows.slice(CALIB).map((row, j) => cosine(row.logits, ref.data.subarray((CALIB + j) * 1000, (CALIB + j + 1) * 1000)));
+      const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
+      console.log(`${file} int8 vs PyTorch: mean cosine ${mean.toFixed(4)}, min ${Math.min(...cos).toFixed(4)} over ${cos.length} held-out photos`);
+      expect(mean).toBeGreaterThanOrEqual(0.93);
+    }, 900_000);
+  }
+});
