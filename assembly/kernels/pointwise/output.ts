@@ -1,20 +1,24 @@
 // pointwise — the output stage shared by the SIMD128 and relaxed variants: per-call constants,
-// requantization (requant.ts requant4) and stores that never pass the slice end.
-import { narrow8, requant4, rqLo, rqHi, rqBias } from '../../requant';
+// requantization (requant.ts requantFloor4) and stores that never pass the slice end.
+import { MAGIC, narrow8, requantFloor4, rqFloor, rqShift } from '../../requant';
 
 // Per-call constants of the output stage, in a static block (no allocation at inference).
-export const OUT: usize = memory.data(64, 16);
-export const O_LO = 0;      // f32 lanes qmin - zpOut
-export const O_HI = 16;     // f32 lanes qmax - zpOut
-export const O_BIAS = 32;   // i32 lanes zpOut - MAGIC_BITS
+export const OUT: usize = memory.data(80, 16);
+export const O_MAGIC = 0;   // f32 lanes MAGIC
+export const O_FLOOR = 16;  // i32 lanes bits(MAGIC + qmin - zpOut) (requant.ts rqFloor)
+export const O_SHIFT = 32;  // i32 lanes MAGIC_BITS - zpOut (requant.ts rqShift)
+export const O_MAX = 48;    // i8 lanes qmax
+export const O_CLAMP = 64;  // i32: qmax < 127 (the narrowed bytes need the min with qmax)
 
-/** Fills the constant block for one call (requant.ts rqLo / rqHi / rqBias). */
+/** Fills the constant block for one call. */
 // @ts-ignore: decorator
 @inline
 export function setOutput(c: usize, zpOut: i32, qmin: i32, qmax: i32): void {
-  v128.store(c, rqLo(zpOut, qmin), O_LO);
-  v128.store(c, rqHi(zpOut, qmax), O_HI);
-  v128.store(c, rqBias(zpOut), O_BIAS);
+  v128.store(c, f32x4.splat(MAGIC), O_MAGIC);
+  v128.store(c, rqFloor(zpOut, qmin), O_FLOOR);
+  v128.store(c, rqShift(zpOut), O_SHIFT);
+  v128.store(c, i8x16.splat(<i8>qmax), O_MAX);
+  store<i32>(c, qmax < 127 ? 1 : 0, O_CLAMP);
 }
 
 /** Stores the low n (1..7) bytes of q. */
@@ -35,23 +39,26 @@ export function storeFloats(p: usize, r0: v128, r1: v128, n: i32): void {
   if (n & 1) v128.store32_lane(p, r0, 0);
 }
 
-/** Four accumulators → four requantized int32 lanes in [qmin, qmax]. */
+/** The narrowed bytes, with the min by qmax when the call has one below 127 (a predictable branch). */
 // @ts-ignore: decorator
 @inline
-function rq(acc: v128, scale: v128, c: usize): v128 {
-  return requant4(acc, scale, v128.load(c, O_LO), v128.load(c, O_HI), v128.load(c, O_BIAS));
+function clampMax(q: v128, c: usize): v128 {
+  return load<i32>(c, O_CLAMP) ? i8x16.min_s(q, v128.load(c, O_MAX)) : q;
 }
 
-/** Requantizes (or scales, F32) 8 channels of one pixel and stores min(n, 8) of them. */
+/**
+ * Requantizes (or scales, F32) 8 channels of one pixel and stores min(n, 8) of them. magic, floor and
+ * shift are the block's O_MAGIC / O_FLOOR / O_SHIFT, loaded once per tile by the caller.
+ */
 // @ts-ignore: decorator
 @inline
-export function out8(F32: bool, a0: v128, a1: v128, s0: v128, s1: v128, y: usize, n: i32, c: usize): void {
+export function out8(F32: bool, a0: v128, a1: v128, s0: v128, s1: v128, y: usize, n: i32, c: usize, magic: v128, floor: v128, shift: v128): void {
   if (F32) {
     const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
     const r1 = f32x4.mul(f32x4.convert_i32x4_s(a1), s1);
     if (n >= 8) { v128.store(y, r0); v128.store(y, r1, 16); } else storeFloats(y, r0, r1, n);
   } else {
-    const q = narrow8(rq(a0, s0, c), rq(a1, s1, c));
+    const q = clampMax(narrow8(requantFloor4(a0, s0, magic, floor, shift), requantFloor4(a1, s1, magic, floor, shift)), c);
     if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n);
   }
 }
@@ -59,13 +66,13 @@ export function out8(F32: bool, a0: v128, a1: v128, s0: v128, s1: v128, y: usize
 /** Same for 4 channels, storing min(n, 4) of them. */
 // @ts-ignore: decorator
 @inline
-export function out4(F32: bool, a0: v128, s0: v128, y: usize, n: i32, c: usize): void {
+export function out4(F32: bool, a0: v128, s0: v128, y: usize, n: i32, c: usize, magic: v128, floor: v128, shift: v128): void {
   if (F32) {
     const r0 = f32x4.mul(f32x4.convert_i32x4_s(a0), s0);
     if (n >= 4) v128.store(y, r0); else storeFloats(y, r0, r0, n);
   } else {
-    const r = rq(a0, s0, c);
-    const q = narrow8(r, r);
+    const r = requantFloor4(a0, s0, magic, floor, shift);
+    const q = clampMax(narrow8(r, r), c);
     if (n >= 4) v128.store32_lane(y, q, 0); else storeBytes(y, q, n);
   }
 }

@@ -21,7 +21,7 @@
 // pmaddubsw/pmaddwd lowering needs without VNNI). One k-quad per loop iteration (see simd128.ts).
 // Requantization: the same output stage as simd128.ts (output.ts).
 import { requant } from '../../requant';
-import { OUT, setOutput, out8, out4, storeBytes, storeFloats } from './output';
+import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, out8, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile. */
 const MR = 2;
@@ -88,8 +88,9 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
     s += 16;
   } while (wp < end);
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
-  out8(F32, combine(l00, h00), combine(l01, h01), s0, s1, y, n, c);
-  if (M > 1) out8(F32, combine(l10, h10), combine(l11, h11), s0, s1, y + ys, n, c);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  out8(F32, combine(l00, h00), combine(l01, h01), s0, s1, y, n, c, magic, floor, shift);
+  if (M > 1) out8(F32, combine(l10, h10), combine(l11, h11), s0, s1, y + ys, n, c, magic, floor, shift);
 }
 
 /** M pixels x 4 channels (first half of the last block, when it has ≤ 4 channels). */
@@ -113,8 +114,9 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
     s += 16;
   } while (wp < end);
   const s0 = v128.load(scale);
-  out4(F32, combine(l0, h0), s0, y, n, c);
-  if (M > 1) out4(F32, combine(l1, h1), s0, y + ys, n, c);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  out4(F32, combine(l0, h0), s0, y, n, c, magic, floor, shift);
+  if (M > 1) out4(F32, combine(l1, h1), s0, y + ys, n, c, magic, floor, shift);
 }
 
 /**

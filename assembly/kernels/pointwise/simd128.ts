@@ -30,14 +30,14 @@
 //   broadcasts are shuffles of one v128.load, rather than 2 load8x8_s + 5 load32_splat per pair
 //   (that variant is as fast in Node, ~15% slower in workerd).
 //
-// Requantization: requant4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
+// Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
 //
 // K padding reads up to 7 bytes past an activation row (within the arena's 64-byte slack); those bytes
 // meet zero weights (in the raw lanes a zero wB is stored as 128, and its 128*x is part of the Σx that
 // is subtracted). Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
 import { requant } from '../../requant';
-import { OUT, setOutput, out8, out4, storeBytes, storeFloats } from './output';
+import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, out8, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile (4 or 5). */
 const MR = 5;
@@ -111,11 +111,12 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
   if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(SUMS, 48));
   if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(SUMS, 64));
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
-  out8(F32, a00, a01, s0, s1, y, n, c);
-  if (M > 1) out8(F32, a10, a11, s0, s1, y + ys, n, c);
-  if (M > 2) out8(F32, a20, a21, s0, s1, y + 2 * ys, n, c);
-  if (M > 3) out8(F32, a30, a31, s0, s1, y + 3 * ys, n, c);
-  if (M > 4) out8(F32, a40, a41, s0, s1, y + 4 * ys, n, c);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  out8(F32, a00, a01, s0, s1, y, n, c, magic, floor, shift);
+  if (M > 1) out8(F32, a10, a11, s0, s1, y + ys, n, c, magic, floor, shift);
+  if (M > 2) out8(F32, a20, a21, s0, s1, y + 2 * ys, n, c, magic, floor, shift);
+  if (M > 3) out8(F32, a30, a31, s0, s1, y + 3 * ys, n, c, magic, floor, shift);
+  if (M > 4) out8(F32, a40, a41, s0, s1, y + 4 * ys, n, c, magic, floor, shift);
 }
 
 /** M pixels x 4 channels (the first half of a block): the last block when it has ≤ 4 channels. */
@@ -138,11 +139,12 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
     s += ROW;
   } while (wp < end);
   const s0 = v128.load(scale);
-  out4(F32, a0, s0, y, n, c);
-  if (M > 1) out4(F32, a1, s0, y + ys, n, c);
-  if (M > 2) out4(F32, a2, s0, y + 2 * ys, n, c);
-  if (M > 3) out4(F32, a3, s0, y + 3 * ys, n, c);
-  if (M > 4) out4(F32, a4, s0, y + 4 * ys, n, c);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  out4(F32, a0, s0, y, n, c, magic, floor, shift);
+  if (M > 1) out4(F32, a1, s0, y + ys, n, c, magic, floor, shift);
+  if (M > 2) out4(F32, a2, s0, y + 2 * ys, n, c, magic, floor, shift);
+  if (M > 3) out4(F32, a3, s0, y + 3 * ys, n, c, magic, floor, shift);
+  if (M > 4) out4(F32, a4, s0, y + 4 * ys, n, c, magic, floor, shift);
 }
 
 /**
