@@ -3,7 +3,7 @@
  * byte for byte, with poison checks. Environment-agnostic. `addCase(h, seed)` replays a failure.
  */
 import { GHOSTNET_CHANNELS, Harness, Rng, firstDifference } from './harness.ts';
-import { POISON, checkPoison, pickQuant, quantizeJs } from './depthwise.tester.ts';
+import { POISON, checkPoison, extremeScale, pickQuant, quantizeJs } from './depthwise.tester.ts';
 
 function i8(v: number): number {
   return (v << 24) >> 24;
@@ -28,8 +28,9 @@ export function addCase(h: Harness, seed: number, given?: { pixels: number; C: n
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
   const q = pickQuant(rng);
   const zpA = q.zpIn, zpB = rng.int(-128, 127);
-  const mA = Math.fround(rng.next() < 0.2 ? 1 : Math.pow(10, rng.next() * 1.6 - 0.8));
-  const mB = Math.fround(rng.next() < 0.2 ? 0.5 : Math.pow(10, rng.next() * 1.6 - 0.8));
+  // Finite extremes only: two opposite infinities would add to NaN, outside the contract.
+  const mA = rng.next() < 0.1 ? extremeScale(rng, true) : Math.fround(rng.next() < 0.2 ? 1 : Math.pow(10, rng.next() * 1.6 - 0.8));
+  const mB = rng.next() < 0.1 ? extremeScale(rng, true) : Math.fround(rng.next() < 0.2 ? 0.5 : Math.pow(10, rng.next() * 1.6 - 0.8));
   const tag = `add seed=${seed} pixels=${pixels} C=${C} strides=${aStride}+${aOff}/${bStride}+${bOff}/${yStride}+${yOff} zpA=${zpA} mA=${mA} zpB=${zpB} mB=${mB} zpOut=${q.zpOut} q=[${q.qmin},${q.qmax}]`;
   h.scoped(() => {
     const a = h.put(rng.i8(pixels * aStride)) + aOff;

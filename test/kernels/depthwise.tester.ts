@@ -331,6 +331,17 @@ export function pickScales(rng: Rng, C: number, lo: number, hi: number): Float32
   return a;
 }
 
+/**
+ * A requantization scale far from the realistic range, log-uniform in one of: [1e3, 1e7] (products far
+ * beyond ±2^22, the SIMD magic-number range), [1e-9, 1e-7] (everything rounds to zp), and, unless
+ * `finite`, [1e30, 3e38] (products overflow to ±Infinity, which must clamp like huge finite values).
+ */
+export function extremeScale(rng: Rng, finite = false): number {
+  const ranges: [number, number][] = finite ? [[1e3, 1e7], [1e-9, 1e-7]] : [[1e3, 1e7], [1e-9, 1e-7], [1e30, 3e38]];
+  const [lo, hi] = rng.pick(ranges);
+  return Math.fround(lo * Math.pow(hi / lo, rng.next()));
+}
+
 /** Throws if a byte outside pixel p's slice [off + p·stride, off + p·stride + C) lost its poison. */
 export function checkPoison(a: Uint8Array, pixels: number, C: number, stride: number, off: number, tag: string): void {
   for (let i = 0; i < a.length; i++) {

@@ -4,7 +4,7 @@
  * A failure names its seed; the `...Case(h, seed)` functions replay it.
  */
 import { GHOSTNET_CHANNELS, Harness, Rng, firstDifference } from './harness.ts';
-import { POISON, checkPoison, pickQuant, requantJs } from './depthwise.tester.ts';
+import { POISON, checkPoison, extremeScale, pickQuant, requantJs } from './depthwise.tester.ts';
 
 function i8(v: number): number {
   return (v << 24) >> 24;
@@ -21,6 +21,7 @@ function pickLut(rng: Rng): Uint8Array {
 }
 
 function gateScale(rng: Rng): number {
+  if (rng.next() < 0.15) return extremeScale(rng);
   return Math.fround(Math.pow(10, rng.next() * 1.4 - 0.7) / 255); // s_x / (255 s_y)
 }
 

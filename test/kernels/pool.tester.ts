@@ -4,7 +4,7 @@
  * Environment-agnostic. A failure names its seed; `avgpool2x2Case(h, seed)` / `globalAvgpoolCase(h, seed)` replay it.
  */
 import { GHOSTNET_CHANNELS, Harness, Rng, firstDifference } from './harness.ts';
-import { POISON, checkPoison, pickQuant, requantJs } from './depthwise.tester.ts';
+import { POISON, checkPoison, extremeScale, pickQuant, requantJs } from './depthwise.tester.ts';
 
 export interface PoolShape {
   H: number;
@@ -26,7 +26,7 @@ export function avgpool2x2Case(h: Harness, seed: number, given?: PoolShape): voi
   const xStride = C + xOff + (strided ? rng.int(0, 20) : 0);
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
   const q = pickQuant(rng);
-  const scale = Math.fround(rng.next() < 0.3 ? 0.25 : 0.25 * Math.pow(4, rng.next() * 2 - 1)); // 1/4 · s_in/s_out
+  const scale = rng.next() < 0.1 ? extremeScale(rng) : Math.fround(rng.next() < 0.3 ? 0.25 : 0.25 * Math.pow(4, rng.next() * 2 - 1)); // 1/4 · s_in/s_out
   const OH = H >> 1, OW = W >> 1;
   const tag = `avgpool2x2 seed=${seed} H=${H} W=${W} C=${C} xStride=${xStride}+${xOff} yStride=${yStride}+${yOff} zpIn=${q.zpIn} zpOut=${q.zpOut} scale=${scale} q=[${q.qmin},${q.qmax}]`;
   h.scoped(() => {
@@ -50,7 +50,7 @@ export function globalAvgpoolCase(h: Harness, seed: number, given?: { pixels: nu
   const xOff = strided ? rng.int(0, 5) : 0;
   const xStride = C + xOff + (strided ? rng.int(0, 20) : 0);
   const q = pickQuant(rng);
-  const scale = Math.fround((1 / pixels) * Math.pow(4, rng.next() * 2 - 1));
+  const scale = rng.next() < 0.1 ? extremeScale(rng) : Math.fround((1 / pixels) * Math.pow(4, rng.next() * 2 - 1));
   const tag = `global_avgpool seed=${seed} pixels=${pixels} C=${C} xStride=${xStride}+${xOff} zpIn=${q.zpIn} zpOut=${q.zpOut} scale=${scale}`;
   h.scoped(() => {
     // Mostly values near zpIn plus an offset, so the mean is not always saturated.

@@ -1,11 +1,11 @@
 // Average pools — WASM SIMD128, bit-exact with reference.ts. Vectorized over channels, 16 per step;
-// sums are exact in i16 (2×2 window) or i16-then-i32 (global pool), requantized with requant4/narrow16 (requant.ts).
-import { requant4, narrow16, rqLo, rqHi, rqBias } from '../../requant';
+// sums are exact in i16 (2×2 window) or i16-then-i32 (global pool), requantized with requantFloor4/narrow16 (requant.ts).
+import { MAGIC, narrow16, requantFloor4, rqFloor, rqShift } from '../../requant';
 import { storeTail } from '../../store';
 
 
 // @ts-ignore: decorator
-@inline function pool4(p00: usize, p01: usize, p10: usize, p11: usize, zp4: v128, s: v128, lo: v128, hi: v128, rb: v128): v128 {
+@inline function pool4(p00: usize, p01: usize, p10: usize, p11: usize, zp4: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): v128 {
   const a = v128.load(p00);
   const b = v128.load(p01);
   const c = v128.load(p10);
@@ -15,9 +15,9 @@ import { storeTail } from '../../store';
     i16x8.add(i16x8.extend_low_i8x16_s(c), i16x8.extend_low_i8x16_s(d))), zp4);
   const sHi = i16x8.sub(i16x8.add(i16x8.add(i16x8.extend_high_i8x16_s(a), i16x8.extend_high_i8x16_s(b)),
     i16x8.add(i16x8.extend_high_i8x16_s(c), i16x8.extend_high_i8x16_s(d))), zp4);
-  return narrow16(
-    requant4(i32x4.extend_low_i16x8_s(sLo), s, lo, hi, rb), requant4(i32x4.extend_high_i16x8_s(sLo), s, lo, hi, rb),
-    requant4(i32x4.extend_low_i16x8_s(sHi), s, lo, hi, rb), requant4(i32x4.extend_high_i16x8_s(sHi), s, lo, hi, rb));
+  return i8x16.min_s(narrow16(
+    requantFloor4(i32x4.extend_low_i16x8_s(sLo), s, magic, floor, shift), requantFloor4(i32x4.extend_high_i16x8_s(sLo), s, magic, floor, shift),
+    requantFloor4(i32x4.extend_low_i16x8_s(sHi), s, magic, floor, shift), requantFloor4(i32x4.extend_high_i16x8_s(sHi), s, magic, floor, shift)), vmax);
 }
 
 export function avgpool2x2_simd128(
@@ -28,9 +28,10 @@ export function avgpool2x2_simd128(
   const OW = W >> 1;
   const zp4 = i16x8.splat(<i16>(4 * zpIn));
   const s = f32x4.splat(scale);
-  const lo = rqLo(zpOut, qmin);
-  const hi = rqHi(zpOut, qmax);
-  const rb = rqBias(zpOut);
+  const magic = f32x4.splat(MAGIC);
+  const floor = rqFloor(zpOut, qmin);
+  const shift = rqShift(zpOut);
+  const vmax = i8x16.splat(<i8>qmax);
   const xs = <usize>xStride;
   const rs = <usize>(W * xStride);
   const full = C & ~15;
@@ -42,11 +43,11 @@ export function avgpool2x2_simd128(
       let c = 0;
       for (; c < full; c += 16) {
         const o = p + <usize>c;
-        v128.store(out + <usize>c, pool4(o, o + xs, o + rs, o + rs + xs, zp4, s, lo, hi, rb));
+        v128.store(out + <usize>c, pool4(o, o + xs, o + rs, o + rs + xs, zp4, s, magic, floor, shift, vmax));
       }
       if (r) {
         const o = p + <usize>c;
-        storeTail(out + <usize>c, pool4(o, o + xs, o + rs, o + rs + xs, zp4, s, lo, hi, rb), r);
+        storeTail(out + <usize>c, pool4(o, o + xs, o + rs, o + rs + xs, zp4, s, magic, floor, shift, vmax), r);
       }
       p += 2 * xs;
       out += <usize>yStride;
@@ -58,9 +59,9 @@ export function global_avgpool_simd128(
   x: usize, pixels: i32, C: i32, xStride: i32, zpIn: i32, scale: f32, y: usize, zpOut: i32,
 ): void {
   const s = f32x4.splat(scale);
-  const lo = rqLo(zpOut, -128);
-  const hi = rqHi(zpOut, 127);
-  const rb = rqBias(zpOut);
+  const magic = f32x4.splat(MAGIC);
+  const floor = rqFloor(zpOut, -128);
+  const shift = rqShift(zpOut);
   // Σ_p (x - zp) = Σ_p x - pixels·zp (exact mod 2^32, like the reference's i32 sum).
   const corr = i32x4.splat(pixels * zpIn);
   const xs = <usize>xStride;
@@ -86,7 +87,7 @@ export function global_avgpool_simd128(
       s3 = i32x4.add(s3, i32x4.extend_high_i16x8_s(hi));
       left -= n;
     }
-    const q = narrow16(requant4(s0, s, lo, hi, rb), requant4(s1, s, lo, hi, rb), requant4(s2, s, lo, hi, rb), requant4(s3, s, lo, hi, rb));
+    const q = narrow16(requantFloor4(s0, s, magic, floor, shift), requantFloor4(s1, s, magic, floor, shift), requantFloor4(s2, s, magic, floor, shift), requantFloor4(s3, s, magic, floor, shift));
     if (c + 16 <= C) v128.store(y + <usize>c, q);
     else storeTail(y + <usize>c, q, C - c);
   }
