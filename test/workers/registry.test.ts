@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import simd128 from '../../build/engine.simd128.wasm';
 import relaxed from '../../build/engine.relaxed.wasm';
 import { registry as bundled } from '../../worker/index.ts';
-import { chooseBuild, ModelRegistry, parseEngineSetting, runtimeHasRelaxedSimd, type Classifier, type ClassifierFactory } from '../../worker/model/registry.ts';
+import { chooseBuild, ModelRegistry, parseEngineSetting, relaxedDotIsNative, runtimeHasRelaxedSimd, type Classifier, type ClassifierFactory } from '../../worker/model/registry.ts';
 import { writeModelFile } from '../../worker/model/format.ts';
 import { BASE, errorOf, fetchWithEnv } from './support.ts';
 
@@ -32,14 +32,25 @@ function fake(calls: { n: number }, fail = 0): ClassifierFactory {
 }
 
 describe('engine build selection', () => {
-  it('SIMD128 unless ENGINE says relaxed/auto AND the runtime validates relaxed SIMD', () => {
+  it('SIMD128 unless ENGINE says relaxed (runtime validates relaxed SIMD) or auto (and the relaxed dot is native)', () => {
     const both = { simd128, relaxed };
-    expect(chooseBuild('simd128', both, () => true)).toBe('simd128');
-    expect(chooseBuild('relaxed', both, () => true)).toBe('relaxed');
-    expect(chooseBuild('auto', both, () => true)).toBe('relaxed');
-    expect(chooseBuild('relaxed', both, () => false)).toBe('simd128');
-    expect(chooseBuild('auto', both, () => false)).toBe('simd128');
-    expect(chooseBuild('auto', { simd128 }, () => true)).toBe('simd128');
+    const yes = () => true, no = () => false;
+    expect(chooseBuild('simd128', both, yes, yes)).toBe('simd128');
+    expect(chooseBuild('relaxed', both, yes, no)).toBe('relaxed');
+    expect(chooseBuild('auto', both, yes, yes)).toBe('relaxed');
+    expect(chooseBuild('auto', both, yes, no)).toBe('simd128');
+    expect(chooseBuild('relaxed', both, no, yes)).toBe('simd128');
+    expect(chooseBuild('auto', both, no, yes)).toBe('simd128');
+    expect(chooseBuild('auto', { simd128 }, yes, yes)).toBe('simd128');
+  });
+
+  it("tells from the relaxed build's own result whether the relaxed dot is one native instruction", () => {
+    const lowering = (new WebAssembly.Instance(relaxed, { env: { abort() {} } }).exports as { relaxed_dot_lowering(): number }).relaxed_dot_lowering();
+    // -65536: x86 emulation (pmaddubsw saturates); -130560: AVX-VNNI vpdpbusd; 512: signed × signed (Arm SDOT)
+    expect([-65536, -130560, 512]).toContain(lowering);
+    console.log(`relaxed_dot_lowering() in workerd here: ${lowering} → ENGINE=auto runs ${lowering === -130560 ? 'relaxed' : 'simd128'}`);
+    expect(relaxedDotIsNative(relaxed)).toBe(lowering === -130560);
+    expect((new WebAssembly.Instance(simd128, { env: { abort() {} } }).exports as { relaxed_dot_lowering(): number }).relaxed_dot_lowering()).toBe(0);
   });
 
   it('parses ENGINE', () => {
@@ -54,9 +65,11 @@ describe('engine build selection', () => {
     expect(runtimeHasRelaxedSimd()).toBe(true);
   });
 
-  it('ENGINE=auto runs the relaxed build here; a bad ENGINE is a clear 500', async () => {
+  it('ENGINE=auto runs the faster build here, relaxed runs relaxed; a bad ENGINE is a clear 500', async () => {
     const auto = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'auto' });
-    expect(((await auto.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('relaxed');
+    expect(((await auto.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe(relaxedDotIsNative(relaxed) ? 'relaxed' : 'simd128');
+    const rlx = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'relaxed' });
+    expect(((await rlx.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('relaxed');
     const def = await fetchWithEnv(new Request(`${BASE}/v1/models`), {});
     expect(((await def.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('simd128');
     const bad = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'avx512' });

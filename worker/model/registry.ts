@@ -90,6 +90,28 @@ export function runtimeHasRelaxedSimd(): boolean {
   return relaxedSupport;
 }
 
+/** relaxed_dot_lowering() of the relaxed build when the runtime lowers the relaxed dot to one AVX-VNNI vpdpbusd (assembly/lowering.ts). */
+const RELAXED_DOT_VNNI = -130560;
+
+let relaxedDotNative: boolean | undefined;
+/**
+ * Whether the relaxed dot product is one native instruction here (x86 AVX-VNNI), told from its result
+ * on operands outside the deterministic range by the relaxed build itself (a throwaway instance).
+ * Without VNNI, V8 emulates it in five instructions and the SIMD128 build is the faster one
+ * (measured 1.6-1.9× in workerd and Node 22 on AMD Zen 4, whose VNNI is AVX-512-only).
+ */
+export function relaxedDotIsNative(relaxed: WebAssembly.Module | undefined): boolean {
+  if (relaxedDotNative === undefined) {
+    try {
+      const ex = new WebAssembly.Instance(relaxed!, { env: { abort: () => { throw new Error('abort'); } } }).exports as { relaxed_dot_lowering?: () => number };
+      relaxedDotNative = ex.relaxed_dot_lowering?.() === RELAXED_DOT_VNNI;
+    } catch {
+      relaxedDotNative = false;
+    }
+  }
+  return relaxedDotNative;
+}
+
 export function parseEngineSetting(raw: string | undefined): EngineSetting {
   const v = (raw ?? '').trim().toLowerCase();
   if (v === '' || v === 'simd128') return 'simd128';
@@ -98,13 +120,19 @@ export function parseEngineSetting(raw: string | undefined): EngineSetting {
 }
 
 /**
- * SIMD128 unless ENGINE asks for relaxed SIMD (`relaxed` or `auto`) AND the runtime validates a
- * relaxed-SIMD module AND the relaxed build is bundled. SIMD128 is the default because relaxed
- * SIMD measured slower on x86 without VNNI; both builds give bit-identical results.
+ * SIMD128 unless ENGINE asks for relaxed SIMD and the runtime validates a relaxed-SIMD module and the
+ * relaxed build is bundled: `relaxed` then always, `auto` only where the relaxed dot is one native
+ * instruction (relaxedDotIsNative: x86 AVX-VNNI), the one case where the relaxed build is the faster.
+ * Both builds give bit-identical results.
  */
-export function chooseBuild(setting: EngineSetting, engines: EngineModules, hasRelaxed: () => boolean = runtimeHasRelaxedSimd): EngineBuild {
-  if (setting === 'simd128') return 'simd128';
-  return engines.relaxed && hasRelaxed() ? 'relaxed' : 'simd128';
+export function chooseBuild(
+  setting: EngineSetting,
+  engines: EngineModules,
+  hasRelaxed: () => boolean = runtimeHasRelaxedSimd,
+  nativeDot: () => boolean = () => relaxedDotIsNative(engines.relaxed),
+): EngineBuild {
+  if (setting === 'simd128' || !engines.relaxed || !hasRelaxed()) return 'simd128';
+  return setting === 'relaxed' || nativeDot() ? 'relaxed' : 'simd128';
 }
 
 // --- the registry ----------------------------------------------------------------------------
@@ -144,6 +172,8 @@ export interface RegistryOptions {
   factory?: ClassifierFactory;
   /** Override the relaxed-SIMD feature test (tests). */
   hasRelaxedSimd?: () => boolean;
+  /** Override the native-relaxed-dot test that ENGINE=auto uses (tests). */
+  relaxedDotNative?: () => boolean;
 }
 
 export class ModelRegistry {
@@ -153,6 +183,7 @@ export class ModelRegistry {
   readonly #ready = new Map<string, Classifier>();
   readonly #factory: ClassifierFactory;
   readonly #hasRelaxed: () => boolean;
+  readonly #nativeDot: (() => boolean) | undefined;
 
   constructor(
     models: BundledModel[],
@@ -163,6 +194,7 @@ export class ModelRegistry {
     this.#models = new Map(models.map((m) => [m.name, m]));
     this.#factory = options.factory ?? int8Classifier;
     this.#hasRelaxed = options.hasRelaxedSimd ?? runtimeHasRelaxedSimd;
+    this.#nativeDot = options.relaxedDotNative;
   }
 
   get names(): string[] {
@@ -192,7 +224,7 @@ export class ModelRegistry {
     } catch (e) {
       throw new ConfigError((e as Error).message);
     }
-    return chooseBuild(setting, this.engines, this.#hasRelaxed);
+    return chooseBuild(setting, this.engines, this.#hasRelaxed, this.#nativeDot);
   }
 
   /** The verified, parsed model file (SHA-256 checked once per isolate). */

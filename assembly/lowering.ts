@@ -1,0 +1,20 @@
+// Which instruction the runtime lowers i32x4.relaxed_dot_i8x16_i7x16_add_s to, told by its result on
+// operands outside the deterministic range (the "i7" operand above 127, products summing past i16):
+//   -65536   x86 without AVX-VNNI: pmaddubsw (i16 pair sums, saturating) + pmaddwd + paddd, five
+//            instructions with the splat of ones (V8 SharedMacroAssemblerBase::I32x4DotI8x16I7x16AddS):
+//            slower than the SIMD128 build's i32x4.dot_i16x8_s.
+//   -130560  x86 with AVX-VNNI: one vpdpbusd (unsigned × signed bytes, exact): the relaxed build's case.
+//   512      signed × signed (Arm SDOT, or the deterministic semantics).
+// ENGINE=auto (worker/model/registry.ts) runs the relaxed build only in the VNNI case. 0 in builds
+// without relaxed SIMD.
+export const RELAXED_DOT_VNNI: i32 = -130560;
+
+export function relaxed_dot_lowering(): i32 {
+  if (!ASC_FEATURE_RELAXED_SIMD) return 0;
+  // Through memory, so that the optimizer cannot fold the relaxed instruction at compile time.
+  const p = memory.data(32, 16);
+  v128.store(p, i8x16.splat(-128));
+  v128.store(p, i8x16.splat(<i8>0xff), 16);
+  const r = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(p), v128.load(p, 16), i32x4.splat(0));
+  return i32x4.extract_lane(r, 0);
+}
