@@ -43,8 +43,8 @@ export interface Artifacts {
   notes: string[];
 }
 
-const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
-const fileSha = (path: string) => sha(readFileSync(path));
+export const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+export const fileSha = (path: string) => sha(readFileSync(path));
 
 function sourcesSha(paths: string[]): string {
   const h = createHash('sha256');
@@ -64,26 +64,36 @@ export function detectTorch(python: string): { ok: boolean; why?: string; versio
   return { ok: true, version: r.stdout.trim() };
 }
 
+/** Whether `target` exists and was made from `key` (then it is logged as cached). */
+export function upToDate(o: Pick<ArtifactOptions, 'rebuild' | 'log'>, target: string, key: Record<string, unknown>): boolean {
+  const keyFile = target + '.key';
+  if (!o.rebuild && existsSync(target) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === JSON.stringify(key, null, 1)) {
+    o.log(`  cached   ${relative(ROOT, target)}`);
+    return true;
+  }
+  return false;
+}
+
+/** Records that `target` was made from `key` (started at t0), after checking it exists. */
+export function made(o: Pick<ArtifactOptions, 'log'>, target: string, key: Record<string, unknown>, what: string, t0: number): void {
+  if (!existsSync(target)) throw new Error(`${what} did not write ${target}`);
+  writeFileSync(target + '.key', JSON.stringify(key, null, 1));
+  o.log(`  made     ${relative(ROOT, target)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
 /**
  * Makes `target` with `make` unless it exists with the same key. `make` runs a command; its output
  * goes to `<target>.log`.
  */
 function cached(o: ArtifactOptions, target: string, key: Record<string, unknown>, what: string, make: () => void): void {
-  const keyFile = target + '.key';
-  const keyText = JSON.stringify(key, null, 1);
-  if (!o.rebuild && existsSync(target) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === keyText) {
-    o.log(`  cached   ${relative(ROOT, target)}`);
-    return;
-  }
+  if (upToDate(o, target, key)) return;
   o.log(`  making   ${relative(ROOT, target)} (${what}) …`);
   const t0 = performance.now();
   make();
-  if (!existsSync(target)) throw new Error(`${what} did not write ${target}`);
-  writeFileSync(keyFile, keyText);
-  o.log(`  made     ${relative(ROOT, target)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  made(o, target, key, what, t0);
 }
 
-function run(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}): void {
+export function run(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}): void {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, ...env } });
   writeFileSync(logFile, `$ ${[cmd, ...args].join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}`);
   if (r.error || r.status !== 0) {

@@ -8,10 +8,11 @@
  *                    [--profile-runs 30] [--checkpoint FILE] [--python /usr/bin/python3] [--rebuild]
  *                    [--model FILE[,FILE...]]
  *
- * Contender ids: edge-simd128, edge-scalar, edge-relaxed, ort-web, ort-node, torch.
+ * Contender ids: edge-simd128, edge-scalar, edge-relaxed, ort-web, ort-node, ort-web-int8, ort-node-int8 (the
+ * same weights as an int8 QDQ model, tools/bench/qdq.ts), torch.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -24,13 +25,14 @@ import { createOrtWeb } from './contenders/ort-web.ts';
 import { createTorch } from './contenders/torch.ts';
 import { Skip, type BenchInputs, type Contender } from './contenders/types.ts';
 import { dotPeak, relaxedDotPeak, type Peak } from './peak.ts';
+import { prepareQdq } from './qdq.ts';
 import { profileEngine, profileHook } from './profile.ts';
 import { ANCHOR_NAMES, formatMachine, formatPeak, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
 import { argmax, cosine, maxAbsDiff, median, ratioOfMedians, summarize } from './stats.ts';
 
-const ALL = ['edge-simd128', 'edge-scalar', 'edge-relaxed', 'ort-web', 'ort-node', 'torch'] as const;
+const ALL = ['edge-simd128', 'edge-scalar', 'edge-relaxed', 'ort-web', 'ort-node', 'ort-web-int8', 'ort-node-int8', 'torch'] as const;
 type Id = (typeof ALL)[number];
-const ANCHORS: Id[] = ['ort-web', 'ort-node', 'torch'];
+const ANCHORS: Id[] = ['ort-web', 'ort-node', 'ort-web-int8', 'ort-node-int8', 'torch'];
 const ALIASES: Record<string, Id[]> = {
   edge: ['edge-simd128', 'edge-scalar', 'edge-relaxed'],
   'ghostnet-edge': ['edge-simd128', 'edge-scalar', 'edge-relaxed'],
@@ -39,7 +41,9 @@ const ALIASES: Record<string, Id[]> = {
   relaxed: ['edge-relaxed'],
   'onnxruntime-web': ['ort-web'],
   'onnxruntime-node': ['ort-node'],
-  ort: ['ort-web', 'ort-node'],
+  ort: ['ort-web', 'ort-node', 'ort-web-int8', 'ort-node-int8'],
+  'ort-int8': ['ort-web-int8', 'ort-node-int8'],
+  'ort-fp32': ['ort-web', 'ort-node'],
   pytorch: ['torch'],
 };
 
@@ -50,7 +54,7 @@ GhostNetV2-1.0, 224x224, batch 1, one thread each; contenders interleaved round-
   --warmup N           interleaved warm-up inferences per contender (default 10)
   --scalar-samples N   samples for the scalar build, spread evenly over the run (default 10)
   --only IDS           comma list of ${ALL.join(', ')}
-                       (aliases: edge, ort, pytorch, onnxruntime-web, onnxruntime-node)
+                       (aliases: edge, ort, ort-fp32, ort-int8, pytorch, onnxruntime-web, onnxruntime-node)
   --json FILE          JSON report (default tmp/bench/result.json)
   --profile-runs N     per-op profile runs of the SIMD128 engine after the bench (default 30, 0 = off)
   --checkpoint FILE    benchmark this official width-1.0 checkpoint instead of the synthetic one
@@ -151,6 +155,19 @@ async function main(argv: string[]): Promise<number> {
     inputNpy: art.inputNpy,
     python,
   };
+  // The int8 ONNX anchors' QDQ model (tools/bench/qdq.ts), when one of them runs.
+  let qdqInfo: Awaited<ReturnType<typeof prepareQdq>> | undefined;
+  if ((want.has('ort-web-int8') || want.has('ort-node-int8')) && art.onnx && art.calibNpy) {
+    try {
+      qdqInfo = await prepareQdq({ dir: `${ROOT}/tmp/bench`, python, onnx: art.onnx, calibNpy: art.calibNpy, calibCount, tag: basename(art.onnx, '.onnx'), rebuild: o.rebuild, log: (s) => log(s) });
+      inputs.qdqOnnx = qdqInfo.path;
+      const ops = Object.entries(qdqInfo.optimizedOps).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+      log(`  int8 QDQ model in onnxruntime-node's optimized graph: ${qdqInfo.convs.qlinear} QLinearConv, ${qdqInfo.convs.float} float Conv (${ops})`);
+      notes.push(`int8 ONNX anchors: ${relative(ROOT, qdqInfo.path)} (tools/bench/qdq.py: per-channel int8 weights, uint8 activations MinMax-calibrated on the same ${calibCount} images, QDQ as ORT's quantize_static); onnxruntime-node's optimized graph runs ${qdqInfo.convs.qlinear} of the convolutions as QLinearConv, ${qdqInfo.convs.float} as float`);
+    } catch (e) {
+      log(`  skipped: int8 QDQ model: ${(e as Error).message}`);
+    }
+  }
 
   // Contenders.
   log('\ncontenders:');
@@ -163,6 +180,8 @@ async function main(argv: string[]): Promise<number> {
     'edge-relaxed': () => createEdge(inputs, 'relaxed'),
     'ort-web': () => createOrtWeb(inputs),
     'ort-node': () => createOrtNode(inputs),
+    'ort-web-int8': () => createOrtWeb(inputs, 'int8'),
+    'ort-node-int8': () => createOrtNode(inputs, 'int8'),
     torch: () => createTorch(inputs, art.hasTorch),
   };
   for (const id of ALL) {
@@ -170,11 +189,11 @@ async function main(argv: string[]): Promise<number> {
     try {
       const c = await factories[id]();
       contenders.push(c);
-      log(`  ${c.id.padEnd(13)} ${c.label}`);
+      log(`  ${c.id.padEnd(14)} ${c.label}`);
     } catch (e) {
       // A contender that cannot start is reported and left out; the others still run.
       skipped[id] = e instanceof Skip ? e.message : `failed to start: ${(e as Error).message}`;
-      log(`  ${id.padEnd(13)} skipped: ${skipped[id]}`);
+      log(`  ${id.padEnd(14)} skipped: ${skipped[id]}`);
     }
   }
   // --model: one more SIMD128 contender per model file, on the same input (its own weights, so no agreement check).
@@ -210,7 +229,7 @@ async function main(argv: string[]): Promise<number> {
       const b = logits.get(r)!;
       const ag: Agreement = { id: c.id, reference: r, top1: argmax(a), referenceTop1: argmax(b), top1Match: argmax(a) === argmax(b), cosine: cosine(a, b), maxAbsDiff: maxAbsDiff(a, b) };
       agreement.push(ag);
-      const float = !c.id.startsWith('edge-');
+      const float = !c.id.startsWith('edge-') && !c.id.endsWith('-int8');
       if (float && !ag.top1Match) harnessBroken = true;
       log(`  ${c.id.padEnd(13)} vs ${r.padEnd(13)} top-1 ${ag.top1}/${ag.referenceTop1} ${ag.top1Match ? 'match' : 'DIFFER'}  cosine ${ag.cosine.toFixed(5)}  max|Δ| ${ag.maxAbsDiff.toExponential(2)}`);
     }

@@ -112,7 +112,13 @@ export function formatRatio(r: Ratio | undefined): string {
   return `${r.ratio.toFixed(2)}${ci}`;
 }
 
-export const ANCHOR_NAMES: Record<string, string> = { 'ort-web': 'onnxruntime-web', 'ort-node': 'onnxruntime-node', torch: 'PyTorch' };
+export const ANCHOR_NAMES: Record<string, string> = {
+  'ort-web': 'onnxruntime-web',
+  'ort-node': 'onnxruntime-node',
+  'ort-web-int8': 'onnxruntime-web int8',
+  'ort-node-int8': 'onnxruntime-node int8',
+  torch: 'PyTorch',
+};
 
 export function formatResults(rep: Report): string {
   const head = ['contender', 'median ms', 'min', 'max', 'p10–p90', 'n', ...rep.anchors.map((a) => `÷ ${ANCHOR_NAMES[a] ?? a}`)];

@@ -2,10 +2,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { importOrt, INSTALL_HINT, type Ort } from './ort.ts';
-import { installedPackage, Skip, type BenchInputs, type Contender } from './types.ts';
+import { installedPackage, onnxModel, Skip, type BenchInputs, type Contender, type OnnxPrecision } from './types.ts';
 
-export async function createOrtNode(inp: BenchInputs): Promise<Contender> {
-  if (!inp.onnx) throw new Skip('no ONNX file (export was skipped or failed)');
+export async function createOrtNode(inp: BenchInputs, precision: OnnxPrecision = 'float32'): Promise<Contender> {
+  const model = onnxModel(inp, precision);
   const pkg = installedPackage('onnxruntime-node');
   if (!pkg) throw new Skip(`onnxruntime-node is not installed (${INSTALL_HINT})`);
   const { dir: pkgDir, version } = pkg;
@@ -18,7 +18,7 @@ export async function createOrtNode(inp: BenchInputs): Promise<Contender> {
   } catch (e) {
     throw new Skip(`onnxruntime-node does not load: ${(e as Error).message}`);
   }
-  const session = await ort.InferenceSession.create(inp.onnx, {
+  const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'],
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
@@ -29,8 +29,8 @@ export async function createOrtNode(inp: BenchInputs): Promise<Contender> {
   const feeds = { [session.inputNames[0]]: input };
   const out = session.outputNames[0];
   return {
-    id: 'ort-node',
-    label: `onnxruntime-node ${version} cpu`,
+    id: precision === 'int8' ? 'ort-node-int8' : 'ort-node',
+    label: `onnxruntime-node ${version} cpu${precision === 'int8' ? ' int8' : ''}`,
     info: {
       runtime: `Node ${process.versions.node}`,
       version,
@@ -40,8 +40,8 @@ export async function createOrtNode(inp: BenchInputs): Promise<Contender> {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      precision: 'float32',
-      model: inp.onnx,
+      precision,
+      model,
     },
     async runOnce() {
       const t0 = performance.now();

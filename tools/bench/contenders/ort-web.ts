@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { importOrt, INSTALL_HINT, type Ort } from './ort.ts';
-import { installedPackage, Skip, type BenchInputs, type Contender } from './types.ts';
+import { installedPackage, onnxModel, Skip, type BenchInputs, type Contender, type OnnxPrecision } from './types.ts';
 
-export async function createOrtWeb(inp: BenchInputs): Promise<Contender> {
-  if (!inp.onnx) throw new Skip('no ONNX file (export was skipped or failed)');
+export async function createOrtWeb(inp: BenchInputs, precision: OnnxPrecision = 'float32'): Promise<Contender> {
+  const model = onnxModel(inp, precision);
   let ort: Ort;
   try {
     ort = await importOrt('onnxruntime-web');
@@ -20,7 +20,7 @@ export async function createOrtWeb(inp: BenchInputs): Promise<Contender> {
   ort.env.wasm.proxy = false;
   ort.env.wasm.simd = true;
   ort.env.wasm.wasmPaths = pathToFileURL(join(pkgDir, 'dist') + '/').href;
-  const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(inp.onnx)), {
+  const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(model)), {
     executionProviders: ['wasm'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -29,8 +29,8 @@ export async function createOrtWeb(inp: BenchInputs): Promise<Contender> {
   const feeds = { [session.inputNames[0]]: input };
   const out = session.outputNames[0];
   return {
-    id: 'ort-web',
-    label: `onnxruntime-web ${version} wasm`,
+    id: precision === 'int8' ? 'ort-web-int8' : 'ort-web',
+    label: `onnxruntime-web ${version} wasm${precision === 'int8' ? ' int8' : ''}`,
     info: {
       runtime: `Node ${process.versions.node}`,
       version,
@@ -39,8 +39,8 @@ export async function createOrtWeb(inp: BenchInputs): Promise<Contender> {
       proxy: ort.env.wasm.proxy,
       simd: ort.env.wasm.simd,
       graphOptimizationLevel: 'all',
-      precision: 'float32',
-      model: inp.onnx,
+      precision,
+      model,
     },
     async runOnce() {
       const t0 = performance.now();

@@ -26,9 +26,21 @@ export interface BenchInputs {
   classes: number;
   checkpoint?: string;
   onnx?: string;
+  /** The same weights as an int8 QDQ ONNX model (tools/bench/qdq.ts), for the int8 ORT anchors. */
+  qdqOnnx?: string;
   int8Model?: string;
   inputNpy?: string;
   python: string;
+}
+
+/** Which ONNX model an ONNX Runtime contender runs: the float export or its int8 QDQ quantization. */
+export type OnnxPrecision = 'float32' | 'int8';
+
+/** The model file for a precision, or a Skip saying why there is none. */
+export function onnxModel(inp: BenchInputs, precision: OnnxPrecision): string {
+  const path = precision === 'int8' ? inp.qdqOnnx : inp.onnx;
+  if (!path) throw new Skip(precision === 'int8' ? 'no int8 QDQ ONNX file (its preparation was skipped or failed)' : 'no ONNX file (export was skipped or failed)');
+  return path;
 }
 
 /** Thrown by a contender's factory when it cannot run here; the bench reports the reason and goes on. */
