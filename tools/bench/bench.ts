@@ -26,6 +26,7 @@ import { createTorch } from './contenders/torch.ts';
 import { Skip, type BenchInputs, type Contender } from './contenders/types.ts';
 import { dotPeak, relaxedDotPeak, type Peak } from './peak.ts';
 import { prepareQdq } from './qdq.ts';
+import { contendersChart, familiesChart } from './charts.ts';
 import { profileEngine, profileHook } from './profile.ts';
 import { ANCHOR_NAMES, formatMachine, formatPeak, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
 import { argmax, cosine, maxAbsDiff, median, ratioOfMedians, summarize } from './stats.ts';
@@ -64,6 +65,7 @@ GhostNetV2-1.0, 224x224, batch 1, one thread each; contenders interleaved round-
   --calib-count N      calibration images for the int8 conversion (default 16)
   --rebuild            remake every cached artifact in tmp/bench/
   --no-gc              do not run a full GC before each timed inference
+  --charts DIR         where the two SVG charts go (default docs/benchmarks; "none" = no charts)
 Ratios are median time ÷ the anchor's median time (< 1 = faster than the anchor), with a 95%
 bootstrap interval in brackets.`;
 
@@ -108,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string' },
       rebuild: { type: 'boolean', default: false },
       'no-gc': { type: 'boolean', default: false },
+      charts: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -345,6 +348,19 @@ async function main(argv: string[]): Promise<number> {
   for (const n of notes) log(`note: ${n}`);
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, JSON.stringify(report, null, 1) + '\n');
+  const chartDir = o.charts ?? `${ROOT}/docs/benchmarks`;
+  if (chartDir !== 'none') {
+    mkdirSync(chartDir, { recursive: true });
+    const written = [];
+    writeFileSync(`${chartDir}/contenders.svg`, contendersChart(report));
+    written.push(`${chartDir}/contenders.svg`);
+    const fam = familiesChart(report);
+    if (fam) {
+      writeFileSync(`${chartDir}/families.svg`, fam);
+      written.push(`${chartDir}/families.svg`);
+    }
+    log(`charts: ${written.map((f) => relative(process.cwd(), resolve(f))).join(', ')}`);
+  }
   log(`\nJSON: ${relative(process.cwd(), jsonPath) || jsonPath}`);
   return harnessBroken ? 2 : 0;
 }
