@@ -28,10 +28,10 @@ import { dotPeak, relaxedDotPeak, type Peak } from './peak.ts';
 import { prepareQdq } from './qdq.ts';
 import { contendersChart, familiesChart } from './charts.ts';
 import { profileEngine, profileHook } from './profile.ts';
-import { ANCHOR_NAMES, formatMachine, formatPeak, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
+import { ANCHOR_NAMES, formatComparison, formatMachine, formatPeak, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
 import { argmax, cosine, maxAbsDiff, median, ratioOfMedians, summarize } from './stats.ts';
 
-const ALL = ['edge-simd128', 'edge-scalar', 'edge-relaxed', 'ort-web', 'ort-node', 'ort-web-int8', 'ort-node-int8', 'torch'] as const;
+const ALL = ['edge-simd128', 'edge-baseline', 'edge-scalar', 'edge-relaxed', 'ort-web', 'ort-node', 'ort-web-int8', 'ort-node-int8', 'torch'] as const;
 type Id = (typeof ALL)[number];
 const ANCHORS: Id[] = ['ort-web', 'ort-node', 'ort-web-int8', 'ort-node-int8', 'torch'];
 const ALIASES: Record<string, Id[]> = {
@@ -66,6 +66,8 @@ GhostNetV2-1.0, 224x224, batch 1, one thread each; contenders interleaved round-
   --rebuild            remake every cached artifact in tmp/bench/
   --no-gc              do not run a full GC before each timed inference
   --charts DIR         where the two SVG charts go (default docs/benchmarks; "none" = no charts)
+  --baseline FILE      also run this engine binary (e.g. an older commit's build/engine.simd128.wasm)
+                       as contender edge-baseline, with its own per-op profile: before/after in one run
 Ratios are median time ÷ the anchor's median time (< 1 = faster than the anchor), with a 95%
 bootstrap interval in brackets.`;
 
@@ -111,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
       rebuild: { type: 'boolean', default: false },
       'no-gc': { type: 'boolean', default: false },
       charts: { type: 'string' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -127,6 +130,8 @@ async function main(argv: string[]): Promise<number> {
   const jsonPath = resolve(o.json ?? `${ROOT}/tmp/bench/result.json`);
   const python = o.python ?? '/usr/bin/python3';
   const want = selected(o.only);
+  if (o.baseline) want.add('edge-baseline');
+  else want.delete('edge-baseline');
   const notes: string[] = [];
   if (samples < 30) notes.push(`${samples} samples per contender (< 30): a development run, not a result to quote`);
   const setting = { model: 'GhostNetV2', width: 1.0, classes: 1000, size: 224, batch: 1, threads: 1 };
@@ -179,6 +184,7 @@ async function main(argv: string[]): Promise<number> {
   const contenders: Contender[] = [];
   const factories: Record<Id, () => Promise<Contender>> = {
     'edge-simd128': () => createEdge(inputs, 'simd128'),
+    'edge-baseline': () => createEdge(inputs, 'simd128', resolve(o.baseline!)),
     'edge-scalar': () => createEdge(inputs, 'scalar'),
     'edge-relaxed': () => createEdge(inputs, 'relaxed'),
     'ort-web': () => createOrtWeb(inputs),
@@ -294,6 +300,9 @@ async function main(argv: string[]): Promise<number> {
       profile = { ...profileEngine(edge.engine, edge.model, inputs.chw, profileRuns, 5), runMedianMs: median(times.get('edge-simd128')!) };
     } else notes.push('per-op profile skipped: Int8Engine has no profile(chw) method');
   }
+  let baselineProfile: Report['baselineProfile'];
+  const base = contenders.find((c) => c.id === 'edge-baseline') as EdgeContender | undefined;
+  if (base && profile && profileRuns > 0) baselineProfile = { ...profileEngine(base.engine, base.model, inputs.chw, profileRuns, 5), runMedianMs: median(times.get('edge-baseline')!) };
 
   for (const c of contenders) await c.close();
   const peakAfter = dotPeak();
@@ -325,6 +334,7 @@ async function main(argv: string[]): Promise<number> {
     notes,
     agreement,
     profile,
+    baselineProfile,
     peak,
     samples: Object.fromEntries(times),
   };
@@ -344,6 +354,10 @@ async function main(argv: string[]): Promise<number> {
   if (profile) {
     log(`\nghostnet-edge simd128 per-op profile (median of ${profile.runs} runs per op, MACs from shapes; % of the dot peak above):`);
     log(formatProfile(profile, peak.gmacs));
+    if (baselineProfile) {
+      log(`\nbefore → after per class (per-op medians; baseline ${o.baseline}):`);
+      log(formatComparison(baselineProfile, profile, peak.gmacs));
+    }
   }
   for (const n of notes) log(`note: ${n}`);
   mkdirSync(dirname(jsonPath), { recursive: true });

@@ -84,6 +84,8 @@ export interface Report {
   notes: string[];
   agreement: Agreement[];
   profile?: EngineProfile & { runMedianMs?: number };
+  /** The --baseline engine's profile, same model and input. */
+  baselineProfile?: EngineProfile & { runMedianMs?: number };
   /** The dot-product peak of this process (tools/bench/peak.ts), measured before and after the timed rounds. */
   peak?: { gmacs: number; before: Peak; after: Peak; relaxed?: Peak };
   /** Every sample, in run order, for re-analysis. */
@@ -140,6 +142,21 @@ const pct = (gmacs: number | null, peak: number | undefined) => (gmacs === null 
 function classTable(cs: ClassProfile[], peak: number | undefined, first: string): string {
   const head = [first, 'ops', 'MMAC', 'ms', 'share', 'GMAC/s', '% of peak'];
   const rows = cs.map((c) => [c.name, c.ops ? String(c.ops) : '', c.macs ? f(c.macs / 1e6, 2) : '–', f(c.ms, 3), `${f(c.share * 100)}%`, c.gmacs === null ? '–' : f(c.gmacs, 2), pct(c.gmacs, peak)]);
+  return table(head, rows);
+}
+
+/** Per class: baseline and current ms and GMAC/s, and the speed-up. */
+export function formatComparison(before: EngineProfile, after: EngineProfile, peak: number): string {
+  const names = [...new Set([...before.classes.map((c) => c.name), ...after.classes.map((c) => c.name)])];
+  const head = ['class', 'before ms', 'GMAC/s', '% peak', 'after ms', 'GMAC/s', '% peak', 'speed-up'];
+  const rows = names.map((n) => {
+    const b = before.classes.find((c) => c.name === n);
+    const a = after.classes.find((c) => c.name === n);
+    const g = (c?: ClassProfile) => (c?.gmacs == null ? '–' : f(c.gmacs, 2));
+    return [n, b ? f(b.ms, 3) : '–', g(b), pct(b?.gmacs ?? null, peak), a ? f(a.ms, 3) : '–', g(a), pct(a?.gmacs ?? null, peak), a && b ? `${f(b.ms / a.ms, 2)}×` : '–'];
+  });
+  const tb = before.totalMs + before.outsideOpsMs, ta = after.totalMs + after.outsideOpsMs;
+  rows.push(['total (ops + outside)', f(tb, 3), f(before.totalMacs / (before.totalMs * 1e6), 2), pct(before.totalMacs / (before.totalMs * 1e6), peak), f(ta, 3), f(after.totalMacs / (after.totalMs * 1e6), 2), pct(after.totalMacs / (after.totalMs * 1e6), peak), `${f(tb / ta, 2)}×`]);
   return table(head, rows);
 }
 

@@ -1,7 +1,8 @@
 /** ghostnet-edge: the int8 engine (AssemblyScript → WASM) in this Node process, one thread. */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { readModelFile, type ModelFile } from '../../../worker/model/format.ts';
-import type { Int8Engine } from '../../../worker/model/engine.ts';
+import { Int8Engine } from '../../../worker/model/engine.ts';
 import { createEngine, type Build } from '../../engine-node.ts';
 import { Skip, type BenchInputs, type Contender } from './types.ts';
 
@@ -25,7 +26,12 @@ export interface EdgeContender extends Contender {
   readonly model: ModelFile;
 }
 
-export async function createEdge(inp: BenchInputs, build: Build): Promise<EdgeContender> {
+/**
+ * Our engine in this process. `baseline` runs another engine binary with today's engine.ts instead
+ * (e.g. an older commit's build/engine.simd128.wasm, for before/after in one interleaved run; the
+ * packing goes through that binary's own *_pack exports, so its layouts need not match).
+ */
+export async function createEdge(inp: BenchInputs, build: Build, baseline?: string): Promise<EdgeContender> {
   if (!inp.int8Model) throw new Skip('no int8 model file (conversion was skipped or failed)');
   if (build === 'relaxed') {
     const why = relaxedUnsupportedReason();
@@ -34,18 +40,19 @@ export async function createEdge(inp: BenchInputs, build: Build): Promise<EdgeCo
   const model = await loadModel(inp.int8Model);
   let engine: Int8Engine;
   try {
-    engine = await createEngine(model, build);
+    engine = baseline ? await Int8Engine.create(model, new WebAssembly.Module(readFileSync(baseline))) : await createEngine(model, build);
   } catch (e) {
     throw new Skip(`engine ${build} does not load: ${(e as Error).message}`);
   }
-  if (engine.variant !== build) throw new Skip(`build/engine.${build}.wasm reports variant ${engine.variant}`);
+  if (engine.variant !== build) throw new Skip(`${baseline ?? `build/engine.${build}.wasm`} reports variant ${engine.variant}`);
   const chw = inp.chw;
   return {
-    id: `edge-${build}`,
-    label: `ghostnet-edge int8 ${build}`,
+    id: baseline ? 'edge-baseline' : `edge-${build}`,
+    label: baseline ? `ghostnet-edge int8 ${build} baseline ${basename(baseline)}` : `ghostnet-edge int8 ${build}`,
     info: {
       runtime: `Node ${process.versions.node} (V8 ${process.versions.v8})`,
       build,
+      ...(baseline ? { wasm: baseline } : {}),
       precision: 'int8',
       threads: 1,
       model: inp.int8Model,
