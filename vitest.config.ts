@@ -18,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
+          globalSetup: ['test/workers/cli-agreement.setup.ts'],
           testTimeout: 120_000,
         },
       },

@@ -16,10 +16,11 @@ import { floatNetFromModel } from './convert/float-model.ts';
 import { Feature } from './convert/float-forward.ts';
 import { readNpy } from './io/npy.ts';
 import { tensorFidelity } from './convert/sqnr.ts';
-import { imageToFeature, isImagePath, listImages } from './io/images.ts';
+import { imageFileInput, isImagePath, listImages } from './io/images.ts';
+import { inputToCHW, type ModelInput } from '../worker/image/input.ts';
+import { pixelRunner } from '../worker/model/registry.ts';
 import { evalReport, formatReport, FASHION_MNIST_LABELS, grayImage, loadFashionMnist } from './eval/fashion-mnist.ts';
 import { preprocess, resizeAndCrop } from '../worker/image/preprocess.ts';
-import { inputQuantTable, quantizeHWC } from '../worker/image/quantize.ts';
 import { initNodeDecoders } from '../worker/image/decoders-node.ts';
 
 class CliError extends Error {}
@@ -48,16 +49,18 @@ async function loadModel(path: string): Promise<ModelFile> {
   return readModelFile(readBytes(path));
 }
 
+/** One input of classify/sqnr: an image file's model input (HWC bytes, as the Worker gets it) or a normalized tensor. */
 interface Sample {
   input: string;
   index: number;
-  chw: Feature;
+  pixels?: ModelInput;
+  chw?: Feature;
 }
 
-/** Inputs: image files (preprocessed as the model says) or .npy tensors [3,H,W] / [N,3,H,W], already normalized. */
+/** Inputs: image files (through imageToInput, as the Worker) or .npy tensors [3,H,W] / [N,3,H,W], already normalized. */
 async function* samples(path: string, p: Preprocessing): AsyncGenerator<Sample> {
   if (isImagePath(path)) {
-    yield { input: path, index: 0, chw: await imageToFeature(path, p) };
+    yield { input: path, index: 0, pixels: await imageFileInput(readBytes(path), p) };
     return;
   }
   if (extname(path).toLowerCase() !== '.npy') throw new CliError(`${path}: not a JPEG/PNG/WebP image or a .npy tensor`);
@@ -69,14 +72,26 @@ async function* samples(path: string, p: Preprocessing): AsyncGenerator<Sample> 
   for (let i = 0; i < n; i++) yield { input: path, index: i, chw: new Feature(3, h, w, arr.data.slice(i * size, (i + 1) * size)) };
 }
 
-function floatForward(model: ModelFile) {
-  const net = floatNetFromModel(model);
-  return (x: Feature) => net.forward(x).logits;
+/** The normalized CHW tensor of a sample (images: ToTensor + Normalize of their model input). */
+function sampleCHW(s: Sample, p: Preprocessing): Feature {
+  if (s.chw) return s.chw;
+  return new Feature(3, s.pixels!.size, s.pixels!.size, inputToCHW(s.pixels!, p));
 }
 
-async function int8Forward(model: ModelFile, build: Build) {
+type Forward = (s: Sample) => Float32Array;
+
+function floatForward(model: ModelFile): Forward {
+  const net = floatNetFromModel(model);
+  return (s) => net.forward(sampleCHW(s, model.header.preprocessing)).logits;
+}
+
+/** Images run exactly as in the Worker (pixelRunner: one quantization table over the HWC bytes); tensors through run(chw). */
+async function int8Forward(model: ModelFile, build: Build): Promise<Forward> {
   const engine = await createEngine(model, build);
-  return (x: Feature) => {
+  const runPixels = pixelRunner(engine, model.header.preprocessing);
+  return (s) => {
+    if (s.pixels) return runPixels(s.pixels.pixels).logits;
+    const x = s.chw!;
     if (x.h !== engine.inputSize || x.w !== engine.inputSize) throw new CliError(`the int8 engine takes ${engine.inputSize}x${engine.inputSize} inputs, got ${x.h}x${x.w}`);
     return engine.run(x.data).logits;
   };
@@ -99,12 +114,13 @@ async function calibrationSet(path: string, count: number, p: Preprocessing): Pr
     for (let i = 0; i < Math.min(count, set.count); i++) out.push(new Feature(3, p.input_size, p.input_size, preprocess(grayImage(set, i), p)));
   } else if (path.toLowerCase().endsWith('.npy')) {
     for await (const s of samples(path, p)) {
-      if (s.chw.h !== p.input_size || s.chw.w !== p.input_size) throw new CliError(`${path}: calibration tensors must be ${p.input_size}x${p.input_size}, got ${s.chw.h}x${s.chw.w}`);
-      if (out.length < count) out.push(s.chw);
+      const x = s.chw!;
+      if (x.h !== p.input_size || x.w !== p.input_size) throw new CliError(`${path}: calibration tensors must be ${p.input_size}x${p.input_size}, got ${x.h}x${x.w}`);
+      if (out.length < count) out.push(x);
     }
   } else {
     const files = listImages(path).slice(0, count);
-    for (const f of files) out.push(await imageToFeature(f, p));
+    for (const f of files) out.push(sampleCHW({ input: f, index: 0, pixels: await imageFileInput(readBytes(f), p) }, p));
   }
   if (out.length === 0) throw new CliError(`${path}: no calibration images found`);
   return { samples: out, count: out.length };
@@ -186,7 +202,7 @@ program
     const forward = useFloat ? floatForward(model) : await int8Forward(model, o.engine as Build);
     for (const path of inputs) {
       for await (const s of samples(path, model.header.preprocessing)) {
-        const logits = forward(s.chw);
+        const logits = forward(s);
         const line: Record<string, unknown> = { input: s.input, index: s.index, predictions: topK(logits, model.header.labels, o.topK) };
         if (o.logits) line.logits = Array.from(logits);
         process.stdout.write(JSON.stringify(line) + '\n');
@@ -211,13 +227,13 @@ program
     const engine = await createEngine(model, o.engine as Build);
     await initNodeDecoders(); // the Worker's resampler (wasm): eval measures the Worker's pipeline
     const p = model.header.preprocessing;
-    const table = inputQuantTable(p.mean, p.std, engine.inputQuantization.scale, engine.inputQuantization.zero_point);
+    const runPixels = pixelRunner(engine, p);
     const n = Math.min(o.limit ?? set.count, set.count);
     const predicted = new Uint8Array(n);
     const bar = progressBar(n, 'evaluating');
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
-      const logits = engine.runInt8(quantizeHWC(resizeAndCrop(grayImage(set, i), p), table)).logits;
+      const logits = runPixels(resizeAndCrop(grayImage(set, i), p)).logits;
       let best = 0;
       for (let c = 1; c < logits.length; c++) if (logits[c] > logits[best]) best = c;
       predicted[i] = best;
@@ -246,7 +262,7 @@ program
     const cos: number[] = [];
     for (const path of inputs)
       for await (const s of samples(path, model.header.preprocessing)) {
-        const r = tensorFidelity(engine, net, s.chw);
+        const r = tensorFidelity(engine, net, sampleCHW(s, model.header.preprocessing));
         cos.push(r.logitsCosine);
         for (const t of r.tensors) acc.set(t.tensor, [...(acc.get(t.tensor) ?? []), t.sqnrDb]);
       }

@@ -15,7 +15,7 @@ import { getDecoders } from '../../worker/image/decoders.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
 import { readImageHeader, scanJpegData, type ImageHeader } from '../../worker/image/dimensions.ts';
 import { ImageError } from '../../worker/image/errors.ts';
-import { imageToTensor } from '../../worker/image/index.ts';
+import { imageToInput, inputToCHW } from '../../worker/image/input.ts';
 import { applyOrientation } from '../../worker/image/orient.ts';
 import { preprocess, resizeAndCrop, resizeShortSide } from '../../worker/image/preprocess.ts';
 import { TS_RESAMPLER } from '../../worker/image/resample.ts';
@@ -155,7 +155,7 @@ describe('40 Mpx baseline JPEG through the whole pipeline', () => {
     const jpeg = getDecoders().jpeg;
     for (const [p, bound] of [[IMAGENET, 12 * MiB], [GRAY64, 5 * MiB]] as const) {
       jpeg.reset();
-      const t = await imageToTensor(read(BIG), p);
+      const t = inputToCHW(await imageToInput(read(BIG), p), p);
       expect(t.length).toBe(3 * p.input_size * p.input_size);
       expect(t.every(Number.isFinite)).toBe(true);
       console.log(`[budget] 40 Mpx baseline JPEG, model input ${p.input_size}: decoder wasm memory ${(jpeg.lastMemoryBytes / MiB).toFixed(1)} MiB`);

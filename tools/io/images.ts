@@ -1,11 +1,9 @@
-/** Image files → normalized model inputs in Node, through the same pipeline the Worker runs. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+/** Image files → model inputs in Node, through the function the Worker runs (worker/image/input.ts). */
+import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Preprocessing } from '../../worker/model/format.ts';
-import { decodeImage } from '../../worker/image/decode.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
-import { preprocess } from '../../worker/image/preprocess.ts';
-import { Feature } from '../convert/float-forward.ts';
+import { DEFAULT_INPUT_LIMITS, imageToInput, type InputLimits, type ModelInput } from '../../worker/image/input.ts';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];
 
@@ -28,14 +26,15 @@ export function listImages(dir: string): string[] {
 }
 
 /**
- * Node has memory to spare, so unlike the Worker (128 MB isolate, MAX_DECODE_MB) the tools decode
- * every image at full size, Pillow-exact, under a 1 GiB decode budget (a 40 Mpx progressive JPEG
- * needs ~270 MiB).
+ * The CLI decodes under the Worker's limits (DEFAULT_INPUT_LIMITS: 40 Mpx, 64 MiB decode budget),
+ * because the budget decides how far a large JPEG is DCT-scaled and so what tensor comes out: the
+ * CLI must see what the Worker serves. Only the file size cap is the budget rather than the HTTP
+ * body limit (the input copy counts toward the budget anyway).
  */
-export const TOOLS_MAX_DECODE_BYTES = 1024 * 1024 * 1024;
+export const CLI_INPUT_LIMITS: InputLimits = { ...DEFAULT_INPUT_LIMITS, maxBytes: DEFAULT_INPUT_LIMITS.maxDecodeBytes };
 
-export async function imageToFeature(path: string, p: Preprocessing): Promise<Feature> {
+/** An image file → the model input, through the Worker's own imageToInput. */
+export async function imageFileInput(bytes: Uint8Array, p: Preprocessing): Promise<ModelInput> {
   await initNodeDecoders();
-  const img = await decodeImage(new Uint8Array(readFileSync(path)), { maxDecodeBytes: TOOLS_MAX_DECODE_BYTES });
-  return new Feature(3, p.input_size, p.input_size, preprocess(img, p));
+  return imageToInput(bytes, p, CLI_INPUT_LIMITS);
 }

@@ -13,7 +13,7 @@
  */
 import { Int8Engine, type EngineOutput } from './engine.ts';
 import { inputQuantTable, quantizeHWC } from '../image/quantize.ts';
-import { readModelFile, type ModelFile, type ModelHeader } from './format.ts';
+import { readModelFile, type ModelFile, type ModelHeader, type Preprocessing } from './format.ts';
 
 export type EngineBuild = 'simd128' | 'relaxed';
 export type EngineSetting = 'simd128' | 'relaxed' | 'auto';
@@ -137,12 +137,19 @@ export function chooseBuild(
 
 // --- the registry ----------------------------------------------------------------------------
 
+/**
+ * The engine run on a model input (image/input.ts `pixels`, HWC bytes): bytes → normalized →
+ * int8 is one table per channel, computed once. The Worker and the CLI both run images this way.
+ */
+export function pixelRunner(engine: Int8Engine, p: Preprocessing): (hwc: Uint8Array) => EngineOutput {
+  const q = engine.inputQuantization;
+  const table = inputQuantTable(p.mean, p.std, q.scale, q.zero_point);
+  return (hwc) => engine.runInt8(quantizeHWC(hwc, table));
+}
+
 export const int8Classifier: ClassifierFactory = async (name, file, wasm, build) => {
   const engine = await Int8Engine.create(file, wasm);
-  const p = file.header.preprocessing;
-  const q = engine.inputQuantization;
-  // bytes → normalized → int8 is one table per channel, computed once per isolate.
-  const table = inputQuantTable(p.mean, p.std, q.scale, q.zero_point);
+  const runPixels = pixelRunner(engine, file.header.preprocessing);
   return {
     name,
     sha256: file.sha256,
@@ -151,7 +158,7 @@ export const int8Classifier: ClassifierFactory = async (name, file, wasm, build)
     get memoryBytes() {
       return engine.memoryBytes;
     },
-    runPixels: (hwc) => engine.runInt8(quantizeHWC(hwc, table)),
+    runPixels,
   };
 };
 

@@ -5,7 +5,8 @@ import { PartError } from '../middleware/errors.ts';
 import { bodyLimit } from '../middleware/limits.ts';
 import { topK } from '../model/predictions.ts';
 import type { ModelRegistry } from '../model/registry.ts';
-import { readImageRequest, runContext, runImage, serverTiming, type Timing } from './images.ts';
+import { readImageRequest } from '../request/read.ts';
+import { runContext, runImage, serverTiming, type Timing } from '../request/run.ts';
 import {
   bearerSecurity,
   errorResponses,

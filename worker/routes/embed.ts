@@ -4,7 +4,8 @@ import type { AppEnv } from '../env.ts';
 import { PartError } from '../middleware/errors.ts';
 import { bodyLimit } from '../middleware/limits.ts';
 import type { ModelRegistry } from '../model/registry.ts';
-import { readImageRequest, runContext, runImage, serverTiming, type Timing } from './images.ts';
+import { readImageRequest } from '../request/read.ts';
+import { runContext, runImage, serverTiming, type Timing } from '../request/run.ts';
 import { bearerSecurity, EmbedQuerySchema, errorResponses, imageRequestBody, ModelRefSchema, TimingSchema } from './schemas.ts';
 
 const Embedding = z.array(z.number()).openapi({ description: 'the dequantized conv_head output (after ReLU)' });

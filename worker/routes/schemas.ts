@@ -87,7 +87,7 @@ const ref = (name: string) => ({ schema: { $ref: `#/components/schemas/${name}` 
 /**
  * The request body as documented. The schemas are references rather than zod objects on purpose:
  * @hono/zod-openapi would otherwise attach its own body validators, which read the body without
- * our size limit; routes/images.ts reads and validates the body itself.
+ * our size limit; request/read.ts reads and validates the body itself.
  */
 export const imageRequestBody = {
   description:

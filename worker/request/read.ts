@@ -1,6 +1,5 @@
 /**
- * Shared by /v1/classify and /v1/embed: the images and parameters of a request, and the run of
- * one image through decode → preprocess → engine.
+ * The images and parameters of a /v1/classify or /v1/embed request (run.ts runs them).
  *
  * Body forms (the body was already read under MAX_BODY_BYTES by middleware/limits.ts):
  *  - multipart/form-data: one or more `image` file parts (plus optional `model`, `top_k` fields);
@@ -10,14 +9,9 @@
  *    application/x-www-form-urlencoded, works too).
  */
 import type { Context } from 'hono';
-import { withDecodedImage } from '../image/decode.ts';
-import { resizeAndCrop, resizeShortSide } from '../image/preprocess.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../middleware/errors.ts';
 import type { Limits } from '../middleware/limits.ts';
-import type { EngineOutput } from '../model/engine.ts';
-import type { ModelHeader, Preprocessing } from '../model/format.ts';
-import type { Classifier, ModelRegistry } from '../model/registry.ts';
 
 export interface ImageInput {
   bytes: Uint8Array;
@@ -32,12 +26,6 @@ export interface ImageRequest {
   multi: boolean;
   model?: string;
   topK?: number;
-}
-
-export interface Timing {
-  decode_ms: number;
-  preprocess_ms: number;
-  inference_ms: number;
 }
 
 const bad = (code: 'invalid_parameter' | 'missing_image' | 'invalid_base64', message: string) => new ApiError(422, code, message);
@@ -162,60 +150,4 @@ export function fromBase64(s: string): Uint8Array {
   } catch {
     throw bad('invalid_base64', 'The "image" string is not valid base64.');
   }
-}
-
-const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
-
-export interface RunContext {
-  /** Name the client asked for (or the default) and the verified model file's header. */
-  name: string;
-  preprocessing: Preprocessing;
-  /** The engine, loaded once per isolate on first use (after the first image decodes). */
-  classifier: () => Promise<Classifier>;
-  limits: Limits;
-}
-
-/**
- * One image through the pipeline: decode and preprocess (which need only the model header, so a
- * bad image never costs an engine load), then the engine. `run` is synchronous: the engine's input
- * is written, every kernel runs and the outputs are copied out with no await in between, so
- * concurrent requests in this isolate cannot interleave inside the engine.
- */
-export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing }> {
-  const t0 = performance.now();
-  let t1 = 0;
-  // Large JPEGs decode at the DCT scale this model's resize allows; the resize reads the pixels
-  // straight from the decoder's memory (valid only inside the callback).
-  const opts = { maxPixels: ctx.limits.maxPixels, maxBytes: ctx.limits.maxBodyBytes, maxDecodeBytes: ctx.limits.maxDecodeBytes, resizeShortSide: resizeShortSide(ctx.preprocessing) };
-  const pixels = await withDecodedImage(image.bytes, opts, (decoded) => {
-    t1 = performance.now();
-    return resizeAndCrop(decoded, ctx.preprocessing);
-  });
-  const t2 = performance.now();
-  const classifier = await ctx.classifier();
-  const t3 = performance.now();
-  const output = classifier.runPixels(pixels);
-  const t4 = performance.now();
-  return { output, classifier, timing: { decode_ms: ms(t0, t1), preprocess_ms: ms(t1, t2), inference_ms: ms(t3, t4) } };
-}
-
-export function serverTiming(timings: Timing[]): string {
-  const sum = (k: keyof Timing) => Math.round(timings.reduce((a, t) => a + t[k], 0) * 1000) / 1000;
-  const parts = [`decode;dur=${sum('decode_ms')}`, `preprocess;dur=${sum('preprocess_ms')}`, `inference;dur=${sum('inference_ms')}`];
-  return parts.join(', ');
-}
-
-/** The requested (or default) model: verified file now, engine on first use. */
-export async function runContext(c: Context<AppEnv>, registry: ModelRegistry, requested: string | undefined): Promise<RunContext & { sha256: string; header: ModelHeader }> {
-  const name = registry.resolve(requested, c.env.MODEL);
-  const build = registry.build(c.env.ENGINE);
-  const file = await registry.file(name);
-  return {
-    name,
-    sha256: file.sha256,
-    header: file.header,
-    preprocessing: file.header.preprocessing,
-    classifier: () => registry.classifier(name, build),
-    limits: c.get('limits'),
-  };
 }

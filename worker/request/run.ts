@@ -1,0 +1,69 @@
+/**
+ * One image of a request through the model: imageToInput (decode, resize, crop; needs only the
+ * model header, so a bad image never costs an engine load), then the engine.
+ */
+import type { Context } from 'hono';
+import type { AppEnv } from '../env.ts';
+import { imageToInput, type InputLimits } from '../image/input.ts';
+import type { Limits } from '../middleware/limits.ts';
+import type { EngineOutput } from '../model/engine.ts';
+import type { ModelHeader, Preprocessing } from '../model/format.ts';
+import type { Classifier, ModelRegistry } from '../model/registry.ts';
+import type { ImageInput } from './read.ts';
+
+export interface Timing {
+  decode_ms: number;
+  preprocess_ms: number;
+  inference_ms: number;
+}
+
+export interface RunContext {
+  /** Name the client asked for (or the default) and the verified model file's header. */
+  name: string;
+  preprocessing: Preprocessing;
+  /** The engine, loaded once per isolate on first use (after the first image decodes). */
+  classifier: () => Promise<Classifier>;
+  limits: Limits;
+}
+
+/** The request limits that bound one image decode. */
+export function inputLimits(limits: Limits): InputLimits {
+  return { maxBytes: limits.maxBodyBytes, maxPixels: limits.maxPixels, maxDecodeBytes: limits.maxDecodeBytes };
+}
+
+const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
+
+/**
+ * `runPixels` is synchronous: the engine's input is written, every kernel runs and the outputs
+ * are copied out with no await in between, so concurrent requests in this isolate cannot
+ * interleave inside the engine.
+ */
+export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing }> {
+  const input = await imageToInput(image.bytes, ctx.preprocessing, inputLimits(ctx.limits));
+  const classifier = await ctx.classifier();
+  const t0 = performance.now();
+  const output = classifier.runPixels(input.pixels);
+  const t1 = performance.now();
+  return { output, classifier, timing: { ...input.timing, inference_ms: ms(t0, t1) } };
+}
+
+export function serverTiming(timings: Timing[]): string {
+  const sum = (k: keyof Timing) => Math.round(timings.reduce((a, t) => a + t[k], 0) * 1000) / 1000;
+  const parts = [`decode;dur=${sum('decode_ms')}`, `preprocess;dur=${sum('preprocess_ms')}`, `inference;dur=${sum('inference_ms')}`];
+  return parts.join(', ');
+}
+
+/** The requested (or default) model: verified file now, engine on first use. */
+export async function runContext(c: Context<AppEnv>, registry: ModelRegistry, requested: string | undefined): Promise<RunContext & { sha256: string; header: ModelHeader }> {
+  const name = registry.resolve(requested, c.env.MODEL);
+  const build = registry.build(c.env.ENGINE);
+  const file = await registry.file(name);
+  return {
+    name,
+    sha256: file.sha256,
+    header: file.header,
+    preprocessing: file.header.preprocessing,
+    classifier: () => registry.classifier(name, build),
+    limits: c.get('limits'),
+  };
+}
