@@ -2,19 +2,22 @@
  * `ghostnet-edge` — convert checkpoints, inspect model files, classify images and tensors.
  * Every failure exits non-zero with one line on stderr.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Preprocessing } from '../worker/model/format.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readModelFile, type ModelFile } from '../worker/model/format.ts';
 import { topK } from '../worker/model/predictions.ts';
-import { loadCheckpoint, writeFloatModel, writeInt8Model, DEFAULT_RANGE_METHOD } from './convert/convert.ts';
+import { defaultLabels, loadCheckpoint, writeFloatModel, writeInt8Model, DEFAULT_RANGE_METHOD } from './convert/convert.ts';
+import { calibrationPreset, PRESETS } from './convert/presets.ts';
+import { formatSettings, resolveSettings } from './convert/settings.ts';
 import { RANGE_METHODS } from './convert/calibrate.ts';
 import { createEngine, type Build } from './engine-node.ts';
 import { floatNetFromModel } from './convert/float-model.ts';
 import { Feature } from './convert/float-forward.ts';
 import { readNpy } from './io/npy.ts';
+import { cannotRead } from './io/errors.ts';
 import { tensorFidelity } from './convert/sqnr.ts';
 import { imageFileInput, isImagePath, listImages } from './io/images.ts';
 import { inputToCHW, type ModelInput } from '../worker/image/input.ts';
@@ -22,16 +25,24 @@ import { pixelRunner } from '../worker/model/registry.ts';
 import { evalReport, formatReport, FASHION_MNIST_LABELS, grayImage, loadFashionMnist } from './eval/fashion-mnist.ts';
 import { preprocess, resizeAndCrop } from '../worker/image/preprocess.ts';
 import { initNodeDecoders } from '../worker/image/decoders-node.ts';
+import { isImageError } from '../worker/image/errors.ts';
+import { modelSummary } from './io/summary.ts';
+import { addModel, projectRoot, removeModel } from './models.ts';
 
 class CliError extends Error {}
+
+/** A failure whose details were already printed; main() adds this one summary line. */
+class Reported extends CliError {}
 
 const readBytes = (path: string): Uint8Array => {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new CliError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CliError(cannotRead(path, e));
   }
 };
+
+const readText = (path: string): string => new TextDecoder().decode(readBytes(path));
 
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
@@ -107,7 +118,7 @@ function progressBar(total: number, what: string) {
 /** Calibration inputs: a normalized .npy [N,3,H,W], or a folder of images preprocessed as the model will be. */
 async function calibrationSet(path: string, count: number, p: Preprocessing): Promise<{ samples: Feature[]; count: number }> {
   const out: Feature[] = [];
-  if (path === 'fashion-mnist:train') {
+  if (PRESETS[path]?.name === 'fashion-mnist:train') {
     // The training split only: test images are never used for calibration.
     const set = loadFashionMnist('train');
     await initNodeDecoders(); // the Worker's resampler (wasm), so calibration sees the same bytes
@@ -119,7 +130,12 @@ async function calibrationSet(path: string, count: number, p: Preprocessing): Pr
       if (out.length < count) out.push(x);
     }
   } else {
-    const files = listImages(path).slice(0, count);
+    let files: string[];
+    try {
+      files = listImages(path).slice(0, count);
+    } catch (e) {
+      throw new CliError(cannotRead(path, e));
+    }
     for (const f of files) out.push(sampleCHW({ input: f, index: 0, pixels: await imageFileInput(readBytes(f), p) }, p));
   }
   if (out.length === 0) throw new CliError(`${path}: no calibration images found`);
@@ -129,7 +145,8 @@ async function calibrationSet(path: string, count: number, p: Preprocessing): Pr
 const program = new Command('ghostnet-edge')
   .description('GhostNet (V1/V2/V3) image classification: convert checkpoints, classify, evaluate, benchmark')
   .showHelpAfterError(false)
-  .exitOverride();
+  .exitOverride()
+  .addHelpText('after', '\nExample:\n  npx ghostnet-edge classify --model models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2 test/fixtures/fashion-mnist/test_00000.png\nEvery command has --help with an example.');
 
 program
   .command('convert')
@@ -137,53 +154,83 @@ program
   .argument('<checkpoint>')
   .requiredOption('--out <file>', 'model file to write')
   .option('--name <name>', 'model name (default: the checkpoint file name)')
-  .option('--labels <file>', 'class names, one per line (default: ImageNet names for 1000 classes, else LABEL_i)')
-  .option('--input-size <n>', 'input resolution', positiveInt('--input-size'), 224)
-  .option('--crop-pct <x>', 'center-crop fraction', parseFloat, 0.875)
-  .option('--mean <r,g,b>', 'normalization mean', triple('--mean'), [0.485, 0.456, 0.406])
-  .option('--std <r,g,b>', 'normalization std', triple('--std'), [0.229, 0.224, 0.225])
+  .option('--labels <file>', 'class names, one per line (default: the preset\'s, ImageNet names for 1000 classes, else LABEL_i)')
+  .option('--input-size <n>', 'input resolution (default: the preset\'s, else 224)', positiveInt('--input-size'), 224)
+  .option('--crop-pct <x>', 'center-crop fraction (default: the preset\'s, else 0.875)', parseFloat, 0.875)
+  .option('--mean <r,g,b>', 'normalization mean (default: the preset\'s, else ImageNet)', triple('--mean'), [0.485, 0.456, 0.406])
+  .option('--std <r,g,b>', 'normalization std (default: the preset\'s, else ImageNet)', triple('--std'), [0.229, 0.224, 0.225])
   .addOption(new Option('--interpolation <kind>', 'resize filter').choices(['bilinear', 'bicubic']).default('bilinear'))
-  .option('--grayscale', 'convert images to gray and copy to 3 channels', false)
+  .option('--grayscale', 'convert images to gray and copy to 3 channels (default: the preset\'s, else off)', false)
   .option('--training <json>', 'training record to keep in the provenance (e.g. tools/train result.json)')
   .addOption(new Option('--precision <p>', 'weights and activations (default: int8 when --calib is given, else float32)').choices(['float32', 'int8']))
-  .option('--calib <path>', 'calibration data: a folder of images, a normalized .npy [N,3,H,W], or fashion-mnist:train')
+  .option('--calib <path>', `calibration data: a folder of images, a normalized .npy [N,3,H,W], or a preset (${Object.keys(PRESETS).join(', ')}: implies its preprocessing and labels)`)
   .option('--calib-count <n>', 'use at most n calibration images', positiveInt('--calib-count'), 64)
   .addOption(new Option('--calib-method <m>', 'activation range method').choices(RANGE_METHODS).default(DEFAULT_RANGE_METHOD))
-  .action(async (checkpoint: string, o) => {
+  .addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  npx ghostnet-edge convert ck_ghostnetv2_10.pth.tar --out ghostnetv2_10.gnv2 --calib ./calib --calib-count 64\n' +
+      '  npx ghostnet-edge convert models/fashion-mnist/ghostnetv2_fmnist.pth.tar --out m.gnv2 --calib fashion-mnist:train\n' +
+      'The effective settings (and where each came from) are printed before calibrating.',
+  )
+  .action(async (checkpoint: string, o, cmd: Command) => {
     if (!(o.cropPct > 0 && o.cropPct <= 1)) throw new CliError('--crop-pct must be in (0, 1]');
     if (o.inputSize < 16 || o.inputSize > 1024) throw new CliError('--input-size must be between 16 and 1024');
     const precision: 'float32' | 'int8' = o.precision ?? (o.calib ? 'int8' : 'float32');
     if (o.calib && precision !== 'int8') throw new CliError('--calib only applies to --precision int8');
-    const labels = o.labels ? readFileSync(o.labels, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean) : undefined;
+    const preset = calibrationPreset(o.calib, existsSync);
+    const labelsFile = o.labels ? { path: o.labels as string, labels: readText(o.labels).split('\n').map((l) => l.trim()).filter(Boolean) } : undefined;
     const ck = await loadCheckpoint(readBytes(checkpoint), basename(checkpoint));
+    const FLAG_KEYS: Record<string, string> = { input_size: 'inputSize', crop_pct: 'cropPct', interpolation: 'interpolation', mean: 'mean', std: 'std', grayscale: 'grayscale' };
+    const settings = resolveSettings({
+      options: { input_size: o.inputSize, crop_pct: o.cropPct, mean: o.mean, std: o.std, interpolation: o.interpolation, grayscale: o.grayscale },
+      given: (k) => cmd.getOptionValueSource(FLAG_KEYS[k]) === 'cli',
+      preset,
+      labelsFile,
+      defaultLabels: defaultLabels(ck.spec.numClasses),
+      numClasses: ck.spec.numClasses,
+    });
     const opts = {
       name: o.name ?? basename(checkpoint).replace(/\.(pth\.tar|pth|pt|safetensors)$/, ''),
       sourceName: basename(checkpoint),
-      labels,
-      training: o.training ? (JSON.parse(readFileSync(o.training, 'utf8')) as Record<string, unknown>) : undefined,
-      preprocessing: { input_size: o.inputSize, crop_pct: o.cropPct, mean: o.mean, std: o.std, interpolation: o.interpolation, grayscale: o.grayscale },
+      labels: settings.labels,
+      training: o.training ? (JSON.parse(readText(o.training)) as Record<string, unknown>) : undefined,
+      preprocessing: settings.preprocessing,
     };
+    const calibration = precision === 'int8' && o.calib ? await calibrationSet(o.calib, o.calibCount, opts.preprocessing) : undefined;
+    const calibText =
+      precision === 'float32'
+        ? 'none (float32)'
+        : calibration
+          ? `${calibration.count} images of ${preset ? preset.data : o.calib}, method ${o.calibMethod}`
+          : 'none: data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
+    process.stderr.write(formatSettings(settings, { name: opts.name, architecture: `${ck.layout.description}; width ${ck.spec.width}`, numClasses: ck.spec.numClasses, precision, calibration: calibText, presetName: preset?.name }));
     let bytes: Uint8Array;
-    let how = '';
     if (precision === 'float32') bytes = await writeFloatModel(ck, opts);
     else {
-      const calibration = o.calib ? await calibrationSet(o.calib, o.calibCount, opts.preprocessing) : undefined;
       const bar = calibration ? progressBar(calibration.count, 'calibrating') : null;
       bytes = await writeInt8Model(ck, opts, { calibration: calibration?.samples, method: o.calibMethod, onImage: () => bar?.increment() });
       bar?.stop();
-      how = calibration ? `, calibrated on ${calibration.count} images (${o.calibMethod})` : ', data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
     }
     writeFileSync(o.out, bytes);
-    process.stderr.write(`wrote ${o.out}: ${ck.layout.description}; width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}${how}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
+    process.stderr.write(`wrote ${o.out}: ${ck.layout.description}; width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
   });
 
 program
   .command('info')
-  .description('print a model file header as JSON')
+  .description('summarize a model file (architecture, precision, input, labels, provenance)')
   .argument('<model>')
-  .action(async (path: string) => {
+  .option('--tensors', 'also list every tensor (name, dtype, shape)', false)
+  .option('--json', 'print the whole header as JSON instead', false)
+  .addHelpText('after', '\nExamples:\n  npx ghostnet-edge info models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2\n  npx ghostnet-edge info m.gnv2 --json | jq .quantization.calibration')
+  .action(async (path: string, o) => {
     const m = await loadModel(path);
-    process.stdout.write(JSON.stringify({ ...m.header, sha256: m.sha256 }, null, 2) + '\n');
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ ...m.header, sha256: m.sha256 }, null, 2) + '\n');
+      return;
+    }
+    process.stdout.write(modelSummary(m, statSync(path).size));
+    if (o.tensors) for (const t of m.header.tensors) process.stdout.write(`  ${t.name}  ${t.dtype} [${t.shape.join(', ')}]\n`);
   });
 
 program
@@ -195,19 +242,55 @@ program
   .option('--logits', 'include the raw logits', false)
   .option('--float', 'run the float32 reference forward pass (needs a float32 model file)', false)
   .addOption(new Option('--engine <build>', 'int8 engine build').choices(['simd128', 'scalar']).default('simd128'))
+  .addHelpText(
+    'after',
+    '\nExample:\n  npx ghostnet-edge classify --model models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2 --top-k 3 test/fixtures/fashion-mnist/*.png\n' +
+      'An input that cannot be read or decoded prints one error line on stderr; the others are still classified, and the exit status is 1.',
+  )
   .action(async (inputs: string[], o) => {
     const model = await loadModel(o.model);
     const useFloat = o.float || model.header.precision === 'float32';
     if (o.float && model.header.precision !== 'float32') throw new CliError('--float needs a float32 model file (convert with --precision float32); this one is int8');
     const forward = useFloat ? floatForward(model) : await int8Forward(model, o.engine as Build);
+    let failed = 0;
     for (const path of inputs) {
-      for await (const s of samples(path, model.header.preprocessing)) {
-        const logits = forward(s);
-        const line: Record<string, unknown> = { input: s.input, index: s.index, predictions: topK(logits, model.header.labels, o.topK) };
-        if (o.logits) line.logits = Array.from(logits);
-        process.stdout.write(JSON.stringify(line) + '\n');
+      try {
+        for await (const s of samples(path, model.header.preprocessing)) {
+          const logits = forward(s);
+          const line: Record<string, unknown> = { input: s.input, index: s.index, predictions: topK(logits, model.header.labels, o.topK) };
+          if (o.logits) line.logits = Array.from(logits);
+          process.stdout.write(JSON.stringify(line) + '\n');
+        }
+      } catch (e) {
+        if (!(e instanceof CliError || isImageError(e))) throw e;
+        failed++;
+        const msg = (e as Error).message;
+        process.stderr.write(`ghostnet-edge: ${msg.includes(path) ? msg : `${path}: ${msg}`}\n`);
       }
     }
+    if (failed) throw new Reported(`${failed} of ${inputs.length} inputs failed`);
+  });
+
+program
+  .command('add-model')
+  .description('bundle a converted int8 model file with the Worker (models/manifest.json), optionally as the default')
+  .argument('<model>', 'an int8 .gnv2 file (ghostnet-edge convert --calib ...)')
+  .option('--name <name>', 'the name clients pass as `model` (default: the name in the file)')
+  .option('--default', 'serve it when a request names no model', false)
+  .option('--description <text>', 'one line for /v1/models and the demo page')
+  .option('--domain <text>', 'what kind of images it was trained on, for the demo page')
+  .addHelpText('after', '\nExample:\n  npx ghostnet-edge add-model ghostnetv2_10.gnv2 --name imagenet --default --domain "ImageNet-1k photos"\n  npm start')
+  .action(async (file: string, o) => {
+    process.stderr.write(await addModel(projectRoot(), file, o) + '\n');
+  });
+
+program
+  .command('remove-model')
+  .description('take a model out of the Worker\'s bundle (models/manifest.json); the file is kept')
+  .argument('<name>')
+  .addHelpText('after', '\nExample:\n  npx ghostnet-edge remove-model imagenet')
+  .action(async (name: string) => {
+    process.stderr.write(removeModel(projectRoot(), name) + '\n');
   });
 
 program
@@ -218,6 +301,7 @@ program
   .option('--limit <n>', 'evaluate only the first n images', positiveInt('--limit'))
   .addOption(new Option('--engine <build>', 'int8 engine build').choices(['simd128', 'scalar']).default('simd128'))
   .option('--json <file>', 'also write the report as JSON')
+  .addHelpText('after', '\nExample:\n  npx ghostnet-edge eval --model models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2 --limit 1000')
   .action(async (o) => {
     const model = await loadModel(o.model);
     if (model.header.precision !== 'int8') throw new CliError('eval runs the int8 engine: pass an int8 model file');
@@ -254,6 +338,7 @@ program
   .argument('<inputs...>', 'normalized .npy tensors')
   .requiredOption('--model <file>', 'int8 model file')
   .requiredOption('--float-model <file>', 'float32 model file of the same checkpoint')
+  .addHelpText('after', '\nExample:\n  npx ghostnet-edge sqnr --model m.int8.gnv2 --float-model m.f32.gnv2 inputs.npy')
   .action(async (inputs: string[], o) => {
     const model = await loadModel(o.model);
     const net = floatNetFromModel(await loadModel(o.floatModel));

@@ -30,7 +30,7 @@ export function createApp(registry: ModelRegistry): OpenAPIHono<AppEnv> {
   app.use('*', cors());
   app.use('/v1/*', auth());
 
-  app.route('/', demo());
+  app.route('/', demo(registry));
   app.route('/', health(registry));
   app.route('/', models(registry));
   app.route('/', classify(registry));

@@ -1,8 +1,13 @@
-/** The Worker's bindings (wrangler.toml [vars] and secrets) and the Hono context types. */
+/**
+ * The Worker's bindings and the Hono context types. `Cloudflare.Env` is generated from wrangler.toml
+ * by `npm run types` (wrangler types, into worker-configuration.d.ts; a test checks it is current).
+ * Every var is optional here: the code falls back to its default when one is unset, and the tests
+ * run with partial environments. What wrangler.toml does not declare is added below.
+ */
 import type { Limits } from './middleware/limits.ts';
 
-export interface Env {
-  /** Default model (a name from /v1/models). */
+export interface Env extends Partial<Cloudflare.Env> {
+  /** Default model (a name from /v1/models); unset: the default of models/manifest.json. */
   MODEL?: string;
   /** Engine build: `simd128` (default), `relaxed` or `auto` (relaxed SIMD when the runtime has it). */
   ENGINE?: string;

@@ -1,7 +1,8 @@
 /**
- * The Workers entry. Bundles the model files (models.ts) and the engine builds (CompiledWasm
- * modules: workerd cannot compile WASM from bytes), sets up the image decoders, and exports the
- * app. Models load lazily, so an unused one costs only script size.
+ * The Workers entry. Bundles the models (models.ts, from models/manifest.json) and the engine
+ * builds (CompiledWasm modules: workerd cannot compile WASM from bytes), sets up the image
+ * decoders, and exports the app. Models load lazily, so an unused one costs only script size.
+ * To bundle another model: `npx ghostnet-edge add-model <file.gnv2> [--name N] [--default]`.
  */
 import simd128 from '../build/engine.simd128.wasm';
 import relaxed from '../build/engine.relaxed.wasm';

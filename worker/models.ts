@@ -1,18 +1,11 @@
 /**
- * The models bundled with the Worker (wrangler Data modules, see the rules in wrangler.toml).
- * Their `name` is what the `model` parameter and the MODEL var take. To bundle another model,
- * import its .gnv2 file and add it here.
+ * The models bundled with the Worker: the list generated from models/manifest.json by
+ * `npm run build` (build/models.ts; add with `npx ghostnet-edge add-model`). Its `default: true`
+ * entry is the default model. Their `name` is what the `model` parameter and the MODEL var take.
  *
  * This list is its own module so that a build can substitute it: `npm run bench:request` bundles
- * the real Worker with one more model by `wrangler deploy --alias ./models.ts:<its own list>`.
+ * the real Worker with one more model by `wrangler deploy --alias ./models.ts:<its own list>`,
+ * and the workerd tests resolve build/models.ts to build/models.test.ts (vitest.config.ts), which
+ * adds the test fixture models; the deployed Worker never bundles those.
  */
-import fashionMnist from '../models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2';
-import tinySynthetic from '../test/fixtures/models/tiny_w015_c10_s64.int8.gnv2';
-import type { BundledModel } from './model/registry.ts';
-
-export const MODELS: BundledModel[] = [
-  // GhostNetV2-1.0 trained on Fashion-MNIST, int8 (models/README.md): the default.
-  { name: 'fashion-mnist', data: fashionMnist },
-  // GhostNetV2 width 0.15, 10 random classes, 64x64: a smoke-test model (test/fixtures/models/README.md).
-  { name: 'tiny-synthetic', data: tinySynthetic },
-];
+export { MODELS } from '../build/models.ts';

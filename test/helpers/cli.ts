@@ -15,8 +15,21 @@ export function runCli(args: string[], timeoutMs = 600_000): CliResult {
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** True when Debian's PyTorch is usable; the golden tests that need it say so when it is not. */
+const APT: Record<string, string> = { torch: 'python3-torch', torchvision: 'python3-torchvision', PIL: 'python3-pil', numpy: 'python3-numpy', onnx: 'python3-onnx' };
+
+/**
+ * Why Debian's /usr/bin/python3 cannot run a golden test: the first of `modules` it cannot import
+ * (named, with its Debian package), or null when it has them all.
+ */
+export function missingPython(modules: string[] = ['torch', 'torchvision']): string | null {
+  for (const m of modules) {
+    const r = spawnSync('/usr/bin/python3', ['-c', `import ${m}`], { encoding: 'utf8' });
+    if (r.status !== 0) return `/usr/bin/python3 cannot import ${m} (apt-get install ${APT[m] ?? `the package providing ${m}`})`;
+  }
+  return null;
+}
+
+/** True when Debian's PyTorch and torchvision are usable (missingPython says which is missing). */
 export function hasTorch(): boolean {
-  const r = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
-  return r.status === 0;
+  return missingPython(['torch', 'torchvision']) === null;
 }

@@ -4,8 +4,8 @@
  * with the bindings and module rules of wrangler.toml.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,21 @@ describe('deploy bundle (dist/index.js under Miniflare)', () => {
     for (const name of ['engine.simd128.wasm', 'engine.relaxed.wasm', 'resample.simd128.wasm', 'jpeg-turbo.wasm', 'squoosh_png_bg.wasm', 'webp_dec.wasm', '.gnv2']) {
       expect(js).toContain(name);
     }
+  });
+
+  it('bundles exactly the models of models/manifest.json: never the test fixture models', async () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'models/manifest.json'), 'utf8')) as { models: Array<{ name: string; file: string; default?: boolean }> };
+    const bundledFiles = readdirSync(outdir, { recursive: true }).map(String).filter((f) => f.endsWith('.gnv2'));
+    // wrangler writes each module as <sha1>-<file name>
+    expect(bundledFiles.map((f) => basename(f).replace(/^[0-9a-f]{40}-/, '')).sort()).toEqual(manifest.models.map((m) => basename(m.file)).sort());
+    expect(readFileSync(join(outdir, 'index.js'), 'utf8')).not.toContain('tiny');
+    const res = await mf.dispatchFetch('http://localhost/v1/models');
+    const body = (await res.json()) as { default: string; models: Array<{ name: string }> };
+    expect(body.models.map((m) => m.name)).toEqual(manifest.models.map((m) => m.name));
+    expect(body.models.map((m) => m.name)).not.toContain('tiny-synthetic');
+    expect(body.default).toBe((manifest.models.find((m) => m.default) ?? manifest.models[0]).name);
+    const tiny = await mf.dispatchFetch('http://localhost/v1/classify?model=tiny-synthetic', { method: 'POST', body: photo('grace_hopper_512x600.jpg') });
+    expect(tiny.status).toBe(422);
   });
 
   it('GET /healthz', async () => {
@@ -109,13 +124,17 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`SKIPPED demo page test: ${CHROMIUM} not found (apt-get install chromium)`);
 
+async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
 describe.skipIf(!hasChromium)('demo page in headless Chromium', () => {
   it('pick a Fashion-MNIST test image: it is shown, and the top 5 appear as bars with the right label first', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const url = await mf.ready;
       const page = await browser.newPage();
@@ -136,6 +155,49 @@ describe.skipIf(!hasChromium)('demo page in headless Chromium', () => {
       const [fill, track] = await Promise.all([page.locator('#results .bar .fill').first().boundingBox(), page.locator('#results .bar .track').first().boundingBox()]);
       expect(fill!.width / track!.width).toBeCloseTo(pcts[0] / 100, 1);
       await page.screenshot({ path: join(root, 'tmp/demo-page.png'), fullPage: true });
+      // A Fashion-MNIST test image is in the model's domain: no note.
+      expect(await page.locator('#domain').isVisible()).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+
+  it('says what the model knows, offers its test images to click, and flags a colour photo as outside its domain', async () => {
+    const browser = await launchChromium();
+    try {
+      const manifest = JSON.parse(readFileSync(join(root, 'models/manifest.json'), 'utf8')) as { models: Array<{ name: string; domain: { text: string }; samples: Array<{ label: string }> }> };
+      const def = manifest.models.find((m) => m.name === 'fashion-mnist')!;
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto((await mf.ready).href);
+      await page.waitForSelector('#samples button');
+      const about = await page.locator('#about').textContent();
+      expect(about).toContain(`Trained on: ${def.domain.text}.`);
+      expect(about).toContain('Its 10 classes: T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot.');
+      const buttons = page.locator('#samples button');
+      expect(await buttons.count()).toBe(def.samples.length);
+      expect(await page.locator('#samples img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth === 28))).toBe(true);
+
+      // Click the Trouser sample: it is classified as a trouser, and nothing is flagged.
+      const trouser = def.samples.findIndex((x) => x.label === 'Trouser');
+      await buttons.nth(trouser).click();
+      await page.waitForSelector('#results .bar');
+      expect(await page.locator('#results .bar .label').first().textContent()).toBe('Trouser');
+      expect(await page.locator('#preview').isVisible()).toBe(true);
+      expect(await page.locator('#domain').isVisible()).toBe(false);
+
+      // A colour photo: the answer comes with the out-of-domain note beside it.
+      await page.setInputFiles('#file', join(root, 'test/fixtures/photos/grace_hopper_512x600.jpg'));
+      await page.waitForSelector('#domain:not([hidden])', { timeout: 60_000 });
+      expect(await page.locator('#results .bar').count()).toBe(5);
+      expect(await page.locator('#domain').textContent()).toMatch(/^Outside what this model knows: This is a colour image .*grayscale/);
+      await page.screenshot({ path: join(root, 'tmp/demo-page-out-of-domain.png'), fullPage: true });
+
+      // Back to a sample: the note goes away.
+      await buttons.nth(0).click();
+      await page.waitForFunction(() => document.getElementById('domain')!.hidden);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

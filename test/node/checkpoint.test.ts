@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, readCheckpoint, type StateDict } from '../../tools/convert/checkpoint/index.ts';
 import { PyGlobal, unpickle } from '../../tools/convert/checkpoint/unpickle.ts';
 import { ZipArchive } from '../../tools/convert/checkpoint/zip.ts';
+import { missingPython } from '../helpers/cli.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/checkpoint/', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -383,10 +384,9 @@ describe('unpickle', () => {
 // --- against live PyTorch -----------------------------------------------------------------
 
 const PYTHON = '/usr/bin/python3';
-const HAVE_TORCH = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-if (!HAVE_TORCH) {
-  console.warn(`checkpoint.test: ${PYTHON} cannot import torch — skipping the live PyTorch checks (static fixtures still run)`);
-}
+const MISSING_TORCH = missingPython(['torch']);
+const HAVE_TORCH = MISSING_TORCH === null;
+if (MISSING_TORCH) console.warn(`checkpoint.test: ${MISSING_TORCH} — skipping the live PyTorch checks (static fixtures still run)`);
 const itTorch = HAVE_TORCH ? it : it.skip;
 
 // Saves GhostNetV2 1.0 the way the official/training checkpoints look, plus variants; writes the

@@ -4,7 +4,8 @@ import { readModelFile } from '../../worker/model/format.ts';
 import { loadCheckpoint, writeInt8Model } from '../../tools/convert/convert.ts';
 import { Feature } from '../../tools/convert/float-forward.ts';
 import { loadNpy } from '../helpers/npy.ts';
-import { imageToFeature, listImages } from '../../tools/io/images.ts';
+import { imageFileInput, listImages } from '../../tools/io/images.ts';
+import { inputToCHW } from '../../worker/image/input.ts';
 import { IMAGENET_PREPROCESSING } from '../../tools/convert/convert.ts';
 
 const fixture = (f: string) => new URL(`../fixtures/${f}`, import.meta.url);
@@ -20,7 +21,10 @@ const MODELS = [
 async function calibration(kind: 'golden' | 'photos'): Promise<Feature[]> {
   if (kind === 'photos') {
     const p = { ...IMAGENET_PREPROCESSING, input_size: 64 };
-    return Promise.all(listImages(fixture('photos').pathname).map((f) => imageToFeature(f, p)));
+    // as `convert --calib test/fixtures/photos` reads them: imageToInput, the Worker's own path
+    const out: Feature[] = [];
+    for (const f of listImages(fixture('photos').pathname)) out.push(new Feature(3, 64, 64, inputToCHW(await imageFileInput(new Uint8Array(readFileSync(f)), p), p)));
+    return out;
   }
   const x = loadNpy(fixture('golden/inputs_s64.npy'));
   const per = 3 * 64 * 64;

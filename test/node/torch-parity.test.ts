@@ -8,11 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasTorch, ROOT, runCli } from '../helpers/cli.ts';
+import { missingPython, ROOT, runCli } from '../helpers/cli.ts';
 import { loadNpy, maxAbs, maxAbsDiff, topIndices } from '../helpers/npy.ts';
 
-const TORCH = hasTorch();
-if (!TORCH) console.warn('SKIPPED torch-parity: /usr/bin/python3 cannot import torch (apt-get install python3-torch python3-torchvision)');
+// make_large.sh needs PyTorch, torchvision (the reference preprocessing), Pillow and numpy.
+const MISSING = missingPython(['torch', 'torchvision', 'PIL', 'numpy']);
+const TORCH = MISSING === null;
+if (MISSING) console.warn(`SKIPPED torch-parity: ${MISSING}`);
 const LARGE = process.env.GHOSTNET_LARGE_DIR ?? join(ROOT, 'tmp/large');
 const PHOTOS = join(ROOT, 'test/fixtures/photos');
 

@@ -1,7 +1,7 @@
 /**
  * End to end on the default model: 200 Fashion-MNIST TEST images (never seen in training or
  * calibration) posted as PNG to the worker in workerd; at least 90% must come back with the
- * right label.
+ * right label, and none may be called out of the model's domain.
  */
 /// <reference types="vite/client" />
 import { describe, expect, it } from 'vitest';
@@ -24,8 +24,10 @@ describe('default model on Fashion-MNIST test images (workerd)', () => {
       const data = bytesOf(await pngs[`../fixtures/fashion-mnist/${item.file}`]());
       const res = await post('/v1/classify?top_k=1', data as Uint8Array<ArrayBuffer>, { 'Content-Type': 'image/png' });
       expect(res.status, item.file).toBe(200);
-      const body = (await res.json()) as { model: { name: string }; predictions: { label: string; index: number }[] };
+      const body = (await res.json()) as { model: { name: string }; predictions: { label: string; index: number }[]; domain: { in_domain: boolean } };
       expect(body.model.name).toBe('fashion-mnist');
+      // A test image of the very data set the model was trained on is never flagged out of domain.
+      expect(body.domain, item.file).toEqual({ in_domain: true });
       if (body.predictions[0].index === item.label) correct++;
       expect(body.predictions[0].label).toBe(labels.labels[body.predictions[0].index]);
     }

@@ -34,7 +34,7 @@ describe('GET /openapi.json', () => {
     const d = await doc();
     expect(d.openapi).toMatch(/^3\.1\.\d+$/);
     expect(d.info.title).toBe('ghostnet-edge');
-    expect(Object.keys(d.paths).sort()).toEqual(['/', '/healthz', '/v1/classify', '/v1/embed', '/v1/models']);
+    expect(Object.keys(d.paths).sort()).toEqual(['/', '/demo/samples.json', '/healthz', '/v1/classify', '/v1/embed', '/v1/models']);
     expect(Object.keys(d.paths['/v1/classify'])).toEqual(['post']);
     expect(Object.keys(d.paths['/v1/models'])).toEqual(['get']);
   });

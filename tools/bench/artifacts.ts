@@ -93,7 +93,7 @@ function cached(o: ArtifactOptions, target: string, key: Record<string, unknown>
   made(o, target, key, what, t0);
 }
 
-export function run(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}): void {
+export function run(cmd: string, args: string[], logFile: string, env: Record<string, string | undefined> = {}): void {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, ...env } });
   writeFileSync(logFile, `$ ${[cmd, ...args].join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}`);
   if (r.error || r.status !== 0) {

@@ -12,6 +12,7 @@
  */
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, withDecodedImage } from './decode.ts';
 import { normalizeToCHW, resizeAndCrop, resizeShortSide } from './preprocess.ts';
+import { imageStats, type ImageStats } from './domain.ts';
 import type { Preprocessing } from './types.ts';
 
 /** What a decode may take; all three are judged before any pixel is decoded (decode.ts). */
@@ -31,6 +32,8 @@ export interface ModelInput {
   /** The resized, centre-cropped image as HWC bytes [size, size, 3] (three equal channels for gray models). */
   pixels: Uint8Array;
   size: number;
+  /** Size, colourfulness and border brightness of the decoded image, for the out-of-domain note (domain.ts). */
+  image: ImageStats;
   /** Wall-clock ms: sniff + header + decode, then orientation + resize + crop. */
   timing: { decode_ms: number; preprocess_ms: number };
 }
@@ -45,12 +48,12 @@ export async function imageToInput(bytes: Uint8Array, p: Preprocessing, limits: 
   const t0 = performance.now();
   let t1 = t0;
   const opts = { maxBytes: limits.maxBytes, maxPixels: limits.maxPixels, maxDecodeBytes: limits.maxDecodeBytes, resizeShortSide: resizeShortSide(p) };
-  const pixels = await withDecodedImage(bytes, opts, (decoded) => {
+  const { pixels, image } = await withDecodedImage(bytes, opts, (decoded) => {
     t1 = performance.now();
-    return resizeAndCrop(decoded, p);
+    return { pixels: resizeAndCrop(decoded, p), image: imageStats(decoded) };
   });
   const t2 = performance.now();
-  return { pixels, size: p.input_size, timing: { decode_ms: ms(t0, t1), preprocess_ms: ms(t1, t2) } };
+  return { pixels, size: p.input_size, image, timing: { decode_ms: ms(t0, t1), preprocess_ms: ms(t1, t2) } };
 }
 
 /** ToTensor + Normalize of a model input: CHW float32 [3, size, size], bit-identical to torchvision. */

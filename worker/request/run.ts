@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
+import { domainNote, type DomainNote, type DomainSpec } from '../image/domain.ts';
 import { imageToInput, type InputLimits } from '../image/input.ts';
 import type { Limits } from '../middleware/limits.ts';
 import type { EngineOutput } from '../model/engine.ts';
@@ -24,6 +25,8 @@ export interface RunContext {
   /** The engine, loaded once per isolate on first use (after the first image decodes). */
   classifier: () => Promise<Classifier>;
   limits: Limits;
+  /** What the model was trained on (models/manifest.json), for the out-of-domain note. */
+  domain?: DomainSpec;
 }
 
 /** The request limits that bound one image decode. */
@@ -38,13 +41,13 @@ const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
  * are copied out with no await in between, so concurrent requests in this isolate cannot
  * interleave inside the engine.
  */
-export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing }> {
+export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing; domain: DomainNote | null }> {
   const input = await imageToInput(image.bytes, ctx.preprocessing, inputLimits(ctx.limits));
   const classifier = await ctx.classifier();
   const t0 = performance.now();
   const output = classifier.runPixels(input.pixels);
   const t1 = performance.now();
-  return { output, classifier, timing: { ...input.timing, inference_ms: ms(t0, t1) } };
+  return { output, classifier, timing: { ...input.timing, inference_ms: ms(t0, t1) }, domain: domainNote(input.image, ctx.preprocessing, ctx.domain) };
 }
 
 export function serverTiming(timings: Timing[]): string {
@@ -65,5 +68,6 @@ export async function runContext(c: Context<AppEnv>, registry: ModelRegistry, re
     preprocessing: file.header.preprocessing,
     classifier: () => registry.classifier(name, build),
     limits: c.get('limits'),
+    domain: registry.bundled(name)?.domain,
   };
 }

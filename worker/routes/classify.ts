@@ -5,10 +5,12 @@ import { PartError } from '../middleware/errors.ts';
 import { bodyLimit } from '../middleware/limits.ts';
 import { topK } from '../model/predictions.ts';
 import type { ModelRegistry } from '../model/registry.ts';
+import type { DomainNote } from '../image/domain.ts';
 import { readImageRequest } from '../request/read.ts';
 import { runContext, runImage, serverTiming, type Timing } from '../request/run.ts';
 import {
   bearerSecurity,
+  DomainSchema,
   errorResponses,
   ImageQuerySchema,
   imageRequestBody,
@@ -22,7 +24,7 @@ import {
 export const DEFAULT_TOP_K = 5;
 
 const ClassifyResponseSchema = z
-  .object({ model: ModelRefSchema, predictions: z.array(PredictionSchema), timing: TimingSchema })
+  .object({ model: ModelRefSchema, predictions: z.array(PredictionSchema), domain: DomainSchema.optional(), timing: TimingSchema })
   .openapi('ClassifyResponse');
 
 const ClassifyBatchResponseSchema = z
@@ -33,6 +35,7 @@ const ClassifyBatchResponseSchema = z
         z.object({
           filename: z.string().optional().openapi({ description: 'the part’s filename, when it had one' }),
           predictions: z.array(PredictionSchema),
+          domain: DomainSchema.optional(),
           timing: TimingSchema,
         }),
       )
@@ -72,11 +75,11 @@ export function classify(registry: ModelRegistry) {
     const ctx = await runContext(c, registry, req.model);
     const k = req.topK ?? DEFAULT_TOP_K;
     const labels = ctx.header.labels;
-    const results: Array<{ filename?: string; predictions: ReturnType<typeof topK>; timing: Timing }> = [];
+    const results: Array<{ filename?: string; predictions: ReturnType<typeof topK>; domain?: DomainNote; timing: Timing }> = [];
     for (const image of req.images) {
       try {
-        const { output, timing } = await runImage(image, ctx);
-        results.push({ ...(image.filename ? { filename: image.filename } : {}), predictions: topK(output.logits, labels, k), timing });
+        const { output, timing, domain } = await runImage(image, ctx);
+        results.push({ ...(image.filename ? { filename: image.filename } : {}), predictions: topK(output.logits, labels, k), ...(domain ? { domain } : {}), timing });
       } catch (e) {
         throw req.multi ? new PartError(image.label, e) : e;
       }
@@ -84,7 +87,8 @@ export function classify(registry: ModelRegistry) {
     c.header('Server-Timing', serverTiming(results.map((r) => r.timing)));
     const model = { name: ctx.name, sha256: ctx.sha256 };
     if (req.multi) return c.json({ model, results }, 200);
-    return c.json({ model, predictions: results[0].predictions, timing: results[0].timing }, 200);
+    const { predictions, domain, timing } = results[0];
+    return c.json({ model, predictions, ...(domain ? { domain } : {}), timing }, 200);
   });
   return app;
 }

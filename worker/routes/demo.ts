@@ -1,23 +1,50 @@
-/** GET /: a self-contained demo page (inline HTML, CSS and JS; no external assets) that calls the API. */
+/**
+ * GET /: a self-contained demo page (inline HTML, CSS and JS; no external assets) that calls the
+ * API: it says what the chosen model knows (description, training domain, classes), offers its
+ * sample images (models/manifest.json: test-set images it never trained on) to click, and shows the
+ * out-of-domain note /v1/classify answers. GET /demo/samples.json serves those samples.
+ */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.ts';
+import type { ModelRegistry } from '../model/registry.ts';
 
 export const demoRoute = createRoute({
   method: 'get',
   path: '/',
   summary: 'Demo page',
-  responses: { 200: { description: 'HTML page: pick or drop an image, see the top 5', content: { 'text/html': { schema: z.string() } } } },
+  responses: { 200: { description: 'HTML page: pick, drop or click a sample image, see the top 5', content: { 'text/html': { schema: z.string() } } } },
+});
+
+const SamplesSchema = z
+  .object({
+    samples: z.record(z.string(), z.array(z.object({ label: z.string(), image: z.string().openapi({ description: 'the image file, base64' }) }))).openapi({
+      description: 'per model name: images to try it on (its test set, never trained on), with their true label',
+    }),
+  })
+  .openapi('DemoSamples');
+
+export const samplesRoute = createRoute({
+  method: 'get',
+  path: '/demo/samples.json',
+  summary: 'Sample images of the bundled models (for the demo page)',
+  responses: { 200: { description: 'Samples', content: { 'application/json': { schema: SamplesSchema } } } },
 });
 
 const CSP = "default-src 'none'; img-src blob: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export function demo() {
+export function demo(registry: ModelRegistry) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(demoRoute, (c) => {
     c.header('Content-Security-Policy', CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Cache-Control', 'public, max-age=300');
     return c.html(PAGE, 200);
+  });
+  app.openapi(samplesRoute, (c) => {
+    const samples: Record<string, Array<{ label: string; image: string }>> = {};
+    for (const name of registry.names) samples[name] = registry.bundled(name)?.samples ?? [];
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json({ samples }, 200);
   });
   return app;
 }
@@ -47,13 +74,20 @@ export const PAGE = `<!doctype html>
   .bar .pct { text-align: right; font-variant-numeric: tabular-nums; }
   #status { min-height: 1.5em; font-size: .9rem; opacity: .8; }
   #status.error { color: #d33; opacity: 1; }
+  #about { font-size: .9rem; margin: .25rem 0 1rem; }
+  #about .classes { opacity: .8; }
+  #samples { display: flex; gap: .4rem; flex-wrap: wrap; margin: .5rem 0 1rem; }
+  #samples button { padding: 0; border: 2px solid transparent; border-radius: 6px; background: none; cursor: pointer; }
+  #samples button:hover, #samples button:focus { border-color: var(--accent); }
+  #samples img { width: 56px; height: 56px; image-rendering: pixelated; display: block; border-radius: 4px; }
+  #domain { margin-top: .75rem; padding: .6rem .8rem; border-left: 4px solid #d93; background: #d9931a1a; border-radius: 4px; font-size: .9rem; }
   footer { margin-top: 2rem; font-size: .85rem; opacity: .7; }
   code { font-size: .9em; }
 </style>
 </head>
 <body>
 <h1>ghostnet-edge</h1>
-<p class="sub">GhostNetV2, int8 WebAssembly, in a Cloudflare Worker. Pick or drop an image (JPEG, PNG or WebP).</p>
+<p class="sub">GhostNetV2, int8 WebAssembly, in a Cloudflare Worker. Pick or drop an image (JPEG, PNG or WebP), or click a sample.</p>
 
 <div id="drop" tabindex="0" role="button" aria-label="Choose or drop an image">
   <img id="preview" alt="" hidden>
@@ -65,9 +99,12 @@ export const PAGE = `<!doctype html>
   <label>Model <select id="model"><option value="">(default)</option></select></label>
   <label id="keyrow" hidden>API key <input id="key" type="password" autocomplete="off" size="24"></label>
 </div>
+<div id="about"></div>
+<div id="samplesrow" hidden>Or try one of its test images (never trained on): <div id="samples"></div></div>
 
 <div id="status" aria-live="polite"></div>
 <div id="results"></div>
+<div id="domain" role="note" hidden></div>
 
 <footer>API: <code>POST /v1/classify</code>, <code>POST /v1/embed</code>, <code>GET /v1/models</code> — see <a href="/openapi.json">/openapi.json</a>.</footer>
 
@@ -76,7 +113,8 @@ export const PAGE = `<!doctype html>
   const $ = (id) => document.getElementById(id);
   const drop = $('drop'), file = $('file'), preview = $('preview'), hint = $('hint');
   const statusEl = $('status'), results = $('results'), modelSel = $('model'), keyRow = $('keyrow'), keyIn = $('key');
-  let current = null;
+  const about = $('about'), samplesRow = $('samplesrow'), samplesEl = $('samples'), domainEl = $('domain');
+  let current = null, models = [], samples = {};
 
   keyIn.value = sessionStorage.getItem('ghostnet-key') || '';
   if (keyIn.value) keyRow.hidden = false;
@@ -97,6 +135,7 @@ export const PAGE = `<!doctype html>
     if (res.status === 401) { keyRow.hidden = false; setStatus('This deployment needs an API key.', true); return; }
     if (!res.ok) { setStatus(await errorText(res), true); return; }
     const data = await res.json();
+    models = data.models;
     modelSel.innerHTML = '';
     for (const m of data.models) {
       const o = document.createElement('option');
@@ -105,6 +144,43 @@ export const PAGE = `<!doctype html>
       o.selected = m.default;
       modelSel.appendChild(o);
     }
+    try { samples = (await (await fetch('/demo/samples.json')).json()).samples || {}; } catch { samples = {}; }
+    showModel();
+  }
+
+  /** What the chosen model knows: description, training domain, classes; and its sample images. */
+  function showModel() {
+    const m = models.find((x) => x.name === modelSel.value) || models.find((x) => x.default);
+    about.innerHTML = '';
+    if (!m) return;
+    const line = (cls, text) => { const d = document.createElement('div'); d.className = cls; d.textContent = text; about.appendChild(d); };
+    if (m.description) line('desc', m.description);
+    if (m.domain) line('trained', 'Trained on: ' + m.domain.text + '.');
+    line('classes', 'Its ' + m.labels.length + ' classes: ' + (m.labels.length > 20 ? m.labels.slice(0, 20).join(', ') + ', …' : m.labels.join(', ')) + '. Any image gets one of these.');
+    samplesEl.innerHTML = '';
+    const list = samples[m.name] || [];
+    samplesRow.hidden = list.length === 0;
+    list.forEach((s, i) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.title = s.label;
+      b.dataset.label = s.label;
+      const img = document.createElement('img');
+      img.src = 'data:image/png;base64,' + s.image;
+      img.alt = s.label;
+      b.appendChild(img);
+      b.addEventListener('click', () => {
+        const bin = atob(s.image), bytes = new Uint8Array(bin.length);
+        for (let k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+        classify(new File([bytes], 'sample ' + (i + 1) + ' (' + s.label + ').png', { type: 'image/png' }));
+      });
+      samplesEl.appendChild(b);
+    });
+  }
+
+  function showDomain(d) {
+    domainEl.hidden = !(d && d.in_domain === false);
+    domainEl.textContent = d && d.in_domain === false ? 'Outside what this model knows: ' + d.reason + ' Its answer is one of its classes anyway, so read it with care.' : '';
   }
 
   function render(predictions) {
@@ -128,6 +204,7 @@ export const PAGE = `<!doctype html>
     preview.hidden = false;
     hint.textContent = f.name + ' — drop or click for another';
     results.innerHTML = '';
+    showDomain(null);
     setStatus('Classifying…');
     const q = new URLSearchParams({ top_k: '5' });
     if (modelSel.value) q.set('model', modelSel.value);
@@ -138,6 +215,7 @@ export const PAGE = `<!doctype html>
       if (!res.ok) { setStatus(await errorText(res), true); return; }
       const data = await res.json();
       render(data.predictions);
+      showDomain(data.domain);
       const t = data.timing;
       setStatus(data.model.name + ' · decode ' + t.decode_ms.toFixed(1) + ' ms · preprocess ' + t.preprocess_ms.toFixed(1) + ' ms · inference ' + t.inference_ms.toFixed(1) + ' ms · round trip ' + (performance.now() - t0).toFixed(0) + ' ms');
     } catch (e) {
@@ -156,7 +234,7 @@ export const PAGE = `<!doctype html>
     const f = e.dataTransfer.files[0];
     if (f) classify(f);
   });
-  modelSel.addEventListener('change', () => { if (current) classify(current); });
+  modelSel.addEventListener('change', () => { showModel(); if (current) classify(current); });
   keyIn.addEventListener('change', () => { sessionStorage.setItem('ghostnet-key', keyIn.value); loadModels().then(() => { if (current) classify(current); }); });
   loadModels().catch((e) => setStatus('Could not list models: ' + e.message, true));
 })();

@@ -3,13 +3,18 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.ts';
 import { FAMILIES } from '../model/architecture.ts';
 import type { ModelFile } from '../model/format.ts';
-import type { ModelRegistry } from '../model/registry.ts';
+import type { BundledModel, ModelRegistry } from '../model/registry.ts';
 import { bearerSecurity, errorResponses } from './schemas.ts';
 
 const ModelInfoSchema = z
   .object({
     name: z.string().openapi({ description: 'what `model` takes', example: 'fashion-mnist' }),
     full_name: z.string().openapi({ description: 'name recorded in the model file', example: 'fashion-mnist-ghostnetv2-1.0' }),
+    description: z.string().nullable().openapi({ description: 'one line from models/manifest.json' }),
+    domain: z
+      .object({ text: z.string(), background: z.enum(['dark', 'light']).optional() })
+      .nullable()
+      .openapi({ description: 'what kind of images the model was trained on (models/manifest.json); classify answers an out-of-domain note against it' }),
     sha256: z.string(),
     default: z.boolean(),
     architecture: z.object({
@@ -52,12 +57,14 @@ export const modelsRoute = createRoute({
   },
 });
 
-export function describeModel(name: string, file: ModelFile, isDefault: boolean, engine: 'simd128' | 'relaxed'): z.infer<typeof ModelInfoSchema> {
+export function describeModel(name: string, file: ModelFile, isDefault: boolean, engine: 'simd128' | 'relaxed', bundled?: BundledModel): z.infer<typeof ModelInfoSchema> {
   const h = file.header;
   const q = h.quantization as { scheme?: unknown; calibration?: { method?: unknown } } | null;
   return {
     name,
     full_name: h.name,
+    description: bundled?.description ?? null,
+    domain: bundled?.domain ?? null,
     sha256: file.sha256,
     default: isDefault,
     architecture: h.architecture,
@@ -82,7 +89,7 @@ export function models(registry: ModelRegistry) {
     const def = registry.defaultName(c.env.MODEL);
     const engine = registry.build(c.env.ENGINE);
     const files = await Promise.all(registry.names.map((n) => registry.file(n)));
-    return c.json({ default: def, models: registry.names.map((n, i) => describeModel(n, files[i], n === def, engine)) }, 200);
+    return c.json({ default: def, models: registry.names.map((n, i) => describeModel(n, files[i], n === def, engine, registry.bundled(n))) }, 200);
   });
   return app;
 }

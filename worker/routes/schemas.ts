@@ -25,6 +25,17 @@ export const PredictionSchema = z
   })
   .openapi('Prediction');
 
+export const DomainSchema = z
+  .object({
+    in_domain: z.boolean().openapi({ description: 'false when the image is plainly unlike what the model was trained on' }),
+    reason: z.string().optional().openapi({ description: 'why not, for people', example: 'This is a colour image (colourfulness 48); the model sees it in gray and was trained on grayscale images.' }),
+  })
+  .openapi('Domain', {
+    description:
+      'Present for models that declare a domain (models/manifest.json) or are trained on gray images. Judged from two measurements of the decoded image: ' +
+      'colourfulness (Hasler–Süsstrunk) and the brightness of its border. in_domain=true does not mean the model knows the image.',
+  });
+
 export const TimingSchema = z
   .object({
     decode_ms: z.number().openapi({ description: 'sniff, header, decode' }),

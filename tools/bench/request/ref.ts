@@ -17,7 +17,7 @@ export interface RefTree {
   w10?: string;
 }
 
-function run(cmd: string, args: string[], cwd: string, what: string, env: NodeJS.ProcessEnv = {}): void {
+function run(cmd: string, args: string[], cwd: string, what: string, env: Record<string, string | undefined> = {}): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, ...env } });
   if (r.error || r.status !== 0) throw new Error(`${what} failed in ${cwd}: ${(r.error?.message ?? `${r.stdout}${r.stderr}`).trim().split('\n').slice(-6).join('\n  ')}`);
 }

@@ -1,0 +1,105 @@
+/**
+ * Is an image plainly outside what the model was trained on? Two measurements on the decoded
+ * pixels (before any resize or gray conversion), on a grid of at most ~64k pixels:
+ *
+ *  - colourfulness, Hasler & Süsstrunk (2003): M = σ_rgyb + 0.3·μ_rgyb over rg = R−G,
+ *    yb = (R+G)/2 − B. A gray image is 0; their scale calls < 15 "not / slightly colourful".
+ *    A model trained on gray images (its preprocessing converts to gray) meets a colour photo: out.
+ *  - border brightness: the mean luma of the outermost rows and columns. Fashion-MNIST items are
+ *    light on a black background; a photo on a light background is out for such a model
+ *    (manifest `domain.background: "dark"`).
+ *
+ * Honest about its limits: it says "plainly outside" only, from those two numbers; an in-domain
+ * answer does not mean the model knows the image.
+ */
+import type { DecodedImage, Preprocessing } from './types.ts';
+
+export interface ImageStats {
+  width: number;
+  height: number;
+  /** Hasler–Süsstrunk M on 0..255 channel values. */
+  colourfulness: number;
+  /** Mean luma (0..255) of the image's border rows and columns. */
+  border: number;
+}
+
+export interface DomainSpec {
+  text: string;
+  background?: 'dark' | 'light';
+}
+
+export interface DomainNote {
+  in_domain: boolean;
+  /** Why not, in a sentence for people (absent when in domain). */
+  reason?: string;
+}
+
+/** Above this a gray-trained model is shown a colour image (Hasler–Süsstrunk: ~15 "slightly", ~33 "moderately" colourful). */
+export const COLOURFUL = 20;
+/** Border luma a "dark background" domain tolerates (Fashion-MNIST test borders average < 10). */
+export const DARK_BORDER = 80;
+/** …and below which a "light background" domain calls the background dark. */
+export const LIGHT_BORDER = 175;
+
+const MAX_SAMPLES = 65536;
+
+export function imageStats(img: DecodedImage): ImageStats {
+  const { width: w, height: h, data } = img;
+  const step = Math.max(1, Math.ceil(Math.sqrt((w * h) / MAX_SAMPLES)));
+  let n = 0;
+  let sRg = 0;
+  let sYb = 0;
+  let qRg = 0;
+  let qYb = 0;
+  for (let y = 0; y < h; y += step) {
+    for (let x = 0; x < w; x += step) {
+      const i = (y * w + x) * 4;
+      const r = data[i];
+      const g = data[i + 1];
+      const b = data[i + 2];
+      const rg = r - g;
+      const yb = (r + g) / 2 - b;
+      sRg += rg;
+      sYb += yb;
+      qRg += rg * rg;
+      qYb += yb * yb;
+      n++;
+    }
+  }
+  const mRg = sRg / n;
+  const mYb = sYb / n;
+  const vRg = Math.max(0, qRg / n - mRg * mRg);
+  const vYb = Math.max(0, qYb / n - mYb * mYb);
+  const colourfulness = Math.sqrt(vRg + vYb) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
+
+  let sum = 0;
+  let count = 0;
+  const luma = (x: number, y: number) => {
+    const i = (y * w + x) * 4;
+    sum += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+    count++;
+  };
+  const along = Math.max(1, Math.ceil(Math.max(w, h) / 1024));
+  for (let x = 0; x < w; x += along) luma(x, 0), luma(x, h - 1);
+  for (let y = 0; y < h; y += along) luma(0, y), luma(w - 1, y);
+  return { width: w, height: h, colourfulness, border: sum / count };
+}
+
+/**
+ * The note for a model that declares a domain or is trained on gray images; null when the model
+ * says nothing about its domain (then nothing is claimed either way).
+ */
+export function domainNote(stats: ImageStats, p: Preprocessing, domain: DomainSpec | undefined): DomainNote | null {
+  if (!domain && !p.grayscale) return null;
+  const trained = domain ? ` It was trained on ${domain.text}.` : '';
+  if (p.grayscale && stats.colourfulness > COLOURFUL) {
+    return { in_domain: false, reason: `This is a colour image (colourfulness ${Math.round(stats.colourfulness)}); the model sees it in gray and was trained on grayscale images.${trained}` };
+  }
+  if (domain?.background === 'dark' && stats.border > DARK_BORDER) {
+    return { in_domain: false, reason: `The image has a light background (border brightness ${Math.round(stats.border)}/255); the model was trained on objects on a dark background.${trained}` };
+  }
+  if (domain?.background === 'light' && stats.border < LIGHT_BORDER) {
+    return { in_domain: false, reason: `The image has a dark background (border brightness ${Math.round(stats.border)}/255); the model was trained on objects on a light background.${trained}` };
+  }
+  return { in_domain: true };
+}
