@@ -23,7 +23,10 @@ if (stale.length === 0) process.exit(0);
 
 console.error(`bench: installing ${wanted.length} benchmark-only packages into tools/bench/node_modules (first use)`);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund'], {
+// Run inside tools/bench rather than with --prefix: --prefix also moves npm's global config
+// (<prefix>/etc/npmrc), and with it settings of the machine such as its CA file.
+const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
+  cwd: dir,
   stdio: 'inherit',
   // tools/bench/.npmrc already says onnxruntime-node-install=skip; npm warns that unknown
   // .npmrc keys stop working in its next major version, so pass the variable the
@@ -32,6 +35,6 @@ const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund'], {
   env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
 });
 if (r.status !== 0) {
-  console.error(`bench: npm ci --prefix ${dir} failed (exit ${r.status ?? r.signal})`);
+  console.error(`bench: npm ci in ${dir} failed (exit ${r.status ?? r.signal})`);
   process.exit(1);
 }
