@@ -213,7 +213,8 @@ program
       bar?.stop();
     }
     writeFileSync(o.out, bytes);
-    process.stderr.write(`wrote ${o.out}: ${ck.layout.description}; width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
+    const how = precision === 'float32' ? '' : calibration ? `, calibrated on ${calibration.count} images (${o.calibMethod})` : ', data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
+    process.stderr.write(`wrote ${o.out}: ${ck.layout.description}; width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}${how}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
   });
 
 program

@@ -99,7 +99,7 @@ describe('CLI: version and width printed, info says the family, misfits refused 
       const r = runCli(['convert', family(file).pathname, '--out', out, '--input-size', '64', '--precision', 'float32']);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(printed);
-      expect(JSON.parse(runCli(['info', out]).stdout).architecture.family).toBe(name);
+      expect(JSON.parse(runCli(['info', out, '--json']).stdout).architecture.family).toBe(name);
     }
   });
 

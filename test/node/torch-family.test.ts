@@ -54,7 +54,7 @@ describe.skipIf(!TORCH)('GhostNetV1/V3 parity with PyTorch at 224, 1000 classes 
       const model = join(LARGE, `${file}.f32.gnv2`);
       const conv = runCli(['convert', join(LARGE, file), '--out', model, '--precision', 'float32']);
       expect(conv.status, conv.stderr).toBe(0);
-      const info = JSON.parse(runCli(['info', model]).stdout);
+      const info = JSON.parse(runCli(['info', model, '--json']).stdout);
       expect(info.architecture).toMatchObject({ family, width, num_classes: 1000 });
       const cls = runCli(['classify', '--model', model, '--float', '--logits', join(LARGE, 'photos_s224.npy')]);
       expect(cls.status, cls.stderr).toBe(0);

@@ -30,7 +30,7 @@ describe.skipIf(!TORCH)('float parity with PyTorch at 224, 1000 classes (torch n
       const model = join(LARGE, `${tag}.f32.gnv2`);
       const conv = runCli(['convert', join(LARGE, `ck_${tag}.pth.tar`), '--out', model, '--precision', 'float32']);
       expect(conv.status, conv.stderr).toBe(0);
-      const info = JSON.parse(runCli(['info', model]).stdout);
+      const info = JSON.parse(runCli(['info', model, '--json']).stdout);
       expect(info.architecture).toMatchObject({ width, num_classes: 1000 });
       expect(info.labels[1]).toBe('goldfish');
 
