@@ -39,9 +39,8 @@ function scratchProject(): string {
   for (const f of ['package.json', 'wrangler.toml', 'worker']) cpSync(join(ROOT, f), join(p, f), { recursive: true });
   mkdirSync(join(p, 'build'));
   for (const f of readdirSync(join(ROOT, 'build')).filter((f) => f.endsWith('.wasm'))) cpSync(join(ROOT, 'build', f), join(p, 'build', f));
-  mkdirSync(join(p, 'models/fashion-mnist'), { recursive: true });
-  cpSync(join(ROOT, 'models/manifest.json'), join(p, 'models/manifest.json'));
-  cpSync(join(ROOT, 'models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2'), join(p, 'models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2'));
+  // models/ as it is (manifest, model files, samples), without the 20 MB training checkpoint
+  cpSync(join(ROOT, 'models'), join(p, 'models'), { recursive: true, filter: (src) => !src.endsWith('.pth.tar') });
   mkdirSync(join(p, 'test/fixtures/models'), { recursive: true });
   writeFileSync(join(p, 'test/fixtures/models/manifest.json'), '{ "models": [] }\n');
   symlinkSync(join(ROOT, 'node_modules'), join(p, 'node_modules'));
