@@ -1,6 +1,6 @@
 /**
  * Large images (issue #4): the decode memory budget judged from the header (budget.ts), JPEG
- * decoding through libjpeg-turbo with DCT scaling (codec-turbo.ts), and the fractional-box
+ * decoding through libjpeg-turbo with DCT scaling (codec-jpeg.ts), and the fractional-box
  * resize that goes with it. Fixtures and goldens: tools/reference/large_fixtures.py
  * (test/fixtures/large/NOTE.md).
  */
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeCost, DEFAULT_MAX_DECODE_BYTES, jpegCoefficientBytes, planDecode, type DctScale } from '../../worker/image/budget.ts';
-import { cmykToRgbaInPlace } from '../../worker/image/codec-turbo.ts';
+import { cmykToRgbaInPlace } from '../../worker/image/codec-jpeg.ts';
 import { decodeImage, withDecodedImage } from '../../worker/image/decode.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';

@@ -8,7 +8,7 @@
  * handed to JS, fitted on measurements (see the tests, which check them against the actual
  * memory of the JPEG decoder):
  *
- *  - JPEG (libjpeg-turbo, codec-turbo.ts; the output is read in place, never copied):
+ *  - JPEG (libjpeg-turbo, codec-jpeg.ts; the output is read in place, never copied):
  *      input copy + output RGBA at the chosen scale (4 B/px / k²) + libjpeg's row buffers,
  *      + for progressive or multi-scan files the coefficient buffer libjpeg keeps for the *whole*
  *      image whatever the output scale: 2 bytes per DCT coefficient, i.e. 3 B/px for 4:2:0,

@@ -1,5 +1,5 @@
 /**
- * Owner of one Emscripten-built @jsquash decoder (libwebp; JPEG goes through codec-turbo.ts).
+ * Owner of one Emscripten-built @jsquash decoder (libwebp; JPEG goes through codec-jpeg.ts).
  *
  * Why not just call @jsquash's `decode()`? Its module-level singleton can never
  * be replaced, and a C decoder that fails via longjmp/exit() (libjpeg's

@@ -1,7 +1,8 @@
 /**
- * Node entry (CLI, tests, tools): compile the decoders' .wasm files straight
- * from node_modules, and the resampler (build/resample.simd128.wasm, from
- * `npm run build`) from the repository. Workers must use decoders-workerd.ts instead.
+ * Node entry (CLI, tests, tools): compile the decoders' .wasm files — the PNG and WebP ones
+ * straight from node_modules, the JPEG one (native/jpeg/jpeg-turbo.wasm, committed) and the
+ * resampler (build/resample.simd128.wasm, from `npm run build`) from the repository. Workers
+ * must use decoders-workerd.ts instead.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -11,7 +12,6 @@ import { decodersReady, initDecoders } from './decoders.ts';
 import { initResampler, wasmResampler } from './resample-wasm.ts';
 
 const WASM_FILES = {
-  jpeg: ['@cwasm/jpeg-turbo', 'jpeg-turbo.wasm'],
   png: ['@jsquash/png', 'codec/pkg/squoosh_png_bg.wasm'],
   webp: ['@jsquash/webp', 'codec/dec/webp_dec.wasm'],
 } as const;
@@ -19,6 +19,8 @@ const WASM_FILES = {
 let pending: Promise<void> | null = null;
 
 const RESAMPLER = new URL('../../build/resample.simd128.wasm', import.meta.url);
+/** Our libjpeg-turbo build (native/jpeg/build.sh). */
+export const JPEG_DECODER_WASM = new URL('../../native/jpeg/jpeg-turbo.wasm', import.meta.url);
 
 async function compileResampler(): Promise<WebAssembly.Module> {
   const bytes = await readFile(RESAMPLER).catch(() => {
@@ -34,7 +36,12 @@ export function initNodeDecoders(): Promise<void> {
     const require = createRequire(import.meta.url);
     const compile = async ([pkg, file]: readonly [string, string]) =>
       WebAssembly.compile(await readFile(join(dirname(require.resolve(`${pkg}/package.json`)), file)));
-    const [jpeg, png, webp, resampler] = await Promise.all([compile(WASM_FILES.jpeg), compile(WASM_FILES.png), compile(WASM_FILES.webp), compileResampler()]);
+    const [jpeg, png, webp, resampler] = await Promise.all([
+      readFile(JPEG_DECODER_WASM).then((b) => WebAssembly.compile(b)),
+      compile(WASM_FILES.png),
+      compile(WASM_FILES.webp),
+      compileResampler(),
+    ]);
     if (!decodersReady()) initDecoders({ jpeg, png, webp });
     initResampler(resampler);
   })().catch((e) => {

@@ -7,7 +7,8 @@
  * first decodeImage().
  */
 
-import jpeg from '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
+// Our libjpeg-turbo build (native/jpeg/, committed; rebuilt only by native/jpeg/build.sh).
+import jpeg from '../../native/jpeg/jpeg-turbo.wasm';
 // @ts-expect-error -- the package's .d.ts describes wasm-bindgen's raw exports; under Wrangler the default export is the compiled Module.
 import png from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
 import webp from '@jsquash/webp/codec/dec/webp_dec.wasm';

@@ -11,10 +11,10 @@
 import webpFactory from '@jsquash/webp/codec/dec/webp_dec.js';
 import { EmscriptenCodec, type EmscriptenFactory } from './codec-emscripten.ts';
 import { PngCodec } from './codec-png.ts';
-import { TurboJpegCodec } from './codec-turbo.ts';
+import { JpegCodec } from './codec-jpeg.ts';
 
 export interface DecoderModules {
-  /** @cwasm/jpeg-turbo/jpeg-turbo.wasm (libjpeg-turbo 2.0.4, TurboJPEG API) */
+  /** native/jpeg/jpeg-turbo.wasm (our libjpeg-turbo 2.1.5 build, native/jpeg/README.md) */
   jpeg: WebAssembly.Module;
   /** @jsquash/png/codec/pkg/squoosh_png_bg.wasm */
   png: WebAssembly.Module;
@@ -23,7 +23,7 @@ export interface DecoderModules {
 }
 
 export interface Decoders {
-  jpeg: TurboJpegCodec;
+  jpeg: JpegCodec;
   png: PngCodec;
   webp: EmscriptenCodec;
 }
@@ -52,7 +52,7 @@ export function initDecoders(modules: DecoderModules): void {
   }
   ensureImageData();
   decoders = {
-    jpeg: new TurboJpegCodec(modules.jpeg),
+    jpeg: new JpegCodec(modules.jpeg),
     png: new PngCodec(modules.png),
     webp: new EmscriptenCodec(webpFactory as unknown as EmscriptenFactory, modules.webp),
   };
