@@ -56,7 +56,7 @@ if grep -q '@\|#cmakedefine' "$GEN"/*.h; then echo "build.sh: unconfigured templ
 LIB_SOURCES="jaricom.c jcomapi.c jdapimin.c jdapistd.c jdarith.c jdatasrc.c jdcoefct.c jdcolor.c jddctmgr.c
   jdhuff.c jdinput.c jdmainct.c jdmarker.c jdmaster.c jdmerge.c jdphuff.c jdpostct.c jdsample.c jerror.c
   jidctflt.c jidctfst.c jidctint.c jidctred.c jmemmgr.c jmemnobs.c jquant1.c jquant2.c jutils.c"
-OUR_SOURCES="api.c huffman_decoder.c jsimd_wasm.c idct_islow_wasm.c idct_reduced_wasm.c ycc_rgb_wasm.c upsample_fancy_wasm.c"
+OUR_SOURCES="api.c jsimd_wasm.c idct_islow_wasm.c idct_reduced_wasm.c ycc_rgb_wasm.c upsample_fancy_wasm.c"
 TEST_SOURCES="jdtrans.c"      # jpeg_read_coefficients, for the entropy-only timing
 OUR_TEST_SOURCES="test_api.c"
 
@@ -67,13 +67,7 @@ CFLAGS=(--target=wasm32-wasi --sysroot=/usr -O3 -msimd128 -fwrapv -DNO_GETENV -D
 
 OBJ="$WORK/obj"
 rm -rf "$OBJ" && mkdir -p "$OBJ"
-# jdhuff.c keeps its tables and bit reader (jdphuff.c uses them) but its decoder's initializer is
-# renamed: huffman_decoder.c's jinit_huff_decoder calls it, then installs the faster decoder.
-compile() {
-  local extra=()
-  [ "$(basename "$1")" = jdhuff.c ] && extra=(-Djinit_huff_decoder=jinit_huff_decoder_libjpeg)
-  "$CC" "${CFLAGS[@]}" "${extra[@]}" -c "$1" -o "$OBJ/$(basename "${1%.c}").o"
-}
+compile() { "$CC" "${CFLAGS[@]}" -c "$1" -o "$OBJ/$(basename "${1%.c}").o"; }
 pids=()
 for f in $LIB_SOURCES $TEST_SOURCES; do compile "$SRC/$f" & pids+=($!); done
 for f in $OUR_SOURCES $OUR_TEST_SOURCES; do compile "$HERE/$f" & pids+=($!); done

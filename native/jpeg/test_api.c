@@ -2,9 +2,9 @@
  * Entry points of the test build only (jpeg-turbo-test.wasm; the Worker's jpeg-turbo.wasm does
  * not have them). They let test/node/jpeg-kernels.test.ts and the benchmark compare our code
  * with libjpeg's own C code inside the same module:
- *  - switches: SIMD kernels on/off (jsimd_can_* then answer no, so libjpeg picks its C
- *    functions), our Huffman decoder or libjpeg's jdhuff.c;
- *  - the entropy decoding alone (jpeg_read_coefficients), with a hash of every coefficient;
+ *  - a switch: SIMD kernels on/off (jsimd_can_* then answer no, so libjpeg picks its C functions);
+ *  - the entropy decoding alone (jpeg_read_coefficients), with a hash of every coefficient, to
+ *    measure its share of a decode;
  *  - each SIMD kernel beside the C function it replaces, on caller-supplied inputs. The C
  *    functions are libjpeg's: the IDCTs are global, the colour converter and upsamplers are
  *    taken from a decompressor set up with SIMD off (cinfo->cconvert / upsample methods).
@@ -23,10 +23,7 @@
 
 __attribute__((import_module("env"), import_name("jpeg_fail"), noreturn)) void jpeg_fail(const char *message);
 
-extern int huffman_decoder_use_libjpeg;
-
 EXPORT("jd_test_set_simd") void jd_test_set_simd(int on) { jsimd_wasm_enabled = on; }
-EXPORT("jd_test_set_libjpeg_huffman") void jd_test_set_libjpeg_huffman(int on) { huffman_decoder_use_libjpeg = on; }
 
 static char message[JMSG_LENGTH_MAX];
 static void fail(j_common_ptr cinfo) {
