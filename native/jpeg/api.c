@@ -44,6 +44,14 @@ static void fail(j_common_ptr cinfo) {
   jpeg_fail(message);
 }
 
+/* libjpeg's error manager with our error exit and warning handling (test_api.c uses it too). */
+struct jpeg_error_mgr *jd_error_mgr(struct jpeg_error_mgr *jerr) {
+  jpeg_std_error(jerr);
+  jerr->error_exit = fail;
+  jerr->emit_message = record_warning;
+  return jerr;
+}
+
 EXPORT("jd_message") const char *jd_message(void) { return message; }
 
 /* Result codes of jd_decode besides 0 (decoded; jd_message() may hold a warning). */
@@ -76,9 +84,7 @@ int jd_decode(const unsigned char *src, unsigned long size, int file_width, int 
       (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8))
     return JD_BAD_ARGUMENT;
 
-  cinfo.err = jpeg_std_error(&jerr);
-  jerr.error_exit = fail;
-  jerr.emit_message = record_warning;
+  cinfo.err = jd_error_mgr(&jerr);
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, src, size);
   jpeg_read_header(&cinfo, TRUE);

@@ -60,9 +60,10 @@ OUR_SOURCES="api.c jsimd_wasm.c idct_islow_wasm.c idct_reduced_wasm.c ycc_rgb_wa
 TEST_SOURCES="jdtrans.c"      # jpeg_read_coefficients, for the entropy-only timing
 OUR_TEST_SOURCES="test_api.c"
 
+# -mbulk-memory: memset/memcpy (libjpeg zeroes every MCU) become memory.fill/memory.copy.
 # -fwrapv: libjpeg relies on two's-complement wrap-around for corrupt data (its comments say so);
 # defining it makes the C reference and the SIMD kernels agree on every input, not only valid ones.
-CFLAGS=(--target=wasm32-wasi --sysroot=/usr -O3 -msimd128 -fwrapv -DNO_GETENV -DNO_PUTENV
+CFLAGS=(--target=wasm32-wasi --sysroot=/usr -O3 -msimd128 -mbulk-memory -fwrapv -DNO_GETENV -DNO_PUTENV
   -I"$GEN" -I"$SRC" -ffile-prefix-map="$WORK"=. -ffile-prefix-map="$HERE"=native/jpeg -Wall -Wno-unused-function)
 
 OBJ="$WORK/obj"

@@ -22,15 +22,9 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 
 __attribute__((import_module("env"), import_name("jpeg_fail"), noreturn)) void jpeg_fail(const char *message);
+struct jpeg_error_mgr *jd_error_mgr(struct jpeg_error_mgr *jerr); /* api.c */
 
 EXPORT("jd_test_set_simd") void jd_test_set_simd(int on) { jsimd_wasm_enabled = on; }
-
-static char message[JMSG_LENGTH_MAX];
-static void fail(j_common_ptr cinfo) {
-  (*cinfo->err->format_message)(cinfo, message);
-  jpeg_fail(message);
-}
-static void quiet(j_common_ptr cinfo) {}
 
 /* FNV-1a over bytes. */
 static uint32_t fnv(uint32_t h, const void *p, size_t n) {
@@ -39,22 +33,25 @@ static uint32_t fnv(uint32_t h, const void *p, size_t n) {
   return h;
 }
 
+/* Opens `src` and entropy-decodes all of it (every scan) into libjpeg's coefficient arrays. */
+static jvirt_barray_ptr *read_coefficients(j_decompress_ptr cinfo, struct jpeg_error_mgr *jerr, const unsigned char *src,
+                                           unsigned long size) {
+  cinfo->err = jd_error_mgr(jerr);
+  jpeg_create_decompress(cinfo);
+  jpeg_mem_src(cinfo, src, size);
+  jpeg_read_header(cinfo, TRUE);
+  return jpeg_read_coefficients(cinfo);
+}
+
 /*
- * Entropy-decodes the whole file (every scan) into libjpeg's coefficient arrays and returns an
- * FNV-1a hash of all of them, component by component, with the number of warnings folded in
- * when `with_warnings`.
+ * Entropy decoding alone (the benchmark's Huffman share); with `hash`, returns an FNV-1a hash of
+ * every coefficient, component by component.
  */
 EXPORT("jd_test_coefficients")
 uint32_t jd_test_coefficients(const unsigned char *src, unsigned long size, int hash) {
   struct jpeg_decompress_struct cinfo;
   struct jpeg_error_mgr jerr;
-  cinfo.err = jpeg_std_error(&jerr);
-  jerr.error_exit = fail;
-  jerr.output_message = quiet;
-  jpeg_create_decompress(&cinfo);
-  jpeg_mem_src(&cinfo, src, size);
-  jpeg_read_header(&cinfo, TRUE);
-  jvirt_barray_ptr *coefs = jpeg_read_coefficients(&cinfo);
+  jvirt_barray_ptr *coefs = read_coefficients(&cinfo, &jerr, src, size);
   uint32_t h = 2166136261u;
   if (hash) {
     for (int ci = 0; ci < cinfo.num_components; ci++) {
@@ -84,9 +81,7 @@ static int ref_open = 0;
 EXPORT("jd_test_ref_open")
 int jd_test_ref_open(const unsigned char *src, unsigned long size, int out_cs) {
   if (ref_open) jpeg_destroy_decompress(&ref);
-  ref.err = jpeg_std_error(&ref_err);
-  ref_err.error_exit = fail;
-  ref_err.output_message = quiet;
+  ref.err = jd_error_mgr(&ref_err);
   jpeg_create_decompress(&ref);
   jpeg_mem_src(&ref, src, size);
   jpeg_read_header(&ref, TRUE);
@@ -182,13 +177,7 @@ EXPORT("jd_test_bench_idct")
 uint32_t jd_test_bench_idct(const unsigned char *src, unsigned long size, int idct_size, int simd, int reps) {
   struct jpeg_decompress_struct cinfo;
   struct jpeg_error_mgr jerr;
-  cinfo.err = jpeg_std_error(&jerr);
-  jerr.error_exit = fail;
-  jerr.output_message = quiet;
-  jpeg_create_decompress(&cinfo);
-  jpeg_mem_src(&cinfo, src, size);
-  jpeg_read_header(&cinfo, TRUE);
-  jvirt_barray_ptr *coefs = jpeg_read_coefficients(&cinfo);
+  jvirt_barray_ptr *coefs = read_coefficients(&cinfo, &jerr, src, size);
   /* Quantization tables as libjpeg's IDCT wants them (ISLOW_MULT_TYPE, natural order). */
   static ISLOW_MULT_TYPE q[4][DCTSIZE2];
   for (int ci = 0; ci < cinfo.num_components && ci < 4; ci++)
