@@ -2,8 +2,10 @@
  * The peak probe: this machine's int8 dot-product ceiling in WebAssembly, measured in the calling
  * process (assembly/probe/: eight register-only chains of i32x4.dot_i16x8_s + i32x4.add). The bench
  * reports every kernel family's GMAC/s as a percentage of it, so figures from different machines
- * can be compared. A peak is a best case: the best of several short trials, each long enough
- * (~`trialMs`) for the timer and short enough to fit between preemptions on a shared machine.
+ * can be compared. A peak is a best case: the best of many 1 ms trials, long enough for the timer
+ * and short enough that some fall between preemptions on a shared machine (with 20 ms trials, a
+ * machine loaded 7× over its cores gave no clean trial at all; with 1 ms ones the best of 150 is
+ * the quiet machine's peak).
  */
 import { readFileSync } from 'node:fs';
 
@@ -58,14 +60,14 @@ function measure(run: (iters: number, seed: number) => number, macsPerIter: numb
 }
 
 /** The i32x4.dot_i16x8_s peak of this process (SIMD128). */
-export function dotPeak(trials = 15, trialMs = 20): Peak {
+export function dotPeak(trials = 150, trialMs = 1): Peak {
   const p = probe('simd128');
   const r = measure((n, s) => p.dot_peak(n, s), p.dot_peak_macs(), trials, trialMs);
   return { gmacs: r.best, median: r.median, trials, trialMs, instruction: 'i32x4.dot_i16x8_s + i32x4.add, 8 register chains' };
 }
 
 /** The i32x4.relaxed_dot_i8x16_i7x16_add_s peak; only meaningful where the runtime implements relaxed SIMD. */
-export function relaxedDotPeak(trials = 15, trialMs = 20): Peak {
+export function relaxedDotPeak(trials = 150, trialMs = 1): Peak {
   const p = probe('relaxed');
   const r = measure((n, s) => p.relaxed_dot_peak(n, s), 2 * p.dot_peak_macs(), trials, trialMs);
   return { gmacs: r.best, median: r.median, trials, trialMs, instruction: 'i32x4.relaxed_dot_i8x16_i7x16_add_s, 8 register chains' };
