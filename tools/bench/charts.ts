@@ -28,7 +28,7 @@ interface Axis {
 }
 
 function chart(title: string, subtitle: string, bars: Bar[], axis: Axis, marks: { at: number; label: string }[], footer: string): string {
-  const W = 900, left = 290, right = 170, top = 84, rowH = 28, barH = 16;
+  const W = 960, left = 290, right = 230, top = 84, rowH = 28, barH = 16;
   const plotW = W - left - right;
   const H = top + bars.length * rowH + 62;
   const x = (v: number) => {
@@ -94,7 +94,7 @@ export function contendersChart(rep: Report): string {
   const axis: Axis = { min: Math.min(ticks[0] ?? lo, lo * 0.8), max: Math.max(ticks[ticks.length - 1] ?? hi, hi * 1.1), log: true, ticks, unit: 'milliseconds per inference (log scale)' };
   const node = rep.rows.find((r) => r.id === 'ort-node');
   const bars: Bar[] = rows.map((r) => ({
-    label: r.label,
+    label: r.id === 'edge-baseline' ? 'ghostnet-edge int8 simd128 (--baseline)' : r.label,
     value: r.summary.median,
     lo: r.summary.p10,
     hi: r.summary.p90,
