@@ -45,27 +45,24 @@ const ACC: usize = memory.data((MAXW + 8) * 16, 16);
   }
 }
 
-function passS2(stage: i32, fast: bool, e: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  if (stage == 0) pass(true, 0, 2, e, OW, out, ys, rr, wr, bp, sp);
-  else if (stage == 1) pass(true, 1, 2, e, OW, out, ys, rr, wr, bp, sp);
+/** The pass variant for a stage (the stride S a literal at each call site, so each pass is specialized). */
+// @ts-ignore: decorator
+@inline function passStage(S: i32, stage: i32, fast: bool, e: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+  if (stage == 0) pass(true, 0, S, e, OW, out, ys, rr, wr, bp, sp);
+  else if (stage == 1) pass(true, 1, S, e, OW, out, ys, rr, wr, bp, sp);
   else if (fast) {
-    if (stage == 2) pass(true, 2, 2, e, OW, out, ys, 4, wr, bp, sp);
-    else pass(true, 3, 2, e, OW, out, ys, 4, wr, bp, sp);
+    if (stage == 2) pass(true, 2, S, e, OW, out, ys, 4, wr, bp, sp);
+    else pass(true, 3, S, e, OW, out, ys, 4, wr, bp, sp);
   } else {
-    if (stage == 2) pass(false, 2, 2, e, OW, out, ys, rr, wr, bp, sp);
-    else pass(false, 3, 2, e, OW, out, ys, rr, wr, bp, sp);
+    if (stage == 2) pass(false, 2, S, e, OW, out, ys, rr, wr, bp, sp);
+    else pass(false, 3, S, e, OW, out, ys, rr, wr, bp, sp);
   }
 }
 function passS1(stage: i32, fast: bool, e: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  if (stage == 0) pass(true, 0, 1, e, OW, out, ys, rr, wr, bp, sp);
-  else if (stage == 1) pass(true, 1, 1, e, OW, out, ys, rr, wr, bp, sp);
-  else if (fast) {
-    if (stage == 2) pass(true, 2, 1, e, OW, out, ys, 4, wr, bp, sp);
-    else pass(true, 3, 1, e, OW, out, ys, 4, wr, bp, sp);
-  } else {
-    if (stage == 2) pass(false, 2, 1, e, OW, out, ys, rr, wr, bp, sp);
-    else pass(false, 3, 1, e, OW, out, ys, rr, wr, bp, sp);
-  }
+  passStage(1, stage, fast, e, OW, out, ys, rr, wr, bp, sp);
+}
+function passS2(stage: i32, fast: bool, e: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+  passStage(2, stage, fast, e, OW, out, ys, rr, wr, bp, sp);
 }
 
 /** kh×5 (kh ≤ ROWPASS_MAXK, odd), pad (kh/2, 2), stride 1 or 2, W ≤ MAXW. BIASP and K are set. */

@@ -103,46 +103,40 @@ export function dw3x3Rows(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
   const rowIn = <usize>W * xs;
   const OW = (W - 1) / stride + 1;
   const rowOut = <usize>OW * ys;
+  const OH = (H - 1) / stride + 1;
+  // stride 1: two output rows per pass, input rows oy − 1 .. oy + 2 (ring of four, two rebuilt per
+  // pass); stride 2: one, rows 2oy − 1 .. 2oy + 1 (ring of three, the previous bottom row reused)
+  const rowsPerPass = stride == 1 ? 2 : 1;
+  const ring = stride == 1 ? 4 : 3;
   for (let c = 0; c < C; c += 8) {
     const halves = C - c > 4 ? 2 : 1;
     const xc = x + <usize>c;
     let r0 = RING, r1 = RING + P, r2 = RING + 2 * P, r3 = RING + 3 * P;
-    if (stride == 1) {
-      for (let oy = 0; oy < H; oy += 2) {
-        if (oy > 0) { let t = r0; r0 = r2; r2 = t; t = r1; r1 = r3; r3 = t; }
-        for (let k = oy == 0 ? 0 : 2; k < 4; k++) {
-          const iy = oy - 1 + k;
-          pairRowS1(1, k == 0 ? r0 : k == 1 ? r1 : k == 2 ? r2 : r3, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, W + 2, xs, zp16);
-        }
-        const two = oy + 1 < H;
-        for (let h = 0; h < halves; h++) {
-          const g = c + 4 * h;
-          const o = <usize>g, hb = <usize>(h << 4);
-          const out = y + o + <usize>oy * rowOut;
-          const wg = wts + o * 24, bp = BIASP + (o << 2), sp = scale + (o << 2);
-          const rr = C - g;
-          if (rr >= 4 && qmax == 127) {
-            if (two) s1TwoFast(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
-            else s1OneFast(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
-          } else s1General(two, r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, min(rr, 4), wg, bp, sp);
-        }
+    for (let oy = 0; oy < OH; oy += rowsPerPass) {
+      if (oy > 0) {
+        if (stride == 1) { let t = r0; r0 = r2; r2 = t; t = r1; r1 = r3; r3 = t; }
+        else { const t = r0; r0 = r2; r2 = t; }
       }
-    } else {
-      const OH = (H - 1) / 2 + 1;
-      for (let oy = 0; oy < OH; oy++) {
-        // rows 2oy − 1, 2oy, 2oy + 1; the previous bottom row (2oy − 1) is reused
-        if (oy > 0) { const t = r0; r0 = r2; r2 = t; }
-        for (let k = oy == 0 ? 0 : 1; k < 3; k++) {
-          const iy = 2 * oy - 1 + k;
-          pairRowS2(1, k == 0 ? r0 : k == 1 ? r1 : r2, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, OW + 1, xs, zp16);
-        }
-        for (let h = 0; h < halves; h++) {
-          const g = c + 4 * h;
-          const o = <usize>g, hb = <usize>(h << 4);
-          const out = y + o + <usize>oy * rowOut;
-          const wg = wts + o * 24, bp = BIASP + (o << 2), sp = scale + (o << 2);
-          const rr = C - g;
-          if (rr >= 4 && qmax == 127) s2Fast(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
+      for (let k = oy == 0 ? 0 : ring - 2; k < ring; k++) {
+        const iy = oy * stride - 1 + k;
+        const b = k == 0 ? r0 : k == 1 ? r1 : k == 2 ? r2 : r3;
+        if (stride == 1) pairRowS1(1, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, W + 2, xs, zp16);
+        else pairRowS2(1, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, OW + 1, xs, zp16);
+      }
+      const two = stride == 1 && oy + 1 < H;
+      for (let h = 0; h < halves; h++) {
+        const g = c + 4 * h;
+        const o = <usize>g, hb = <usize>(h << 4);
+        const out = y + o + <usize>oy * rowOut;
+        const wg = wts + o * 24, bp = BIASP + (o << 2), sp = scale + (o << 2);
+        const rr = C - g;
+        const fast = rr >= 4 && qmax == 127;
+        if (stride == 1) {
+          if (!fast) s1General(two, r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, min(rr, 4), wg, bp, sp);
+          else if (two) s1TwoFast(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
+          else s1OneFast(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
+        } else {
+          if (fast) s2Fast(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
           else s2General(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, min(rr, 4), wg, bp, sp);
         }
       }
