@@ -15,14 +15,23 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ main: './worker/index.ts', wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [
+          cloudflareTest({
+            main: './worker/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            // The result cache off for the workerd tests: they send the same photos again and again
+            // and would otherwise test cache hits instead of the pipeline. The result-cache and
+            // classify-url tests turn it on per request (fetchWithEnv).
+            miniflare: { bindings: { RESULT_CACHE_TTL: '0' } },
+          }),
+        ],
         // The Worker's models plus the test fixture models (test/fixtures/models/manifest.json):
         // tiny-synthetic is served to these tests only, never by the deployed Worker.
         resolve: { alias: [{ find: /^.*\/build\/models\.ts$/, replacement: fileURLToPath(new URL('./build/models.test.ts', import.meta.url)) }] },
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
-          globalSetup: ['test/workers/cli-agreement.setup.ts'],
+          globalSetup: ['test/workers/cli-agreement.setup.ts', 'test/workers/image-origin.setup.ts'],
           testTimeout: 120_000,
         },
       },

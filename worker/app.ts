@@ -7,6 +7,7 @@ import { ApiError, notFound, onError } from './middleware/errors.ts';
 import type { ModelRegistry } from './model/registry.ts';
 import { bench } from './routes/bench.ts';
 import { classify } from './routes/classify.ts';
+import { classifyByUrl } from './routes/classify-url.ts';
 import { demo } from './routes/demo.ts';
 import { embed } from './routes/embed.ts';
 import { health } from './routes/health.ts';
@@ -34,6 +35,7 @@ export function createApp(registry: ModelRegistry): OpenAPIHono<AppEnv> {
   app.route('/', health(registry));
   app.route('/', models(registry));
   app.route('/', classify(registry));
+  app.route('/', classifyByUrl(registry));
   app.route('/', embed(registry));
   app.route('/', bench());
   openapi(app);

@@ -21,6 +21,15 @@ export interface Env extends Partial<Cloudflare.Env> {
   CORS_ORIGINS?: string;
   /** Secret. When set, /v1/* requires `Authorization: Bearer <API_KEY>`. */
   API_KEY?: string;
+  /**
+   * Comma-separated `host` / `host:port` entries that `?url=` may fetch images from. Empty or
+   * unset: classifying by URL is off (403 url_fetch_disabled). See worker/origin/allow-list.ts.
+   */
+  IMAGE_ORIGINS?: string;
+  /** Milliseconds a URL fetch may take in all, connect to last byte (default 10000); then 504 origin_timeout. */
+  FETCH_TIMEOUT_MS?: string;
+  /** Seconds a result stays in the result cache (default 604800 = 7 days); 0 turns the cache off. */
+  RESULT_CACHE_TTL?: string;
   /** "1" turns on POST /v1/bench/noop, the do-nothing route `npm run bench:request` subtracts (routes/bench.ts). */
   BENCH_ROUTES?: string;
 }

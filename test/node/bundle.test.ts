@@ -10,10 +10,13 @@ import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
+import { startImageOrigin, type ImageOrigin } from '../helpers/image-origin.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const outdir = join(root, 'dist');
 let mf: Miniflare;
+/** A local image origin (test/helpers/image-origin.ts) the bundle may fetch from (IMAGE_ORIGINS). */
+let origin: ImageOrigin;
 
 beforeAll(async () => {
   rmSync(outdir, { recursive: true, force: true });
@@ -24,20 +27,24 @@ beforeAll(async () => {
   });
   expect(existsSync(join(outdir, 'index.js'))).toBe(true);
 
+  origin = await startImageOrigin(join(root, 'test/fixtures/photos'));
   const config = unstable_readConfig({ config: join(root, 'wrangler.toml') });
+  // Classify by URL ships off; this test turns it on for its local origin.
+  expect((config.vars as Record<string, string>).IMAGE_ORIGINS).toBe('');
   mf = new Miniflare({
     modules: true,
     scriptPath: join(outdir, 'index.js'),
     modulesRules: config.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({ type: r.type, include: r.globs, fallthrough: r.fallthrough })),
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
-    bindings: config.vars as Record<string, string>,
+    bindings: { ...(config.vars as Record<string, string>), IMAGE_ORIGINS: `127.0.0.1:${origin.port}` },
   });
   await mf.ready;
 }, 300_000);
 
 afterAll(async () => {
   await mf?.dispose();
+  await origin?.close();
 });
 
 const photo = (name: string) => readFileSync(join(root, 'test/fixtures/photos', name));
@@ -108,6 +115,34 @@ describe('deploy bundle (dist/index.js under Miniflare)', () => {
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
     expect((await mf.dispatchFetch('http://localhost/healthz')).status).toBe(200);
+  });
+
+  it('GET /v1/classify?url= and the result cache (on by wrangler.toml): miss, then hit; the upload of the same bytes hits', async () => {
+    const url = `http://127.0.0.1:${origin.port}/img/grace_hopper_512x600.jpg?n=bundle-${Date.now()}`;
+    const get = async () => {
+      const res = await mf.dispatchFetch(`http://localhost/v1/classify?top_k=0&url=${encodeURIComponent(url)}`);
+      expect(res.status, await res.clone().text()).toBe(200);
+      return { res, body: (await res.json()) as { cache: string; predictions: Array<{ index: number; score: number }> } };
+    };
+    const miss = await get();
+    expect(miss.body.cache).toBe('miss');
+    expect(miss.res.headers.get('cache-control')).toBe('public, max-age=300');
+    // The entry is written after the answer (waitUntil): wait for it.
+    let hit = await get();
+    for (let i = 0; i < 40 && hit.body.cache !== 'hit'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      hit = await get();
+    }
+    expect(hit.body.cache).toBe('hit');
+    expect(hit.res.headers.get('x-cache')).toBe('hit');
+    expect(hit.body.predictions).toEqual(miss.body.predictions);
+    const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
+    const up = await mf.dispatchFetch('http://localhost/v1/classify?top_k=0', { method: 'POST', body: bytes });
+    expect(((await up.json()) as { cache: string; predictions: unknown }).predictions).toEqual(miss.body.predictions);
+    expect(up.headers.get('x-cache')).toBe('hit');
+    const refused = await mf.dispatchFetch(`http://localhost/v1/classify?url=${encodeURIComponent('http://example.com/cat.jpg')}`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
   });
 
   it('unsupported formats and bad parameters answer 4xx JSON', async () => {

@@ -93,7 +93,9 @@ describe('answer', () => {
     expect(st).toMatch(/preprocess;dur=[\d.]+/);
     expect(st).toMatch(/inference;dur=[\d.]+/);
     const body = (await res.json()) as Answer;
-    expect(Object.keys(body).sort()).toEqual(['domain', 'model', 'predictions', 'timing']);
+    expect(Object.keys(body).sort()).toEqual(['cache', 'domain', 'model', 'predictions', 'timing']);
+    expect((body as unknown as { cache: string }).cache).toBe('off'); // vitest.config.ts: RESULT_CACHE_TTL = 0 here
+    expect(res.headers.get('x-cache')).toBe('off');
     expectPredictions(body.predictions, 5);
     for (const k of ['decode_ms', 'preprocess_ms', 'inference_ms'] as const) expect(body.timing[k]).toBeGreaterThanOrEqual(0);
     // the header carries the same numbers as the body

@@ -6,7 +6,7 @@ import { BASE } from './support.ts';
 type Doc = {
   openapi: string;
   info: { title: string; version: string };
-  paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown>; security?: unknown[] }>>;
+  paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean }>; requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown>; security?: unknown[] }>>;
   components: { schemas: Record<string, unknown>; securitySchemes?: Record<string, { type: string; scheme: string }> };
 };
 
@@ -35,7 +35,7 @@ describe('GET /openapi.json', () => {
     expect(d.openapi).toMatch(/^3\.1\.\d+$/);
     expect(d.info.title).toBe('ghostnet-edge');
     expect(Object.keys(d.paths).sort()).toEqual(['/', '/demo/samples.json', '/healthz', '/v1/classify', '/v1/embed', '/v1/models']);
-    expect(Object.keys(d.paths['/v1/classify'])).toEqual(['post']);
+    expect(Object.keys(d.paths['/v1/classify']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(d.paths['/v1/models'])).toEqual(['get']);
   });
 
@@ -45,8 +45,24 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(op.requestBody!.content).sort()).toEqual(
       ['application/json', 'application/octet-stream', 'image/jpeg', 'image/png', 'image/webp', 'multipart/form-data'].sort(),
     );
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '413', '415', '422', '503']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '422', '502', '503', '504']);
     expect(op.security).toEqual([{}, { bearer: [] }]);
+  });
+
+  it('documents classify by URL: the url parameter (required), the origin errors, X-Cache and Cache-Control', async () => {
+    const d = await doc();
+    const op = d.paths['/v1/classify'].get;
+    expect(op.parameters!.map((p) => `${p.in}:${p.name}:${p.required === true}`).sort()).toEqual(['query:model:false', 'query:top_k:false', 'query:url:true']);
+    expect(op.requestBody).toBeUndefined();
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '422', '502', '503', '504']);
+    const ok = op.responses['200'] as unknown as { headers: Record<string, unknown> };
+    expect(Object.keys(ok.headers).sort()).toEqual(['Cache-Control', 'Server-Timing', 'X-Cache']);
+    const answer = d.components.schemas.ClassifyResponse as { properties: Record<string, unknown>; required: string[] };
+    expect(answer.required).toContain('cache');
+    expect(d.components.schemas.CacheStatus).toMatchObject({ enum: ['hit', 'miss', 'bypass', 'off'] });
+    const body = d.components.schemas.JsonImageBody as { properties: Record<string, unknown>; required?: string[] };
+    expect(Object.keys(body.properties)).toContain('url');
+    expect(body.required ?? []).not.toContain('image');
   });
 
   it('every $ref resolves; shared schemas are components', async () => {
@@ -55,7 +71,7 @@ describe('GET /openapi.json', () => {
       const name = r.replace('#/components/schemas/', '');
       expect(d.components.schemas, r).toHaveProperty(name);
     }
-    for (const name of ['Error', 'Prediction', 'Timing', 'ClassifyResponse', 'ClassifyBatchResponse', 'EmbedResponse', 'ModelsResponse', 'JsonImageBody', 'MultipartImageBody']) {
+    for (const name of ['Error', 'Prediction', 'Timing', 'CacheStatus', 'ClassifyResponse', 'ClassifyBatchResponse', 'EmbedResponse', 'ModelsResponse', 'JsonImageBody', 'MultipartImageBody']) {
       expect(d.components.schemas).toHaveProperty(name);
     }
     expect(d.components.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

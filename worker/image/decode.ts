@@ -135,7 +135,8 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
   return (result as { value: T }).value;
 }
 
-function checkDimensions(h: ImageHeader, maxPixels: number): void {
+/** 413 when the header's width x height is over `maxPixels` (also run on a URL image's first bytes, worker/origin). */
+export function checkDimensions(h: Pick<ImageHeader, 'width' | 'height'>, maxPixels: number): void {
   const pixels = h.width * h.height;
   if (pixels > maxPixels) {
     const mp = (n: number) => `${(n / 1e6).toFixed(1)} megapixels`;

@@ -205,13 +205,18 @@ function isChunkTypeByte(c: number): boolean {
  * before the first IDAT is verified (IHDR, PLTE, tRNS, eXIf, ...); IDAT CRCs
  * are left to the decoder, which keeps this O(number of chunks).
  */
-export function readPngHeader(b: Uint8Array): ImageHeader {
+/** The IHDR chunk's size fields (the first 33 bytes), checked: its length, type and CRC. */
+function pngSize(b: Uint8Array): { width: number; height: number } {
   const bad = (detail: string) => invalidImage('PNG', detail);
   if (u32be(b, 8) !== 13 || !hasAscii(b, 12, 'IHDR')) throw bad('the first chunk is not a 13-byte IHDR');
   if (b.length < 33) throw bad('the IHDR chunk is truncated');
   if (crc32(b, 12, 29) !== u32be(b, 29)) throw bad('IHDR chunk CRC mismatch (corrupt header)');
-  const width = u32be(b, 16);
-  const height = u32be(b, 20);
+  return { width: u32be(b, 16), height: u32be(b, 20) };
+}
+
+export function readPngHeader(b: Uint8Array): ImageHeader {
+  const bad = (detail: string) => invalidImage('PNG', detail);
+  const { width, height } = pngSize(b);
   const bitDepth = b[24];
   const colorType = b[25];
   if (width > PNG_MAX_DIM || height > PNG_MAX_DIM) throw bad(`dimensions ${width}x${height} exceed the PNG maximum of 2^31-1`);
@@ -266,12 +271,39 @@ export function readWebpHeader(b: Uint8Array): ImageHeader {
   const data = 20;
   if (size < 0 || data + size > end) throw bad(`the ${fourcc.trim()} chunk is truncated`);
 
+  const { width, height } = webpSize(b, fourcc, size);
+  if (fourcc === 'VP8 ') return { format: 'webp', width, height, orientation: 1, webp: { kind: 'VP8', animated: false, lossless: false } };
+  if (fourcc === 'VP8L') return { format: 'webp', width, height, orientation: 1, webp: { kind: 'VP8L', animated: false, lossless: true } };
+  // VP8X: flags, then the chunks that follow.
+  const flags = b[data];
+  let animated = (flags & 0x02) !== 0;
+  let orientation: Orientation = 1;
+  let lossy = false;
+  // Walk the remaining chunks (each padded to an even size) for EXIF, animation and the kind of image data.
+  let p = data + size + (size & 1);
+  while (p + 8 <= end) {
+    const cc = ascii(b, p, 4);
+    const n = u32le(b, p + 4);
+    if (cc === 'VP8 ') lossy = true;
+    if (p + 8 + n > end) break; // the decoder reports truncation of image data
+    if (cc === 'EXIF') orientation = parseExifOrientation(b, p + 8, p + 8 + n);
+    else if (cc === 'ANIM' || cc === 'ANMF') animated = true;
+    p += 8 + n + (n & 1);
+  }
+  if (animated) throw unsupportedFormat('Animated WebP', 'only still images can be classified');
+  return { format: 'webp', width, height, orientation, webp: { kind: 'VP8X', animated, lossless: !lossy } };
+}
+
+/** The size fields of a WebP's first chunk (VP8, VP8L or VP8X, within its first 30 bytes), checked. */
+function webpSize(b: Uint8Array, fourcc: string, size: number): { width: number; height: number } {
+  const bad = (detail: string) => invalidImage('WebP', detail);
+  const data = 20;
   if (fourcc === 'VP8 ') {
     // Frame tag (3 bytes, bit 0 = 0 for key frames), start code 9D 01 2A, then 14-bit width/height.
     if (size < 10) throw bad('VP8 chunk is too short');
     if ((b[data] & 1) !== 0) throw bad('VP8 data does not start with a key frame');
     if (b[data + 3] !== 0x9d || b[data + 4] !== 0x01 || b[data + 5] !== 0x2a) throw bad('bad VP8 start code');
-    return { format: 'webp', width: u16le(b, data + 6) & 0x3fff, height: u16le(b, data + 8) & 0x3fff, orientation: 1, webp: { kind: 'VP8', animated: false, lossless: false } };
+    return { width: u16le(b, data + 6) & 0x3fff, height: u16le(b, data + 8) & 0x3fff };
   }
   if (fourcc === 'VP8L') {
     // Signature 0x2F, then 14-bit width-1, 14-bit height-1, 1 bit alpha, 3-bit version (must be 0).
@@ -279,29 +311,24 @@ export function readWebpHeader(b: Uint8Array): ImageHeader {
     if (b[data] !== 0x2f) throw bad('bad VP8L signature');
     const bits = u32le(b, data + 1);
     if (bits >>> 29 !== 0) throw bad('unknown VP8L version');
-    return { format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, orientation: 1, webp: { kind: 'VP8L', animated: false, lossless: true } };
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
   }
   if (fourcc === 'VP8X') {
     if (size < 10) throw bad('VP8X chunk is too short');
-    const flags = b[data];
-    const width = u24le(b, data + 4) + 1;
-    const height = u24le(b, data + 7) + 1;
-    let animated = (flags & 0x02) !== 0;
-    let orientation: Orientation = 1;
-    let lossy = false;
-    // Walk the remaining chunks (each padded to an even size) for EXIF, animation and the kind of image data.
-    let p = data + size + (size & 1);
-    while (p + 8 <= end) {
-      const cc = ascii(b, p, 4);
-      const n = u32le(b, p + 4);
-      if (cc === 'VP8 ') lossy = true;
-      if (p + 8 + n > end) break; // the decoder reports truncation of image data
-      if (cc === 'EXIF') orientation = parseExifOrientation(b, p + 8, p + 8 + n);
-      else if (cc === 'ANIM' || cc === 'ANMF') animated = true;
-      p += 8 + n + (n & 1);
-    }
-    if (animated) throw unsupportedFormat('Animated WebP', 'only still images can be classified');
-    return { format: 'webp', width, height, orientation, webp: { kind: 'VP8X', animated, lossless: !lossy } };
+    return { width: u24le(b, data + 4) + 1, height: u24le(b, data + 7) + 1 };
   }
   throw bad(`unknown first chunk "${fourcc.replace(/[^\x20-\x7e]/g, '?')}"`);
+}
+
+/**
+ * Width x height from the first bytes of a file alone, to refuse an oversized image while its
+ * body is still streaming in (worker/origin/read-body.ts): a PNG's IHDR (33 bytes), a WebP's first
+ * chunk (30 bytes), a JPEG's segments up to its first scan. Null while `prefix` is too short to
+ * tell; throws an ImageError for what is already malformed (the whole file may still be needed to
+ * tell a truncated JPEG prefix from a broken file: such a prefix throws too).
+ */
+export function readImageSize(prefix: Uint8Array, format: SupportedFormat): { width: number; height: number } | null {
+  if (format === 'png') return prefix.length < 33 ? null : pngSize(prefix);
+  if (format === 'webp') return prefix.length < 30 ? null : webpSize(prefix, ascii(prefix, 12, 4), u32le(prefix, 16));
+  return readJpegHeader(prefix);
 }

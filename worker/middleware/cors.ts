@@ -19,6 +19,6 @@ export const cors = () =>
     origin: (origin, c: Context<AppEnv>) => allowedOrigin(c.env.CORS_ORIGINS, origin),
     allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type'],
-    exposeHeaders: ['Server-Timing', 'Content-Length'],
+    exposeHeaders: ['Server-Timing', 'Content-Length', 'X-Cache'],
     maxAge: 86400,
   });

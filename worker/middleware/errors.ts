@@ -28,6 +28,17 @@ export type ErrorCode =
   | 'misconfigured'
   | 'model_unavailable'
   | 'internal_error'
+  // classify by URL (worker/origin/errors.ts)
+  | 'url_fetch_disabled'
+  | 'invalid_url'
+  | 'origin_not_allowed'
+  | 'image_not_found'
+  | 'origin_denied'
+  | 'origin_rate_limited'
+  | 'origin_error'
+  | 'too_many_redirects'
+  | 'origin_unreachable'
+  | 'origin_timeout'
   // from worker/image/errors.ts
   | 'empty_body'
   | 'unsupported_media_type'

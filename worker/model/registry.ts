@@ -53,6 +53,8 @@ export interface Classifier {
   readonly build: EngineBuild;
   /** Bytes of WASM linear memory the engine holds. */
   readonly memoryBytes: number;
+  /** Inferences run so far in this isolate (tests count them: a result-cache hit must not add one). */
+  readonly runs: number;
   /** The resized and cropped image as HWC bytes: quantized through one table, then run. */
   runPixels(hwc: Uint8Array): EngineOutput;
 }
@@ -164,7 +166,8 @@ export function pixelRunner(engine: Int8Engine, p: Preprocessing): (hwc: Uint8Ar
 
 export const int8Classifier: ClassifierFactory = async (name, file, wasm, build) => {
   const engine = await Int8Engine.create(file, wasm);
-  const runPixels = pixelRunner(engine, file.header.preprocessing);
+  const run = pixelRunner(engine, file.header.preprocessing);
+  let runs = 0;
   return {
     name,
     sha256: file.sha256,
@@ -173,7 +176,13 @@ export const int8Classifier: ClassifierFactory = async (name, file, wasm, build)
     get memoryBytes() {
       return engine.memoryBytes;
     },
-    runPixels,
+    get runs() {
+      return runs;
+    },
+    runPixels: (hwc) => {
+      runs++;
+      return run(hwc);
+    },
   };
 };
 

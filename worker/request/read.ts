@@ -26,6 +26,8 @@ export interface ImageRequest {
   multi: boolean;
   model?: string;
   topK?: number;
+  /** A JSON body's `url` (classify only): the image is to be fetched (routes/classify-url.ts); `images` is then empty. */
+  url?: string;
 }
 
 const bad = (code: 'invalid_parameter' | 'missing_image' | 'invalid_base64', message: string) => new ApiError(422, code, message);
@@ -46,13 +48,13 @@ function merge<T>(name: string, fromQuery: T | undefined, fromBody: T | undefine
 
 const mediaType = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
 
-export async function readImageRequest(c: Context<AppEnv>, query: { top_k?: string; model?: string }, acceptsTopK: boolean): Promise<ImageRequest> {
+export async function readImageRequest(c: Context<AppEnv>, query: { top_k?: string; model?: string }, acceptsTopK: boolean, acceptsUrl = false): Promise<ImageRequest> {
   const body = c.get('body');
   const limits = c.get('limits');
   const type = mediaType(c);
   let req: ImageRequest;
   if (type === 'multipart/form-data') req = await fromMultipart(c, body, limits);
-  else if (type === 'application/json' || type.endsWith('+json')) req = fromJson(body, acceptsTopK);
+  else if (type === 'application/json' || type.endsWith('+json')) req = fromJson(body, acceptsTopK, acceptsUrl);
   else req = { images: [{ bytes: body, label: 'body' }], multi: false };
 
   const queryTopK = query.top_k === undefined ? undefined : parseTopK(query.top_k, 'query parameter');
@@ -87,7 +89,7 @@ async function fromMultipart(c: Context<AppEnv>, body: Uint8Array, limits: Limit
   return { images, multi: true, model: field('model'), topK: topK === undefined ? undefined : parseTopK(topK, 'field') };
 }
 
-function fromJson(body: Uint8Array, acceptsTopK: boolean): ImageRequest {
+function fromJson(body: Uint8Array, acceptsTopK: boolean, acceptsUrl: boolean): ImageRequest {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
@@ -102,18 +104,26 @@ function fromJson(body: Uint8Array, acceptsTopK: boolean): ImageRequest {
     throw bad('invalid_parameter', 'The JSON body must be an object: {"image": [bytes...] or "<base64>"}.');
   }
   const o = value as Record<string, unknown>;
-  const allowed = acceptsTopK ? ['image', 'model', 'top_k'] : ['image', 'model'];
+  const allowed = ['image', ...(acceptsUrl ? ['url'] : []), 'model', ...(acceptsTopK ? ['top_k'] : [])];
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
   if (unknown.length) throw bad('invalid_parameter', `Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} in the JSON body (allowed: ${allowed.join(', ')}).`);
-  if (o.image === undefined || o.image === null) throw bad('missing_image', 'The JSON body has no "image" field: send {"image": [bytes...]} or {"image": "<base64>"}.');
   if (o.model !== undefined && typeof o.model !== 'string') throw bad('invalid_parameter', 'The "model" field must be a string.');
+  const topK = o.top_k === undefined ? undefined : parseTopK(o.top_k, 'field');
+  if (acceptsUrl && o.url !== undefined) {
+    if (typeof o.url !== 'string') throw bad('invalid_parameter', 'The "url" field must be a string.');
+    if (o.image !== undefined) throw bad('invalid_parameter', 'The JSON body gives both "image" and "url": send one of them.');
+    return { images: [], multi: false, url: o.url, model: o.model as string | undefined, topK };
+  }
+  if (o.image === undefined || o.image === null) {
+    throw bad('missing_image', `The JSON body has no "image" field: send {"image": [bytes...]} or {"image": "<base64>"}${acceptsUrl ? ' or {"url": "https://…"}' : ''}.`);
+  }
   const bytes = typeof o.image === 'string' ? fromBase64(o.image) : Array.isArray(o.image) ? fromByteArray(o.image) : null;
   if (!bytes) throw bad('invalid_parameter', 'The "image" field must be an array of bytes (0-255) or a base64 string.');
   return {
     images: [{ bytes, label: 'image' }],
     multi: false,
     model: o.model as string | undefined,
-    topK: o.top_k === undefined ? undefined : parseTopK(o.top_k, 'field'),
+    topK,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
-import { domainNote, type DomainNote, type DomainSpec } from '../image/domain.ts';
+import { domainNote, type DomainNote, type DomainSpec, type ImageStats } from '../image/domain.ts';
 import { imageToInput, type InputLimits } from '../image/input.ts';
 import type { Limits } from '../middleware/limits.ts';
 import type { EngineOutput } from '../model/engine.ts';
@@ -41,13 +41,16 @@ const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
  * are copied out with no await in between, so concurrent requests in this isolate cannot
  * interleave inside the engine.
  */
-export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing; domain: DomainNote | null }> {
+export async function runImage(
+  image: ImageInput,
+  ctx: RunContext,
+): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing; domain: DomainNote | null; image: ImageStats }> {
   const input = await imageToInput(image.bytes, ctx.preprocessing, inputLimits(ctx.limits));
   const classifier = await ctx.classifier();
   const t0 = performance.now();
   const output = classifier.runPixels(input.pixels);
   const t1 = performance.now();
-  return { output, classifier, timing: { ...input.timing, inference_ms: ms(t0, t1) }, domain: domainNote(input.image, ctx.preprocessing, ctx.domain) };
+  return { output, classifier, timing: { ...input.timing, inference_ms: ms(t0, t1) }, domain: domainNote(input.image, ctx.preprocessing, ctx.domain), image: input.image };
 }
 
 export function serverTiming(timings: Timing[]): string {

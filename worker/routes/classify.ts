@@ -1,47 +1,22 @@
-/** POST /v1/classify: top-k classes of one image (raw body or JSON) or of every `image` part (multipart). */
+/**
+ * POST /v1/classify: top-k classes of one image (raw body or JSON), of every `image` part
+ * (multipart), or of the image at a JSON `url` (as GET /v1/classify?url=, routes/classify-url.ts).
+ * Every image goes through the result cache (cache/cached-run.ts): the same bytes under the same
+ * model are decoded and run once per data centre while the entry lives.
+ */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { cachedLogits, cacheScope } from '../cache/cached-run.ts';
+import { domainNote } from '../image/domain.ts';
 import type { AppEnv } from '../env.ts';
 import { PartError } from '../middleware/errors.ts';
 import { bodyLimit } from '../middleware/limits.ts';
 import { topK } from '../model/predictions.ts';
 import type { ModelRegistry } from '../model/registry.ts';
-import type { DomainNote } from '../image/domain.ts';
+import { answerBatch, answerOne, ClassifyBatchResponseSchema, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
+import { classifyUrl } from './classify-url.ts';
 import { readImageRequest } from '../request/read.ts';
-import { runContext, runImage, serverTiming, type Timing } from '../request/run.ts';
-import {
-  bearerSecurity,
-  DomainSchema,
-  errorResponses,
-  ImageQuerySchema,
-  imageRequestBody,
-  JsonImageBodySchema,
-  ModelRefSchema,
-  MultipartImageBodySchema,
-  PredictionSchema,
-  TimingSchema,
-} from './schemas.ts';
-
-export const DEFAULT_TOP_K = 5;
-
-const ClassifyResponseSchema = z
-  .object({ model: ModelRefSchema, predictions: z.array(PredictionSchema), domain: DomainSchema.optional(), timing: TimingSchema })
-  .openapi('ClassifyResponse');
-
-const ClassifyBatchResponseSchema = z
-  .object({
-    model: ModelRefSchema,
-    results: z
-      .array(
-        z.object({
-          filename: z.string().optional().openapi({ description: 'the part’s filename, when it had one' }),
-          predictions: z.array(PredictionSchema),
-          domain: DomainSchema.optional(),
-          timing: TimingSchema,
-        }),
-      )
-      .openapi({ description: 'one entry per `image` part, in request order' }),
-  })
-  .openapi('ClassifyBatchResponse');
+import { runContext } from '../request/run.ts';
+import { bearerSecurity, errorResponses, ImageQuerySchema, imageRequestBody, JsonImageBodySchema, MultipartImageBodySchema, urlErrorResponses } from './schemas.ts';
 
 export const classifyRoute = createRoute({
   method: 'post',
@@ -51,17 +26,22 @@ export const classifyRoute = createRoute({
     'Answers the top_k classes with softmax scores, highest first. Raw and JSON bodies answer `ClassifyResponse`; ' +
     'multipart bodies always answer `ClassifyBatchResponse` (one result per `image` part, even for one part). ' +
     'A multipart request fails as a whole on the first bad part; the error message names the part. ' +
-    'The same timings are sent in a Server-Timing header (summed over parts).',
+    'A JSON body may give `url` instead of `image`: then it answers as GET /v1/classify?url= (and can fail as it does). ' +
+    'The same timings are sent in a Server-Timing header (summed over parts). Results are cached by image content and model (`cache`, X-Cache).',
   security: bearerSecurity,
   middleware: [bodyLimit()] as const,
   request: { query: ImageQuerySchema, body: imageRequestBody },
   responses: {
     200: {
       description: 'Predictions',
-      headers: { 'Server-Timing': { schema: { type: 'string' }, description: 'decode, preprocess, inference (ms)' } },
+      headers: {
+        'Server-Timing': { schema: { type: 'string' }, description: 'decode, preprocess, inference, cache (ms)' },
+        'X-Cache': { schema: { type: 'string' }, description: 'the result cache status of each image, comma-separated' },
+      },
       content: { 'application/json': { schema: z.union([ClassifyResponseSchema, ClassifyBatchResponseSchema]) } },
     },
     ...errorResponses,
+    ...urlErrorResponses,
   },
 });
 
@@ -71,24 +51,23 @@ export function classify(registry: ModelRegistry) {
   app.openAPIRegistry.register('MultipartImageBody', MultipartImageBodySchema);
 
   app.openapi(classifyRoute, async (c) => {
-    const req = await readImageRequest(c, c.req.valid('query'), true);
+    const req = await readImageRequest(c, c.req.valid('query'), true, true);
+    if (req.url !== undefined) return classifyUrl(c, registry, { url: req.url, model: req.model, topK: req.topK });
     const ctx = await runContext(c, registry, req.model);
     const k = req.topK ?? DEFAULT_TOP_K;
     const labels = ctx.header.labels;
-    const results: Array<{ filename?: string; predictions: ReturnType<typeof topK>; domain?: DomainNote; timing: Timing }> = [];
+    const scope = await cacheScope(c, ctx);
+    const results: ClassifyResult[] = [];
     for (const image of req.images) {
       try {
-        const { output, timing, domain } = await runImage(image, ctx);
-        results.push({ ...(image.filename ? { filename: image.filename } : {}), predictions: topK(output.logits, labels, k), ...(domain ? { domain } : {}), timing });
+        const run = await cachedLogits(image, ctx, scope);
+        const domain = domainNote(run.image, ctx.preprocessing, ctx.domain);
+        results.push({ ...(image.filename ? { filename: image.filename } : {}), predictions: topK(run.logits, labels, k), ...(domain ? { domain } : {}), timing: run.timing, cache: run.cache });
       } catch (e) {
         throw req.multi ? new PartError(image.label, e) : e;
       }
     }
-    c.header('Server-Timing', serverTiming(results.map((r) => r.timing)));
-    const model = { name: ctx.name, sha256: ctx.sha256 };
-    if (req.multi) return c.json({ model, results }, 200);
-    const { predictions, domain, timing } = results[0];
-    return c.json({ model, predictions, ...(domain ? { domain } : {}), timing }, 200);
+    return req.multi ? answerBatch(c, ctx, results) : answerOne(c, ctx, results[0]);
   });
   return app;
 }

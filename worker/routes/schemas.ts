@@ -41,6 +41,8 @@ export const TimingSchema = z
     decode_ms: z.number().openapi({ description: 'sniff, header, decode' }),
     preprocess_ms: z.number().openapi({ description: 'EXIF orientation, resize, crop, normalize' }),
     inference_ms: z.number().openapi({ description: 'int8 engine forward pass' }),
+    cache_ms: z.number().optional().openapi({ description: 'hashing the image and looking it up in the result cache (absent when the cache is off)' }),
+    fetch_ms: z.number().optional().openapi({ description: 'fetching the image by URL: connection, redirects, body' }),
   })
   .openapi('Timing', {
     description: 'Wall-clock milliseconds. On deployed Workers the clock only advances across I/O, so these read 0 there; they are meaningful under wrangler dev / workerd.',
@@ -67,6 +69,27 @@ export const ImageQuerySchema = z.object({
     }),
 });
 
+export const ClassifyUrlQuerySchema = ImageQuerySchema.extend({
+  url: z
+    .string()
+    .min(1)
+    .openapi({
+      param: {
+        name: 'url',
+        in: 'query',
+        required: true,
+        description:
+          'The image’s http(s) URL (percent-encoded). Its host (host:port) must be in the IMAGE_ORIGINS allow-list; redirects are followed within it, at most 3.',
+      },
+      example: 'https://images.example.com/cat.jpg',
+    }),
+});
+
+export const CacheStatusSchema = z.enum(['hit', 'miss', 'bypass', 'off']).openapi('CacheStatus', {
+  description:
+    'Result cache: `hit` = answered from a stored result (no decode, no inference); `miss` = computed and stored; `bypass` = computed, not stored (request Cache-Control: no-store); `off` = RESULT_CACHE_TTL is 0. Also in the X-Cache header.',
+});
+
 export const EmbedQuerySchema = ImageQuerySchema.pick({ model: true });
 
 export const JsonImageBodySchema = z
@@ -76,7 +99,9 @@ export const JsonImageBodySchema = z
         z.string().openapi({ description: 'The image file, base64 (standard or URL-safe alphabet; a data: URL prefix is accepted)' }),
         z.array(z.number().int().min(0).max(255)).openapi({ description: 'The image file as an array of bytes (as Workers AI takes it)' }),
       ])
-      .openapi({ description: 'The encoded image file (JPEG, PNG or WebP), not pixels' }),
+      .optional()
+      .openapi({ description: 'The encoded image file (JPEG, PNG or WebP), not pixels. Required unless `url` is given.' }),
+    url: z.string().optional().openapi({ description: '/v1/classify only: the image’s http(s) URL instead of `image` (see GET /v1/classify)' }),
     top_k: z.number().int().min(0).optional().openapi({ description: 'as the query parameter' }),
     model: z.string().optional().openapi({ description: 'as the query parameter' }),
   })
@@ -124,6 +149,15 @@ export const errorResponses = {
   415: error('Not a JPEG, PNG or WebP image (GIF, SVG, BMP, TIFF, HEIC, AVIF, …)'),
   422: error('Bad parameter: top_k, unknown model, JSON shape, base64, no image field'),
   503: error('The model could not be loaded (server-side; retry)'),
+};
+
+/** The answers only a URL request can get (docs/API.md, "Classify by URL"; worker/origin/errors.ts). */
+export const urlErrorResponses = {
+  403: error('url_fetch_disabled: IMAGE_ORIGINS is empty; origin_not_allowed: the host, or a redirect’s host, is not in IMAGE_ORIGINS (or a redirect went from https to http)'),
+  422: error('invalid_url; image_not_found (the origin answered 404/410); origin_denied (401/403/407/451); and the parameter errors above'),
+  502: error('origin_unreachable (no connection, or it broke mid-body); origin_error (any other origin status, an empty body, a redirect without Location); too_many_redirects (more than 3)'),
+  503: error('origin_rate_limited (the origin answered 429); model_unavailable'),
+  504: error('origin_timeout: no complete answer within FETCH_TIMEOUT_MS'),
 };
 
 /** Auth is optional (only with API_KEY set): `{}` means "no requirement". */

@@ -1,0 +1,112 @@
+/**
+ * GET /v1/classify?url=…: classify the image at an allowed URL (also POST /v1/classify with a
+ * JSON `url`, which lands in `classifyUrl` too).
+ *
+ *   model (422 before any fetch) → origin's final answer (worker/origin) → result cache by URL +
+ *   validator (a hit answers without reading the body) → body under the upload limits → result
+ *   cache by content → pipeline → JSON, with Cache-Control following the origin's.
+ */
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { cachedLogits, cacheScope, NO_PIPELINE, type CachedTiming } from '../cache/cached-run.ts';
+import { urlKey } from '../cache/key.ts';
+import type { CachedResult, CacheStatus } from '../cache/results.ts';
+import type { AppEnv } from '../env.ts';
+import { PartError } from '../middleware/errors.ts';
+import { limitsFrom } from '../middleware/limits.ts';
+import { topK } from '../model/predictions.ts';
+import type { ModelRegistry } from '../model/registry.ts';
+import { originOptions } from '../origin/config.ts';
+import { openImage, parseImageUrl } from '../origin/fetch-image.ts';
+import { answerCacheControl } from '../origin/freshness.ts';
+import { isImageError } from '../image/errors.ts';
+import { answerOne, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
+import { parseTopK } from '../request/read.ts';
+import { runContext } from '../request/run.ts';
+import { domainNote } from '../image/domain.ts';
+import { bearerSecurity, ClassifyUrlQuerySchema, errorResponses, urlErrorResponses } from './schemas.ts';
+
+export const classifyUrlRoute = createRoute({
+  method: 'get',
+  path: '/v1/classify',
+  summary: 'Classify the image at a URL',
+  description:
+    'Fetches the image (through Cloudflare’s cache where it runs on Cloudflare) from an origin in the IMAGE_ORIGINS allow-list and answers as POST /v1/classify. ' +
+    'Results are cached by the image’s content and model (see `cache`); `Cache-Control` follows the origin’s. Off (403 url_fetch_disabled) when IMAGE_ORIGINS is empty.',
+  security: bearerSecurity,
+  request: { query: ClassifyUrlQuerySchema },
+  responses: {
+    200: {
+      description: 'Predictions',
+      headers: {
+        'Server-Timing': { schema: { type: 'string' }, description: 'fetch, cache (with the status), decode, preprocess, inference (ms)' },
+        'X-Cache': { schema: { type: 'string', enum: ['hit', 'miss', 'bypass', 'off'] }, description: 'the result cache status' },
+        'Cache-Control': { schema: { type: 'string' }, description: 'derived from the origin’s Cache-Control / Expires / Age (no-cache when it gave none)' },
+      },
+      content: { 'application/json': { schema: ClassifyResponseSchema } },
+    },
+    ...errorResponses,
+    ...urlErrorResponses,
+  },
+});
+
+const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
+
+/** The answer to a URL request (GET ?url= or POST {"url"}). */
+export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q: { url: string; model?: string; topK?: number }) {
+  if (!c.get('limits')) c.set('limits', limitsFrom(c.env));
+  const limits = c.get('limits');
+  const options = originOptions(c.env, limits);
+  const start = parseImageUrl(q.url);
+  const ctx = await runContext(c, registry, q.model);
+  const scope = await cacheScope(c, ctx);
+  const { cache } = scope;
+  const k = q.topK ?? DEFAULT_TOP_K;
+  const result = (r: CachedResult, timing: CachedTiming, status: CacheStatus): ClassifyResult => {
+    const domain = domainNote(r.image, ctx.preprocessing, ctx.domain);
+    return { predictions: topK(r.logits, ctx.header.labels, k), ...(domain ? { domain } : {}), timing, cache: status };
+  };
+
+  const t0 = performance.now();
+  const image = await openImage(start, options);
+  try {
+    c.header('Cache-Control', answerCacheControl(image.headers, { keyed: Boolean(c.env.API_KEY) }));
+    let byUrl: string[] = [];
+    if (cache.active && image.validator) {
+      const t1 = performance.now();
+      const key = await urlKey(scope.origin, image.url, image.validator, scope.params);
+      const hit = await cache.get(key, scope.classes);
+      if (hit) {
+        const t2 = performance.now();
+        await image.close();
+        const timing: CachedTiming = { ...NO_PIPELINE, cache_ms: ms(t1, t2), fetch_ms: ms(t0, t1) };
+        return answerOne(c, ctx, result(hit, timing, 'hit'));
+      }
+      byUrl = [key];
+    }
+    let fetchMs = 0;
+    let run;
+    try {
+      const bytes = await image.read();
+      fetchMs = ms(t0, performance.now());
+      run = await cachedLogits({ bytes, label: 'the image at the URL' }, ctx, scope, byUrl);
+    } catch (e) {
+      // The image's own problems answer as for uploads (400/413/415), saying where the image came from.
+      throw isImageError(e) ? new PartError('The image at the URL', e) : e;
+    }
+    const timing: CachedTiming = { ...run.timing, fetch_ms: fetchMs };
+    return answerOne(c, ctx, result(run, timing, run.cache));
+  } finally {
+    await image.close();
+  }
+}
+
+export function classifyByUrl(registry: ModelRegistry) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(classifyUrlRoute, async (c) => {
+    const query = c.req.valid('query');
+    const k = query.top_k === undefined ? undefined : parseTopK(query.top_k, 'query parameter');
+    return classifyUrl(c, registry, { url: query.url, model: query.model, topK: k });
+  });
+  return app;
+}
