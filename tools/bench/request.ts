@@ -66,7 +66,8 @@ function list(v: string | undefined, known: string[], name: string): string[] | 
 
 /** The name under which the bench bundles its 224² model (the `model` parameter). */
 const W10_NAME = 'bench-w10';
-const BENCH_VARS = { BENCH_ROUTES: '1' };
+// The result cache off: the bench sends the same images again and again (bench:cache measures the cache).
+const BENCH_VARS = { BENCH_ROUTES: '1', RESULT_CACHE_TTL: '0' };
 
 /** The default model's name (GET /v1/models) and its file: the bundled .gnv2 with the same SHA-256. */
 async function defaultModel(bundle: Bundle): Promise<{ name: string; path: string }> {

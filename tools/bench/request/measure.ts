@@ -75,15 +75,29 @@ export interface ColdRow extends ColdSample {
 export const NOOP_PATH = '/v1/bench/noop';
 export const classifyPath = (m: BenchModel) => `/v1/classify?top_k=5${m.param ? `&model=${encodeURIComponent(m.param)}` : ''}`;
 
-/** One POST, timed at the client (wall) and as workerd's CPU (all threads) around it. */
-export async function send(w: RunningWorker, path: string, body: Uint8Array): Promise<Sample & { json: Record<string, unknown> }> {
+export interface SendOptions {
+  /** Extra request headers (bench:cache sends Cache-Control: no-cache for its misses). */
+  headers?: Record<string, string>;
+  /** ms to wait after the answer before reading the CPU, so work after it (waitUntil) is counted. */
+  settleMs?: number;
+}
+
+/**
+ * One request (a POST of `body`, or a GET when `body` is null), timed at the client (wall) and as
+ * workerd's CPU (all threads) around it.
+ */
+export async function send(w: RunningWorker, path: string, body: Uint8Array | null, o: SendOptions = {}): Promise<Sample & { json: Record<string, unknown> }> {
   const c0 = w.cpuNs();
   const t0 = performance.now();
-  const res = await fetch(new URL(path, w.url), { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream' } });
+  const init: RequestInit = body
+    ? { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream', ...o.headers } }
+    : { method: 'GET', headers: o.headers };
+  const res = await fetch(new URL(path, w.url), init);
   const text = await res.text();
   const t1 = performance.now();
+  if (o.settleMs) await new Promise((r) => setTimeout(r, o.settleMs));
   const c1 = w.cpuNs();
-  if (res.status !== 200) throw new Error(`POST ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  if (res.status !== 200) throw new Error(`${init.method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
   return { wallMs: t1 - t0, cpuMs: (c1 - c0) / 1e6, json: JSON.parse(text) as Record<string, unknown> };
 }
 
