@@ -14,12 +14,11 @@
  * the ratio hit ÷ miss comes with a bootstrap 95% interval. workerd's in-memory Cache API stands
  * in for Cloudflare's here.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { int, UsageError } from './args.ts';
+import { int, runTool, UsageError, writeReports } from './args.ts';
 import { ROOT } from './artifacts.ts';
 import { formatMachine, machineInfo, markdownTable } from './report.ts';
 import { benchImages, IMAGE_IDS, type BenchImage } from './request/images.ts';
@@ -31,13 +30,14 @@ const HELP = `npm run bench:cache -- [options]   (or: npx tsx tools/bench/cache.
 
 The result cache's hit against its miss, same image, on the real Worker in workerd.
   --samples N   timed rounds (default 30)
-  --warmup N    untimed rounds first (default 3)
+  --warmup N    untimed rounds first (default 3, at least 1: the first fills the cache)
   --images IDS  comma list of ${IMAGE_IDS.join(', ')} (default jpeg-640-420, jpeg-12mpx, png)
   --model FILE  also bench this int8 .gnv2 (bundled as "bench-model"), e.g. the 224² model bench:request makes
   --settle MS   wait after each answer before reading workerd's CPU, so the cache write is counted (default 15)
   --md FILE     markdown report (default tmp/bench/cache.md)
   --json FILE   JSON report (default tmp/bench/cache.json)
-  --python PATH Python with Pillow for the made images (default /usr/bin/python3)`;
+  --python PATH Python with Pillow for the made images (default /usr/bin/python3)
+  --work DIR    where the bundle goes (default tmp/bench/cache)`;
 
 const log = (s = '') => process.stdout.write(s + '\n');
 const KINDS = ['noop', 'upload-miss', 'upload-hit', 'url-miss', 'url-hit'] as const;
@@ -77,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       md: { type: 'string' },
       json: { type: 'string' },
       python: { type: 'string' },
+      work: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -86,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const samples = int(o.samples, '--samples', 30, 1);
-  const warmup = int(o.warmup, '--warmup', 3);
+  const warmup = int(o.warmup, '--warmup', 3, 1); // round 0 fills the cache: never timed
   const settleMs = int(o.settle, '--settle', 15);
   const ids = (o.images ?? 'jpeg-640-420,jpeg-12mpx,png').split(',').map((s) => s.trim());
   for (const id of ids) if (!IMAGE_IDS.includes(id)) throw new UsageError(`--images: unknown ${id} (known: ${IMAGE_IDS.join(', ')})`);
@@ -96,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
   const machine = machineInfo();
   log('ghostnet-edge bench:cache — result cache hit vs miss on the Worker in workerd');
   log(formatMachine(machine));
-  const dir = `${ROOT}/tmp/bench/cache`;
+  const dir = resolve(o.work ?? `${ROOT}/tmp/bench/cache`);
   const images = benchImages(ROOT, `${ROOT}/tmp/bench/request/images`, o.python ?? '/usr/bin/python3', ids, (s) => log(s));
   const extra = o.model ? [{ name: 'bench-model', path: resolve(o.model) }] : [];
   log('bundling the Worker (wrangler deploy --dry-run) …');
@@ -126,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
               ? await send(w, classify, image.bytes, { settleMs, headers: kind === 'upload-miss' ? noCache : {} })
               : await send(w, url, null, { settleMs, headers: kind === 'url-miss' ? noCache : {} });
         const expected = kind.endsWith('hit') ? 'hit' : kind.endsWith('miss') ? 'miss' : undefined;
+        // Round 0 may find entries of an earlier run (upload-hit) or none yet (url-hit before url-miss); later rounds must say what they are.
         if (expected && s.json.cache !== expected && r >= 1) throw new Error(`${kind} ${image.id}: the Worker answered cache "${String(s.json.cache)}"`);
         if (r < warmup) continue;
         const k = `${image.id}|${model.id}|${kind}`;
@@ -172,25 +174,12 @@ async function main(argv: string[]): Promise<number> {
     '',
   ].join('\n');
   log('\n' + md);
-  for (const [path, text] of [
+  writeReports([
     [mdPath, md],
     [jsonPath, JSON.stringify({ machine, samples, warmup, settleMs, rows }, null, 1)],
-  ]) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  }
+  ]);
   log(`wrote ${relative(ROOT, mdPath)} and ${relative(ROOT, jsonPath)}`);
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    if (e instanceof UsageError) {
-      console.error(`bench:cache: ${e.message}\n\n${HELP}`);
-      process.exit(2);
-    }
-    console.error(`bench:cache: ${(e as Error).stack ?? e}`);
-    process.exit(1);
-  },
-);
+runTool('bench:cache', HELP, main);

@@ -17,7 +17,7 @@
  * Output: a text summary, tmp/bench/request.json and a markdown report (tmp/bench/request.md;
  * `--md docs/benchmarks/request.md` to publish one).
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeImage } from '../../worker/image/decode.ts';
@@ -27,7 +27,7 @@ import { inputQuantTable, quantizeHWC } from '../../worker/image/quantize.ts';
 import type { Int8Engine } from '../../worker/model/engine.ts';
 import { readModelFile, type ModelFile } from '../../worker/model/format.ts';
 import { createEngine } from '../engine-node.ts';
-import { int, UsageError } from './args.ts';
+import { int, runTool, UsageError, writeReports } from './args.ts';
 import { prepareArtifacts, ROOT } from './artifacts.ts';
 import { formatMachine, machineInfo } from './report.ts';
 import { benchImages, IMAGE_IDS } from './request/images.ts';
@@ -238,27 +238,14 @@ async function main(argv: string[]): Promise<number> {
   };
   const md = formatMarkdown(report);
   log('\n' + md);
-  for (const [path, text] of [
+  writeReports([
     [jsonPath, JSON.stringify(report, null, 1)],
     [mdPath, md + '\n'],
-  ]) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  }
+  ]);
   log(`\nwrote ${relative(ROOT, jsonPath)} and ${relative(ROOT, mdPath)}`);
   const missed = targets.filter((t) => met(t, t.values.now) === false).length;
   log(`targets: ${targets.length - missed} of ${targets.length} met`);
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    if (e instanceof UsageError) {
-      console.error(`bench:request: ${e.message}\n\n${HELP}`);
-      process.exit(2);
-    }
-    console.error(`bench:request: ${(e as Error).stack ?? e}`);
-    process.exit(1);
-  },
-);
+runTool('bench:request', HELP, main);

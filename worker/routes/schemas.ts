@@ -154,7 +154,7 @@ export const errorResponses = {
 /** The answers only a URL request can get (docs/API.md, "Classify by URL"; worker/origin/errors.ts). */
 export const urlErrorResponses = {
   403: error('url_fetch_disabled: IMAGE_ORIGINS is empty; origin_not_allowed: the host, or a redirect’s host, is not in IMAGE_ORIGINS (or a redirect went from https to http)'),
-  422: error('invalid_url; image_not_found (the origin answered 404/410); origin_denied (401/403/407/451); and the parameter errors above'),
+  422: error('Bad parameter (top_k, unknown model, JSON shape); invalid_url; image_not_found (the origin answered 404/410); origin_denied (401/403/407/451)'),
   502: error('origin_unreachable (no connection, or it broke mid-body); origin_error (any other origin status, an empty body, a redirect without Location); too_many_redirects (more than 3)'),
   503: error('origin_rate_limited (the origin answered 429); model_unavailable'),
   504: error('origin_timeout: no complete answer within FETCH_TIMEOUT_MS'),
