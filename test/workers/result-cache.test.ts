@@ -10,14 +10,14 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import simd128 from '../../build/engine.simd128.wasm';
 import { createApp } from '../../worker/app.ts';
 import { RESULT_PIPELINE_VERSION } from '../../worker/cache/key.ts';
-import { withDecodedImage } from '../../worker/image/decode.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
-import { resizeAndCrop, resizeShortSide } from '../../worker/image/preprocess.ts';
+import { imageToInput } from '../../worker/image/input.ts';
 import { registry } from '../../worker/index.ts';
 import { limitsFrom } from '../../worker/middleware/limits.ts';
 import { readModelFile, writeModelFile } from '../../worker/model/format.ts';
 import { ModelRegistry } from '../../worker/model/registry.ts';
 import { MODELS } from '../../worker/models.ts';
+import { inputLimits } from '../../worker/request/run.ts';
 import { withJpegComment } from '../helpers/jpeg-comment.ts';
 import { BASE, errorOf, fetchWithEnv, photo, preloadPhotos, sha256Hex } from './support.ts';
 
@@ -248,7 +248,7 @@ describe('result cache: the pipeline version', () => {
     const pixels: Uint8Array[] = [];
     const logits: Uint8Array[] = [];
     for (const name of PHOTOS.slice(0, 3)) {
-      const hwc = await withDecodedImage(photo(name), { maxPixels: limits.maxPixels, maxBytes: limits.maxBodyBytes, maxDecodeBytes: limits.maxDecodeBytes, resizeShortSide: resizeShortSide(p) }, (d) => resizeAndCrop(d, p));
+      const { pixels: hwc } = await imageToInput(photo(name), p, inputLimits(limits));
       pixels.push(hwc);
       const out = classifier.runPixels(hwc).logits;
       logits.push(new Uint8Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength)));
