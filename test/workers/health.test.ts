@@ -31,7 +31,8 @@ describe('unknown paths and methods', () => {
   it.each([
     ['POST', '/healthz', 'GET'],
     ['DELETE', '/v1/models', 'GET'],
-    ['GET', '/v1/classify', 'POST'],
+    ['PUT', '/v1/classify', 'POST'],
+    ['DELETE', '/v1/classify', 'GET'], // GET is classify by URL
     ['PUT', '/v1/embed', 'POST'],
     ['POST', '/openapi.json', 'GET'],
     ['POST', '/', 'GET'],

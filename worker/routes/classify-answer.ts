@@ -1,11 +1,12 @@
 /** The JSON answer of /v1/classify (uploads and URLs alike), its schemas and headers. */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { cacheServerTiming, type CachedTiming } from '../cache/cached-run.ts';
+import { cacheServerTiming, type CachedLogits, type CachedTiming } from '../cache/cached-run.ts';
 import type { CacheStatus } from '../cache/results.ts';
 import type { AppEnv } from '../env.ts';
-import type { Prediction } from '../model/predictions.ts';
-import type { DomainNote } from '../image/domain.ts';
+import { domainNote, type DomainNote, type DomainSpec } from '../image/domain.ts';
+import type { Preprocessing } from '../model/format.ts';
+import { topK, type Prediction } from '../model/predictions.ts';
 import { serverTiming } from '../request/run.ts';
 import { CacheStatusSchema, DomainSchema, ModelRefSchema, PredictionSchema, TimingSchema } from './schemas.ts';
 
@@ -38,6 +39,17 @@ export interface ClassifyResult {
   domain?: DomainNote;
   timing: CachedTiming;
   cache: CacheStatus;
+}
+
+/** One image's entry: top_k of its logits, the out-of-domain note from its measurements, its timing and cache status. */
+export function classifyResult(
+  run: Pick<CachedLogits, 'logits' | 'image' | 'timing' | 'cache'>,
+  ctx: { header: { labels: string[] }; preprocessing: Preprocessing; domain?: DomainSpec },
+  k: number,
+  filename?: string,
+): ClassifyResult {
+  const domain = domainNote(run.image, ctx.preprocessing, ctx.domain);
+  return { ...(filename ? { filename } : {}), predictions: topK(run.logits, ctx.header.labels, k), ...(domain ? { domain } : {}), timing: run.timing, cache: run.cache };
 }
 
 /**

@@ -10,20 +10,17 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cachedLogits, cacheScope, NO_PIPELINE, type CachedTiming } from '../cache/cached-run.ts';
 import { urlKey } from '../cache/key.ts';
-import type { CachedResult, CacheStatus } from '../cache/results.ts';
 import type { AppEnv } from '../env.ts';
 import { PartError } from '../middleware/errors.ts';
 import { limitsFrom } from '../middleware/limits.ts';
-import { topK } from '../model/predictions.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { originOptions } from '../origin/config.ts';
 import { openImage, parseImageUrl } from '../origin/fetch-image.ts';
 import { answerCacheControl } from '../origin/freshness.ts';
 import { isImageError } from '../image/errors.ts';
-import { answerOne, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
+import { answerOne, classifyResult, ClassifyResponseSchema, DEFAULT_TOP_K } from './classify-answer.ts';
 import { parseTopK } from '../request/read.ts';
 import { runContext } from '../request/run.ts';
-import { domainNote } from '../image/domain.ts';
 import { bearerSecurity, ClassifyUrlQuerySchema, errorResponses, urlErrorResponses } from './schemas.ts';
 
 export const classifyUrlRoute = createRoute({
@@ -62,10 +59,6 @@ export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q
   const scope = await cacheScope(c, ctx);
   const { cache } = scope;
   const k = q.topK ?? DEFAULT_TOP_K;
-  const result = (r: CachedResult, timing: CachedTiming, status: CacheStatus): ClassifyResult => {
-    const domain = domainNote(r.image, ctx.preprocessing, ctx.domain);
-    return { predictions: topK(r.logits, ctx.header.labels, k), ...(domain ? { domain } : {}), timing, cache: status };
-  };
 
   const t0 = performance.now();
   const image = await openImage(start, options);
@@ -80,7 +73,7 @@ export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q
         const t2 = performance.now();
         await image.close();
         const timing: CachedTiming = { ...NO_PIPELINE, cache_ms: ms(t1, t2), fetch_ms: ms(t0, t1) };
-        return answerOne(c, ctx, result(hit, timing, 'hit'));
+        return answerOne(c, ctx, classifyResult({ ...hit, timing, cache: 'hit' }, ctx, k));
       }
       byUrl = [key];
     }
@@ -95,7 +88,7 @@ export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q
       throw isImageError(e) ? new PartError('The image at the URL', e) : e;
     }
     const timing: CachedTiming = { ...run.timing, fetch_ms: fetchMs };
-    return answerOne(c, ctx, result(run, timing, run.cache));
+    return answerOne(c, ctx, classifyResult({ ...run, timing }, ctx, k));
   } finally {
     await image.close();
   }

@@ -6,13 +6,11 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { cachedLogits, cacheScope } from '../cache/cached-run.ts';
-import { domainNote } from '../image/domain.ts';
 import type { AppEnv } from '../env.ts';
 import { PartError } from '../middleware/errors.ts';
 import { bodyLimit } from '../middleware/limits.ts';
-import { topK } from '../model/predictions.ts';
 import type { ModelRegistry } from '../model/registry.ts';
-import { answerBatch, answerOne, ClassifyBatchResponseSchema, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
+import { answerBatch, answerOne, ClassifyBatchResponseSchema, classifyResult, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
 import { classifyUrl } from './classify-url.ts';
 import { readImageRequest } from '../request/read.ts';
 import { runContext } from '../request/run.ts';
@@ -55,14 +53,11 @@ export function classify(registry: ModelRegistry) {
     if (req.url !== undefined) return classifyUrl(c, registry, { url: req.url, model: req.model, topK: req.topK });
     const ctx = await runContext(c, registry, req.model);
     const k = req.topK ?? DEFAULT_TOP_K;
-    const labels = ctx.header.labels;
     const scope = await cacheScope(c, ctx);
     const results: ClassifyResult[] = [];
     for (const image of req.images) {
       try {
-        const run = await cachedLogits(image, ctx, scope);
-        const domain = domainNote(run.image, ctx.preprocessing, ctx.domain);
-        results.push({ ...(image.filename ? { filename: image.filename } : {}), predictions: topK(run.logits, labels, k), ...(domain ? { domain } : {}), timing: run.timing, cache: run.cache });
+        results.push(classifyResult(await cachedLogits(image, ctx, scope), ctx, k, image.filename));
       } catch (e) {
         throw req.multi ? new PartError(image.label, e) : e;
       }
