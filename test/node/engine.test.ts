@@ -8,7 +8,7 @@ import { readModelFile, type ModelFile } from '../../worker/model/format.ts';
 import { loadCheckpoint, writeFloatModel, writeInt8Model } from '../../tools/convert/convert.ts';
 import { floatNetFromModel } from '../../tools/convert/float-model.ts';
 import { Feature } from '../../tools/convert/float-forward.ts';
-import { cosine } from '../../tools/convert/sqnr.ts';
+import { cosine } from '../../tools/lib/cosine.ts';
 import { createEngine } from '../../tools/engine-node.ts';
 import { loadNpy } from '../helpers/npy.ts';
 

@@ -15,7 +15,8 @@ import { loadCheckpoint, writeFloatModel, type LoadedCheckpoint } from '../../to
 import { floatNetFromModel } from '../../tools/convert/float-model.ts';
 import { Feature } from '../../tools/convert/float-forward.ts';
 import { runCli } from '../helpers/cli.ts';
-import { loadNpy, maxAbs, maxAbsDiff, topIndices } from '../helpers/npy.ts';
+import { maxAbs, maxAbsDiff } from '../../tools/lib/max-abs.ts';
+import { loadNpy, topIndices } from '../helpers/npy.ts';
 
 const fixture = (f: string) => new URL(`../fixtures/${f}`, import.meta.url);
 const family = (f: string) => fixture(`family/${f}`);

@@ -12,7 +12,8 @@ import { loadCheckpoint, writeFloatModel } from '../../tools/convert/convert.ts'
 import { floatNetFromModel } from '../../tools/convert/float-model.ts';
 import { Feature } from '../../tools/convert/float-forward.ts';
 import { runCli } from '../helpers/cli.ts';
-import { loadNpy, maxAbs, maxAbsDiff, topIndices } from '../helpers/npy.ts';
+import { maxAbs, maxAbsDiff } from '../../tools/lib/max-abs.ts';
+import { loadNpy, topIndices } from '../helpers/npy.ts';
 
 const golden = (f: string) => new URL(`../fixtures/golden/${f}`, import.meta.url);
 const bytes = (f: string) => new Uint8Array(readFileSync(golden(f)));

@@ -18,6 +18,7 @@ import { WasmResampler } from '../../worker/image/resample-wasm.ts';
 import { quantizeInputNHWC } from '../../worker/image/quantize.ts';
 import { isSupportedFormat, sniffFormat, type ImageFormat } from '../../worker/image/sniff.ts';
 import type { DecodedImage, Preprocessing } from '../../worker/image/types.ts';
+import { mulberry32 } from '../../tools/lib/rng.ts';
 import { meanMaxDiff, readGoldenNpy } from '../helpers/golden.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -65,16 +66,6 @@ async function expectImageError(p: Promise<unknown>, status: number, code?: stri
   expect(ie.status, ie.message).toBe(status);
   if (code) expect(ie.code).toBe(code);
   return ie;
-}
-
-/** Deterministic PRNG (mulberry32) so a fuzz failure can be replayed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 beforeAll(async () => {
@@ -168,7 +159,7 @@ describe('sniff + header dimensions', () => {
   });
 
   it('rejects malformed JPEG headers with 400 and never loops', () => {
-    const r = rng(7);
+    const r = mulberry32(7);
     const soi = [0xff, 0xd8, 0xff];
     for (let i = 0; i < 2000; i++) {
       const n = Math.floor(r() * 64);
@@ -221,7 +212,7 @@ describe('sniff + header dimensions', () => {
     const huge = tiff(true, [[0x0112, 3, 1, 6]]);
     new DataView(huge.buffer).setUint16(8, 0xffff, true); // claims 65535 entries, has 1
     expect(parseExifOrientation(huge)).toBe(6);
-    const r = rng(11);
+    const r = mulberry32(11);
     for (let i = 0; i < 500; i++) {
       const g = tiff(r() < 0.5, [[0x0112, 3, 1, 6]]);
       for (let k = 0; k < 4; k++) g[Math.floor(r() * g.length)] = Math.floor(r() * 256);
@@ -426,7 +417,7 @@ describe('fuzz: mutated JPEG/PNG/WebP either decode or throw ImageError', () => 
   }
 
   it('200 mutations', async () => {
-    const r = rng(20240607);
+    const r = mulberry32(20240607);
     const tally = { decoded: 0, rejected: {} as Record<number, number> };
     for (let i = 0; i < 200; i++) {
       const base = bases[i % bases.length];

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasTorch, ROOT, runCli } from '../helpers/cli.ts';
-import { loadNpy, maxAbs, maxAbsDiff } from '../helpers/npy.ts';
+import { cosine } from '../../tools/lib/cosine.ts';
+import { maxAbs, maxAbsDiff } from '../../tools/lib/max-abs.ts';
+import { loadNpy } from '../helpers/npy.ts';
 
 const TORCH = hasTorch();
 if (!TORCH) console.warn('SKIPPED torch-family: /usr/bin/python3 cannot import torch (apt-get install python3-torch python3-torchvision)');
@@ -19,12 +21,6 @@ const PHOTOS = join(ROOT, 'test/fixtures/photos');
 const CALIB = 8; // calibrate on the first 8 photos, measure int8 on the other 9
 
 const rowsOf = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { logits: number[] });
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let k = 0; k < a.length; k++) (ab += a[k] * b[k]), (aa += a[k] * a[k]), (bb += b[k] * b[k]);
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe.skipIf(!TORCH)('GhostNetV1/V3 parity with PyTorch at 224, 1000 classes (torch needed)', () => {
   beforeAll(() => {

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { missingPython, ROOT, runCli } from '../helpers/cli.ts';
-import { loadNpy, maxAbs, maxAbsDiff, topIndices } from '../helpers/npy.ts';
+import { cosine } from '../../tools/lib/cosine.ts';
+import { maxAbs, maxAbsDiff } from '../../tools/lib/max-abs.ts';
+import { loadNpy, topIndices } from '../helpers/npy.ts';
 
 // make_large.sh needs PyTorch, torchvision (the reference preprocessing), Pillow and numpy.
 const MISSING = missingPython(['torch', 'torchvision', 'PIL', 'numpy']);
@@ -94,10 +96,7 @@ describe.skipIf(!TORCH)('int8 fidelity against PyTorch float at 224, 1000 classe
       const cos: number[] = [];
       for (let i = CALIB; i < rows.length; i++) {
         const r = ref.data.subarray(i * 1000, (i + 1) * 1000);
-        const g: number[] = rows[i].logits;
-        let ab = 0, aa = 0, bb = 0;
-        for (let k = 0; k < 1000; k++) (ab += g[k] * r[k]), (aa += g[k] * g[k]), (bb += r[k] * r[k]);
-        cos.push(ab / Math.sqrt(aa * bb));
+        cos.push(cosine(rows[i].logits as number[], r));
       }
       const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
       console.log(`${tag} int8 vs PyTorch: mean cosine ${mean.toFixed(4)}, min ${Math.min(...cos).toFixed(4)} over ${cos.length} held-out photos`);

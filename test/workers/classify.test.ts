@@ -1,6 +1,7 @@
 /** POST /v1/classify: every body form, parameters, answer shape, errors. */
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { cosine } from '../../tools/lib/cosine.ts';
 import { classifyBytes, errorOf, loadPhotos, photo, post, preloadPhotos, sha256Hex } from './support.ts';
 
 const photos = await loadPhotos();
@@ -32,12 +33,6 @@ function expectPredictions(p: Prediction[], k: number) {
     expect(x.score).toBeLessThanOrEqual(1);
   }
   for (let i = 1; i < p.length; i++) expect(p[i - 1].score).toBeGreaterThanOrEqual(p[i].score);
-}
-
-function cosine(a: number[], b: number[]): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) (ab += a[i] * b[i]), (aa += a[i] * a[i]), (bb += b[i] * b[i]);
-  return ab / Math.sqrt(aa * bb);
 }
 
 /** A copy of a JPEG with its EXIF Orientation (IFD0 tag 0x0112) set to `value`. */

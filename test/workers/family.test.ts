@@ -13,6 +13,7 @@ import reference from '../fixtures/family/photos_logits.json';
 import { createApp } from '../../worker/app.ts';
 import { initWorkerdDecoders } from '../../worker/image/decoders-workerd.ts';
 import { ModelRegistry } from '../../worker/model/registry.ts';
+import { cosine } from '../../tools/lib/cosine.ts';
 import { BASE, loadPhotos } from './support.ts';
 
 initWorkerdDecoders();
@@ -28,11 +29,11 @@ async function call(path: string, init?: RequestInit): Promise<Response> {
 
 /** Cosine of two logit vectors after removing their means (softmax scores fix logits up to a constant). */
 function centredCosine(a: number[], b: number[]): number {
-  const ma = a.reduce((s, v) => s + v, 0) / a.length;
-  const mb = b.reduce((s, v) => s + v, 0) / b.length;
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) (ab += (a[i] - ma) * (b[i] - mb)), (aa += (a[i] - ma) ** 2), (bb += (b[i] - mb) ** 2);
-  return ab / Math.sqrt(aa * bb);
+  const centred = (v: number[]) => {
+    const m = v.reduce((s, x) => s + x, 0) / v.length;
+    return v.map((x) => x - m);
+  };
+  return cosine(centred(a), centred(b));
 }
 
 describe('GhostNetV1 and GhostNetV3 in the Worker', () => {

@@ -29,7 +29,10 @@ import { prepareQdq } from './qdq.ts';
 import { contendersChart, familiesChart } from './charts.ts';
 import { profileEngine, profileHook } from './profile.ts';
 import { ANCHOR_NAMES, formatComparison, formatMachine, formatPeak, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
-import { argmax, cosine, maxAbsDiff, median, ratioOfMedians, summarize } from './stats.ts';
+import { cosine } from '../lib/cosine.ts';
+import { median } from '../lib/median.ts';
+import { maxAbsDiff } from '../lib/max-abs.ts';
+import { argmax, ratioOfMedians, summarize } from './stats.ts';
 
 const ALL = ['edge-simd128', 'edge-baseline', 'edge-scalar', 'edge-relaxed', 'ort-web', 'ort-node', 'ort-web-int8', 'ort-node-int8', 'torch'] as const;
 type Id = (typeof ALL)[number];

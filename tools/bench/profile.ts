@@ -6,7 +6,7 @@
 import type { Int8Engine } from '../../worker/model/engine.ts';
 import type { Op } from '../../worker/model/graph.ts';
 import type { ModelFile } from '../../worker/model/format.ts';
-import { median } from './stats.ts';
+import { median } from '../lib/median.ts';
 
 export type ProfileFn = (chw: Float32Array) => { kind: string; conv?: string; ms: number }[];
 

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { readModelFile } from '../../worker/model/format.ts';
 import { createEngine } from '../engine-node.ts';
 import { readNpy } from '../io/npy.ts';
-import { median, quantileSorted } from './stats.ts';
+import { median, quantileSorted } from '../lib/median.ts';
 
 const { values: o } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, runs: { type: 'string', default: '5' } } });
 const rounds = Number(o.rounds), runs = Number(o.runs);

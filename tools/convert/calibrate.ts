@@ -3,6 +3,7 @@
  * exact min/max and a bounded random sample of its values, then pick a clipping range.
  * Memory stays bounded whatever the number of images: `perImage` values per tensor per image.
  */
+import { mulberry32 } from '../lib/rng.ts';
 import type { Feature, FloatGhostNetV2 } from './float-forward.ts';
 
 export type RangeMethod = 'minmax' | 'percentile' | 'mse';
@@ -19,20 +20,9 @@ export interface QParams {
   zero_point: number;
 }
 
-/** Same PRNG as the tests (mulberry32): calibration is reproducible. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function collectStats(net: FloatGhostNetV2, inputs: Iterable<Feature>, perImage = 4096, seed = 1, onImage?: () => void): Map<string, TensorStats> {
   const stats = new Map<string, TensorStats>();
-  const rand = rng(seed);
+  const rand = mulberry32(seed); // calibration is reproducible
   for (const x of inputs) {
     net.forward(x, (name, t) => {
       let s = stats.get(name);

@@ -4,6 +4,7 @@
  * a wiring error shows up as a cliff at the first wrong tensor.
  */
 import type { Int8Engine } from '../../worker/model/engine.ts';
+import { cosine } from '../lib/cosine.ts';
 import type { Feature, FloatGhostNetV2 } from './float-forward.ts';
 
 export interface TensorFidelity {
@@ -20,14 +21,6 @@ export function sqnr(reference: Float32Array, test: Float32Array): number {
     n += d * d;
   }
   return n === 0 ? Infinity : 10 * Math.log10(s / n);
-}
-
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) (ab += a[i] * b[i]), (aa += a[i] * a[i]), (bb += b[i] * b[i]);
-  return ab / Math.sqrt(aa * bb);
 }
 
 /** Runs both on one input; the engine must be in debug mode (no arena reuse) so every tensor is intact. */

@@ -13,7 +13,7 @@ import { chooseRange, collectStats, RANGE_METHODS, type QParams, type TensorStat
 import { dataFreeRanges } from '../convert/datafree.ts';
 import { inputQParams, quantizedTensors, QUANT_SCHEME } from '../convert/quantize.ts';
 import { Feature, FloatGhostNetV2 } from '../convert/float-forward.ts';
-import { cosine } from '../convert/sqnr.ts';
+import { cosine } from '../lib/cosine.ts';
 import { createEngine } from '../engine-node.ts';
 import { readNpy } from '../io/npy.ts';
 

@@ -1,7 +1,7 @@
 /**
- * CRC-32 (ISO 3309, as used by PNG chunks). Only run over the small chunks
- * before the first IDAT — exactly the ones Pillow verifies — so a table-driven
- * byte loop is plenty fast.
+ * CRC-32 (ISO 3309): the checksum of PNG chunks and of zip entries (the checkpoint reader,
+ * tools/convert/checkpoint/zip.ts). The Worker runs it only over the small PNG chunks before the
+ * first IDAT — exactly the ones Pillow verifies — so a table-driven byte loop is plenty fast.
  */
 
 let TABLE: Uint32Array | null = null;

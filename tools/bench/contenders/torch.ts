@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { median } from '../stats.ts';
+import { median } from '../../lib/median.ts';
 import { Skip, type BenchInputs, type Contender } from './types.ts';
 
 const SERVER = fileURLToPath(new URL('../torch_server.py', import.meta.url));

@@ -6,7 +6,9 @@
  * A variant is one Worker configuration: a bundle plus vars (e.g. DECODE = "fast", or the bundle
  * of an earlier commit), so before/after figures come from one interleaved run.
  */
-import { median, rng, summarize, type Summary } from '../stats.ts';
+import { median } from '../../lib/median.ts';
+import { mulberry32 } from '../../lib/rng.ts';
+import { summarize, type Summary } from '../stats.ts';
 import type { BenchImage } from './images.ts';
 import { startWorker, type Bundle, type RunningWorker } from './workerd.ts';
 
@@ -123,7 +125,7 @@ export async function measureWarm(variants: Variant[], images: BenchImage[], mod
   type Task = { variant: string; image: BenchImage; model?: BenchModel };
   const tasks: Task[] = variants.flatMap((v) => images.flatMap((image) => [{ variant: v.id, image }, ...models.map((model) => ({ variant: v.id, image, model }))]));
   const key = (v: string, image: string, model: string) => `${v}|${image}|${model}`;
-  const rand = rng(7);
+  const rand = mulberry32(7);
   const t0 = performance.now();
   try {
     for (const v of variants) workers.set(v.id, await startWorker(v.bundle, { vars: v.vars }));

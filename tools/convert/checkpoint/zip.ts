@@ -13,6 +13,7 @@
  * ZIP64 is supported (torch writes ZIP64 end records even for small files).
  */
 import { Inflate } from 'fflate';
+import { crc32 } from '../../../worker/image/crc32.ts';
 import { CheckpointError, LIMITS } from './errors.ts';
 
 const SIG_LOCAL = 0x04034b50;
@@ -208,21 +209,4 @@ export class ZipArchive {
     if (!Number.isSafeInteger(v)) throw zipError('64-bit field out of range');
     return v;
   }
-}
-
-let crcTable: Uint32Array | undefined;
-
-export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  const t = crcTable;
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
