@@ -1,25 +1,41 @@
-/** Loading the int8 engine in Node (CLI, tests, benchmarks). The Worker imports the .wasm as a module instead. */
+/** Loading the WASM builds in Node (CLI, tests, benchmarks). The Worker imports the .wasm files as modules instead. */
 import { readFileSync } from 'node:fs';
 import type { ModelFile } from '../worker/model/format.ts';
 import { Int8Engine } from '../worker/model/engine.ts';
+import type { EngineExports } from './lib/harness.ts';
 
 export type Build = 'scalar' | 'simd128' | 'relaxed';
 
-const modules = new Map<Build, WebAssembly.Module>();
+const modules = new Map<string, WebAssembly.Module>();
 
-export function engineModule(build: Build): WebAssembly.Module {
-  let m = modules.get(build);
+function compile(url: URL, missing: string): WebAssembly.Module {
+  let m = modules.get(url.href);
   if (!m) {
-    const url = new URL(`../build/engine.${build}.wasm`, import.meta.url);
     let bytes: Buffer;
     try {
       bytes = readFileSync(url);
     } catch {
-      throw new Error(`engine build ${build} is missing: run \`npm run build\` first`);
+      throw new Error(`${missing} is missing: run \`npm run build\` first`);
     }
-    modules.set(build, (m = new WebAssembly.Module(new Uint8Array(bytes))));
+    modules.set(url.href, (m = new WebAssembly.Module(new Uint8Array(bytes))));
   }
   return m;
+}
+
+export function engineModule(build: Build): WebAssembly.Module {
+  return compile(new URL(`../build/engine.${build}.wasm`, import.meta.url), `engine build ${build}`);
+}
+
+/** The image module's builds (build/resample.{scalar,simd128}.wasm): the Pillow resampler kernels. */
+export function resampleModule(build: 'scalar' | 'simd128'): WebAssembly.Module {
+  return compile(new URL(`../build/resample.${build}.wasm`, import.meta.url), `resampler build ${build}`);
+}
+
+/** A fresh instance of an engine build, or of any engine binary given by path (e.g. an older commit's). */
+export function engineExports(build: Build | string): EngineExports {
+  const module = build.endsWith('.wasm') ? new WebAssembly.Module(new Uint8Array(readFileSync(build))) : engineModule(build as Build);
+  const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('engine abort'); } } });
+  return instance.exports as unknown as EngineExports;
 }
 
 /** Node 20's relaxed SIMD gives wrong results, so Node runs the SIMD128 build unless told otherwise. */

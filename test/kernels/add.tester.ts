@@ -2,7 +2,9 @@
  * Residual-add tester (XNNPACK style): `add` of a build against `add_reference` in the same build,
  * byte for byte, with poison checks. Environment-agnostic. `addCase(h, seed)` replays a failure.
  */
-import { GHOSTNET_CHANNELS, Harness, Rng, firstDifference } from './harness.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
+import { GHOSTNET_CHANNELS } from './shapes.ts';
 import { POISON, checkPoison, extremeScale, pickQuant, quantizeJs } from './depthwise.tester.ts';
 
 function i8(v: number): number {

@@ -4,7 +4,10 @@
  * and bytes outside the output slice must keep their poison. Environment-agnostic (Node and workerd).
  * Every case has its own seed: a failure names it, and `depthwiseCase(h, seed)` replays it.
  */
-import { GHOSTNET_CHANNELS, Harness, Rng, firstDifference } from './harness.ts';
+import { depthwiseLayers } from '../../tools/bench/layers.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
+import { GHOSTNET_CHANNELS } from './shapes.ts';
 
 export interface DepthwiseShape {
   H: number;
@@ -22,79 +25,6 @@ export interface DepthwiseShape {
   /** biases uniform in ±2^biasBits (default random 4..20) */
   biasBits?: number;
 }
-
-/** Every depthwise conv of GhostNetV2-1.0 at 224: [name, C, H, W, kh, kw, stride] (69 layers, 21.03M MACs). */
-export const GHOSTNET_DEPTHWISE: ReadonlyArray<readonly [string, number, number, number, number, number, number]> = [
-  ['blocks.0.0.ghost1.cheap_operation.0', 8, 112, 112, 3, 3, 1],
-  ['blocks.0.0.ghost2.cheap_operation.0', 8, 112, 112, 3, 3, 1],
-  ['blocks.1.0.ghost1.cheap_operation.0', 24, 112, 112, 3, 3, 1],
-  ['blocks.1.0.conv_dw', 48, 112, 112, 3, 3, 2],
-  ['blocks.1.0.ghost2.cheap_operation.0', 12, 56, 56, 3, 3, 1],
-  ['blocks.1.0.shortcut.0', 16, 112, 112, 3, 3, 2],
-  ['blocks.2.0.ghost1.short_conv.2', 72, 28, 28, 1, 5, 1],
-  ['blocks.2.0.ghost1.short_conv.4', 72, 28, 28, 5, 1, 1],
-  ['blocks.2.0.ghost1.cheap_operation.0', 36, 56, 56, 3, 3, 1],
-  ['blocks.2.0.ghost2.cheap_operation.0', 12, 56, 56, 3, 3, 1],
-  ['blocks.3.0.ghost1.short_conv.2', 72, 28, 28, 1, 5, 1],
-  ['blocks.3.0.ghost1.short_conv.4', 72, 28, 28, 5, 1, 1],
-  ['blocks.3.0.ghost1.cheap_operation.0', 36, 56, 56, 3, 3, 1],
-  ['blocks.3.0.conv_dw', 72, 56, 56, 5, 5, 2],
-  ['blocks.3.0.ghost2.cheap_operation.0', 20, 28, 28, 3, 3, 1],
-  ['blocks.3.0.shortcut.0', 24, 56, 56, 5, 5, 2],
-  ['blocks.4.0.ghost1.short_conv.2', 120, 14, 14, 1, 5, 1],
-  ['blocks.4.0.ghost1.short_conv.4', 120, 14, 14, 5, 1, 1],
-  ['blocks.4.0.ghost1.cheap_operation.0', 60, 28, 28, 3, 3, 1],
-  ['blocks.4.0.ghost2.cheap_operation.0', 20, 28, 28, 3, 3, 1],
-  ['blocks.5.0.ghost1.short_conv.2', 240, 14, 14, 1, 5, 1],
-  ['blocks.5.0.ghost1.short_conv.4', 240, 14, 14, 5, 1, 1],
-  ['blocks.5.0.ghost1.cheap_operation.0', 120, 28, 28, 3, 3, 1],
-  ['blocks.5.0.conv_dw', 240, 28, 28, 3, 3, 2],
-  ['blocks.5.0.ghost2.cheap_operation.0', 40, 14, 14, 3, 3, 1],
-  ['blocks.5.0.shortcut.0', 40, 28, 28, 3, 3, 2],
-  ['blocks.6.0.ghost1.short_conv.2', 200, 7, 7, 1, 5, 1],
-  ['blocks.6.0.ghost1.short_conv.4', 200, 7, 7, 5, 1, 1],
-  ['blocks.6.0.ghost1.cheap_operation.0', 100, 14, 14, 3, 3, 1],
-  ['blocks.6.0.ghost2.cheap_operation.0', 40, 14, 14, 3, 3, 1],
-  ['blocks.6.1.ghost1.short_conv.2', 184, 7, 7, 1, 5, 1],
-  ['blocks.6.1.ghost1.short_conv.4', 184, 7, 7, 5, 1, 1],
-  ['blocks.6.1.ghost1.cheap_operation.0', 92, 14, 14, 3, 3, 1],
-  ['blocks.6.1.ghost2.cheap_operation.0', 40, 14, 14, 3, 3, 1],
-  ['blocks.6.2.ghost1.short_conv.2', 184, 7, 7, 1, 5, 1],
-  ['blocks.6.2.ghost1.short_conv.4', 184, 7, 7, 5, 1, 1],
-  ['blocks.6.2.ghost1.cheap_operation.0', 92, 14, 14, 3, 3, 1],
-  ['blocks.6.2.ghost2.cheap_operation.0', 40, 14, 14, 3, 3, 1],
-  ['blocks.6.3.ghost1.short_conv.2', 480, 7, 7, 1, 5, 1],
-  ['blocks.6.3.ghost1.short_conv.4', 480, 7, 7, 5, 1, 1],
-  ['blocks.6.3.ghost1.cheap_operation.0', 240, 14, 14, 3, 3, 1],
-  ['blocks.6.3.ghost2.cheap_operation.0', 56, 14, 14, 3, 3, 1],
-  ['blocks.6.3.shortcut.0', 80, 14, 14, 3, 3, 1],
-  ['blocks.6.4.ghost1.short_conv.2', 672, 7, 7, 1, 5, 1],
-  ['blocks.6.4.ghost1.short_conv.4', 672, 7, 7, 5, 1, 1],
-  ['blocks.6.4.ghost1.cheap_operation.0', 336, 14, 14, 3, 3, 1],
-  ['blocks.6.4.ghost2.cheap_operation.0', 56, 14, 14, 3, 3, 1],
-  ['blocks.7.0.ghost1.short_conv.2', 672, 7, 7, 1, 5, 1],
-  ['blocks.7.0.ghost1.short_conv.4', 672, 7, 7, 5, 1, 1],
-  ['blocks.7.0.ghost1.cheap_operation.0', 336, 14, 14, 3, 3, 1],
-  ['blocks.7.0.conv_dw', 672, 14, 14, 5, 5, 2],
-  ['blocks.7.0.ghost2.cheap_operation.0', 80, 7, 7, 3, 3, 1],
-  ['blocks.7.0.shortcut.0', 112, 14, 14, 5, 5, 2],
-  ['blocks.8.0.ghost1.short_conv.2', 960, 3, 3, 1, 5, 1],
-  ['blocks.8.0.ghost1.short_conv.4', 960, 3, 3, 5, 1, 1],
-  ['blocks.8.0.ghost1.cheap_operation.0', 480, 7, 7, 3, 3, 1],
-  ['blocks.8.0.ghost2.cheap_operation.0', 80, 7, 7, 3, 3, 1],
-  ['blocks.8.1.ghost1.short_conv.2', 960, 3, 3, 1, 5, 1],
-  ['blocks.8.1.ghost1.short_conv.4', 960, 3, 3, 5, 1, 1],
-  ['blocks.8.1.ghost1.cheap_operation.0', 480, 7, 7, 3, 3, 1],
-  ['blocks.8.1.ghost2.cheap_operation.0', 80, 7, 7, 3, 3, 1],
-  ['blocks.8.2.ghost1.short_conv.2', 960, 3, 3, 1, 5, 1],
-  ['blocks.8.2.ghost1.short_conv.4', 960, 3, 3, 5, 1, 1],
-  ['blocks.8.2.ghost1.cheap_operation.0', 480, 7, 7, 3, 3, 1],
-  ['blocks.8.2.ghost2.cheap_operation.0', 80, 7, 7, 3, 3, 1],
-  ['blocks.8.3.ghost1.short_conv.2', 960, 3, 3, 1, 5, 1],
-  ['blocks.8.3.ghost1.short_conv.4', 960, 3, 3, 5, 1, 1],
-  ['blocks.8.3.ghost1.cheap_operation.0', 480, 7, 7, 3, 3, 1],
-  ['blocks.8.3.ghost2.cheap_operation.0', 80, 7, 7, 3, 3, 1],
-];
 
 export function depthwiseOutSize(H: number, W: number, kh: number, kw: number, stride: number): [number, number] {
   const ph = kh >> 1, pw = kw >> 1;
@@ -226,7 +156,7 @@ export function depthwiseCases(h: Harness, rng: Rng, count: number): void {
     }
   }
   // GhostNet shapes at reduced spatial size (full channel counts; every tail).
-  for (const [, C, H, W, kh, kw, stride] of GHOSTNET_DEPTHWISE) fixed.push({ C, H: Math.min(H, 9), W: Math.min(W, 10), kh, kw, stride });
+  for (const { C, H, W, kh, kw, stride } of depthwiseLayers()) fixed.push({ C, H: Math.min(H, 9), W: Math.min(W, 10), kh, kw, stride });
   // More channels than the SIMD variant's scratch (chunked path); rows wider than its 3x3 row buffers.
   fixed.push({ H: 3, W: 2, C: 4100, kh: 3, kw: 3, stride: 1 });
   fixed.push({ H: 3, W: 300, C: 20, kh: 3, kw: 3, stride: 1 }, { H: 4, W: 255, C: 9, kh: 3, kw: 3, stride: 2 });

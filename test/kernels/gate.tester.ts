@@ -3,7 +3,9 @@
  * their `_reference` in the same build, byte for byte, with poison checks. Environment-agnostic.
  * A failure names its seed; the `...Case(h, seed)` functions replay it.
  */
-import { GHOSTNET_CHANNELS, Harness, Rng, firstDifference } from './harness.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
+import { GHOSTNET_CHANNELS } from './shapes.ts';
 import { POISON, checkPoison, extremeScale, pickQuant, requantJs } from './depthwise.tester.ts';
 
 function i8(v: number): number {

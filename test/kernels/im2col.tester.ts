@@ -4,7 +4,8 @@
  * poisoned buffers and requires byte equality of the whole output plus 32 poison bytes after it;
  * the input must come back unchanged. Failures name the seed; `im2colCase(h, seed)` replays one.
  */
-import { firstDifference, Harness, Rng } from './harness.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
 
 const POISON = 0xa5;
 

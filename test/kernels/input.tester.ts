@@ -3,7 +3,8 @@
  * `quantize_chw_reference` in the same build, byte for byte, and the reference against a plain JS
  * definition. Environment-agnostic. `inputCase(h, seed)` replays a failure.
  */
-import { Harness, Rng, firstDifference } from './harness.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
 import { POISON, nearestEven } from './depthwise.tester.ts';
 
 /** The contract in JS (doubles): clamp(round_half_even(x * inv) + zp, -128, 127); NaN → zp. */

@@ -9,7 +9,10 @@
  * The inputs (activations, packed weights, bias, scale) must come back unchanged.
  * A failure throws an Error naming the case seed; `pointwiseCase(h, seed)` replays it.
  */
-import { firstDifference, GHOSTNET_CHANNELS, Harness, Rng } from './harness.ts';
+import { pointwiseLayers } from '../../tools/bench/layers.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
+import { GHOSTNET_CHANNELS } from './shapes.ts';
 import { requantJs } from './depthwise.tester.ts'; // the JS model of the shared requantization
 
 export interface PointwiseShape {
@@ -178,22 +181,10 @@ export function pointwiseCases(h: Harness, rng: Rng, count: number): void {
   for (let i = 0; i < count; i++) pointwiseCase(h, rng.int(0, 0x7fffffff));
 }
 
-/** Every 1x1 layer shape of GhostNetV2-1.0 at 224 (cin, cout, pixels), the stem GEMM and the classifier. */
-export const GHOSTNET_POINTWISE_SHAPES: ReadonlyArray<readonly [number, number, number]> = [
-  [16, 8, 12544], [16, 24, 12544], [48, 12, 3136], [16, 24, 3136], [24, 72, 784], [24, 36, 3136], [72, 12, 3136],
-  [72, 20, 1], [20, 72, 1], [72, 20, 784], [24, 40, 784], [40, 120, 196], [40, 60, 784], [120, 32, 1], [32, 120, 1],
-  [120, 20, 784], [40, 240, 196], [40, 120, 784], [240, 40, 196], [40, 80, 196], [80, 200, 49], [80, 100, 196],
-  [200, 40, 196], [80, 184, 49], [80, 92, 196], [184, 40, 196], [80, 480, 49], [80, 240, 196], [480, 120, 1],
-  [120, 480, 1], [480, 56, 196], [80, 112, 196], [112, 672, 49], [112, 336, 196], [672, 168, 1], [168, 672, 1],
-  [672, 56, 196], [672, 80, 49], [112, 160, 49], [160, 960, 9], [160, 480, 49], [960, 80, 49], [960, 240, 1],
-  [240, 960, 1], [160, 960, 49], [960, 1280, 1],
-];
-
 /** The GhostNet layer shapes (and the stem GEMM, the classifier as pointwise_f32), with random data. */
 export function pointwiseGhostnetCases(h: Harness, rng: Rng): void {
-  for (const [cin, cout, pixels] of GHOSTNET_POINTWISE_SHAPES) {
-    pointwiseShape(h, rng.int(0, 0x7fffffff), { cin, cout, pixels });
-  }
+  const distinct = new Map(pointwiseLayers().filter((l) => !l.f32).map(({ cin, cout, pixels }) => [`${cin},${cout},${pixels}`, { cin, cout, pixels }]));
+  for (const shape of distinct.values()) pointwiseShape(h, rng.int(0, 0x7fffffff), shape);
   pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 27, cout: 16, pixels: 12544, xStride: 32, qmin: -10, qmax: 127, zp: -10 }); // stem
   pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 1280, cout: 1000, pixels: 1, f32: true });                                 // classifier
   // Ghost concat: the primary conv writes the first half of a 2x wider buffer

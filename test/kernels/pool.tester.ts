@@ -3,7 +3,9 @@
  * `_reference` in the same build, byte for byte, with poison checks after the output slices.
  * Environment-agnostic. A failure names its seed; `avgpool2x2Case(h, seed)` / `globalAvgpoolCase(h, seed)` replay it.
  */
-import { GHOSTNET_CHANNELS, Harness, Rng, firstDifference } from './harness.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
+import { GHOSTNET_CHANNELS } from './shapes.ts';
 import { POISON, checkPoison, extremeScale, pickQuant, requantJs } from './depthwise.tester.ts';
 
 export interface PoolShape {

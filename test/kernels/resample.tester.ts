@@ -16,7 +16,8 @@
 import { orientedView } from '../../worker/image/orient.ts';
 import { coefficients, resampleWindow, type Resampler, type ResampleFilter } from '../../worker/image/resample.ts';
 import type { DecodedImage, Orientation } from '../../worker/image/types.ts';
-import { Harness, Rng, firstDifference } from './harness.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
 
 const POISON = 0x5a;
 const FILTERS: ResampleFilter[] = ['bilinear', 'bicubic'];

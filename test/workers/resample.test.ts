@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import resampleModule from '../../build/resample.simd128.wasm';
-import { Harness, Rng, type EngineExports } from '../kernels/harness.ts';
+import { Harness, type EngineExports } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
 import { resampleKernelCases, resampleWindowCases } from '../kernels/resample.tester.ts';
 import { WasmResampler, wasmResampler } from '../../worker/image/resample-wasm.ts';
 import { classifyBytes, photo, preloadPhotos } from './support.ts';

@@ -5,13 +5,14 @@
  *
  *   npx tsx tools/bench/depthwise.ts [--samples N] [build|path/to/engine.wasm ...]
  *
- * Run `node tools/build/asbuild.mjs` first.
+ * `npm run bench:depthwise -- [options]` builds first.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Harness, Rng, type EngineExports } from '../../test/kernels/harness.ts';
-import { loadBuild, type Build } from '../../test/kernels/load-node.ts';
-import { GHOSTNET_DEPTHWISE, depthwiseOutSize } from '../../test/kernels/depthwise.tester.ts';
+import { engineExports } from '../engine-node.ts';
+import { Harness } from '../lib/harness.ts';
+import { median } from '../lib/median.ts';
+import { Rng } from '../lib/rng.ts';
+import { depthwiseLayers } from './layers.ts';
 
 const args = process.argv.slice(2);
 let samples = 31;
@@ -22,29 +23,21 @@ for (let i = 0; i < args.length; i++) {
 }
 if (!builds.length) builds.push('simd128', 'scalar');
 
-async function load(b: string): Promise<EngineExports> {
-  if (!b.endsWith('.wasm')) return loadBuild(b as Build);
-  const module = new WebAssembly.Module(readFileSync(b));
-  const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('engine abort'); } } });
-  return instance.exports as unknown as EngineExports;
-}
-
+const LAYERS = depthwiseLayers();
 interface Shape {
-  C: number; H: number; W: number; kh: number; kw: number; stride: number; layers: number; macs: number;
+  C: number; H: number; W: number; kh: number; kw: number; stride: number; OH: number; OW: number; layers: number; macs: number;
 }
 const shapes = new Map<string, Shape>();
-for (const [, C, H, W, kh, kw, stride] of GHOSTNET_DEPTHWISE) {
+for (const { C, H, W, kh, kw, stride, OH, OW } of LAYERS) {
   const key = `${C}x${H}x${W} ${kh}x${kw} s${stride}`;
-  const [OH, OW] = depthwiseOutSize(H, W, kh, kw, stride);
-  const s = shapes.get(key) ?? { C, H, W, kh, kw, stride, layers: 0, macs: OH * OW * C * kh * kw };
+  const s = shapes.get(key) ?? { C, H, W, kh, kw, stride, OH, OW, layers: 0, macs: OH * OW * C * kh * kw };
   s.layers++;
   shapes.set(key, s);
 }
 
 /** One prepared call per (build, shape): inputs in the build's memory, returns a closure running `reps` calls. */
 function prepare(h: Harness, s: Shape, rng: Rng): (reps: number) => void {
-  const { C, H, W, kh, kw, stride } = s;
-  const [OH, OW] = depthwiseOutSize(H, W, kh, kw, stride);
+  const { C, H, W, kh, kw, stride, OH, OW } = s;
   const x = h.put(rng.i8(H * W * C));
   const w = h.put(rng.i8(C * kh * kw, -127, 127));
   const bias = h.put(rng.i32(C, -5000, 5000));
@@ -58,12 +51,7 @@ function prepare(h: Harness, s: Shape, rng: Rng): (reps: number) => void {
   };
 }
 
-function median(a: number[]): number {
-  const b = [...a].sort((p, q) => p - q);
-  return b[b.length >> 1];
-}
-
-const hs = await Promise.all(builds.map(async (b) => new Harness(await load(b))));
+const hs = builds.map((b) => new Harness(engineExports(b)));
 const rows: { key: string; s: Shape; ms: number[]; best: number[] }[] = [];
 for (const [key, s] of shapes) {
   const runs = hs.map((h) => prepare(h, s, new Rng(1)));
@@ -104,7 +92,7 @@ for (const { key, s, ms, best } of rows) {
   totalMacs += s.macs * s.layers;
   console.log(line);
 }
-console.log(`\nall ${GHOSTNET_DEPTHWISE.length} depthwise layers at 224 (${(totalMacs / 1e6).toFixed(2)} MMAC), median of ${samples} interleaved samples:`);
+console.log(`\nall ${LAYERS.length} depthwise layers at 224 (${(totalMacs / 1e6).toFixed(2)} MMAC), median of ${samples} interleaved samples:`);
 builds.forEach((b, i) =>
   console.log(
     `  ${b.padEnd(24)} ${totals[i].toFixed(3)} ms  (${(totalMacs / totals[i] / 1e6).toFixed(2)} GMAC/s)` +

@@ -16,14 +16,15 @@ import { TS_RESAMPLER, type Resampler } from '../../worker/image/resample.ts';
 import { WasmResampler } from '../../worker/image/resample-wasm.ts';
 import type { DecodedImage, Orientation, Preprocessing } from '../../worker/image/types.ts';
 import { IMAGENET_PREPROCESSING } from '../convert/convert.ts';
+import { resampleModule } from '../engine-node.ts';
+import { median } from '../lib/median.ts';
 
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-const wasm = (build: 'scalar' | 'simd128') => new WasmResampler(new WebAssembly.Module(readFileSync(new URL(`../../build/resample.${build}.wasm`, import.meta.url))));
+const wasm = (build: 'scalar' | 'simd128') => new WasmResampler(resampleModule(build));
 const IMPLS: Array<[string, Resampler]> = [['TS', TS_RESAMPLER], ['AS-scalar', wasm('scalar')], ['AS-SIMD', wasm('simd128')]];
 
 const SETTINGS: Array<[string, Preprocessing]> = [
@@ -43,7 +44,7 @@ function preprocessTimes(img: DecodedImage, p: Preprocessing, runs: number): num
       if (i >= 2) t[k].push(c1 - c0); // first two: JIT warm-up
     });
   }
-  return t.map(med);
+  return t.map(median);
 }
 
 /**
@@ -62,7 +63,7 @@ async function decodeTimes(bytes: Uint8Array, opts: DecodeOptions, runs: number)
     await withDecodedImage(bytes, opts, () => {});
     dec.push(cpuMs() - c0);
   }
-  return { ms: med(dec), img, memMiB };
+  return { ms: median(dec), img, memMiB };
 }
 
 await initNodeDecoders();
@@ -96,7 +97,7 @@ for (const [file, runs] of FILES) {
     await imageToInput(bytes, IMAGENET_PREPROCESSING);
     whole.push(cpuMs() - c0);
   }
-  console.log(`  imageToInput, 224 bilinear (decode + resize + crop, the Worker's and the CLI's path): ${med(whole).toFixed(2)} ms`);
+  console.log(`  imageToInput, 224 bilinear (decode + resize + crop, the Worker's and the CLI's path): ${median(whole).toFixed(2)} ms`);
   for (const [name, p] of SETTINGS) {
     const orientations: Orientation[] = name === '224 bilinear' ? [1, 3, 6] : [1];
     for (const o of orientations) {

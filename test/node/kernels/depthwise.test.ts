@@ -1,14 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Harness, Rng } from '../../kernels/harness.ts';
-import { loadBuild, type Build } from '../../kernels/load-node.ts';
-import { GHOSTNET_DEPTHWISE, depthwiseCase, depthwiseCases, depthwiseReferenceChecks } from '../../kernels/depthwise.tester.ts';
+import { engineExports, type Build } from '../../../tools/engine-node.ts';
+import { Harness } from '../../../tools/lib/harness.ts';
+import { Rng } from '../../../tools/lib/rng.ts';
+import { depthwiseLayers } from '../../../tools/bench/layers.ts';
+import { depthwiseCase, depthwiseCases, depthwiseReferenceChecks } from '../../kernels/depthwise.tester.ts';
 
 // The relaxed build uses the simd128 variants for these families; it runs in workerd (Node 20 needs a flag for relaxed SIMD).
 for (const build of ['simd128', 'scalar'] as Build[]) {
   describe(`depthwise (${build} build)`, () => {
     let h: Harness;
     beforeAll(async () => {
-      h = new Harness(await loadBuild(build));
+      h = new Harness(engineExports(build));
     });
     it('runs the variant the build was compiled for', () => {
       expect(h.ex.variant()).toBe(build === 'scalar' ? 0 : 1);
@@ -19,7 +21,7 @@ for (const build of ['simd128', 'scalar'] as Build[]) {
     // The scalar build runs the reference on both sides: nothing to compare there.
     it.skipIf(build === 'scalar')('matches the reference on every GhostNetV2-1.0 depthwise layer at 224', () => {
       const rng = new Rng(224);
-      for (const [, C, H, W, kh, kw, stride] of GHOSTNET_DEPTHWISE) depthwiseCase(h, rng.int(0, 0x7fffffff), { C, H, W, kh, kw, stride });
+      for (const { C, H, W, kh, kw, stride } of depthwiseLayers()) depthwiseCase(h, rng.int(0, 0x7fffffff), { C, H, W, kh, kw, stride });
     });
     it('reference agrees with an independent JS computation', () => {
       depthwiseReferenceChecks(h, new Rng(77), 40);

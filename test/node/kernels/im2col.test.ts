@@ -1,13 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Harness, Rng } from '../../kernels/harness.ts';
-import { loadBuild, type Build } from '../../kernels/load-node.ts';
+import { engineExports, type Build } from '../../../tools/engine-node.ts';
+import { Harness } from '../../../tools/lib/harness.ts';
+import { Rng } from '../../../tools/lib/rng.ts';
 import { im2colCases, im2colReferenceChecks, im2colShape } from '../../kernels/im2col.tester.ts';
 
 for (const build of ['simd128', 'scalar'] as Build[]) {
   describe(`im2col (${build} build)`, () => {
     let h: Harness;
     beforeAll(async () => {
-      h = new Harness(await loadBuild(build));
+      h = new Harness(engineExports(build));
     });
     it('runs the variant the build was compiled for', () => {
       expect(h.ex.variant()).toBe(build === 'scalar' ? 0 : 1);

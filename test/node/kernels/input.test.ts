@@ -1,6 +1,7 @@
 import { beforeAll, describe, it } from 'vitest';
-import { Harness, Rng } from '../../kernels/harness.ts';
-import { loadBuild, type Build } from '../../kernels/load-node.ts';
+import { engineExports, type Build } from '../../../tools/engine-node.ts';
+import { Harness } from '../../../tools/lib/harness.ts';
+import { Rng } from '../../../tools/lib/rng.ts';
 import { inputCases, inputReferenceChecks } from '../../kernels/input.tester.ts';
 
 // The relaxed build uses the simd128 variants for these families; it runs in workerd (Node 20 needs a flag for relaxed SIMD).
@@ -8,7 +9,7 @@ for (const build of ['simd128', 'scalar'] as Build[]) {
   describe(`input (${build} build)`, () => {
     let h: Harness;
     beforeAll(async () => {
-      h = new Harness(await loadBuild(build));
+      h = new Harness(engineExports(build));
     });
     it('matches the reference on random shapes', () => {
       inputCases(h, new Rng(0x9e37 + build.length), build === 'scalar' ? 40 : 300);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Harness, Rng } from '../../kernels/harness.ts';
-import { resampleExports, resampleModule } from '../../kernels/load-node.ts';
+import { Harness, type EngineExports } from '../../../tools/lib/harness.ts';
+import { Rng } from '../../../tools/lib/rng.ts';
+import { resampleModule } from '../../../tools/engine-node.ts';
 import { resampleKernelCases, resampleReferenceChecks, resampleWindowCase, resampleWindowCases } from '../../kernels/resample.tester.ts';
 import { orientedView } from '../../../worker/image/orient.ts';
 import { WasmResampler } from '../../../worker/image/resample-wasm.ts';
@@ -11,7 +12,7 @@ for (const build of ['simd128', 'scalar'] as const) {
     let h: Harness;
     beforeAll(() => {
       module = resampleModule(build);
-      h = new Harness(resampleExports(module));
+      h = new Harness(new WebAssembly.Instance(module, {}).exports as unknown as EngineExports);
     });
 
     it('is the expected variant', () => {
