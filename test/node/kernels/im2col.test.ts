@@ -7,16 +7,20 @@ import { im2colCases, im2colReferenceChecks, im2colShape } from '../../kernels/i
 for (const build of ['simd128', 'scalar'] as Build[]) {
   describe(`im2col (${build} build)`, () => {
     let h: Harness;
+    // In the scalar build the family's entry point IS its reference: comparing them proves nothing, so
+    // those cases are skipped there (and say why); the reference is checked against JS instead.
+    const self = build === 'scalar';
+    const selfSkip = self ? ' — skipped in the scalar build: the kernel is its own reference' : '';
     beforeAll(async () => {
       h = new Harness(engineExports(build));
     });
     it('runs the variant the build was compiled for', () => {
       expect(h.ex.variant()).toBe(build === 'scalar' ? 0 : 1);
     });
-    it('matches the reference on random images (odd/even sizes, 1..130 px, unaligned) and the stem sizes', () => {
-      im2colCases(h, new Rng(0x1c2c + build.length), build === 'scalar' ? 60 : 300);
+    it.skipIf(self)(`matches the reference on random images (odd/even sizes, 1..130 px, unaligned) and the stem sizes${selfSkip}`, () => {
+      im2colCases(h, new Rng(0x1c2c + build.length), 300);
     });
-    it('matches the reference on every small size', () => {
+    it.skipIf(self)(`matches the reference on every small size${selfSkip}`, () => {
       const rng = new Rng(0x51);
       for (let H = 1; H <= 9; H++) for (let W = 1; W <= 9; W++) im2colShape(h, rng.int(0, 0x7fffffff), { H, W, dstOffset: (H * W) % 7 });
     });

@@ -10,6 +10,10 @@ for (const build of ['simd128', 'scalar'] as const) {
   describe(`resample (${build} build)`, () => {
     let module: WebAssembly.Module;
     let h: Harness;
+    // In the scalar build the family's entry point IS its reference: comparing them proves nothing, so
+    // those cases are skipped there (and say why); the reference is checked against JS instead.
+    const self = build === 'scalar';
+    const selfSkip = self ? ' — skipped in the scalar build: the kernel is its own reference' : '';
     beforeAll(() => {
       module = resampleModule(build);
       h = new Harness(new WebAssembly.Instance(module, {}).exports as unknown as EngineExports);
@@ -20,8 +24,8 @@ for (const build of ['simd128', 'scalar'] as const) {
       expect(new WasmResampler(module).variant).toBe(build);
     });
 
-    it('kernels match the reference on random shapes', () => {
-      resampleKernelCases(h, new Rng(0x4e5a + build.length), build === 'scalar' ? 40 : 400);
+    it.skipIf(self)(`kernels match the reference on random shapes${selfSkip}`, () => {
+      resampleKernelCases(h, new Rng(0x4e5a + build.length), 400);
     });
 
     it('references agree with a direct JS evaluation', () => {
