@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, DEFAULT_MAX_BYTES, MAX_JPEG_SCANS } from '../../worker/image/decode.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
 import { readImageHeader, scanJpegData } from '../../worker/image/dimensions.ts';
@@ -280,10 +280,12 @@ describe('decode + preprocess vs Pillow/torchvision goldens', () => {
     expect(meanMaxDiff(rgbOf(img), g.data).max).toBe(0);
   });
 
-  it('summary: max MAE seen', () => {
-    const worst = maeSeen.reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0] as [string, number]);
+  // A report, not a test: each golden's test above holds its own bound (a summary `it` passed with
+  // worst = 0 when run alone, having seen nothing).
+  afterAll(() => {
+    if (!maeSeen.length) return;
+    const worst = maeSeen.reduce((a, b) => (b[1] > a[1] ? b : a));
     console.log(`[image] ${maeSeen.length} golden comparisons; max MAE ${(worst[1] / 255).toExponential(3)} on the 0..1 scale (${worst[1].toFixed(4)}/255) — ${worst[0]}`);
-    expect(worst[1]).toBeLessThanOrEqual(1.0);
   });
 });
 
