@@ -1,10 +1,10 @@
 /**
- * The Worker that tools/bench/workerd.ts runs under Miniflare (workerd): it loads the int8 engine
- * exactly as the service does (the .wasm imported as a compiled module, the model as a Data module)
- * and times `runs` inferences of the posted CHW input per request. Not part of the service.
+ * The Worker that tools/bench/workerd.ts runs in workerd: it loads the int8 engine exactly as the
+ * service does (the .wasm imported as a compiled module, the model as a Data module) and times
+ * `runs` inferences of the posted CHW input per request. Not part of the service.
  */
-import simd128 from '../../build/engine.simd128.wasm';
-import relaxed from '../../build/engine.relaxed.wasm';
+import simd128 from './engine.simd128.wasm';
+import relaxed from './engine.relaxed.wasm';
 import model from './bench-model.gnv2';
 import { readModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';

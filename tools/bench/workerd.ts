@@ -8,13 +8,12 @@
  *   npx tsx tools/bench/workerd.ts [--rounds 20] [--runs 5]
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { build } from 'esbuild';
-import { Miniflare } from 'miniflare';
 import { parseArgs } from 'node:util';
 import { readModelFile } from '../../worker/model/format.ts';
 import { createEngine } from '../engine-node.ts';
 import { readNpy } from '../io/npy.ts';
-import { median, quantileSorted } from '../lib/median.ts';
+import { median, quantileSorted, sortedCopy } from '../lib/median.ts';
+import { startBenchWorker } from './miniflare.ts';
 
 const { values: o } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, runs: { type: 'string', default: '5' } } });
 const rounds = Number(o.rounds), runs = Number(o.runs);
@@ -26,26 +25,11 @@ for (const f of [MODEL, INPUT, 'build/engine.simd128.wasm']) {
   }
 }
 
-const bundle = await build({
-  entryPoints: ['tools/bench/workerd-entry.ts'],
-  bundle: true,
-  format: 'esm',
-  write: false,
-  platform: 'neutral',
-  external: ['*.wasm', '*.gnv2'],
-  logLevel: 'error',
-});
-// One flat module namespace for Miniflare: the bundle's relative imports become sibling names.
-const code = bundle.outputFiles[0].text.replaceAll('../../build/', './');
-const mf = new Miniflare({
-  compatibilityDate: '2026-04-01',
-  modules: [
-    { type: 'ESModule', path: 'entry.mjs', contents: code },
-    { type: 'CompiledWasm', path: 'engine.simd128.wasm', contents: readFileSync('build/engine.simd128.wasm') },
-    { type: 'CompiledWasm', path: 'engine.relaxed.wasm', contents: readFileSync('build/engine.relaxed.wasm') },
-    { type: 'Data', path: 'bench-model.gnv2', contents: readFileSync(MODEL) },
-  ],
-});
+const worker = await startBenchWorker('tools/bench/workerd-entry.ts', [
+  { type: 'CompiledWasm', name: 'engine.simd128.wasm', contents: readFileSync('build/engine.simd128.wasm') },
+  { type: 'CompiledWasm', name: 'engine.relaxed.wasm', contents: readFileSync('build/engine.relaxed.wasm') },
+  { type: 'Data', name: 'bench-model.gnv2', contents: readFileSync(MODEL) },
+]);
 
 const input = readNpy(new Uint8Array(readFileSync(INPUT)));
 const chw = input.data.subarray(0, 3 * 224 * 224);
@@ -53,7 +37,7 @@ const node = await createEngine(await readModelFile(new Uint8Array(readFileSync(
 
 const loadMs: Record<string, number> = {};
 async function workerd(buildName: string): Promise<number> {
-  const r = await mf.dispatchFetch(`http://bench/?runs=${runs}&build=${buildName}`, { method: 'POST', body: new Uint8Array(chw.buffer, chw.byteOffset, chw.byteLength) });
+  const r = await fetch(new URL(`/?runs=${runs}&build=${buildName}`, worker.url), { method: 'POST', body: new Uint8Array(chw.buffer as ArrayBuffer, chw.byteOffset, chw.byteLength) });
   const j = (await r.json()) as { ms: number; loadMs: number; variant: string };
   if (j.variant !== buildName) throw new Error(`workerd ran ${j.variant}, expected ${buildName}`);
   if (j.loadMs) loadMs[buildName] = j.loadMs;
@@ -70,12 +54,12 @@ for (let r = 0; r < rounds + 3; r++) {
   const t = { 'node simd128': nodeRun(), 'workerd simd128': await workerd('simd128'), 'workerd relaxed': await workerd('relaxed') };
   if (r >= 3) for (const [k, v] of Object.entries(t)) times[k].push(v); // 3 warm-up rounds
 }
-await mf.dispose();
+await worker.close();
 
 const base = median(times['node simd128']);
 console.log(`GhostNetV2-1.0 224², ms per inference (median of ${rounds} rounds × ${runs} runs; workerd via Miniflare ${process.versions.node ? `on Node ${process.versions.node}` : ''})`);
 for (const [k, v] of Object.entries(times)) {
-  const s = [...v].sort((a, b) => a - b);
+  const s = sortedCopy(v);
   console.log(`  ${k.padEnd(16)} ${median(v).toFixed(2).padStart(7)} ms  [p10 ${quantileSorted(s, 0.1).toFixed(2)}, p90 ${quantileSorted(s, 0.9).toFixed(2)}]  ÷ node ${(median(v) / base).toFixed(2)}`);
 }
 console.log(`  first use in a fresh isolate (SHA-256 check, parse, prepare; wall ms): ${Object.entries(loadMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);

@@ -10,7 +10,8 @@ import { median } from '../../lib/median.ts';
 import { mulberry32 } from '../../lib/rng.ts';
 import { summarize, type Summary } from '../stats.ts';
 import type { BenchImage } from './images.ts';
-import { startWorker, type Bundle, type RunningWorker } from './workerd.ts';
+import type { RunningWorker } from '../miniflare.ts';
+import { startWorker, type Bundle } from './workerd.ts';
 
 export interface Variant {
   id: string;

@@ -1,15 +1,14 @@
 /**
  * The real Worker in workerd, for `npm run bench:request`: bundled by wrangler exactly as
  * `wrangler deploy` bundles it (plus extra models, substituted for worker/models.ts by
- * an `alias`), run by Miniflare on 127.0.0.1, and the CPU time of the workerd process read from
- * /proc (per thread, in nanoseconds), so a request's CPU can be measured from outside.
+ * an `alias`), run by the benches' Miniflare harness (../miniflare.ts) on 127.0.0.1.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { Miniflare } from 'miniflare';
 import { unstable_readConfig } from 'wrangler';
+import { startMiniflare, type RunningWorker } from '../miniflare.ts';
 
 export interface ExtraModel {
   name: string;
@@ -73,46 +72,6 @@ export async function bundleWorker(root: string, outdir: string, extra: ExtraMod
   return { scriptPath, config: unstable_readConfig({ config: join(root, 'wrangler.toml') }), root };
 }
 
-/** Nanoseconds of CPU every thread of `pid` has run so far (/proc/<pid>/task/<tid>/schedstat). */
-export function processCpuNs(pid: number): number {
-  let ns = 0;
-  const dir = `/proc/${pid}/task`;
-  for (const tid of readdirSync(dir)) {
-    try {
-      ns += Number(readFileSync(`${dir}/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      /* the thread exited between the listing and the read */
-    }
-  }
-  return ns;
-}
-
-function childWorkerds(): Set<number> {
-  const out = new Set<number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (comm === 'workerd' && ppid === process.pid) out.add(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-export interface RunningWorker {
-  url: URL;
-  pid: number;
-  /** CPU ns of the whole workerd process so far. */
-  cpuNs(): number;
-  /** Wall ms from `new Miniflare` to ready, and the workerd process's CPU ms by then. */
-  startup: { wallMs: number; cpuMs: number };
-  close(): Promise<void>;
-}
-
 export interface StartOptions {
   /** Vars on top of wrangler.toml's (the bench adds BENCH_ROUTES = "1"). */
   vars?: Record<string, string>;
@@ -121,33 +80,15 @@ export interface StartOptions {
 }
 
 /** Starts one workerd process (a fresh isolate) serving the bundle on 127.0.0.1. */
-export async function startWorker(bundle: Bundle, o: StartOptions = {}): Promise<RunningWorker> {
+export function startWorker(bundle: Bundle, o: StartOptions = {}): Promise<RunningWorker> {
   const c = bundle.config;
-  const before = childWorkerds();
-  const t0 = performance.now();
-  const common = {
-    compatibilityDate: c.compatibility_date,
-    compatibilityFlags: c.compatibility_flags,
-    host: '127.0.0.1',
-    port: 0,
-  };
-  const mf = o.script
-    ? new Miniflare({ ...common, modules: true, script: o.script })
-    : new Miniflare({
-        ...common,
-        modules: true,
-        scriptPath: bundle.scriptPath,
-        modulesRules: c.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({ type: r.type, include: r.globs, fallthrough: r.fallthrough })),
-        bindings: { ...(c.vars as Record<string, string>), ...o.vars },
-      });
-  const url = await mf.ready;
-  const wallMs = performance.now() - t0;
-  const pids = [...childWorkerds()].filter((p) => !before.has(p));
-  if (pids.length !== 1) {
-    await mf.dispose();
-    throw new Error(`expected one new workerd process, found ${pids.length}`);
-  }
-  const pid = pids[0];
-  const cpuMs = processCpuNs(pid) / 1e6;
-  return { url, pid, cpuNs: () => processCpuNs(pid), startup: { wallMs, cpuMs }, close: () => mf.dispose() };
+  const common = { compatibilityDate: c.compatibility_date, compatibilityFlags: c.compatibility_flags };
+  if (o.script) return startMiniflare({ ...common, modules: true, script: o.script });
+  return startMiniflare({
+    ...common,
+    modules: true,
+    scriptPath: bundle.scriptPath,
+    modulesRules: c.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({ type: r.type, include: r.globs, fallthrough: r.fallthrough })),
+    bindings: { ...(c.vars as Record<string, string>), ...o.vars },
+  });
 }
