@@ -34,7 +34,7 @@ import { initNodeDecoders, JPEG_DECODER_WASM } from '../../worker/image/decoders
 import { readImageHeader } from '../../worker/image/dimensions.ts';
 import { CwasmTurboDecoder, loadCwasmTurbo } from './jpeg/cwasm-turbo.ts';
 import { machineInfo } from './report.ts';
-import { median } from './stats.ts';
+import { median } from '../lib/median.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, 'tmp', 'bench', 'jpeg');
