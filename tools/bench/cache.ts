@@ -24,7 +24,9 @@ import { formatMachine, machineInfo, markdownTable } from './report.ts';
 import { benchImages, IMAGE_IDS, type BenchImage } from './request/images.ts';
 import { NOOP_PATH, send, type Sample } from './request/measure.ts';
 import { bundleWorker, startWorker } from './request/workerd.ts';
-import { median, ratioOfMedians, rng, type Ratio } from './stats.ts';
+import { median } from '../lib/median.ts';
+import { mulberry32 } from '../lib/rng.ts';
+import { ratioOfMedians, type Ratio } from './stats.ts';
 
 const HELP = `npm run bench:cache -- [options]   (or: npx tsx tools/bench/cache.ts after npm run build)
 
@@ -108,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
   const w = await startWorker(bundle, { vars: { BENCH_ROUTES: '1', RESULT_CACHE_TTL: '3600', IMAGE_ORIGINS: `127.0.0.1:${origin.port}` } });
   const series = new Map<string, Sample[]>();
   const tasks = images.flatMap((image) => models.flatMap((model) => KINDS.filter((k) => k !== 'noop' || model === models[0]).map((kind) => ({ image, model, kind }))));
-  const rand = rng(11);
+  const rand = mulberry32(11);
   const noCache = { 'cache-control': 'no-cache' };
   try {
     const t0 = performance.now();
