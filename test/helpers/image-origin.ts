@@ -12,6 +12,9 @@
  *   /expires/<photo>       Expires = Date + 120 s, Age: 20
  *   /redirect/<k>/<path>   302 to /redirect/<k-1>/<path>, then to /<path> (relative Locations)
  *   /away                  302 to a host outside any allow-list
+ *   /away-local/<path>     302 to http://localhost:<this port>/<path>: this same server under a
+ *                          host name the tests leave out of IMAGE_ORIGINS (so a followed redirect
+ *                          would succeed, and shows in /__stats)
  *   /status/<code>         that status, with a secret header and body that must never leak
  *   /empty                 200 with an empty body
  *   /html                  200 text/html
@@ -126,6 +129,8 @@ export async function startImageOrigin(photosDir: string): Promise<ImageOrigin> 
       }
       case 'away':
         return send(302, { location: 'http://not-allowed.test/cat.jpg' });
+      case 'away-local':
+        return send(302, { location: `http://localhost:${req.socket.localPort}/${parts.slice(1).join('/')}${url.search}` });
       case 'status':
         return send(Number(parts[1]), { 'content-type': 'text/plain', 'x-origin-secret': SECRET, etag: '"secret-etag"' }, `${SECRET} body`);
       case 'empty':

@@ -141,6 +141,12 @@ describe('redirects', () => {
     const res = await get(`${ORIGIN}/redirect/2/away`);
     expect(await refused(res, 403)).toBe('origin_not_allowed');
   });
+
+  it('a redirect to a host that answers but is not allowed (this origin as `localhost`): refused, and that host never asked', async () => {
+    const target = `/img/${FLOWER}?n=away-local-${Date.now()}`;
+    expect(await refused(await get(`${ORIGIN}/redirect/1/away-local${target}`), 403)).toBe('origin_not_allowed');
+    expect((await stats(target)).requests).toBe(0);
+  });
 });
 
 describe("the origin's failures, mapped (and never leaked)", () => {
