@@ -68,7 +68,26 @@ CFLAGS=(--target=wasm32-wasi --sysroot=/usr -O3 -msimd128 -mbulk-memory -fwrapv 
 
 OBJ="$WORK/obj"
 rm -rf "$OBJ" && mkdir -p "$OBJ"
-compile() { "$CC" "${CFLAGS[@]}" -c "$1" -o "$OBJ/$(basename "${1%.c}").o"; }
+# Huffman decoding (jdhuff.c, and jdphuff.c, which shares its bit reader) gets a 64-bit bit
+# buffer: jdhuff.h picks one when SIZEOF_SIZE_T == 8 or on x86-64 ILP32 (x32); wasm32 is ILP32, so
+# defining __x86_64__ for these two files selects it (10-15% faster entropy decoding, measured).
+# That is what x86-64 builds, Pillow's included, use. Below: the define changes nothing else there.
+HUFFMAN_64=(-D__x86_64__)
+compile() {
+  local extra=()
+  case "$(basename "$1")" in jdhuff.c | jdphuff.c) extra=("${HUFFMAN_64[@]}") ;; esac
+  "$CC" "${CFLAGS[@]}" "${extra[@]}" -c "$1" -o "$OBJ/$(basename "${1%.c}").o"
+}
+# The check: in everything these two files include, __x86_64__ appears only in those two tests.
+H_TEST='jdhuff.h:82:#elif defined(__x86_64__) && defined(__ILP32__)'
+C_TEST='jdhuff.c:409:#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__))'
+for f in jdhuff.c jdphuff.c; do
+  deps=$("$CC" "${CFLAGS[@]}" -M "$SRC/$f" | tr ' \\' '\n\n' | grep -v ':$' | grep .)
+  # shellcheck disable=SC2086
+  uses=$(grep -n '__x86_64__' $deps | sed "s|^$SRC/||" | sort)
+  expected=$([ "$f" = jdhuff.c ] && printf '%s\n%s\n' "$C_TEST" "$H_TEST" | sort || echo "$H_TEST")
+  [ "$uses" = "$expected" ] || { echo "build.sh: __x86_64__ is used elsewhere in what $f includes:" >&2; echo "$uses" >&2; exit 1; }
+done
 pids=()
 for f in $LIB_SOURCES $TEST_SOURCES; do compile "$SRC/$f" & pids+=($!); done
 for f in $OUR_SOURCES $OUR_TEST_SOURCES; do compile "$HERE/$f" & pids+=($!); done
