@@ -1,7 +1,7 @@
 /*
  * The JPEG decoder's whole interface to JavaScript (worker/image/codec-jpeg.ts): one call that
- * decodes a JPEG held in wasm memory into RGBA (or CMYK) rows, at 1/1, 1/2, 1/4 or 1/8 DCT
- * scale, with libjpeg's own words for what went wrong. It replaces TurboJPEG, of which we used
+ * decodes a JPEG held in wasm memory into RGBA (or CMYK) rows, at any DCT scale M/8 (M = 1..8),
+ * with libjpeg's own words for what went wrong. It replaces TurboJPEG, of which we used
  * one function; this is that function without setjmp and without the pixel-format tables.
  *
  * Errors: libjpeg reports a fatal error by calling err->error_exit, which must not return. Ours
@@ -69,19 +69,22 @@ EXPORT("jd_info") const int *jd_info(void) { return info; }
  * Decodes `size` bytes at `src` into `dst`: `height` rows of `width` * 4 bytes, RGBA (alpha 255)
  * or, when `cmyk`, the four stored CMYK/YCCK-converted samples as libjpeg outputs them.
  * `file_width` x `file_height` is the frame the caller's own header parser read (its memory
- * budget and `dst` were sized from it); `scale_denom` is 1, 2, 4 or 8.
+ * budget and `dst` were sized from it). `scale_num / scale_denom` must be M/8 for M in 1..8 (1/2 is
+ * 4/8): libjpeg's IDCT then outputs M x M pixels per 8 x 8 block, ceil(file_width * M / 8) wide.
+ * (libjpeg would round any other fraction up to the next M/8; we ask the caller to say which.)
  * Defaults are libjpeg's (and Pillow's): islow IDCT, fancy upsampling.
  */
 EXPORT("jd_decode")
-int jd_decode(const unsigned char *src, unsigned long size, int file_width, int file_height, int scale_denom, int cmyk,
-              unsigned char *dst, int width, int height) {
+int jd_decode(const unsigned char *src, unsigned long size, int file_width, int file_height, int scale_num,
+              int scale_denom, int cmyk, unsigned char *dst, int width, int height) {
   struct jpeg_decompress_struct cinfo;
   struct jpeg_error_mgr jerr;
   int result = 0;
 
   message[0] = 0;
   if (!src || !size || !dst || width <= 0 || height <= 0 ||
-      (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8))
+      (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8) || scale_num < 1 ||
+      scale_num > scale_denom)
     return JD_BAD_ARGUMENT;
 
   cinfo.err = jd_error_mgr(&jerr);
@@ -95,7 +98,7 @@ int jd_decode(const unsigned char *src, unsigned long size, int file_width, int 
     goto done;
   }
   cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGBA;
-  cinfo.scale_num = 1;
+  cinfo.scale_num = (unsigned int)scale_num;
   cinfo.scale_denom = (unsigned int)scale_denom;
   jpeg_start_decompress(&cinfo);
   info[2] = (int)cinfo.output_width;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeCost, DEFAULT_MAX_DECODE_BYTES, jpegCoefficientBytes, planDecode, type DctScale } from '../../worker/image/budget.ts';
-import { cmykToRgbaInPlace } from '../../worker/image/codec-jpeg.ts';
+import { cmykToRgbaInPlace, jpegScale } from '../../worker/image/codec-jpeg.ts';
 import { decodeImage, withDecodedImage } from '../../worker/image/decode.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
@@ -134,7 +134,7 @@ describe('DCT scale and memory budget, judged from the header', () => {
         let used: number;
         if (h.format === 'jpeg') {
           d.jpeg.reset();
-          d.jpeg.decode(bytes, { width: h.width, height: h.height, scale: k, cmyk: h.jpeg!.components === 4 }, (img) => expect(img.width).toBe(Math.ceil(h.width / k)));
+          d.jpeg.decode(bytes, { width: h.width, height: h.height, scale: jpegScale(k), cmyk: h.jpeg!.components === 4 }, (img) => expect(img.width).toBe(Math.ceil(h.width / k)));
           used = d.jpeg.lastMemoryBytes;
         } else {
           const codec = h.format === 'png' ? d.png : d.webp;

@@ -5,7 +5,11 @@
  * mode: what -O3 and 2.1.5 alone give), PNG and WebP decodes of the same picture, and how much of a
  * JPEG decode is Huffman decoding before and after.
  *
- *   npm run bench:jpeg [-- --runs 40] [-- --profile]
+ *   npm run bench:jpeg [-- --runs 40] [-- --profile] [-- --baseline A.wasm,B.wasm] [-- --only SUBSTRING]
+ *
+ * --baseline: other builds of ours with the same jd_decode interface (e.g. the script run with one
+ * flag changed) as more contenders, for before/after ratios of a change in the same run; --only:
+ * just the images whose name contains SUBSTRING.
  *
  * Images (tools/bench/jpeg/images.py, Debian's Pillow, made on first use into tmp/bench/jpeg/):
  * the issue's set — 640x427 baseline 4:2:0, 1024x768, 4:4:4, progressive, a 12 Mpx baseline phone
@@ -28,7 +32,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { JpegCodec, type JpegExports } from '../../worker/image/codec-jpeg.ts';
+import { JpegCodec, jpegScale, type JpegExports } from '../../worker/image/codec-jpeg.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
 import { initNodeDecoders, JPEG_DECODER_WASM } from '../../worker/image/decoders-node.ts';
 import { readImageHeader } from '../../worker/image/dimensions.ts';
@@ -41,6 +45,9 @@ const OUT = join(ROOT, 'tmp', 'bench', 'jpeg');
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 30;
 const PROFILE = args.includes('--profile');
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const BASELINE = option('--baseline');
+const ONLY = option('--only');
 const WARMUP = 5;
 
 interface TestExports extends JpegExports {
@@ -98,16 +105,24 @@ interface Row {
   contenders: Record<string, Fn>;
 }
 
-const rows: Row[] = IMAGES.map((image) => {
+const baselines = (BASELINE ? BASELINE.split(',') : []).map((file) => ({ file, codec: new JpegCodec(new WebAssembly.Module(readFileSync(file))) }));
+
+const rows: Row[] = IMAGES.filter((image) => !ONLY || image.name.includes(ONLY)).map((image) => {
   const bytes = new Uint8Array(readFileSync(image.file));
   const h = readImageHeader(bytes, image.format);
   const pixels = Math.ceil(h.width / image.scale) * Math.ceil(h.height / image.scale);
   const contenders: Record<string, Fn> = {};
   if (image.format === 'jpeg') {
-    const req = { width: h.width, height: h.height, scale: image.scale, cmyk: h.jpeg!.components === 4 };
+    const req = { width: h.width, height: h.height, scale: jpegScale(image.scale), cmyk: h.jpeg!.components === 4 };
     contenders.old = () => old.decode(bytes, h.width, h.height, image.scale, req.cmyk, () => 0);
     contenders.ours = () => ours.decode(bytes, req, () => 0);
     contenders.ours_c = () => cMode.decode(bytes, req, () => 0);
+    for (const [k, b] of baselines.entries()) {
+      contenders[`baseline${k}`] = () => b.codec.decode(bytes, req, () => 0);
+      const px = b.codec.decode(bytes, req, (img) => new Uint8Array(img.data).slice());
+      const mine = ours.decode(bytes, req, (img) => new Uint8Array(img.data).slice());
+      if (px.length !== mine.length || px.some((v, i) => v !== mine[i])) throw new Error(`${image.name}: ${b.file} decodes other pixels`);
+    }
     // Entropy decoding alone (test build; the kernels play no part in it).
     contenders.entropy = () => {
       const ex = testExports!;
@@ -173,6 +188,8 @@ interface Result {
   ms: Record<string, number>;
   speedup?: number;
   speedupC?: number;
+  /** baseline / ours for each --baseline file */
+  speedupBaseline?: number[];
   huffmanShare?: { before: number; after: number; profileBefore?: number; profileAfter?: number };
 }
 const results: Result[] = [];
@@ -182,6 +199,7 @@ for (const [i, r] of rows.entries()) {
   if (r.image.format === 'jpeg') {
     res.speedup = ms.old / ms.ours;
     res.speedupC = ms.old / ms.ours_c;
+    res.speedupBaseline = baselines.map((_, k) => ms[`baseline${k}`] / ms.ours);
     res.huffmanShare = { before: ms.entropy / ms.ours_c, after: ms.entropy / ms.ours };
     if (PROFILE) {
       const n = Math.max(3, Math.round(300 / ms.ours));
@@ -202,6 +220,13 @@ for (const r of results) {
   const hs = r.huffmanShare!;
   const prof = PROFILE ? ` (${pct(hs.profileBefore)} → ${pct(hs.profileAfter)})` : '';
   console.log(`| ${r.image} | ${f(r.ms.old)} | ${f(r.ms.ours_c)} | ${f(r.ms.ours)} | **${f(r.speedup)}×** | ${f((1e6 * r.ms.ours) / r.pixels, 1)} | ${pct(hs.before)} → ${pct(hs.after)}${prof} |`);
+}
+if (baselines.length) {
+  console.log(`\n| image | ours | ${baselines.map((b) => `${b.file}: ms, baseline / ours`).join(' | ')} |`);
+  console.log(`|---|---|${baselines.map(() => '---|').join('')}`);
+  for (const r of results) {
+    if (r.speedupBaseline) console.log(`| ${r.image} | ${f(r.ms.ours)} | ${r.speedupBaseline.map((x, k) => `${f(r.ms[`baseline${k}`])}, **${f(x, 3)}×**`).join(' | ')} |`);
+  }
 }
 console.log('\n| other formats (our decoders, same run) | ms | ns/px |');
 console.log('|---|---|---|');

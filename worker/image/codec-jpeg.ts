@@ -3,8 +3,8 @@
  * source, a WebAssembly SIMD128 back end for its jsimd_* interface, a faster sequential Huffman
  * decoder, and a one-call C API in place of TurboJPEG). It is the library Pillow links, and every
  * kernel of ours is bit-exact with libjpeg's C code, so full-size output is bit-identical to
- * Pillow's; it decodes at 1/2, 1/4 or 1/8 scale in the IDCT (Pillow's `Image.draft()`), which is
- * what lets a 40 Mpx JPEG decode in ~10 MiB.
+ * Pillow's; it decodes at any scale M/8 (M = 1..8) in the IDCT — 1/2, 1/4 and 1/8 are Pillow's
+ * `Image.draft()` — which is what lets a 40 Mpx JPEG decode in ~10 MiB.
  *
  * The module imports one function of ours and four WASI calls; this file is the whole host side:
  *  - `env.jpeg_fail(message)`: libjpeg's fatal error (its error_exit, in api.c) with the message
@@ -33,7 +33,7 @@ export interface JpegExports {
   memory: WebAssembly.Memory;
   malloc(size: number): number;
   free(ptr: number): void;
-  jd_decode(src: number, size: number, fileWidth: number, fileHeight: number, scale: number, cmyk: number, dst: number, width: number, height: number): number;
+  jd_decode(src: number, size: number, fileWidth: number, fileHeight: number, scaleNum: number, scaleDenom: number, cmyk: number, dst: number, width: number, height: number): number;
   jd_message(): number;
   jd_info(): number;
 }
@@ -81,12 +81,35 @@ export function instantiateJpegDecoder(module: WebAssembly.Module): JpegExports 
   return ex;
 }
 
+/**
+ * A DCT scale: num/denom = M/8 for M in 1..8, with denom 1, 2, 4 or 8 (so 1/2 may be written 4/8).
+ * libjpeg's IDCT makes M x M pixels of every 8 x 8 block (jidctint.c has an IDCT for each M).
+ */
+export interface JpegScale {
+  num: number;
+  denom: 1 | 2 | 4 | 8;
+}
+
+/** The 1/k scales (k = 1, 2, 4, 8), the ones Pillow's draft() offers. */
+export const jpegScale = (k: 1 | 2 | 4 | 8): JpegScale => ({ num: 1, denom: k });
+
+/** M/8 (M = 1..8). */
+export const jpegEighths = (m: number): JpegScale => ({ num: m, denom: 8 });
+
+/** libjpeg's output size at `scale` (jdmaster.c): ceil(size * M / 8), i.e. ceil(size * num / denom). */
+export function jpegScaledSize(width: number, height: number, scale: JpegScale): { width: number; height: number } {
+  if (!(Number.isInteger(scale.num) && scale.num >= 1 && scale.num <= scale.denom && [1, 2, 4, 8].includes(scale.denom))) {
+    throw new RangeError(`a JPEG DCT scale is M/8 for M in 1..8 (denominator 1, 2, 4 or 8), not ${scale.num}/${scale.denom}`);
+  }
+  return { width: Math.ceil((width * scale.num) / scale.denom), height: Math.ceil((height * scale.num) / scale.denom) };
+}
+
 export interface JpegDecodeRequest {
   /** Size in the file (from the header). */
   width: number;
   height: number;
-  /** DCT scaling: the output is ceil(width / scale) x ceil(height / scale). */
-  scale: 1 | 2 | 4 | 8;
+  /** DCT scaling: the output is jpegScaledSize(width, height, scale). */
+  scale: JpegScale;
   /** 4-component file: decode as CMYK and convert the way Pillow does (see cmykToRgbaInPlace). */
   cmyk: boolean;
 }
@@ -143,8 +166,7 @@ export class JpegCodec {
     } catch (e) {
       throw new DecoderSetupError(`could not instantiate the JPEG decoder: ${String(e)}`, { cause: e });
     }
-    const width = Math.ceil(req.width / req.scale);
-    const height = Math.ceil(req.height / req.scale);
+    const { width, height } = jpegScaledSize(req.width, req.height, req.scale);
     const size = width * height * 4;
     let dst = 0;
     let warning: string | null = null;
@@ -153,7 +175,7 @@ export class JpegCodec {
       dst = ex.malloc(size);
       if (!src || !dst) throw new CodecFailure('Insufficient memory (out of memory in malloc)', []);
       new Uint8Array(ex.memory.buffer, src, bytes.length).set(bytes);
-      const status = ex.jd_decode(src, bytes.length, req.width, req.height, req.scale, req.cmyk ? 1 : 0, dst, width, height);
+      const status = ex.jd_decode(src, bytes.length, req.width, req.height, req.scale.num, req.scale.denom, req.cmyk ? 1 : 0, dst, width, height);
       ex.free(src);
       const info = new Int32Array(ex.memory.buffer, ex.jd_info(), 4);
       // libjpeg must see the frame our header parser saw (the memory budget and the output buffer

@@ -20,6 +20,7 @@
 
 import { planDecode, DEFAULT_MAX_DECODE_BYTES, type DctScale } from './budget.ts';
 import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from './codec-common.ts';
+import { jpegScale } from './codec-jpeg.ts';
 import { getDecoders } from './decoders.ts';
 import { readImageHeader, scanJpegData, type ImageHeader } from './dimensions.ts';
 import { emptyBody, ImageError, imageTooLarge, invalidImage, unsupportedFormat } from './errors.ts';
@@ -119,7 +120,7 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
 
   try {
     if (format === 'jpeg') {
-      const req = { width: header.width, height: header.height, scale: plan.scale, cmyk: header.jpeg!.components === 4 };
+      const req = { width: header.width, height: header.height, scale: jpegScale(plan.scale), cmyk: header.jpeg!.components === 4 };
       decoders.jpeg.decode(bytes, req, (raw, warning) => consume(raw, true, plan.scale, warning));
     } else if (format === 'png') {
       decoders.png.decode(bytes, (raw) => consume(raw, true));
