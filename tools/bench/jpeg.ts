@@ -5,11 +5,11 @@
  * mode: what -O3 and 2.1.5 alone give), PNG and WebP decodes of the same picture, and how much of a
  * JPEG decode is Huffman decoding before and after.
  *
- *   npm run bench:jpeg [-- --runs 40] [-- --profile] [-- --baseline A.wasm,B.wasm] [-- --only SUBSTRING]
+ *   npm run bench:jpeg [-- --runs 40] [-- --profile] [-- --baseline A.wasm,B.wasm] [-- --only REGEX]
  *
  * --baseline: other builds of ours with the same jd_decode interface (e.g. the script run with one
  * flag changed) as more contenders, for before/after ratios of a change in the same run; --only:
- * just the images whose name contains SUBSTRING.
+ * just the images whose name matches REGEX.
  *
  * Images (tools/bench/jpeg/images.py, Debian's Pillow, made on first use into tmp/bench/jpeg/):
  * the issue's set — 640x427 baseline 4:2:0, 1024x768, 4:4:4, progressive, a 12 Mpx baseline phone
@@ -107,7 +107,7 @@ interface Row {
 
 const baselines = (BASELINE ? BASELINE.split(',') : []).map((file) => ({ file, codec: new JpegCodec(new WebAssembly.Module(readFileSync(file))) }));
 
-const rows: Row[] = IMAGES.filter((image) => !ONLY || image.name.includes(ONLY)).map((image) => {
+const rows: Row[] = IMAGES.filter((image) => !ONLY || new RegExp(ONLY).test(image.name)).map((image) => {
   const bytes = new Uint8Array(readFileSync(image.file));
   const h = readImageHeader(bytes, image.format);
   const pixels = Math.ceil(h.width / image.scale) * Math.ceil(h.height / image.scale);
