@@ -6,7 +6,8 @@
  * What it is and is not (docs/API.md, "Result cache"): the Cache API is per Cloudflare data
  * centre, not replicated; entries may be evicted at any time before RESULT_CACHE_TTL; on
  * *.workers.dev (and in the dashboard preview) it stores nothing, only on a custom domain does it
- * work. Locally (wrangler dev, Miniflare) it is workerd's in-memory cache.
+ * work. Locally, wrangler dev keeps it on disk (.wrangler/state/v3/cache, across restarts); Miniflare
+ * without persistence (the tests, bench:cache) keeps it in memory.
  *
  * An entry is the decoded image's measurements for the out-of-domain note (width, height,
  * colourfulness, border: 4 float64) followed by the model's logits (numClasses float32), all
