@@ -257,6 +257,12 @@ describe('Cache-Control follows the origin', () => {
     expect(await refused(await get(`${ORIGIN}/img/${FLOWER}`, { ...ALLOW, API_KEY: key }), 401)).toBe('unauthorized');
   });
 
+  it('an error answer never carries the origin-derived Cache-Control (a 413 after a cacheable origin answer)', async () => {
+    const res = await get(`${ORIGIN}/img/${FLOWER}`, { ...ALLOW, MAX_BODY_BYTES: '1000' });
+    expect(await refused(res, 413)).toBe('image_too_large');
+    expect(res.headers.get('cache-control')).toBeNull();
+  });
+
   it('uploads carry no Cache-Control of ours', async () => {
     const res = await classifyBytes(photo(FLOWER));
     expect(res.headers.get('cache-control')).toBeNull();

@@ -18,7 +18,7 @@ import { originOptions } from '../origin/config.ts';
 import { openImage, parseImageUrl } from '../origin/fetch-image.ts';
 import { answerCacheControl } from '../origin/freshness.ts';
 import { isImageError } from '../image/errors.ts';
-import { answerOne, classifyResult, ClassifyResponseSchema, DEFAULT_TOP_K } from './classify-answer.ts';
+import { answerOne, classifyResult, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
 import { parseTopK } from '../request/read.ts';
 import { runContext } from '../request/run.ts';
 import { bearerSecurity, ClassifyUrlQuerySchema, errorResponses, urlErrorResponses } from './schemas.ts';
@@ -63,7 +63,12 @@ export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q
   const t0 = performance.now();
   const image = await openImage(start, options);
   try {
-    c.header('Cache-Control', answerCacheControl(image.headers, { keyed: Boolean(c.env.API_KEY) }));
+    // Set on the 200 only: an error (a 413 or 415 from the body, read later) must not carry the image's freshness.
+    const cacheControl = answerCacheControl(image.headers, { keyed: Boolean(c.env.API_KEY) });
+    const answer = (r: ClassifyResult) => {
+      c.header('Cache-Control', cacheControl);
+      return answerOne(c, ctx, r);
+    };
     let byUrl: string[] = [];
     if (cache.active && image.validator) {
       const t1 = performance.now();
@@ -73,7 +78,7 @@ export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q
         const t2 = performance.now();
         await image.close();
         const timing: CachedTiming = { ...NO_PIPELINE, cache_ms: ms(t1, t2), fetch_ms: ms(t0, t1) };
-        return answerOne(c, ctx, classifyResult({ ...hit, timing, cache: 'hit' }, ctx, k));
+        return answer(classifyResult({ ...hit, timing, cache: 'hit' }, ctx, k));
       }
       byUrl = [key];
     }
@@ -88,7 +93,7 @@ export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q
       throw isImageError(e) ? new PartError('The image at the URL', e) : e;
     }
     const timing: CachedTiming = { ...run.timing, fetch_ms: fetchMs };
-    return answerOne(c, ctx, classifyResult({ ...run, timing }, ctx, k));
+    return answer(classifyResult({ ...run, timing }, ctx, k));
   } finally {
     await image.close();
   }
