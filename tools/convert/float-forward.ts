@@ -23,7 +23,13 @@ export interface FloatOutput {
   features: Float32Array; // 1280-d, after conv_head + ReLU
 }
 
-/** Conv2d with zero padding k//2 (the official padding everywhere), groups, stride, bias. */
+/**
+ * Conv2d with zero padding k//2 (the official padding everywhere), groups, stride, bias.
+ * Each output value is bias + Σ over (input channel, ky, kx) of w·x in that order, accumulated
+ * in float64 and stored as float32, skipping the taps that fall in the padding. The loops run tap
+ * by tap over a whole output plane (same additions in the same order per output value as the
+ * plain per-pixel loop, so the same bits, without a bounds test per multiply-add).
+ */
 export function conv2d(x: Feature, p: FoldedConv, relu: boolean): Feature {
   const { cout, kh, kw, stride, groups } = p.spec;
   const ph = kh >> 1;
@@ -33,26 +39,40 @@ export function conv2d(x: Feature, p: FoldedConv, relu: boolean): Feature {
   const y = new Feature(cout, oh, ow);
   const cinPerGroup = x.c / groups;
   const coutPerGroup = cout / groups;
+  const acc = new Float64Array(oh * ow);
+  // Output rows (columns) whose tap ky (kx) lands inside the input: 0 <= o*stride + k - pad < size.
+  const valid = (k: number, pad: number, size: number, out: number) => [
+    Math.max(0, Math.ceil((pad - k) / stride)),
+    Math.min(out, Math.floor((size - 1 + pad - k) / stride) + 1),
+  ];
+  const rows = Array.from({ length: kh }, (_, ky) => valid(ky, ph, x.h, oh));
+  const cols = Array.from({ length: kw }, (_, kx) => valid(kx, pw, x.w, ow));
   for (let o = 0; o < cout; o++) {
     const g = Math.floor(o / coutPerGroup);
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let acc = p.bias[o];
-        for (let ci = 0; ci < cinPerGroup; ci++) {
-          const c = g * cinPerGroup + ci;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * stride + ky - ph;
-            if (iy < 0 || iy >= x.h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * stride + kx - pw;
-              if (ix < 0 || ix >= x.w) continue;
-              acc += p.weight[((o * cinPerGroup + ci) * kh + ky) * kw + kx] * x.data[(c * x.h + iy) * x.w + ix];
-            }
+    acc.fill(p.bias[o]);
+    for (let ci = 0; ci < cinPerGroup; ci++) {
+      const plane = (g * cinPerGroup + ci) * x.h * x.w;
+      for (let ky = 0; ky < kh; ky++) {
+        const [oy0, oy1] = rows[ky];
+        for (let kx = 0; kx < kw; kx++) {
+          const [ox0, ox1] = cols[kx];
+          const wv = p.weight[((o * cinPerGroup + ci) * kh + ky) * kw + kx];
+          if (stride === 1 && kx === pw && ow === x.w) {
+            // whole rows, contiguous in input and output (every 1x1 conv): one flat loop
+            const shift = plane + (ky - ph) * x.w;
+            for (let i = oy0 * ow; i < oy1 * ow; i++) acc[i] += wv * x.data[shift + i];
+            continue;
+          }
+          for (let oy = oy0; oy < oy1; oy++) {
+            const row = plane + (oy * stride + ky - ph) * x.w + kx - pw;
+            const a = oy * ow;
+            for (let ox = ox0; ox < ox1; ox++) acc[a + ox] += wv * x.data[row + ox * stride];
           }
         }
-        y.data[(o * oh + oy) * ow + ox] = relu && acc < 0 ? 0 : acc;
       }
     }
+    const out = o * oh * ow;
+    for (let i = 0; i < acc.length; i++) y.data[out + i] = relu && acc[i] < 0 ? 0 : acc[i];
   }
   return y;
 }
