@@ -42,6 +42,12 @@ describe('model file format', () => {
     expect(Array.from(m.tensor('a'))).toEqual([1.5, -2, 3.25]);
   });
 
+  it('reads a Node Buffer (whose slice() shares memory) as it reads a Uint8Array', async () => {
+    const m = await readModelFile(Buffer.from(await sample()));
+    expect(Array.from(m.tensor('a'))).toEqual([1.5, -2, 3.25]);
+    expect(Array.from(m.tensor('c'))).toEqual([-2147483648, 2147483647]);
+  });
+
   it('refuses every truncation with a clear error', async () => {
     const bytes = await sample();
     for (const n of [0, 10, 47, 100, bytes.length - 33, bytes.length - 1]) {

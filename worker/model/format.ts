@@ -69,7 +69,8 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** Parses and verifies a model file. Every failure is a ModelFormatError with a one-line reason. */
 export async function readModelFile(input: ArrayBuffer | Uint8Array): Promise<ModelFile> {
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  // A plain Uint8Array view even of a Node Buffer, whose slice() would share memory, not copy.
+  const bytes = input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
   if (bytes.length < PREFIX + DIGEST) throw new ModelFormatError(`not a ghostnet-edge model: file is only ${bytes.length} bytes`);
   const magic = String.fromCharCode(...bytes.subarray(0, 8));
   if (magic !== MAGIC) throw new ModelFormatError('not a ghostnet-edge model: bad magic number');
