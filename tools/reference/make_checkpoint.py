@@ -270,20 +270,24 @@ def check(model, x, quiet=False):
     return info
 
 
-def build(width, classes, size, seed, calib=256, logit_std=4.0, quiet=False, arch='v2'):
+def build(width, classes, size, seed, calib=256, logit_std=4.0, quiet=False, arch='v2', inputs=None):
+    """A calibrated synthetic network. inputs=(calibration batch, check batch) lets several networks
+    share one set of inputs (tools/reference/large_set.py); by default both come from `seed`."""
     torch.manual_seed(seed)
     model = make_model(arch, classes, width)
     gen = torch.Generator().manual_seed(seed * 1000003 + 17)
     randomize(model, gen)
     t0 = time.time()
-    x = torch.from_numpy(natural_images(calib, size, seed, STREAM_CALIB))
+    if inputs is None:
+        inputs = (torch.from_numpy(natural_images(calib, size, seed, STREAM_CALIB)),
+                  torch.from_numpy(natural_images(32, size, seed, STREAM_CHECK)))
+    x, xc = inputs
     t1 = time.time()
     nb = calibrate(model, x, gen, logit_std)
     t2 = time.time()
     if not quiet:
-        print(f'calibration: {calib} images {size}x{size} generated in {t1 - t0:.1f}s, '
+        print(f'calibration: {len(x)} images {size}x{size} ready in {t1 - t0:.1f}s, '
               f'{nb} BN layers set in one pass in {t2 - t1:.1f}s')
-    xc = torch.from_numpy(natural_images(32, size, seed, STREAM_CHECK))
     info = check(model, xc, quiet)
     if info['distinct_top1'] < 2:
         raise SystemExit('logits have no spread: top-1 identical over 8 inputs')
@@ -399,6 +403,42 @@ def load_any(path):
     return torch.load(path, map_location='cpu')
 
 
+def save_checkpoint(model, arch, out, *, width, classes, thop=False, wrap_how='none', layout='timm', half=False,
+                    safetensors=None, meta=None):
+    """Writes `model` as a checkpoint file (torch.save; thop entries, official V3 keys, wrappers as
+    asked) and, with `safetensors`, also as safetensors; reads each file back through the
+    reference loader and checks every tensor."""
+    store = (lambda sd: type(sd)((k, v.half() if v.is_floating_point() else v) for k, v in sd.items())) if half else (lambda sd: sd)
+    if thop:
+        sd = thop_state_dict(model)
+        n = sum(1 for k in sd if k.endswith(('total_ops', 'total_params')))
+        print(f'thop entries: {n} (width {width}); at width 1.0 the rule gives {count_thop(1.0)}')
+    else:
+        sd = model.state_dict()
+        if layout == 'official':
+            sd = official_keys(sd)
+    nparams = sum(p.numel() for p in model.parameters())
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    torch.save(wrap(store(sd), wrap_how), out)
+    print(f'wrote {out}: {len(sd)} entries, {nparams} params, {os.path.getsize(out)} bytes, wrap={wrap_how}')
+
+    # round trip through the reference loader
+    ref = model.state_dict()
+    chk = load_model(arch, torch.load(out, map_location='cpu'), width, classes)
+    for k, v in chk.state_dict().items():
+        assert torch.equal(v.float(), ref[k].float()), k
+
+    if safetensors:
+        st = collections.OrderedDict((k, v.float()) for k, v in ref.items() if not k.endswith('num_batches_tracked'))
+        meta = dict(meta or {})
+        head = {'arch': FAMILY[arch], 'width': repr(width), 'num_classes': str(classes), 'seed': meta.pop('seed', ''),
+                'source': 'ghostnet-edge tools/reference/make_checkpoint.py'}
+        write_safetensors(safetensors, st, {**head, **meta}, half=half)
+        back, _ = read_safetensors(safetensors)
+        assert list(sorted(back)) == list(sorted(st)) and all(torch.equal(back[k], st[k]) for k in st)
+        print(f'wrote {safetensors}: {len(st)} tensors, {os.path.getsize(safetensors)} bytes')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--width', type=float, required=True)
@@ -442,37 +482,9 @@ def main():
         model.reparameterize()
     elif a.arch == 'v3' and getattr(model.blocks[0][0], 'deployed', False):
         raise SystemExit('--form train needs training-time weights; --init-from holds re-parameterized ones')
-    store = (lambda sd: type(sd)((k, v.half() if v.is_floating_point() else v) for k, v in sd.items())) if a.half else (lambda sd: sd)
-
-    if a.thop:
-        sd = thop_state_dict(model)
-        n = sum(1 for k in sd if k.endswith(('total_ops', 'total_params')))
-        print(f'thop entries: {n} (width {a.width}); at width 1.0 the rule gives {count_thop(1.0)}')
-    else:
-        sd = model.state_dict()
-        if a.layout == 'official':
-            sd = official_keys(sd)
-    nparams = sum(p.numel() for p in model.parameters())
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    torch.save(wrap(store(sd), a.wrap), a.out)
-    print(f'wrote {a.out}: {len(sd)} entries, {nparams} params, {os.path.getsize(a.out)} bytes, wrap={a.wrap}')
-
-    # round trip through the reference loader
-    chk = load_model(a.arch, torch.load(a.out, map_location='cpu'), a.width, a.classes)
-    for k, v in chk.state_dict().items():
-        assert torch.equal(v.float(), model.state_dict()[k].float()), k
-
-    if a.safetensors:
-        st = collections.OrderedDict((k, v.float()) for k, v in model.state_dict().items()
-                                     if not k.endswith('num_batches_tracked'))
-        meta = {'arch': FAMILY[a.arch], 'width': repr(a.width), 'num_classes': str(a.classes),
-                'seed': str(a.seed), 'source': 'ghostnet-edge tools/reference/make_checkpoint.py'}
-        if a.arch == 'v3':
-            meta['form'] = a.form
-        write_safetensors(a.safetensors, st, meta, half=a.half)
-        back, _ = read_safetensors(a.safetensors)
-        assert list(sorted(back)) == list(sorted(st)) and all(torch.equal(back[k], st[k]) for k in st)
-        print(f'wrote {a.safetensors}: {len(st)} tensors, {os.path.getsize(a.safetensors)} bytes')
+    save_checkpoint(model, a.arch, a.out, width=a.width, classes=a.classes, thop=a.thop, wrap_how=a.wrap,
+                    layout=a.layout, half=a.half, safetensors=a.safetensors,
+                    meta={'seed': str(a.seed), **({'form': a.form} if a.arch == 'v3' else {})})
     print(f'done in {time.time() - t0:.1f}s')
 
 
