@@ -12,7 +12,8 @@ Training augmentation (train only): random crop 64x64 from the uint8 image zero-
 (pad value 0 = black background, before normalisation), random horizontal flip p=0.5.
 
 Outputs in --out:
-  ghostnetv2_fmnist.pth.tar  flat model.state_dict() (official GhostNetV2 keys, float32 params)
+  ghostnetv2_fmnist.pth.tar  flat model.state_dict() (official GhostNetV2 keys, float32 params);
+                             with --arch v1 ghostnetv1_fmnist.pth.tar (GhostNetV1 = the same net without DFC)
   result.json                seed, epochs, size, mean, std, timings, accuracies, command
   train.log                  (when started with nohup ... > train.log)
   ckpt_last.pth              resumable training state (model+optimizer+epoch), for --resume
@@ -141,6 +142,7 @@ def param_groups(model, wd):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--arch', choices=('v1', 'v2'), default='v2', help='v1: GhostNetV1 (no DFC attention)')
     ap.add_argument('--epochs', type=int, default=5)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', default=os.path.join(HERE, 'out'))
@@ -172,9 +174,9 @@ def main():
     trx, try_ = torch.from_numpy(trx), torch.from_numpy(try_)
     tex, tey = torch.from_numpy(tex), torch.from_numpy(tey)
 
-    model = GhostNetV2(num_classes=10, width=1.0, dropout=args.dropout)
+    model = GhostNetV2(num_classes=10, width=1.0, dropout=args.dropout, dfc=args.arch == 'v2')
     model = model.to(memory_format=torch.channels_last)
-    log('GhostNetV2 w=1.0: %d params, torch %s, threads %d'
+    log(('GhostNetV2' if args.arch == 'v2' else 'GhostNetV1') + ' w=1.0: %d params, torch %s, threads %d'
         % (sum(p.numel() for p in model.parameters()), torch.__version__, torch.get_num_threads()))
     opt = torch.optim.SGD(param_groups(model, args.wd), lr=args.lr, momentum=0.9, nesterov=True)
     crit = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
@@ -252,9 +254,9 @@ def main():
 
     # plain contiguous (NCHW-strided) float32 tensors, official keys, no wrapper dict
     sd = {k: (v.float() if v.is_floating_point() else v).contiguous() for k, v in model.state_dict().items()}
-    torch.save(sd, os.path.join(args.out, 'ghostnetv2_fmnist.pth.tar'))
+    torch.save(sd, os.path.join(args.out, 'ghostnet%s_fmnist.pth.tar' % args.arch))
     result = {
-        'seed': args.seed, 'epochs': args.epochs, 'size': args.size,
+        'arch': args.arch, 'seed': args.seed, 'epochs': args.epochs, 'size': args.size,
         'mean': mean, 'std': std,
         'train_seconds': round(train_seconds, 1),
         'float_test_accuracy': acc, 'per_class_accuracy': per_class,
