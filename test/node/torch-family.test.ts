@@ -72,8 +72,9 @@ describe.skipIf(!TORCH)('GhostNetV1/V3 parity with PyTorch at 224, 1000 classes 
   }
 
   // The target is 0.93 (as V2's). The synthetic GhostNetV1-1.0 reaches 0.908 with every range
-  // method (minmax 0.904, mse 0.908; tools/eval/fidelity.ts): below target, an open gap stated in
-  // the README; its floor here guards that measured level, not the target.
+  // method (minmax 0.896, mse 0.908; tools/eval/fidelity.ts): a property of that random network
+  // (it amplifies rounding noise; a trained V1 keeps 0.9998), docs/v1-int8-fidelity.md. Its
+  // floor here guards that measured level, not the target.
   const int8Cases = [['v3_w10_timm.safetensors', 'v3_w10', 0.93], ['v3_w13_timm.safetensors', 'v3_w13', 0.93], ['v1_w10.pth.tar', 'v1_w10', 0.9]] as const;
   for (const [file, tag, floor] of int8Cases) {
     it(`${file}: int8 (calibrated on 8 photos) reaches mean logits cosine ≥ ${floor} on the 9 held-out photos`, () => {
