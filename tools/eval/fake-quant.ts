@@ -14,7 +14,7 @@ import { loadCheckpoint } from '../convert/convert.ts';
 import { Feature, FloatGhostNetV2 } from '../convert/float-forward.ts';
 import { chooseRange, collectStats, qparams, type QParams, type RangeMethod } from '../convert/calibrate.ts';
 import { quantizeWeights } from '../convert/quantize.ts';
-import { cosine } from '../convert/sqnr.ts';
+import { cosine } from '../lib/cosine.ts';
 import { readNpy } from '../io/npy.ts';
 import type { FoldedConv } from '../convert/fold.ts';
 
