@@ -1,0 +1,79 @@
+/**
+ * `npm run serve`: the deploy bundle served by workerd itself, with no dev proxy in front. This is
+ * what someone self-hosting the Worker would run, and the fairest target for load tests.
+ *
+ *   npm run serve [-- --port 8787] [--ip 127.0.0.1] [--outdir dist] [--no-bundle] [--config-only]
+ *
+ * 1. `wrangler deploy --dry-run --outdir <outdir>`: the exact bundle `wrangler deploy` uploads.
+ * 2. <outdir>/workerd.capnp, generated from wrangler.toml (modules by its rules, [vars],
+ *    compatibility date and flags). API_KEY, when set in the environment, becomes the secret.
+ * 3. `workerd serve <outdir>/workerd.capnp`, with the workerd binary wrangler itself ships.
+ *
+ * Ctrl-C (SIGINT) or SIGTERM stops workerd and exits.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { unstable_readConfig } from 'wrangler';
+import { bundleModules, workerdConfig, type Rule } from './config.ts';
+
+// The workerd package's default export is the path of its binary (the one wrangler runs).
+const workerdBinary: string = createRequire(import.meta.url)('workerd').default;
+const root = resolve(import.meta.dirname, '../..');
+const { values: o } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8787' },
+    ip: { type: 'string', default: '127.0.0.1' },
+    outdir: { type: 'string', default: 'dist' },
+    'no-bundle': { type: 'boolean', default: false },
+    'config-only': { type: 'boolean', default: false },
+  },
+});
+const outdir = resolve(root, o.outdir!);
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' };
+
+if (!o['no-bundle']) {
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outdir], { cwd: root, env: quietEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch {
+    console.error('serve: `wrangler deploy --dry-run` failed (its output is above)');
+    process.exit(1);
+  }
+}
+
+const config = unstable_readConfig({ config: join(root, 'wrangler.toml') });
+const capnp = join(outdir, 'workerd.capnp');
+writeFileSync(
+  capnp,
+  workerdConfig({
+    modules: bundleModules(outdir, 'index.js', config.rules as Rule[]),
+    compatibilityDate: config.compatibility_date!,
+    compatibilityFlags: config.compatibility_flags,
+    vars: config.vars,
+    secretsFromEnv: process.env.API_KEY ? ['API_KEY'] : [],
+    address: `${o.ip}:${o.port}`,
+  }),
+);
+if (o['config-only']) {
+  console.log(capnp);
+  process.exit(0);
+}
+
+const child = spawn(workerdBinary, ['serve', capnp], { stdio: 'inherit', env: process.env });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+
+// Say where it is once it answers (workerd itself prints nothing when it is ready).
+const url = `http://${o.ip}:${o.port}`;
+for (let i = 0; i < 600 && child.exitCode === null; i++) {
+  try {
+    const res = await fetch(`${url}/healthz`);
+    await res.body?.cancel();
+    console.log(`serve: ${o.outdir}/ under workerd ${execFileSync(workerdBinary, ['--version']).toString().trim()} on ${url} (no dev proxy; Ctrl-C stops)`);
+    break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
