@@ -1,0 +1,240 @@
+/**
+ * `npm run loadtest`: N requests at concurrency C against `npm start` (wrangler dev) and/or
+ * `npm run serve` (workerd alone), mixing real photos, hostile files and 12 MB bodies over the
+ * body limit, then bursts followed by an idle keep-alive GET. Reports req/s, p50/p99, statuses,
+ * unexpected answers, resets (no answer at all), and the RSS of every process of the server at
+ * warm-up, middle, end and after idling. Exits 1 on any unexpected answer or reset, or when
+ * `--max-rss-growth` is given and the Worker's workerd grew more than that from warm-up to end.
+ *
+ *   npm run loadtest -- [--target start,serve | --url http://host:port [--pids 123,456]]
+ *                       [-n 5000] [-c 16] [--oversize 0.05] [--hostile 0.2] [--seed 1]
+ *                       [--warmup 200] [--bursts 4] [--settle 10] [--max-rss-growth 0.1]
+ *                       [--photos test/fixtures/photos] [--hostile-dir test/fixtures/hostile]
+ *                       [--json tmp/loadtest/report.json]
+ */
+import http from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { quantileSorted, rng } from '../bench/stats.ts';
+import { loadCases, send, type Case, type Kind, type Result } from './requests.ts';
+import { attach, rssMiB, startDev, startServe, type Target } from './targets.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const { values: o } = parseArgs({
+  options: {
+    target: { type: 'string', default: 'start,serve' },
+    url: { type: 'string' },
+    pids: { type: 'string', default: '' },
+    n: { type: 'string', short: 'n', default: '5000' },
+    c: { type: 'string', short: 'c', default: '16' },
+    oversize: { type: 'string', default: '0.05' },
+    hostile: { type: 'string', default: '0.2' },
+    seed: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '200' },
+    bursts: { type: 'string', default: '4' },
+    settle: { type: 'string', default: '10' },
+    timeout: { type: 'string', default: '60' },
+    'max-rss-growth': { type: 'string' },
+    photos: { type: 'string', default: 'test/fixtures/photos' },
+    'hostile-dir': { type: 'string', default: 'test/fixtures/hostile' },
+    port: { type: 'string', default: '8797' },
+    json: { type: 'string', default: 'tmp/loadtest/report.json' },
+  },
+});
+const N = Number(o.n), C = Number(o.c), WARMUP = Number(o.warmup), BURSTS = Number(o.bursts), TIMEOUT = Number(o.timeout) * 1000;
+const cases = loadCases(resolve(root, o.photos!), resolve(root, o['hostile-dir']!));
+
+/** The i-th request of a run, drawn from a seeded generator so every run sends the same sequence. */
+function schedule(n: number, seed: number): Case[] {
+  const rand = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const out: Case[] = [];
+  let big = 0;
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    if (r < Number(o.oversize)) out.push(cases.oversize[big++ % cases.oversize.length]);
+    else if (r < Number(o.oversize) + Number(o.hostile)) out.push(pick(cases.hostile));
+    else out.push(pick(cases.photo));
+  }
+  return out;
+}
+
+async function runAll(agent: http.Agent, base: URL, list: Case[], concurrency: number, t0: number, onDone?: (done: number) => void): Promise<Result[]> {
+  const results: Result[] = new Array(list.length);
+  let next = 0, done = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const i = next++;
+      results[i] = await send(agent, base, list[i], t0, TIMEOUT);
+      onDone?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
+  return results;
+}
+
+function get(agent: http.Agent, base: URL, path: string): Promise<{ status?: number; error?: string; ms: number }> {
+  return new Promise((resolveGet) => {
+    const t = performance.now();
+    const req = http.get({ host: base.hostname, port: base.port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolveGet({ status: res.statusCode, ms: performance.now() - t }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolveGet({ error: e.code ?? e.message, ms: performance.now() - t }));
+    req.setTimeout(TIMEOUT, () => req.destroy(Object.assign(new Error('timeout'), { code: `no answer in ${TIMEOUT / 1000} s` })));
+  });
+}
+
+type Sample = Record<string, number>;
+function sampleRss(target: Target): Sample {
+  const out: Sample = {};
+  for (const p of target.processes()) out[`${p.role} [${p.pid}]`] = Math.round(rssMiB(p.pid) * 10) / 10;
+  return out;
+}
+
+const pct = (sorted: Float64Array, q: number) => Math.round(quantileSorted(sorted, q) * 10) / 10;
+
+function summarize(results: Result[], seconds: number) {
+  const ms = Float64Array.from(results.map((r) => r.ms)).sort();
+  const statuses: Record<string, number> = {};
+  for (const r of results) statuses[r.status !== undefined ? String(r.status) : `no answer: ${r.error}`] = (statuses[r.status !== undefined ? String(r.status) : `no answer: ${r.error}`] ?? 0) + 1;
+  const byKind = {} as Record<Kind, { n: number; p50: number; p99: number }>;
+  for (const kind of ['photo', 'hostile', 'oversize'] as Kind[]) {
+    const k = Float64Array.from(results.filter((r) => r.kind === kind).map((r) => r.ms)).sort();
+    byKind[kind] = { n: k.length, p50: pct(k, 0.5), p99: pct(k, 0.99) };
+  }
+  const oversize = results.filter((r) => r.kind === 'oversize').map((r) => [r.start, r.start + r.ms] as const);
+  /** Where a failure of another request lies relative to the 12 MB uploads (the issue's "within 31 ms of a 12 MB upload"). */
+  const nearOversize = (r: Result): string => {
+    if (r.kind === 'oversize') return '';
+    if (oversize.some(([a, b]) => r.start >= a && r.start <= b)) return ' (started during a 12 MB upload)';
+    const after = Math.min(...oversize.filter(([, b]) => b <= r.start).map(([, b]) => r.start - b));
+    return Number.isFinite(after) ? ` (started ${Math.round(after)} ms after a 12 MB upload's answer)` : '';
+  };
+  const failures = results
+    .filter((r) => r.error !== undefined || r.unexpected !== undefined)
+    .map((r) => ({
+      kind: r.kind,
+      name: r.name,
+      what: (r.error !== undefined ? `no answer (${r.error})${r.status ? ` after ${r.status}` : ''}` : r.unexpected!) + nearOversize(r),
+    }));
+  return {
+    requests: results.length,
+    seconds: Math.round(seconds * 10) / 10,
+    reqPerSec: Math.round((results.length / seconds) * 10) / 10,
+    p50: pct(ms, 0.5),
+    p99: pct(ms, 0.99),
+    byKind,
+    statuses,
+    unexpected: results.filter((r) => r.unexpected !== undefined).length,
+    resets: results.filter((r) => r.error !== undefined).length,
+    /** Failures of requests that were not themselves oversized (the issue's "other clients"). */
+    otherFailures: failures.filter((f) => f.kind !== 'oversize').length,
+    failures,
+  };
+}
+
+async function runTarget(target: Target) {
+  const base = new URL(target.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: C });
+  const rss: Record<string, Sample> = {};
+  const t0 = performance.now();
+
+  const warm = await runAll(agent, base, schedule(WARMUP, Number(o.seed) + 1), C, t0);
+  rss['warm-up'] = sampleRss(target);
+
+  const list = schedule(N, Number(o.seed));
+  const peak: Sample = {};
+  const sampler = setInterval(() => {
+    for (const [k, v] of Object.entries(sampleRss(target))) peak[k] = Math.max(peak[k] ?? 0, v);
+  }, 1000);
+  const tRun = performance.now();
+  const results = await runAll(agent, base, list, C, t0, (done) => {
+    if (done === Math.floor(N / 2)) rss.middle = sampleRss(target);
+  });
+  const seconds = (performance.now() - tRun) / 1000;
+  rss.end = sampleRss(target);
+  clearInterval(sampler);
+  rss.peak = peak;
+
+  // Point 2 of issue #13: a burst of 100 at concurrency C, then one GET on a connection of the same
+  // keep-alive pool after it idled around workerd's 5 s keep-alive timeout.
+  const bursts: Array<{ burst: Record<string, number>; idleSeconds: number; get: string; ms: number }> = [];
+  const rand = rng(Number(o.seed) + 2);
+  for (let b = 0; b < BURSTS; b++) {
+    const burst = await runAll(agent, base, schedule(100, Number(o.seed) + 10 + b).map((c) => (c.kind === 'oversize' ? cases.photo[0] : c)), C, t0);
+    const idleSeconds = Math.round((4.5 + 1.5 * rand()) * 100) / 100;
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    const g = await get(agent, base, '/healthz');
+    const tally: Record<string, number> = {};
+    for (const r of burst) tally[r.status ?? r.error!] = (tally[r.status ?? r.error!] ?? 0) + 1;
+    bursts.push({ burst: tally, idleSeconds, get: g.status !== undefined ? String(g.status) : `no answer (${g.error})`, ms: Math.round(g.ms) });
+    results.push(...burst.filter((r) => r.error !== undefined || r.unexpected !== undefined));
+  }
+  if (Number(o.settle) > 0) {
+    await new Promise((r) => setTimeout(r, Number(o.settle) * 1000));
+    rss[`idle ${o.settle} s`] = sampleRss(target);
+  }
+  agent.destroy();
+
+  const summary = summarize(results.slice(0, N), seconds);
+  const burstFailures = results.slice(N);
+  const warmFailures = warm.filter((r) => r.error !== undefined || r.unexpected !== undefined);
+  return { target: target.name, url: target.url, summary, warmupFailures: warmFailures.length, bursts, burstFailures: burstFailures.length, rss };
+}
+
+function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
+  const s = r.summary;
+  console.log(`\n== ${r.target} (${r.url}): ${s.requests} requests at concurrency ${C}, ${WARMUP} warm-up`);
+  console.log(`   ${s.reqPerSec} req/s over ${s.seconds} s; latency p50 ${s.p50} ms, p99 ${s.p99} ms`);
+  for (const [k, v] of Object.entries(s.byKind)) console.log(`   ${k.padEnd(9)} n=${v.n} p50 ${v.p50} ms p99 ${v.p99} ms`);
+  console.log(`   statuses ${JSON.stringify(s.statuses)}`);
+  console.log(`   unexpected ${s.unexpected}, resets ${s.resets}; of these, ${s.otherFailures} were not oversized requests (warm-up failures ${r.warmupFailures}, burst failures ${r.burstFailures})`);
+  for (const f of s.failures.slice(0, 12)) console.log(`     ${f.kind} ${f.name}: ${f.what}`);
+  if (s.failures.length > 12) console.log(`     … ${s.failures.length - 12} more in the JSON report`);
+  for (const b of r.bursts) console.log(`   burst ${JSON.stringify(b.burst)}, idle ${b.idleSeconds} s, then GET /healthz: ${b.get} in ${b.ms} ms`);
+  console.log('   RSS MiB:');
+  const procs = [...new Set(Object.values(r.rss).flatMap((x) => Object.keys(x)))];
+  const cols = Object.keys(r.rss);
+  console.log(`     ${'process'.padEnd(34)}${cols.map((c) => c.padStart(11)).join('')}`);
+  for (const p of procs) console.log(`     ${p.padEnd(34)}${cols.map((c) => String(r.rss[c][p] ?? '-').padStart(11)).join('')}`);
+  let ok = s.unexpected === 0 && s.resets === 0 && r.warmupFailures === 0 && r.burstFailures === 0 && r.bursts.every((b) => b.get === '200');
+  const worker = procs.find((p) => p.startsWith('workerd (worker)'));
+  if (worker) {
+    const growth = r.rss.end[worker] / r.rss['warm-up'][worker] - 1;
+    console.log(`   workerd (worker) RSS end vs warm-up: ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%`);
+    if (o['max-rss-growth'] !== undefined && growth > Number(o['max-rss-growth'])) {
+      console.log(`   FAIL: grew more than ${(Number(o['max-rss-growth']) * 100).toFixed(0)}%`);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+const targets: Array<() => Promise<Target>> = o.url
+  ? [async () => attach(o.url!, o.pids!.split(',').filter(Boolean).map(Number))]
+  : o.target!.split(',').map((t) => {
+      if (t === 'start') return () => startDev(Number(o.port));
+      if (t === 'serve') return () => startServe(Number(o.port) + 1, 'tmp/loadtest/dist');
+      throw new Error(`--target must be start, serve or both (start,serve), got ${t}`);
+    });
+
+console.log(`loadtest: ${N} requests, concurrency ${C}; mix: ${cases.photo.length} photos, ${cases.hostile.length} hostile files, oversize ${cases.oversize[0].name} ${(cases.oversize[0].body.length / 1048576).toFixed(1)} MiB at ${o.oversize}, hostile at ${o.hostile}; seed ${o.seed}; load ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+const all = [];
+let ok = true;
+for (const start of targets) {
+  const target = await start();
+  try {
+    const r = await runTarget(target);
+    all.push(r);
+    ok = report(r) && ok;
+  } finally {
+    await target.stop();
+  }
+}
+const json = resolve(root, o.json!);
+mkdirSync(dirname(json), { recursive: true });
+writeFileSync(json, JSON.stringify({ n: N, c: C, oversize: Number(o.oversize), hostile: Number(o.hostile), seed: Number(o.seed), results: all }, null, 1));
+console.log(`\nloadtest: ${ok ? 'OK' : 'FAILED'} (report in ${o.json})`);
+process.exit(ok ? 0 : 1);
