@@ -2,8 +2,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
 import { auth } from './middleware/auth.ts';
+import { drainUnreadBody } from './middleware/body.ts';
 import { cors } from './middleware/cors.ts';
 import { ApiError, notFound, onError } from './middleware/errors.ts';
+import { requestId } from './middleware/request-id.ts';
 import type { ModelRegistry } from './model/registry.ts';
 import { bench } from './routes/bench.ts';
 import { classify } from './routes/classify.ts';
@@ -28,6 +30,8 @@ export function createApp(registry: ModelRegistry): OpenAPIHono<AppEnv> {
   });
   app.onError(onError);
 
+  app.use('*', requestId());
+  app.use('*', drainUnreadBody());
   app.use('*', cors());
   app.use('/v1/*', auth());
 

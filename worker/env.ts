@@ -17,6 +17,8 @@ export interface Env extends Partial<Cloudflare.Env> {
   MAX_DECODE_MB?: string;
   /** Images per multipart request (default 16). */
   MAX_IMAGES?: string;
+  /** Milliseconds the whole request body may take to arrive (default 30000); then 408. */
+  BODY_TIMEOUT_MS?: string;
   /** Comma-separated origins allowed by CORS; `*` allows any. Unset or empty: no CORS headers. */
   CORS_ORIGINS?: string;
   /** Secret. When set, /v1/* requires `Authorization: Bearer <API_KEY>`. */
@@ -37,6 +39,8 @@ export interface Env extends Partial<Cloudflare.Env> {
 export interface AppEnv {
   Bindings: Env;
   Variables: {
+    /** cf-ray, or a random UUID (middleware/request-id.ts). */
+    requestId: string;
     body: Uint8Array;
     limits: Limits;
   };

@@ -1,6 +1,7 @@
-/** MAX_BODY_BYTES is enforced while reading (Content-Length is not trusted) and MAX_PIXELS from the header. */
+/** MAX_BODY_BYTES is enforced while reading (Content-Length is not trusted), BODY_TIMEOUT_MS on the whole body, MAX_PIXELS from the header. */
 import { env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { DRAIN_LIMIT } from '../../worker/middleware/body.ts';
 import { BASE, classifyBytes, errorOf, fetchWithEnv, photo, preloadPhotos } from './support.ts';
 
 await preloadPhotos(['grace_hopper_512x600.jpg', 'video005_gray_150x103.jpg', 'raccoon_face_1024x768.jpg']);
@@ -38,22 +39,45 @@ describe('body size limit', () => {
   const direct = (body: BodyInit, headers: Record<string, string> = {}, path = '/v1/classify') =>
     fetchWithEnv(new Request(`${BASE}${path}`, { method: 'POST', body, headers, duplex: 'half' } as RequestInit), {});
 
-  it('12 MB body with Content-Length → 413 before reading it', async () => {
+  // A body over the limit is read to its end before the 413 goes out, so that the client is not
+  // reset while sending (middleware/body.ts): the whole 12 MB is consumed, but never kept.
+  it('12 MB body with Content-Length → 413 after draining it', async () => {
     const body = chunked(bigJpegLike(MB12));
     const res = await direct(body.stream, { 'Content-Type': 'image/jpeg', 'Content-Length': String(MB12) });
     expect(res.status).toBe(413);
     const err = await errorOf(res);
     expect(err.code).toBe('body_too_large');
     expect(err.message).toContain('10485760');
-    expect(body.sent()).toBeLessThanOrEqual(256 * 1024);
+    expect(body.sent()).toBeGreaterThanOrEqual(MB12);
   });
 
-  it('12 MB streamed without Content-Length → 413, counted while reading', async () => {
+  it('12 MB streamed without Content-Length → 413, counted while reading, then drained', async () => {
     const body = chunked(bigJpegLike(MB12));
     const res = await direct(body.stream, { 'Content-Type': 'image/jpeg' });
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('body_too_large');
-    expect(body.sent()).toBeLessThan(MB12); // stopped soon after the limit, not at the end
+    expect(body.sent()).toBeGreaterThanOrEqual(MB12);
+  });
+
+  it(`a declared Content-Length over the drain limit (${DRAIN_LIMIT / 1024 / 1024} MiB) → 413 without reading it`, async () => {
+    const body = chunked(bigJpegLike(MB12));
+    const res = await direct(body.stream, { 'Content-Type': 'image/jpeg', 'Content-Length': String(DRAIN_LIMIT + 1) });
+    expect(res.status).toBe(413);
+    expect(body.sent()).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  it('a body that keeps coming past the drain limit is cut off, still 413', async () => {
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        sent += 1024 * 1024;
+        ctrl.enqueue(new Uint8Array(1024 * 1024));
+      },
+    });
+    const res = await direct(endless, { 'Content-Type': 'image/jpeg' });
+    expect(res.status).toBe(413);
+    expect(sent).toBeGreaterThan(DRAIN_LIMIT);
+    expect(sent).toBeLessThan(DRAIN_LIMIT + 4 * 1024 * 1024);
   });
 
   it('12 MB under a lying Content-Length → 413 (the header is not trusted)', async () => {
@@ -89,6 +113,67 @@ describe('body size limit', () => {
     const err = await errorOf(res);
     expect(err.code).toBe('misconfigured');
     expect(err.message).toContain('MAX_BODY_BYTES');
+  });
+});
+
+describe('body deadline and broken bodies', () => {
+  const direct = (body: BodyInit, env: Record<string, string> = {}) =>
+    fetchWithEnv(new Request(`${BASE}/v1/classify`, { method: 'POST', body, headers: { 'Content-Type': 'image/jpeg' }, duplex: 'half' } as RequestInit), env);
+
+  it('a body that stalls half-way → 408 body_timeout at BODY_TIMEOUT_MS', async () => {
+    const stalled = new ReadableStream<Uint8Array>({
+      start(ctrl) {
+        ctrl.enqueue(bigJpegLike(64 * 1024)); // then nothing, never closed
+      },
+    });
+    const t0 = Date.now();
+    const res = await direct(stalled, { BODY_TIMEOUT_MS: '300' });
+    expect(res.status).toBe(408);
+    const err = await errorOf(res);
+    expect(err.code).toBe('body_timeout');
+    expect(err.message).toContain('0.3 s');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('a complete body within the deadline is read as usual', async () => {
+    const res = await direct(photo('video005_gray_150x103.jpg') as Uint8Array<ArrayBuffer>, { BODY_TIMEOUT_MS: '5000' });
+    expect(res.status).toBe(200);
+  });
+
+  it('a body stream that fails (client gone) → 400 body_incomplete, logged as one line without a stack', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      let n = 0;
+      const broken = new ReadableStream<Uint8Array>({
+        pull(ctrl) {
+          if (n++ < 2) ctrl.enqueue(new Uint8Array(1024));
+          else ctrl.error(new Error('Network connection lost.'));
+        },
+      });
+      const res = await direct(broken);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; request_id: string } };
+      expect(body.error.code).toBe('body_incomplete');
+      expect(error).not.toHaveBeenCalled();
+      expect(warn).toHaveBeenCalledTimes(1);
+      const line = String(warn.mock.calls[0][0]);
+      expect(line).not.toContain('\n');
+      const logged = JSON.parse(line) as Record<string, string>;
+      expect(logged).toMatchObject({ level: 'warn', request_id: body.error.request_id, method: 'POST', path: '/v1/classify' });
+      expect(logged.message).toMatch(/^body_incomplete: .*Network connection lost/);
+      expect(logged.cause).toBeUndefined();
+      expect(line).not.toMatch(/ at .*\.ts:\d+/); // no stack
+    } finally {
+      warn.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it('a misconfigured BODY_TIMEOUT_MS is a clear 500', async () => {
+    const res = await direct(photo('video005_gray_150x103.jpg') as Uint8Array<ArrayBuffer>, { BODY_TIMEOUT_MS: '0' });
+    expect(res.status).toBe(500);
+    expect((await errorOf(res)).message).toContain('BODY_TIMEOUT_MS');
   });
 });
 

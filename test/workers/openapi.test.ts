@@ -45,7 +45,7 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(op.requestBody!.content).sort()).toEqual(
       ['application/json', 'application/octet-stream', 'image/jpeg', 'image/png', 'image/webp', 'multipart/form-data'].sort(),
     );
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '422', '502', '503', '504']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '408', '413', '415', '422', '502', '503', '504']);
     expect(op.security).toEqual([{}, { bearer: [] }]);
   });
 

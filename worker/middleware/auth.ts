@@ -1,37 +1,54 @@
 /**
- * Optional bearer-token auth. With no API_KEY secret configured everything is open; with one,
- * the routes this guards need `Authorization: Bearer <API_KEY>` (checked before the body is read).
+ * Optional bearer-token auth: Hono's bearerAuth, with `verifyToken` comparing against the API_KEY
+ * secret with Hono's timingSafeEqual (SHA-256 of both, then a constant-time compare, so neither
+ * the key's length nor the position of the first wrong byte shows in the timing). With no API_KEY
+ * everything is open. Checked before the body is read.
  *
- * Both the presented token and the key are hashed with SHA-256 and the digests are compared
- * with an XOR over all 32 bytes, so neither the length nor the position of the first wrong
- * byte shows in the timing.
+ * What the header must look like is bearerAuth's (RFC 6750 / RFC 9110), documented in
+ * docs/API.md: the scheme `Bearer` in any case, ONE space, then the token (token68 characters;
+ * more spaces before it are tolerated). A tab as separator, another scheme or a token with other
+ * characters is a malformed header: 400 `invalid_authorization`. No header: 401. Wrong token: 401.
+ * Trailing spaces never reach the Worker (HTTP strips them from header values).
+ *
+ * bearerAuth answers with an HTTPException carrying its response; that is turned here into our
+ * error shape, keeping its status and WWW-Authenticate header.
  */
+import { bearerAuth } from 'hono/bearer-auth';
 import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
+import { timingSafeEqual } from 'hono/utils/buffer';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from './errors.ts';
 
-const encoder = new TextEncoder();
+const REALM = 'ghostnet-edge';
 
-async function digest(s: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(s)));
+const check = bearerAuth<AppEnv>({
+  realm: REALM,
+  verifyToken: (token, c) => timingSafeEqual(c.env.API_KEY!, token),
+});
+
+function asApiError(e: HTTPException): ApiError {
+  const challenge = { 'WWW-Authenticate': e.getResponse().headers.get('WWW-Authenticate') ?? `Bearer realm="${REALM}"` };
+  const wrong = /error="invalid_token"/.test(challenge['WWW-Authenticate']);
+  if (e.status === 400) {
+    return new ApiError(400, 'invalid_authorization', 'The Authorization header is malformed: send "Authorization: Bearer <key>" (one space, the key as is).', challenge);
+  }
+  return new ApiError(401, 'unauthorized', wrong ? 'The API key is not valid.' : 'This API needs an API key: send the header "Authorization: Bearer <key>".', challenge);
 }
 
-export async function secretsEqual(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([digest(a), digest(b)]);
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
-  return diff === 0;
-}
-
-const challenge = { 'WWW-Authenticate': 'Bearer realm="ghostnet-edge"' };
+/** bearerAuth accepts only token68 tokens, so a key with other characters could never be sent. */
+const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
 
 export const auth = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const key = c.env.API_KEY;
-    if (!key) return next();
-    const header = c.req.header('authorization');
-    const match = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
-    if (!match) throw new ApiError(401, 'unauthorized', 'This API needs an API key: send the header "Authorization: Bearer <key>".', challenge);
-    if (!(await secretsEqual(match[1], key))) throw new ApiError(401, 'unauthorized', 'The API key is not valid.', { ...challenge, 'WWW-Authenticate': `${challenge['WWW-Authenticate']}, error="invalid_token"` });
+    if (!c.env.API_KEY) return next();
+    if (!TOKEN68.test(c.env.API_KEY)) {
+      throw new ApiError(500, 'misconfigured', 'The API_KEY secret must be token68 characters (letters, digits, - . _ ~ + /, then = padding): no client could send it.', {}, 'error');
+    }
+    try {
+      await check(c, async () => {});
+    } catch (e) {
+      throw e instanceof HTTPException ? asApiError(e) : e;
+    }
     await next();
   });

@@ -14,6 +14,7 @@
 import { Int8Engine, type EngineOutput } from './engine.ts';
 import { inputQuantTable, quantizeHWC } from '../image/quantize.ts';
 import { readModelFile, type ModelFile, type ModelHeader, type Preprocessing } from './format.ts';
+import { quote } from '../quote.ts';
 
 export type EngineBuild = 'simd128' | 'relaxed';
 export type EngineSetting = 'simd128' | 'relaxed' | 'auto';
@@ -62,15 +63,22 @@ export interface Classifier {
 /** Turns a verified model file into something that runs (the real one instantiates Int8Engine). */
 export type ClassifierFactory = (name: string, file: ModelFile, wasm: WebAssembly.Module, build: EngineBuild) => Promise<Classifier>;
 
+// These errors answer by themselves (status + code, middleware/errors.ts).
+
 export class UnknownModelError extends Error {
+  readonly status = 422;
+  readonly code = 'unknown_model';
   constructor(requested: string, available: string[]) {
-    super(`Unknown model ${JSON.stringify(requested)}. Available: ${available.map((n) => JSON.stringify(n)).join(', ')} (see GET /v1/models).`);
+    super(`Unknown model ${quote(requested)}. Available: ${available.map((n) => JSON.stringify(n)).join(', ')} (see GET /v1/models).`);
     this.name = 'UnknownModelError';
   }
 }
 
 /** The deployment's vars are wrong (MODEL names no bundled model, ENGINE has an unknown value): 500. */
 export class ConfigError extends Error {
+  readonly status = 500;
+  readonly code = 'misconfigured';
+  readonly log = 'error';
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';
@@ -79,6 +87,11 @@ export class ConfigError extends Error {
 
 /** A bundled model or engine failed to load: a server-side problem (503), retried on the next request. */
 export class ModelLoadError extends Error {
+  readonly status = 503;
+  readonly code = 'model_unavailable';
+  /** Not cached: the next request tries again (see the registry below). */
+  readonly headers = { 'Retry-After': '1' };
+  readonly log = 'error';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ModelLoadError';

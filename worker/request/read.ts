@@ -11,6 +11,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../middleware/errors.ts';
+import { clip, quote } from '../quote.ts';
 import type { Limits } from '../middleware/limits.ts';
 
 export interface ImageInput {
@@ -36,12 +37,12 @@ const bad = (code: 'invalid_parameter' | 'missing_image' | 'invalid_base64', mes
 export function parseTopK(value: unknown, where: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && /^[0-9]{1,15}$/.test(value.trim())) return Number(value.trim());
-  throw bad('invalid_parameter', `${where} top_k must be an integer >= 0 (0 = all classes), got ${JSON.stringify(value)?.slice(0, 40)}.`);
+  throw bad('invalid_parameter', `${where} top_k must be an integer >= 0 (0 = all classes), got ${quote(value)}.`);
 }
 
 function merge<T>(name: string, fromQuery: T | undefined, fromBody: T | undefined): T | undefined {
   if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
-    throw bad('invalid_parameter', `${name} is given both in the query (${JSON.stringify(fromQuery)}) and in the body (${JSON.stringify(fromBody)}) with different values.`);
+    throw bad('invalid_parameter', `${name} is given both in the query (${quote(fromQuery)}) and in the body (${quote(fromBody)}) with different values.`);
   }
   return fromBody ?? fromQuery;
 }
@@ -77,7 +78,7 @@ async function fromMultipart(c: Context<AppEnv>, body: Uint8Array, limits: Limit
   for (const [i, part] of parts.entries()) {
     if (typeof part === 'string') throw bad('missing_image', `Part "image" #${i + 1} is a text field, not a file. Send files (curl -F image=@photo.jpg).`);
     const file = part as File;
-    images.push({ bytes: new Uint8Array(await file.arrayBuffer()), label: `image part ${i + 1}${file.name ? ` (${file.name})` : ''}`, filename: file.name || undefined });
+    images.push({ bytes: new Uint8Array(await file.arrayBuffer()), label: `image part ${i + 1}${file.name ? ` (${clip(file.name)})` : ''}`, filename: file.name || undefined });
   }
   const field = (name: string) => {
     const all = form.getAll(name);
@@ -106,7 +107,10 @@ function fromJson(body: Uint8Array, acceptsTopK: boolean, acceptsUrl: boolean): 
   const o = value as Record<string, unknown>;
   const allowed = ['image', ...(acceptsUrl ? ['url'] : []), 'model', ...(acceptsTopK ? ['top_k'] : [])];
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw bad('invalid_parameter', `Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} in the JSON body (allowed: ${allowed.join(', ')}).`);
+  if (unknown.length) {
+    const names = unknown.slice(0, 3).map((k) => quote(k)).join(', ') + (unknown.length > 3 ? ` and ${unknown.length - 3} more` : '');
+    throw bad('invalid_parameter', `Unknown field${unknown.length > 1 ? 's' : ''} ${names} in the JSON body (allowed: ${allowed.join(', ')}).`);
+  }
   if (o.model !== undefined && typeof o.model !== 'string') throw bad('invalid_parameter', 'The "model" field must be a string.');
   const topK = o.top_k === undefined ? undefined : parseTopK(o.top_k, 'field');
   if (acceptsUrl && o.url !== undefined) {
@@ -132,7 +136,7 @@ function fromByteArray(a: unknown[]): Uint8Array {
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) {
-      throw bad('invalid_parameter', `"image" must be an array of integers 0-255; element ${i} is ${JSON.stringify(v)?.slice(0, 20)}.`);
+      throw bad('invalid_parameter', `"image" must be an array of integers 0-255; element ${i} is ${quote(v, 20)}.`);
     }
     out[i] = v;
   }

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../middleware/errors.ts';
-import { bodyLimit } from '../middleware/limits.ts';
+import { bodyLimit } from '../middleware/body.ts';
 
 const enabled = createMiddleware<AppEnv>(async (c, next) => {
   if (c.env.BENCH_ROUTES !== '1') throw new ApiError(404, 'not_found', `No route ${c.req.path}. See /openapi.json for the API.`);

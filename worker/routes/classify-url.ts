@@ -11,7 +11,7 @@ import type { Context } from 'hono';
 import { cachedLogits, cacheScope, NO_PIPELINE, type CachedTiming } from '../cache/cached-run.ts';
 import { urlKey } from '../cache/key.ts';
 import type { AppEnv } from '../env.ts';
-import { PartError } from '../middleware/errors.ts';
+import { inPart } from '../middleware/errors.ts';
 import { limitsFrom } from '../middleware/limits.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { originOptions } from '../origin/config.ts';
@@ -90,7 +90,7 @@ export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q
       run = await cachedLogits({ bytes, label: 'the image at the URL' }, ctx, scope, byUrl);
     } catch (e) {
       // The image's own problems answer as for uploads (400/413/415), saying where the image came from.
-      throw isImageError(e) ? new PartError('The image at the URL', e) : e;
+      throw isImageError(e) ? inPart('The image at the URL', e) : e;
     }
     const timing: CachedTiming = { ...run.timing, fetch_ms: fetchMs };
     return answer(classifyResult({ ...run, timing }, ctx, k));

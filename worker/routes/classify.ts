@@ -7,8 +7,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { cachedLogits, cacheScope } from '../cache/cached-run.ts';
 import type { AppEnv } from '../env.ts';
-import { PartError } from '../middleware/errors.ts';
-import { bodyLimit } from '../middleware/limits.ts';
+import { bodyLimit } from '../middleware/body.ts';
+import { inPart } from '../middleware/errors.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { answerBatch, answerOne, ClassifyBatchResponseSchema, classifyResult, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
 import { classifyUrl } from './classify-url.ts';
@@ -59,7 +59,7 @@ export function classify(registry: ModelRegistry) {
       try {
         results.push(classifyResult(await cachedLogits(image, ctx, scope), ctx, k, image.filename));
       } catch (e) {
-        throw req.multi ? new PartError(image.label, e) : e;
+        throw req.multi ? inPart(image.label, e) : e;
       }
     }
     return req.multi ? answerBatch(c, ctx, results) : answerOne(c, ctx, results[0]);

@@ -1,8 +1,8 @@
 /** POST /v1/embed: the 1280-d feature vector (after conv_head + ReLU), same inputs as /v1/classify. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.ts';
-import { PartError } from '../middleware/errors.ts';
-import { bodyLimit } from '../middleware/limits.ts';
+import { bodyLimit } from '../middleware/body.ts';
+import { inPart } from '../middleware/errors.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { readImageRequest } from '../request/read.ts';
 import { runContext, runImage, serverTiming, type Timing } from '../request/run.ts';
@@ -49,7 +49,7 @@ export function embed(registry: ModelRegistry) {
         const { output, timing } = await runImage(image, ctx);
         results.push({ ...(image.filename ? { filename: image.filename } : {}), embedding: Array.from(output.features), timing });
       } catch (e) {
-        throw req.multi ? new PartError(image.label, e) : e;
+        throw req.multi ? inPart(image.label, e) : e;
       }
     }
     c.header('Server-Timing', serverTiming(results.map((r) => r.timing)));

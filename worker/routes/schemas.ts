@@ -6,6 +6,7 @@ export const ErrorSchema = z
     error: z.object({
       code: z.string().openapi({ example: 'invalid_image' }),
       message: z.string().openapi({ example: 'Invalid JPEG image: corrupt or truncated data.' }),
+      request_id: z.string().openapi({ description: 'also in the X-Request-Id header: the cf-ray on Cloudflare, else a UUID', example: '8f3a2b1c0d4e5f60-SJC' }),
     }),
   })
   .openapi('Error');
@@ -143,8 +144,9 @@ export const imageRequestBody = {
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 
 export const errorResponses = {
-  400: error('Undecodable, corrupt or empty image; malformed JSON or multipart body'),
+  400: error('Undecodable, corrupt or empty image; malformed JSON or multipart body; malformed Authorization header; body cut short'),
   401: error('API_KEY is configured and the bearer token is missing or wrong'),
+  408: error('The body did not arrive within BODY_TIMEOUT_MS'),
   413: error('Body larger than MAX_BODY_BYTES, image larger than MAX_PIXELS or needing more than MAX_DECODE_MB to decode, or more than MAX_IMAGES parts'),
   415: error('Not a JPEG, PNG or WebP image (GIF, SVG, BMP, TIFF, HEIC, AVIF, …)'),
   422: error('Bad parameter: top_k, unknown model, JSON shape, base64, no image field'),
