@@ -411,7 +411,10 @@ export class Int8Engine {
 
   private eval(): EngineOutput {
     for (const step of this.steps) step();
-    return { logits: new Float32Array(this.k.memory.buffer, this.logitsPtr, this.numClasses).slice(), features: this.tensor(this.graph.features) };
+    const logits = new Float32Array(this.k.memory.buffer, this.logitsPtr, this.numClasses).slice();
+    // Finite scales can still overflow f32 if a (crafted or corrupt) file has absurd ones.
+    if (!logits.every(Number.isFinite)) throw new EngineError('the model produced non-finite logits: its scales or biases are out of range');
+    return { logits, features: this.tensor(this.graph.features) };
   }
 
   /** Runs like `run`, timing every op (for the benchmark's per-family throughput). */

@@ -111,35 +111,51 @@ export async function readModelFile(input: ArrayBuffer | Uint8Array): Promise<Mo
       // Copy out so the tensor is aligned and owned, whatever the input buffer's offset.
       const raw = bytes.slice(dataStart + t.offset, dataStart + t.offset + t.length).buffer;
       const typed = t.dtype === 'float32' ? new Float32Array(raw) : t.dtype === 'int8' ? new Int8Array(raw) : new Int32Array(raw);
+      // Scales, biases and float weights: a NaN or an infinity would spread to every logit.
+      if (typed instanceof Float32Array && !typed.every(Number.isFinite)) throw new ModelFormatError(`tensor ${name} has a non-finite value`);
       cache.set(name, typed);
       return typed;
     },
   };
 }
 
+const isCount = (v: unknown, max: number) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max;
+const isFiniteTriple = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/**
+ * Every field the reader and the engine use, checked for type and range before anything is
+ * allocated from it (a file with a valid digest can still be crafted or come from a broken
+ * converter; `npm run fuzz` mutates files and fixes the digest to test exactly this).
+ */
 function checkHeader(h: ModelHeader, dataLength: number): void {
   const fail = (why: string): never => {
     throw new ModelFormatError(`model header is invalid: ${why}`);
   };
-  if (typeof h !== 'object' || h === null) fail('not an object');
-  if (!FAMILIES.includes(h.architecture?.family)) fail(`unknown architecture ${JSON.stringify(h.architecture?.family)}`);
-  if (!(h.architecture.width > 0) || !Number.isInteger(h.architecture.num_classes) || h.architecture.num_classes < 1) fail('bad width or class count');
-  if (!Array.isArray(h.labels) || h.labels.length !== h.architecture.num_classes) fail('labels do not match the class count');
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) fail('not an object');
+  const a = h.architecture;
+  if (typeof a !== 'object' || a === null) fail('no architecture');
+  if (!FAMILIES.includes(a.family)) fail(`unknown architecture ${JSON.stringify(a.family)}`);
+  // Widths beyond 4 (GhostNet ships 1.0, 1.3, 1.6) would only size absurd buffers.
+  if (!(typeof a.width === 'number' && a.width > 0 && a.width <= 4) || !isCount(a.num_classes, 100_000)) fail('bad width or class count');
+  if (!isCount(a.feature_dim, 1 << 16)) fail('bad feature_dim');
+  if (!Array.isArray(h.labels) || h.labels.length !== a.num_classes) fail('labels do not match the class count');
   if (h.precision !== 'float32' && h.precision !== 'int8') fail(`unknown precision ${JSON.stringify(h.precision)}`);
   const p = h.preprocessing;
-  if (!p || !(p.input_size >= 16 && p.input_size <= 1024) || !(p.crop_pct > 0 && p.crop_pct <= 1)) fail('bad preprocessing');
+  if (typeof p !== 'object' || p === null || !(p.input_size >= 16 && p.input_size <= 1024) || !Number.isInteger(p.input_size) || !(p.crop_pct > 0 && p.crop_pct <= 1)) fail('bad preprocessing');
   if (p.interpolation !== 'bilinear' && p.interpolation !== 'bicubic') fail(`unknown interpolation ${JSON.stringify(p.interpolation)}`);
+  if (!isFiniteTriple(p.mean) || !isFiniteTriple(p.std) || p.std.some((x) => x === 0)) fail('bad mean or std');
   if (!Array.isArray(h.tensors)) fail('no tensor table');
   const seen = new Set<string>();
   for (const t of h.tensors) {
+    if (typeof t !== 'object' || t === null || typeof t.name !== 'string') fail('a tensor entry is not an object with a name');
     if (seen.has(t.name)) fail(`tensor ${t.name} listed twice`);
     seen.add(t.name);
     const size = ITEM_SIZE[t.dtype];
-    if (!size) fail(`tensor ${t.name} has unknown dtype ${JSON.stringify(t.dtype)}`);
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    if (!t.shape.every((d) => Number.isInteger(d) && d > 0)) fail(`tensor ${t.name} has a bad shape`);
+    if (!Object.hasOwn(ITEM_SIZE, t.dtype)) fail(`tensor ${t.name} has unknown dtype ${JSON.stringify(t.dtype)}`);
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d > 0)) fail(`tensor ${t.name} has a bad shape`);
+    const count = t.shape.reduce((x, y) => x * y, 1);
     if (t.length !== count * size) fail(`tensor ${t.name} length ${t.length} does not match its shape`);
-    if (t.offset % ALIGN !== 0 || t.offset < 0 || t.offset + t.length > dataLength) fail(`tensor ${t.name} lies outside the data section`);
+    if (!Number.isSafeInteger(t.offset) || t.offset % ALIGN !== 0 || t.offset < 0 || t.offset + t.length > dataLength) fail(`tensor ${t.name} lies outside the data section`);
   }
 }
 
