@@ -139,8 +139,7 @@ export function startDev(port: number): Promise<Target> {
 
 /** `npm run serve`: the deploy bundle under workerd alone, bundled into `outdir`. */
 export function startServe(port: number, outdir: string): Promise<Target> {
-  const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
-  return launch('npm run serve (workerd)', [tsx, join(root, 'tools/serve/serve.ts'), '--port', String(port), '--outdir', outdir], port, (cmd) =>
+  return launch('npm run serve (workerd)', ['--import', 'tsx', join(root, 'tools/serve/serve.ts'), '--port', String(port), '--outdir', outdir], port, (cmd) =>
     cmd.includes('workerd serve') ? 'workerd (worker)' : null,
   );
 }

@@ -14,6 +14,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
@@ -61,8 +62,24 @@ if (o['config-only']) {
   process.exit(0);
 }
 
+// Fail clearly on a busy port (else /healthz below could be answered by whoever holds it).
+await new Promise<void>((ok) => {
+  const probe = createServer()
+    .once('error', (e: NodeJS.ErrnoException) => {
+      console.error(`serve: cannot listen on ${o.ip}:${o.port} (${e.code}); pass another --port`);
+      process.exit(1);
+    })
+    .listen(Number(o.port), o.ip, () => probe.close(() => ok()));
+});
+
 const child = spawn(workerdBinary, ['serve', capnp], { stdio: 'inherit', env: process.env });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+// Importing wrangler installed SIGINT/SIGTERM handlers that call process.exit() at once, which
+// would leave workerd running: ours pass the signal on and exit when workerd has.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => child.kill(signal));
+}
+process.on('exit', () => child.kill('SIGTERM')); // however this process ends
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 
 // Say where it is once it answers (workerd itself prints nothing when it is ready).

@@ -1,0 +1,136 @@
+/**
+ * `npm run serve` (tools/serve): the deploy bundle under workerd alone. Starts it as a user would
+ * (its own outdir, a free port), classifies a photo and sends an oversized body over real HTTP,
+ * then stops it with SIGTERM. Also checks the generated workerd config against wrangler.toml.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unstable_readConfig } from 'wrangler';
+import { capnpString, moduleType, workerdConfig } from '../../tools/serve/config.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const outdir = 'tmp/test-serve';
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+let child: ChildProcess;
+let base: string;
+let log = '';
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  // As package.json's script runs it: node --import tsx (the tsx CLI wrapper would SIGKILL serve.ts if
+  // it did not acknowledge a relayed signal within 30 ms, orphaning workerd on a loaded machine).
+  child = spawn(process.execPath, ['--import', 'tsx', 'tools/serve/serve.ts', '--port', String(port), '--outdir', outdir], {
+    cwd: root,
+    env: { ...process.env, API_KEY: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  // serve prints its line once workerd answers /healthz.
+  for (let i = 0; i < 1200 && !/serve: .* on http/.test(log); i++) {
+    if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(log).toMatch(/under workerd .* \(no dev proxy/);
+}, 180_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+});
+
+describe('npm run serve', () => {
+  it('classifies a photo over HTTP, with a request id', async () => {
+    const photo = readFileSync(join(root, 'test/fixtures/photos/grace_hopper_512x600.jpg'));
+    const res = await fetch(`${base}/v1/classify?top_k=2`, { method: 'POST', body: photo, headers: { 'Content-Type': 'image/jpeg' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const body = (await res.json()) as { model: { name: string }; predictions: Array<{ label: string; score: number }> };
+    expect(body.model.name).toBe('fashion-mnist');
+    expect(body.predictions).toHaveLength(2);
+  });
+
+  it('answers a 12 MB upload (Content-Length, no Expect) with the 413 JSON, and the connection stays usable', async () => {
+    const big = Buffer.alloc(12 * 1024 * 1024, 0x41);
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: Buffer | null) =>
+      new Promise<{ status?: number; text: string; error?: string }>((res) => {
+        const u = new URL(`${base}/v1/classify`);
+        const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: body ? 'POST' : 'GET', agent, headers: body ? { 'content-length': String(body.length) } : {} }, (r) => {
+          let text = '';
+          r.on('data', (d) => (text += d));
+          r.on('end', () => res({ status: r.statusCode, text }));
+        });
+        req.on('error', (e: NodeJS.ErrnoException) => res({ text: '', error: e.code }));
+        req.end(body ?? undefined);
+      });
+    for (let i = 0; i < 3; i++) {
+      const r = await send(big);
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe(413);
+      expect(JSON.parse(r.text).error.code).toBe('body_too_large');
+      // The same kept-alive connection then answers the next request.
+      expect((await send(null)).status).toBe(405);
+    }
+    agent.destroy();
+  });
+
+  it('stops on SIGTERM', async () => {
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', (c, s) => r(c ?? s)));
+    expect([0, 'SIGTERM']).toContain(code);
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('the generated workerd config', () => {
+  const config = unstable_readConfig({ config: join(root, 'wrangler.toml') });
+
+  it('types modules by wrangler.toml rules first, then wrangler defaults', () => {
+    const rules = config.rules as Array<{ type: 'Data' | 'CompiledWasm'; globs: string[] }>;
+    expect(moduleType('abc-ghostnetv2_fmnist.int8.gnv2', rules)).toBe('Data');
+    expect(moduleType('abc-engine.simd128.wasm', rules)).toBe('CompiledWasm');
+    expect(moduleType('chunk.js', rules)).toBe('ESModule');
+    expect(moduleType('notes.txt', rules)).toBe('Text');
+    expect(moduleType('index.js.map', rules)).toBeNull();
+  });
+
+  it('carries wrangler.toml vars, compatibility date and flags, and the socket address', () => {
+    const text = workerdConfig({
+      modules: [{ name: 'index.js', type: 'ESModule' }, { name: 'a.wasm', type: 'CompiledWasm' }, { name: 'm.gnv2', type: 'Data' }],
+      compatibilityDate: config.compatibility_date!,
+      compatibilityFlags: config.compatibility_flags,
+      vars: config.vars,
+      secretsFromEnv: ['API_KEY'],
+      address: '127.0.0.1:9999',
+    });
+    expect(text).toContain(`compatibilityDate = "${config.compatibility_date}"`);
+    expect(text).toContain('compatibilityFlags = ["nodejs_compat"]');
+    for (const [k, v] of Object.entries(config.vars)) expect(text).toContain(`(name = "${k}", text = "${v}")`);
+    expect(text).toContain('(name = "API_KEY", fromEnvironment = "API_KEY")');
+    expect(text).toContain('(name = "a.wasm", wasm = embed "a.wasm")');
+    expect(text).toContain('(name = "m.gnv2", data = embed "m.gnv2")');
+    expect(text).toContain('address = "127.0.0.1:9999"');
+  });
+
+  it('quotes strings for Cap’n Proto', () => {
+    expect(capnpString('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(capnpString('é\n')).toBe('"\\xc3\\xa9\\x0a"');
+  });
+});
