@@ -1,10 +1,14 @@
 /**
  * `npm run loadtest`: N requests at concurrency C against `npm start` (wrangler dev) and/or
  * `npm run serve` (workerd alone), mixing real photos, hostile files and 12 MB bodies over the
- * body limit, then bursts followed by an idle keep-alive GET. Reports req/s, p50/p99, statuses,
- * unexpected answers, resets (no answer at all), and the RSS of every process of the server at
- * warm-up, middle, end and after idling. Exits 1 on any unexpected answer or reset, or when
- * `--max-rss-growth` is given and the Worker's workerd grew more than that from warm-up to end.
+ * body limit; then (--bursts) bursts of 100 each followed by a GET on the kept-alive pool after
+ * idling around workerd's 5 s keep-alive timeout. Reports req/s, p50/p99, statuses, unexpected
+ * answers, resets (no answer at all), and the RSS of every server process: at warm-up, middle,
+ * end and after idling, its peak, and its floor (lowest sample) in the first and last fifth of the
+ * run. Each server's own output goes to <json dir>/<target>.server.log.
+ *
+ * Exits 1 on any unexpected answer or reset (main run, warm-up, bursts), a restart of the
+ * Worker's workerd, or, with --max-rss-growth, a rise of its RSS floor beyond that fraction.
  *
  *   npm run loadtest -- [--target start,serve | --url http://host:port [--pids 123,456]]
  *                       [-n 5000] [-c 16] [--oversize 0.05] [--hostile 0.2] [--seed 1]
@@ -15,6 +19,7 @@
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { quantileSorted, rng } from '../bench/stats.ts';
 import { loadCases, send, type Case, type Kind, type Result } from './requests.ts';
@@ -86,11 +91,58 @@ function get(agent: http.Agent, base: URL, path: string): Promise<{ status?: num
   });
 }
 
+/** RSS (MiB) of every server process at one moment, keyed "role [pid]". */
 type Sample = Record<string, number>;
 function sampleRss(target: Target): Sample {
   const out: Sample = {};
   for (const p of target.processes()) out[`${p.role} [${p.pid}]`] = Math.round(rssMiB(p.pid) * 10) / 10;
   return out;
+}
+
+/**
+ * RSS over a whole run: named points (warm-up, middle, end, idle) and a sample every 500 ms.
+ * V8's heap makes the Worker's RSS a sawtooth of a few hundred MiB, so one sample says little about
+ * a trend; the floor (lowest sample) of the first and of the last fifth of the run is what moves
+ * if memory is really kept.
+ */
+class RssLog {
+  readonly points: Record<string, Sample> = {};
+  readonly series: Array<{ t: number; phase: 'warm-up' | 'run' | 'after'; rss: Sample }> = [];
+  #timer: NodeJS.Timeout | undefined;
+  phase: 'warm-up' | 'run' | 'after' = 'warm-up';
+  constructor(private readonly target: Target) {}
+  start(): void {
+    const t0 = performance.now();
+    this.#timer = setInterval(() => this.series.push({ t: performance.now() - t0, phase: this.phase, rss: sampleRss(this.target) }), 500);
+  }
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+  point(name: string): void {
+    this.points[name] = sampleRss(this.target);
+  }
+  peak(): Sample {
+    const out: Sample = {};
+    for (const { rss } of this.series) for (const [k, v] of Object.entries(rss)) out[k] = Math.max(out[k] ?? 0, v);
+    return out;
+  }
+  /** Lowest sample of each process in the first and the last fifth of the main run. */
+  floors(): { first: Sample; last: Sample } {
+    const run = this.series.filter((x) => x.phase === 'run');
+    const fifth = Math.max(1, Math.floor(run.length / 5));
+    const min = (xs: typeof run) => {
+      const out: Sample = {};
+      for (const { rss } of xs) for (const [k, v] of Object.entries(rss)) out[k] = Math.min(out[k] ?? Infinity, v);
+      return out;
+    };
+    return { first: min(run.slice(0, fifth)), last: min(run.slice(-fifth)) };
+  }
+  /** The Worker's workerd pids seen, in order: more than one means it was restarted. */
+  workerPids(): string[] {
+    const seen: string[] = [];
+    for (const { rss } of this.series) for (const k of Object.keys(rss)) if (k.startsWith('workerd (worker)') && !seen.includes(k)) seen.push(k);
+    return seen;
+  }
 }
 
 const pct = (sorted: Float64Array, q: number) => Math.round(quantileSorted(sorted, q) * 10) / 10;
@@ -117,7 +169,11 @@ function summarize(results: Result[], seconds: number) {
     .map((r) => ({
       kind: r.kind,
       name: r.name,
-      what: (r.error !== undefined ? `no answer (${r.error})${r.status ? ` after ${r.status}` : ''}` : r.unexpected!) + nearOversize(r),
+      what:
+        (r.error !== undefined ? `no answer (${r.error})${r.status ? ` after ${r.status}` : ''}` : r.unexpected!) +
+        nearOversize(r) +
+        (r.previousOnSocket ? `; on a kept-alive connection that last carried: ${r.previousOnSocket}` : r.socket !== undefined ? '; on a new connection' : '') +
+        (r.localPort ? ` (client port ${r.localPort})` : ''),
     }));
   return {
     requests: results.length,
@@ -138,29 +194,31 @@ function summarize(results: Result[], seconds: number) {
 async function runTarget(target: Target) {
   const base = new URL(target.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: C });
-  const rss: Record<string, Sample> = {};
+  const rss = new RssLog(target);
+  rss.start();
   const t0 = performance.now();
 
   const warm = await runAll(agent, base, schedule(WARMUP, Number(o.seed) + 1), C, t0);
-  rss['warm-up'] = sampleRss(target);
+  rss.point('warm-up');
+  rss.phase = 'run';
 
   const list = schedule(N, Number(o.seed));
-  const peak: Sample = {};
-  const sampler = setInterval(() => {
-    for (const [k, v] of Object.entries(sampleRss(target))) peak[k] = Math.max(peak[k] ?? 0, v);
-  }, 1000);
+  // This client's own event-loop lag: an answer read late makes an idle keep-alive connection look fresh.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const tRun = performance.now();
   const results = await runAll(agent, base, list, C, t0, (done) => {
-    if (done === Math.floor(N / 2)) rss.middle = sampleRss(target);
+    if (done === Math.floor(N / 2)) rss.point('middle');
   });
   const seconds = (performance.now() - tRun) / 1000;
-  rss.end = sampleRss(target);
-  clearInterval(sampler);
-  rss.peak = peak;
+  lag.disable();
+  rss.point('end');
+  rss.phase = 'after';
 
   // Point 2 of issue #13: a burst of 100 at concurrency C, then one GET on a connection of the same
   // keep-alive pool after it idled around workerd's 5 s keep-alive timeout.
   const bursts: Array<{ burst: Record<string, number>; idleSeconds: number; get: string; ms: number }> = [];
+  const burstFailures: Result[] = [];
   const rand = rng(Number(o.seed) + 2);
   for (let b = 0; b < BURSTS; b++) {
     const burst = await runAll(agent, base, schedule(100, Number(o.seed) + 10 + b).map((c) => (c.kind === 'oversize' ? cases.photo[0] : c)), C, t0);
@@ -170,42 +228,62 @@ async function runTarget(target: Target) {
     const tally: Record<string, number> = {};
     for (const r of burst) tally[r.status ?? r.error!] = (tally[r.status ?? r.error!] ?? 0) + 1;
     bursts.push({ burst: tally, idleSeconds, get: g.status !== undefined ? String(g.status) : `no answer (${g.error})`, ms: Math.round(g.ms) });
-    results.push(...burst.filter((r) => r.error !== undefined || r.unexpected !== undefined));
+    burstFailures.push(...burst.filter((r) => r.error !== undefined || r.unexpected !== undefined));
   }
   if (Number(o.settle) > 0) {
     await new Promise((r) => setTimeout(r, Number(o.settle) * 1000));
-    rss[`idle ${o.settle} s`] = sampleRss(target);
+    rss.point(`idle ${o.settle} s`);
   }
+  rss.stop();
   agent.destroy();
 
-  const summary = summarize(results.slice(0, N), seconds);
-  const burstFailures = results.slice(N);
-  const warmFailures = warm.filter((r) => r.error !== undefined || r.unexpected !== undefined);
-  return { target: target.name, url: target.url, summary, warmupFailures: warmFailures.length, bursts, burstFailures: burstFailures.length, rss };
+  return {
+    target: target.name,
+    url: target.url,
+    serverLog: target.log,
+    summary: summarize(results, seconds),
+    clientLagMs: { p99: Math.round(lag.percentile(99) / 1e6), max: Math.round(lag.max / 1e6) },
+    warmupFailures: warm.filter((r) => r.error !== undefined || r.unexpected !== undefined).length,
+    bursts,
+    burstFailures: summarize(burstFailures, 1).failures,
+    rss: { points: rss.points, peak: rss.peak(), floors: rss.floors(), workerPids: rss.workerPids(), series: rss.series },
+  };
 }
 
 function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
   const s = r.summary;
-  console.log(`\n== ${r.target} (${r.url}): ${s.requests} requests at concurrency ${C}, ${WARMUP} warm-up`);
+  console.log(`\n== ${r.target} (${r.url}): ${s.requests} requests at concurrency ${C}, ${WARMUP} warm-up${r.serverLog ? `; server output in ${r.serverLog}` : ''}`);
   console.log(`   ${s.reqPerSec} req/s over ${s.seconds} s; latency p50 ${s.p50} ms, p99 ${s.p99} ms`);
   for (const [k, v] of Object.entries(s.byKind)) console.log(`   ${k.padEnd(9)} n=${v.n} p50 ${v.p50} ms p99 ${v.p99} ms`);
-  console.log(`   statuses ${JSON.stringify(s.statuses)}`);
-  console.log(`   unexpected ${s.unexpected}, resets ${s.resets}; of these, ${s.otherFailures} were not oversized requests (warm-up failures ${r.warmupFailures}, burst failures ${r.burstFailures})`);
+  console.log(`   statuses ${JSON.stringify(s.statuses)}; this client's event-loop lag p99 ${r.clientLagMs.p99} ms, max ${r.clientLagMs.max} ms`);
+  console.log(`   unexpected ${s.unexpected}, resets ${s.resets}; of these, ${s.otherFailures} were not oversized requests; warm-up failures ${r.warmupFailures}`);
   for (const f of s.failures.slice(0, 12)) console.log(`     ${f.kind} ${f.name}: ${f.what}`);
   if (s.failures.length > 12) console.log(`     … ${s.failures.length - 12} more in the JSON report`);
   for (const b of r.bursts) console.log(`   burst ${JSON.stringify(b.burst)}, idle ${b.idleSeconds} s, then GET /healthz: ${b.get} in ${b.ms} ms`);
+  const { points, peak, floors, workerPids } = r.rss;
+  const procs = [...new Set([...Object.values(points).flatMap((x) => Object.keys(x)), ...Object.keys(peak)])];
+  const cols: Array<[string, Sample]> = [...Object.entries(points), ['peak', peak], ['floor 1st 5th', floors.first], ['floor last 5th', floors.last]];
   console.log('   RSS MiB:');
-  const procs = [...new Set(Object.values(r.rss).flatMap((x) => Object.keys(x)))];
-  const cols = Object.keys(r.rss);
-  console.log(`     ${'process'.padEnd(34)}${cols.map((c) => c.padStart(11)).join('')}`);
-  for (const p of procs) console.log(`     ${p.padEnd(34)}${cols.map((c) => String(r.rss[c][p] ?? '-').padStart(11)).join('')}`);
-  let ok = s.unexpected === 0 && s.resets === 0 && r.warmupFailures === 0 && r.burstFailures === 0 && r.bursts.every((b) => b.get === '200');
-  const worker = procs.find((p) => p.startsWith('workerd (worker)'));
-  if (worker) {
-    const growth = r.rss.end[worker] / r.rss['warm-up'][worker] - 1;
-    console.log(`   workerd (worker) RSS end vs warm-up: ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%`);
-    if (o['max-rss-growth'] !== undefined && growth > Number(o['max-rss-growth'])) {
-      console.log(`   FAIL: grew more than ${(Number(o['max-rss-growth']) * 100).toFixed(0)}%`);
+  console.log(`     ${'process'.padEnd(30)}${cols.map(([c]) => c.padStart(15)).join('')}`);
+  for (const p of procs) console.log(`     ${p.padEnd(30)}${cols.map(([, v]) => String(v[p] ?? '-').padStart(15)).join('')}`);
+  let ok = s.unexpected === 0 && s.resets === 0 && r.warmupFailures === 0;
+  if (r.bursts.length) {
+    const hung = r.bursts.filter((b) => b.get !== '200').length;
+    console.log(`   bursts: ${r.burstFailures.length} failed requests, ${hung} of ${r.bursts.length} GETs after idling failed or hung`);
+    for (const f of r.burstFailures.slice(0, 6)) console.log(`     ${f.kind} ${f.name}: ${f.what}`);
+    ok &&= r.burstFailures.length === 0 && hung === 0;
+  }
+  if (workerPids.length > 1) {
+    console.log(`   FAIL: the Worker's workerd was restarted during the run (${workerPids.join(' → ')}); see the server output`);
+    ok = false;
+  } else if (workerPids.length === 1) {
+    const w = workerPids[0];
+    const point = points.end[w] / points['warm-up'][w] - 1;
+    const floor = floors.last[w] / floors.first[w] - 1;
+    const pctOf = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+    console.log(`   workerd (worker) RSS: end vs warm-up ${pctOf(point)}; floor of the last fifth vs the first fifth ${pctOf(floor)}`);
+    if (o['max-rss-growth'] !== undefined && floor > Number(o['max-rss-growth'])) {
+      console.log(`   FAIL: its floor grew more than ${(Number(o['max-rss-growth']) * 100).toFixed(0)}%`);
       ok = false;
     }
   }
@@ -215,8 +293,9 @@ function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
 const targets: Array<() => Promise<Target>> = o.url
   ? [async () => attach(o.url!, o.pids!.split(',').filter(Boolean).map(Number))]
   : o.target!.split(',').map((t) => {
-      if (t === 'start') return () => startDev(Number(o.port));
-      if (t === 'serve') return () => startServe(Number(o.port) + 1, 'tmp/loadtest/dist');
+      const log = resolve(root, dirname(o.json!), `${t}.server.log`);
+      if (t === 'start') return () => startDev(Number(o.port), log);
+      if (t === 'serve') return () => startServe(Number(o.port) + 1, 'tmp/loadtest/dist', log);
       throw new Error(`--target must be start, serve or both (start,serve), got ${t}`);
     });
 

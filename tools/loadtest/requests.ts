@@ -36,7 +36,16 @@ export interface Result {
   error?: string;
   /** Why an answer is not the expected one (wrong status, not JSON, wrong shape). */
   unexpected?: string;
+  /** The connection it went out on, and what that connection carried before (for resets on a kept-alive connection). */
+  socket?: number;
+  localPort?: number;
+  previousOnSocket?: string;
 }
+
+/** What each connection carried last ("oversize … → 413") and when its answer ended, by socket number. */
+const socketIds = new WeakMap<object, number>();
+const lastOnSocket = new Map<number, { what: string; ended?: number }>();
+let nextSocketId = 0;
 
 const OVERSIZE_BYTES = 12 * 1024 * 1024;
 
@@ -113,9 +122,19 @@ export function send(agent: http.Agent, base: URL, c: Case, t0: number, timeoutM
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => {
         const status = res.statusCode!;
+        if (out.socket !== undefined) lastOnSocket.set(out.socket, { what: `${c.kind} ${c.name} → ${status}`, ended: performance.now() });
         finish({ status, unexpected: judge(c, status, String(res.headers['content-type'] ?? ''), Buffer.concat(chunks).toString('utf8')) });
       });
       res.on('error', (e: NodeJS.ErrnoException) => finish({ status: res.statusCode, error: e.code ?? e.message }));
+    });
+    req.on('socket', (sock) => {
+      let id = socketIds.get(sock);
+      if (id === undefined) socketIds.set(sock, (id = ++nextSocketId));
+      out.socket = id;
+      out.localPort = (sock as import('node:net').Socket).localPort;
+      const last = lastOnSocket.get(id);
+      if (req.reusedSocket && last) out.previousOnSocket = `${last.what}${last.ended !== undefined ? `, idle ${Math.round(performance.now() - last.ended)} ms` : ''}`;
+      lastOnSocket.set(id, { what: `${c.kind} ${c.name}` });
     });
     req.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
     req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: `no answer in ${timeoutMs / 1000} s` })));

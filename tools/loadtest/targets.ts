@@ -7,8 +7,8 @@
  *  - a URL: a server someone else started (RSS only for the pids given).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -21,6 +21,8 @@ export interface Proc {
 export interface Target {
   name: string;
   url: string;
+  /** Where the server's own output goes (null for a server started elsewhere). */
+  log: string | null;
   processes(): Proc[];
   stop(): Promise<void>;
 }
@@ -83,12 +85,17 @@ async function waitHealthy(url: string, child: ChildProcess, log: () => string, 
   throw new Error(`the server did not answer ${url}/healthz within ${timeoutMs / 1000} s:\n${log()}`);
 }
 
-async function launch(name: string, args: string[], port: number, roleOf: (cmd: string) => string | null): Promise<Target> {
+async function launch(name: string, args: string[], port: number, log: string, roleOf: (cmd: string) => string | null): Promise<Target> {
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' };
   // Its own process group, so stop() ends exactly what this started.
   const child = spawn(process.execPath, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  mkdirSync(dirname(log), { recursive: true });
+  const file = createWriteStream(log);
+  const keep = (d: Buffer) => {
+    file.write(d);
+    output = (output + d.toString()).slice(-20_000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
@@ -119,6 +126,7 @@ async function launch(name: string, args: string[], port: number, roleOf: (cmd: 
   return {
     name,
     url,
+    log,
     processes: () =>
       [child.pid!, ...descendants(child.pid!)]
         .map((pid) => ({ pid, role: roleOf(cmdline(pid)) }))
@@ -128,9 +136,9 @@ async function launch(name: string, args: string[], port: number, roleOf: (cmd: 
 }
 
 /** `npm start`: wrangler dev on 127.0.0.1:port (the build must be current: `npm run build`). */
-export function startDev(port: number): Promise<Target> {
+export function startDev(port: number, log: string): Promise<Target> {
   const wrangler = join(root, 'node_modules/wrangler/bin/wrangler.js');
-  return launch('npm start (wrangler dev)', [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(port)], port, (cmd) => {
+  return launch('npm start (wrangler dev)', [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(port)], port, log, (cmd) => {
     if (cmd.includes('wrangler-dist/cli.js')) return 'wrangler (node)';
     if (!cmd.includes('workerd serve')) return null;
     return cmd.includes(`entry=127.0.0.1:${port}`) ? 'workerd (dev proxy)' : 'workerd (worker)';
@@ -138,8 +146,8 @@ export function startDev(port: number): Promise<Target> {
 }
 
 /** `npm run serve`: the deploy bundle under workerd alone, bundled into `outdir`. */
-export function startServe(port: number, outdir: string): Promise<Target> {
-  return launch('npm run serve (workerd)', ['--import', 'tsx', join(root, 'tools/serve/serve.ts'), '--port', String(port), '--outdir', outdir], port, (cmd) =>
+export function startServe(port: number, outdir: string, log: string): Promise<Target> {
+  return launch('npm run serve (workerd)', ['--import', 'tsx', join(root, 'tools/serve/serve.ts'), '--port', String(port), '--outdir', outdir, '--verbose'], port, log, (cmd) =>
     cmd.includes('workerd serve') ? 'workerd (worker)' : null,
   );
 }
@@ -148,6 +156,7 @@ export function attach(url: string, pids: number[]): Target {
   return {
     name: url,
     url: url.replace(/\/+$/, ''),
+    log: null,
     processes: () => pids.map((pid) => ({ pid, role: `pid ${pid} (${cmdline(pid).split(' ')[0].split('/').pop()})` })),
     stop: async () => {},
   };

@@ -2,14 +2,14 @@
  * `npm run serve`: the deploy bundle served by workerd itself, with no dev proxy in front. This is
  * what someone self-hosting the Worker would run, and the fairest target for load tests.
  *
- *   npm run serve [-- --port 8787] [--ip 127.0.0.1] [--outdir dist] [--no-bundle] [--config-only]
+ *   npm run serve [-- --port 8787] [--ip 127.0.0.1] [--outdir dist] [--no-bundle] [--config-only] [--verbose]
  *
  * 1. `wrangler deploy --dry-run --outdir <outdir>`: the exact bundle `wrangler deploy` uploads.
  * 2. <outdir>/workerd.capnp, generated from wrangler.toml (modules by its rules, [vars],
  *    compatibility date and flags). API_KEY, when set in the environment, becomes the secret.
  * 3. `workerd serve <outdir>/workerd.capnp`, with the workerd binary wrangler itself ships.
  *
- * Ctrl-C (SIGINT) or SIGTERM stops workerd and exits.
+ * Ctrl-C (SIGINT) or SIGTERM stops workerd and exits. WORKERD_BIN=/path/to/workerd runs another workerd build.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -20,8 +20,9 @@ import { parseArgs } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
 import { bundleModules, workerdConfig, type Rule } from './config.ts';
 
-// The workerd package's default export is the path of its binary (the one wrangler runs).
-const workerdBinary: string = createRequire(import.meta.url)('workerd').default;
+// The workerd package's default export is the path of its binary (the one wrangler runs);
+// WORKERD_BIN runs another build instead (docs/reliability.md compares two).
+const workerdBinary: string = process.env.WORKERD_BIN || createRequire(import.meta.url)('workerd').default;
 const root = resolve(import.meta.dirname, '../..');
 const { values: o } = parseArgs({
   options: {
@@ -30,6 +31,8 @@ const { values: o } = parseArgs({
     outdir: { type: 'string', default: 'dist' },
     'no-bundle': { type: 'boolean', default: false },
     'config-only': { type: 'boolean', default: false },
+    /** workerd's own informational messages (dropped connections, uncaught exceptions) on stderr. */
+    verbose: { type: 'boolean', default: false },
   },
 });
 const outdir = resolve(root, o.outdir!);
@@ -72,7 +75,7 @@ await new Promise<void>((ok) => {
     .listen(Number(o.port), o.ip, () => probe.close(() => ok()));
 });
 
-const child = spawn(workerdBinary, ['serve', capnp], { stdio: 'inherit', env: process.env });
+const child = spawn(workerdBinary, ['serve', capnp, ...(o.verbose ? ['--verbose'] : [])], { stdio: 'inherit', env: process.env });
 // Importing wrangler installed SIGINT/SIGTERM handlers that call process.exit() at once, which
 // would leave workerd running: ours pass the signal on and exit when workerd has.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,7 +1,11 @@
 // Client side of the reproduction (see README.md). Node's own http client, keep-alive agent.
 //   node client.mjs upload <base-url> <mode> <cl|chunked> [n=20]   12 MB uploads one after another
 //   node client.mjs mixed  <base-url> <mode> [seconds=20]          8 loops of 100 KB POSTs beside 1 loop of 12 MB uploads
+//                                                                   (BUSY=ms: each POST first holds the Worker's thread that long;
+//                                                                    LOOPS=8 POST loops, UPLOADERS=1 upload loops)
 //   node client.mjs idle   <base-url> [reps=8] [idle-s=5]          100 requests, idle, then one GET on the kept-alive connection
+//   node client.mjs reuse  <base-url> <mode> [n=50]                 a 12 MB upload, then a GET on the same kept-alive connection, n times
+//   node client.mjs soak   <base-url> <n> <pid,pid,...> [kind=get|post|big]   n requests at concurrency 16, RSS of the pids every n/5
 import http from 'node:http';
 
 const [scenario, base, ...rest] = process.argv.slice(2);
@@ -57,13 +61,13 @@ if (scenario === 'upload') {
   agent.destroy();
 } else if (scenario === 'mixed') {
   const [mode = 'cancel', seconds = '20'] = rest;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const end = Date.now() + Number(seconds) * 1000;
   const gets = [], uploads = [], lastUpload = { t: 0 };
   const failedNearUpload = [];
   const getLoop = async () => {
     while (Date.now() < end) {
-      const r = await send(agent, 'POST', '/other?mode=ok', SMALL, 'cl');
+      const r = await send(agent, 'POST', `/other?mode=ok&busy=${process.env.BUSY ?? 0}`, SMALL, 'cl');
       gets.push(r);
       if (r.status !== 200) failedNearUpload.push(Math.round(Date.now() - lastUpload.t));
     }
@@ -75,7 +79,8 @@ if (scenario === 'upload') {
       uploads.push(await send(agent, 'POST', `/upload?mode=${mode}`, BIG, i++ % 2 ? 'chunked' : 'cl'));
     }
   };
-  await Promise.all([uploadLoop(), ...Array.from({ length: 8 }, getLoop)]);
+  const loops = Number(process.env.LOOPS ?? 8), uploaders = Number(process.env.UPLOADERS ?? 1);
+  await Promise.all([...Array.from({ length: uploaders }, uploadLoop), ...Array.from({ length: loops }, getLoop)]);
   console.log(`mixed mode=${mode}: uploads ${JSON.stringify(tally(uploads))}; other requests ${JSON.stringify(tally(gets))}` + (failedNearUpload.length ? `; failures at ${failedNearUpload.join(', ')} ms after an upload started` : ''));
   agent.destroy();
 } else if (scenario === 'idle') {
@@ -88,7 +93,37 @@ if (scenario === 'upload') {
     console.log(`idle rep ${k}: burst ${JSON.stringify(tally(burst))}; GET after ${idle} s idle: ${key(r)} in ${r.ms.toFixed(0)} ms`);
     agent.destroy();
   }
+} else if (scenario === 'reuse') {
+  const [mode = 'drain', n = '50'] = rest;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const uploads = [], gets = [];
+  for (let i = 0; i < Number(n); i++) {
+    uploads.push(await send(agent, 'POST', `/upload?mode=${mode}`, BIG, i % 2 ? 'chunked' : 'cl'));
+    gets.push(await send(agent, 'GET', '/other', null));
+  }
+  console.log(`reuse mode=${mode}: uploads ${JSON.stringify(tally(uploads))}; the GET after each, on the same connection: ${JSON.stringify(tally(gets))}`);
+  agent.destroy();
+} else if (scenario === 'soak') {
+  const [n = '5000', pids = '', kind = 'get'] = rest;
+  const { readFileSync } = await import('node:fs');
+  const rss = () => pids.split(',').filter(Boolean).map((p) => { try { return `${p}:${(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024).toFixed(1)}MiB`; } catch { return `${p}:gone`; } }).join(' ');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const total = Number(n);
+  let next = 0, done = 0;
+  const results = [];
+  console.log(`soak ${kind} 0/${total}: ${rss()}`);
+  const one = () => (kind === 'get' ? send(agent, 'GET', '/other', null) : kind === 'post' ? send(agent, 'POST', '/other?mode=ok', SMALL, 'cl') : send(agent, 'POST', '/upload?mode=drain', BIG, 'cl'));
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < total) {
+      next++;
+      results.push(await one());
+      if (++done % Math.max(1, Math.floor(total / 5)) === 0) console.log(`soak ${kind} ${done}/${total}: ${rss()}`);
+    }
+  }));
+  await new Promise((r) => setTimeout(r, 10_000));
+  console.log(`soak ${kind} idle 10 s: ${rss()}; answers ${JSON.stringify(tally(results))}`);
+  agent.destroy();
 } else {
-  console.error('usage: node client.mjs upload|mixed|idle <base-url> ...');
+  console.error('usage: node client.mjs upload|mixed|idle|soak <base-url> ...');
   process.exit(2);
 }

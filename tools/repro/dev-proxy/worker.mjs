@@ -4,7 +4,8 @@
 //   partial    read up to LIMIT, cancel the rest, answer (what a counting reader does)
 //   drain      read the whole body and discard it, then answer
 //   waituntil  answer at once, read and discard the body in ctx.waitUntil
-// GET, or POST ?mode=ok, answers 200 (the other clients' requests; POST reads its body).
+// GET, or POST ?mode=ok, answers 200 (the other clients' requests; POST reads its body);
+// ?busy=ms first holds the thread that long, as a CPU-bound request (a classify) does.
 const LIMIT = 10 * 1024 * 1024;
 
 async function discard(reader, budget = Infinity) {
@@ -22,8 +23,12 @@ async function discard(reader, budget = Infinity) {
 
 export default {
   async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    // ?busy=ms: hold the isolate's thread that long first, as a classify request does.
+    const busy = Number(url.searchParams.get('busy') ?? 0);
+    for (const end = Date.now() + busy; Date.now() < end; );
     if (request.method !== 'POST') return new Response('ok');
-    const mode = new URL(request.url).searchParams.get('mode') ?? 'cancel';
+    const mode = url.searchParams.get('mode') ?? 'cancel';
     if (mode === 'ok') return new Response(`ok ${(await request.arrayBuffer()).byteLength}`);
     const tooLarge = () => new Response(JSON.stringify({ error: { code: 'body_too_large' } }), { status: 413, headers: { 'content-type': 'application/json' } });
     const reader = request.body.getReader();
