@@ -3,8 +3,9 @@
  * CLI's converter) runs on untrusted bytes, and knows its documented failures; any other
  * exception is a finding.
  *
- *  - image: bytes → sniff → header → decode → resize + crop (worker/image, the wasm decoders and
- *    resampler, as in routes/images.ts runImage) for the bundled models' preprocessing.
+ *  - image: bytes → imageToInput (sniff → header → decode → resize + crop with the wasm decoders
+ *    and resampler, exactly as request/run.ts runImage calls it, under the Worker's default
+ *    limits) for the bundled models' preprocessing.
  *    Documented: ImageError 400 / 413 / 415.
  *  - model: a .gnv2 file → readModelFile → Int8Engine.create → one inference. The digest is
  *    recomputed after mutating, so the header and tensor checks are what gets fuzzed.
@@ -19,14 +20,14 @@ import { join, resolve } from 'node:path';
 import { readCheckpoint, CheckpointError } from '../convert/checkpoint/index.ts';
 import { createEngine } from '../engine-node.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
-import { withDecodedImage } from '../../worker/image/decode.ts';
 import { ImageError } from '../../worker/image/errors.ts';
-import { resizeAndCrop, resizeShortSide } from '../../worker/image/preprocess.ts';
+import { imageToInput } from '../../worker/image/input.ts';
 import { ArchitectureError } from '../../worker/model/architecture.ts';
 import { inferLayout } from '../convert/layout.ts';
 import { EngineError } from '../../worker/model/engine.ts';
 import { ModelFormatError, readModelFile, type Preprocessing } from '../../worker/model/format.ts';
 import { DEFAULT_LIMITS } from '../../worker/middleware/limits.ts';
+import { inputLimits } from '../../worker/request/run.ts';
 import { fixPngCrcs, fixRiffSize, fixTrailingSha256, fixZipCrcs, int, mutateBytes, mutateJpegSegments, mutateJson, pick, zipStoredEntries, type Rand } from './mutate.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -85,9 +86,8 @@ async function imageTarget(): Promise<FuzzTarget> {
     },
     async run(bytes, i) {
       const p = preprocessing[i % preprocessing.length];
-      const opts = { maxPixels: DEFAULT_LIMITS.maxPixels, maxBytes: DEFAULT_LIMITS.maxBodyBytes, maxDecodeBytes: DEFAULT_LIMITS.maxDecodeBytes, resizeShortSide: resizeShortSide(p) };
       try {
-        const px = await withDecodedImage(bytes, opts, (decoded) => resizeAndCrop(decoded, p));
+        const px = (await imageToInput(bytes, p, inputLimits(DEFAULT_LIMITS))).pixels;
         if (px.length !== p.input_size * p.input_size * 3) throw new Finding(`decoded to ${px.length} bytes, expected ${p.input_size}²×3`);
         return 'decoded';
       } catch (e) {
