@@ -8,7 +8,7 @@ import { Int8Engine } from '../../worker/model/engine.ts';
 import { registry } from '../../worker/index.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
 import { wasmResampler } from '../../worker/image/resample-wasm.ts';
-import { BASE, classifyBytes, fetchWithEnv, photo, post, preloadPhotos, withoutTiming } from './support.ts';
+import { BASE, classifyBytes, fetchWithEnv, photo, post, preloadPhotos, withoutVolatile } from './support.ts';
 
 const MIX = ['video005_gray_150x103.jpg', 'video001_cmyk_150x103.jpg', 'video001_410_progressive_150x103.jpg', 'grace_hopper_512x600.jpg', 'chelsea_cat_451x300.png', 'plush_gophers_lossless_600x400.webp', 'grace_hopper_exif_orient6_600x512.jpg', 'coffee_rgba_cutout_600x400.png'];
 
@@ -31,7 +31,7 @@ async function answer(i: number, mix = MIX, send = viaSelf): Promise<{ status: n
       : i % 4 === 3
         ? await send('/v1/embed', photo(name))
         : await send(`/v1/classify?top_k=${i % 3 === 0 ? 0 : 3}`, photo(name));
-  return { status: res.status, body: withoutTiming(await res.json()) };
+  return { status: res.status, body: withoutVolatile(await res.json()) };
 }
 
 describe('concurrency', () => {

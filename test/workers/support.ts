@@ -101,7 +101,7 @@ export async function errorOf(res: Response): Promise<{ code: string; message: s
   return body.error;
 }
 
-/** The JSON answer without its timings (which differ from run to run). */
-export function withoutTiming(body: unknown): unknown {
-  return JSON.parse(JSON.stringify(body, (k, v) => (k === 'timing' ? undefined : v)));
+/** The JSON answer without what differs from run to run: timings and an error's request id. */
+export function withoutVolatile(body: unknown): unknown {
+  return JSON.parse(JSON.stringify(body, (k, v) => (k === 'timing' || k === 'request_id' ? undefined : v)));
 }
