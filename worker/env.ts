@@ -4,7 +4,6 @@
  * Every var is optional here: the code falls back to its default when one is unset, and the tests
  * run with partial environments. What wrangler.toml does not declare is added below.
  */
-import type { Limits } from './middleware/limits.ts';
 
 export interface Env extends Partial<Cloudflare.Env> {
   /** Default model (a name from /v1/models); unset: the default of models/manifest.json. */
@@ -34,6 +33,17 @@ export interface Env extends Partial<Cloudflare.Env> {
   RESULT_CACHE_TTL?: string;
   /** "1" turns on POST /v1/bench/noop, the do-nothing route `npm run bench:request` subtracts (routes/bench.ts). */
   BENCH_ROUTES?: string;
+}
+
+/** Request limits from the vars (middleware/limits.ts reads them; middleware/body.ts enforces the body ones). */
+export interface Limits {
+  maxBodyBytes: number;
+  maxPixels: number;
+  /** Memory budget of one image decode, in bytes (MAX_DECODE_MB is in MiB). */
+  maxDecodeBytes: number;
+  maxImages: number;
+  /** The whole request body must arrive within this (BODY_TIMEOUT_MS), else 408. */
+  bodyTimeoutMs: number;
 }
 
 export interface AppEnv {

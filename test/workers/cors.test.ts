@@ -11,6 +11,7 @@ describe('CORS', () => {
     const res = await SELF.fetch(`${BASE}/v1/models`, { headers: { Origin: 'https://app.example' } });
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-expose-headers')).toContain('Server-Timing');
+    expect(res.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
   });
 
   it('preflight answers 204 with methods and headers', async () => {

@@ -1,5 +1,5 @@
 /** Case i of a fuzz run is a pure function of (target, seed, i), so any case can be replayed alone. */
-import { rng } from '../bench/stats.ts';
+import { mulberry32 } from '../lib/rng.ts';
 import type { FuzzTarget } from './targets.ts';
 import { pick } from './mutate.ts';
 
@@ -10,7 +10,7 @@ function caseSeed(target: string, seed: number, i: number): number {
 }
 
 export function makeCase(t: FuzzTarget, seed: number, i: number): { seedName: string; bytes: Uint8Array } {
-  const r = rng(caseSeed(t.name, seed, i));
+  const r = mulberry32(caseSeed(t.name, seed, i));
   const s = pick(r, t.seeds);
   return { seedName: s.name, bytes: t.mutate(s, r) };
 }

@@ -21,7 +21,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { quantileSorted, rng } from '../bench/stats.ts';
+import { quantileSorted } from '../lib/median.ts';
+import { mulberry32 } from '../lib/rng.ts';
 import { loadCases, send, type Case, type Kind, type Result } from './requests.ts';
 import { attach, rssMiB, startDev, startServe, type Target } from './targets.ts';
 
@@ -52,7 +53,7 @@ const cases = loadCases(resolve(root, o.photos!), resolve(root, o['hostile-dir']
 
 /** The i-th request of a run, drawn from a seeded generator so every run sends the same sequence. */
 function schedule(n: number, seed: number): Case[] {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const out: Case[] = [];
   let big = 0;
@@ -219,7 +220,7 @@ async function runTarget(target: Target) {
   // keep-alive pool after it idled around workerd's 5 s keep-alive timeout.
   const bursts: Array<{ burst: Record<string, number>; idleSeconds: number; get: string; ms: number }> = [];
   const burstFailures: Result[] = [];
-  const rand = rng(Number(o.seed) + 2);
+  const rand = mulberry32(Number(o.seed) + 2);
   for (let b = 0; b < BURSTS; b++) {
     const burst = await runAll(agent, base, schedule(100, Number(o.seed) + 10 + b).map((c) => (c.kind === 'oversize' ? cases.photo[0] : c)), C, t0);
     const idleSeconds = Math.round((4.5 + 1.5 * rand()) * 100) / 100;

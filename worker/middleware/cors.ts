@@ -19,6 +19,6 @@ export const cors = () =>
     origin: (origin, c: Context<AppEnv>) => allowedOrigin(c.env.CORS_ORIGINS, origin),
     allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type'],
-    exposeHeaders: ['Server-Timing', 'Content-Length', 'X-Cache'],
+    exposeHeaders: ['Server-Timing', 'Content-Length', 'X-Cache', 'X-Request-Id'],
     maxAge: 86400,
   });

@@ -1,16 +1,8 @@
 /** Request limits from the environment (wrangler.toml [vars]); middleware/body.ts enforces the body ones. */
-import type { Env } from '../env.ts';
+import type { Env, Limits } from '../env.ts';
 import { ApiError } from './errors.ts';
 
-export interface Limits {
-  maxBodyBytes: number;
-  maxPixels: number;
-  /** Memory budget of one image decode, in bytes (MAX_DECODE_MB is in MiB). */
-  maxDecodeBytes: number;
-  maxImages: number;
-  /** The whole request body must arrive within this (BODY_TIMEOUT_MS), else 408. */
-  bodyTimeoutMs: number;
-}
+export type { Limits };
 
 export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 10 * 1024 * 1024, maxPixels: 40_000_000, maxDecodeBytes: 64 * 1024 * 1024, maxImages: 16, bodyTimeoutMs: 30_000 };
 
