@@ -86,7 +86,7 @@ describe('npm run serve', () => {
       expect(r.status).toBe(413);
       expect(JSON.parse(r.text).error.code).toBe('body_too_large');
       // The same kept-alive connection then answers the next request.
-      expect((await send(null)).status).toBe(405);
+      expect((await send(null)).status).toBe(422); // GET /v1/classify without ?url=
     }
     agent.destroy();
   });

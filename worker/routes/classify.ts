@@ -14,7 +14,7 @@ import { answerBatch, answerOne, ClassifyBatchResponseSchema, classifyResult, Cl
 import { classifyUrl } from './classify-url.ts';
 import { readImageRequest } from '../request/read.ts';
 import { runContext } from '../request/run.ts';
-import { bearerSecurity, errorResponses, ImageQuerySchema, imageRequestBody, JsonImageBodySchema, MultipartImageBodySchema, urlErrorResponses } from './schemas.ts';
+import { bearerSecurity, bodyErrorResponses, errorResponses, ImageQuerySchema, imageRequestBody, JsonImageBodySchema, MultipartImageBodySchema, urlErrorResponses } from './schemas.ts';
 
 export const classifyRoute = createRoute({
   method: 'post',
@@ -39,6 +39,7 @@ export const classifyRoute = createRoute({
       content: { 'application/json': { schema: z.union([ClassifyResponseSchema, ClassifyBatchResponseSchema]) } },
     },
     ...errorResponses,
+    ...bodyErrorResponses,
     ...urlErrorResponses,
   },
 });

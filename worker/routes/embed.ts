@@ -6,7 +6,7 @@ import { inPart } from '../middleware/errors.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { readImageRequest } from '../request/read.ts';
 import { runContext, runImage, serverTiming, type Timing } from '../request/run.ts';
-import { bearerSecurity, EmbedQuerySchema, errorResponses, imageRequestBody, ModelRefSchema, TimingSchema } from './schemas.ts';
+import { bearerSecurity, EmbedQuerySchema, bodyErrorResponses, errorResponses, imageRequestBody, ModelRefSchema, TimingSchema } from './schemas.ts';
 
 const Embedding = z.array(z.number()).openapi({ description: 'the dequantized conv_head output (after ReLU)' });
 const Dim = z.number().int().openapi({ example: 1280 });
@@ -35,6 +35,7 @@ export const embedRoute = createRoute({
       content: { 'application/json': { schema: z.union([EmbedResponseSchema, EmbedBatchResponseSchema]) } },
     },
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 

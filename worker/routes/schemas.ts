@@ -146,11 +146,15 @@ const error = (description: string) => ({ description, content: { 'application/j
 export const errorResponses = {
   400: error('Undecodable, corrupt or empty image; malformed JSON or multipart body; malformed Authorization header; body cut short'),
   401: error('API_KEY is configured and the bearer token is missing or wrong'),
-  408: error('The body did not arrive within BODY_TIMEOUT_MS'),
   413: error('Body larger than MAX_BODY_BYTES, image larger than MAX_PIXELS or needing more than MAX_DECODE_MB to decode, or more than MAX_IMAGES parts'),
   415: error('Not a JPEG, PNG or WebP image (GIF, SVG, BMP, TIFF, HEIC, AVIF, …)'),
   422: error('Bad parameter: top_k, unknown model, JSON shape, base64, no image field'),
   503: error('The model could not be loaded (server-side; retry)'),
+};
+
+/** The answers only a request with a body can get (middleware/body.ts). */
+export const bodyErrorResponses = {
+  408: error('The body did not arrive within BODY_TIMEOUT_MS'),
 };
 
 /** The answers only a URL request can get (docs/API.md, "Classify by URL"; worker/origin/errors.ts). */
