@@ -91,6 +91,21 @@ describe('npm run serve', () => {
     agent.destroy();
   });
 
+  it('request headers: 100 KiB reach the Worker (JSON); 200 KiB get workerd’s own 431 text/plain (docs/API.md)', async () => {
+    const get = (headerBytes: number) =>
+      new Promise<{ status?: number; type?: string; error?: string }>((res) => {
+        const u = new URL(`${base}/v1/nope`);
+        const req = request({ host: u.hostname, port: u.port, path: u.pathname, headers: { 'x-padding': 'a'.repeat(headerBytes) } }, (r) => {
+          r.resume();
+          r.on('end', () => res({ status: r.statusCode, type: r.headers['content-type'] }));
+        });
+        req.on('error', (e: NodeJS.ErrnoException) => res({ error: e.code }));
+        req.end();
+      });
+    expect(await get(100 * 1024)).toMatchObject({ status: 404, type: expect.stringContaining('application/json') });
+    expect(await get(200 * 1024)).toMatchObject({ status: 431, type: expect.stringContaining('text/plain') });
+  });
+
   it('stops on SIGTERM', async () => {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', (c, s) => r(c ?? s)));
