@@ -112,6 +112,9 @@ describe('IDCT kernels vs jidctint.c / jidctred.c', () => {
     }
     if (i % 7 === 0) for (let k = 1; k < 64; k++) if (rnd() < 0.9) c[k] = 0; // mostly-zero columns and rows (the C short cuts)
     if (i % 11 === 0) c.fill(0, 1); // DC only
+    if (i % 13 === 0) c.fill(0, 32); // rows 4-7 zero (the 8x8 kernel's low-frequency path)
+    if (i % 17 === 0) for (let k = 0; k < 64; k++) if (k % 8 >= 4) c[k] = 0; // columns 4-7 zero
+    if (i % 19 === 0) for (let k = 0; k < 64; k++) if (k % 8 >= 4 || k >= 32) c[k] = 0; // only the top-left 4x4
     return [c, q];
   }
 
