@@ -1,10 +1,20 @@
 /** Loading the WASM builds in Node (CLI, tests, benchmarks). The Worker imports the .wasm files as modules instead. */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ModelFile } from '../worker/model/format.ts';
 import { Int8Engine } from '../worker/model/engine.ts';
 import type { EngineExports } from './lib/harness.ts';
 
 export type Build = 'scalar' | 'simd128' | 'relaxed';
+
+/**
+ * Where the .wasm builds are read from: build/, unless GHOSTNET_BUILD_DIR names another directory
+ * (`npm run test:mutants` points the kernel tests at a deliberately broken build there).
+ */
+const BUILD_DIR = process.env.GHOSTNET_BUILD_DIR
+  ? pathToFileURL(`${resolve(process.env.GHOSTNET_BUILD_DIR)}/`)
+  : new URL('../build/', import.meta.url);
 
 const modules = new Map<string, WebAssembly.Module>();
 
@@ -23,12 +33,12 @@ function compile(url: URL, missing: string): WebAssembly.Module {
 }
 
 export function engineModule(build: Build): WebAssembly.Module {
-  return compile(new URL(`../build/engine.${build}.wasm`, import.meta.url), `engine build ${build}`);
+  return compile(new URL(`engine.${build}.wasm`, BUILD_DIR), `engine build ${build}`);
 }
 
 /** The image module's builds (build/resample.{scalar,simd128}.wasm): the Pillow resampler kernels. */
 export function resampleModule(build: 'scalar' | 'simd128'): WebAssembly.Module {
-  return compile(new URL(`../build/resample.${build}.wasm`, import.meta.url), `resampler build ${build}`);
+  return compile(new URL(`resample.${build}.wasm`, BUILD_DIR), `resampler build ${build}`);
 }
 
 /** A fresh instance of an engine build, or of any engine binary given by path (e.g. an older commit's). */

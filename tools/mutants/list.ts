@@ -1,0 +1,85 @@
+/**
+ * The deliberate bugs `npm run test:mutants` plants in the SIMD kernels, one at a time: the kinds of
+ * mistake a kernel change makes (a tail one element short, a wrong rounding or padding constant, a
+ * channel group skipped). Each must turn its family's kernel tests red. A mutation names the exact
+ * source text it replaces: when a kernel is rewritten and that text is gone, the run says so (stale)
+ * instead of passing, and the entry is updated to the new code.
+ */
+
+export interface Mutant {
+  id: string;
+  /** What the bug is, in words. */
+  what: string;
+  /** Source file under assembly/. */
+  file: string;
+  find: string;
+  replace: string;
+  /** Which occurrence of `find` to replace when it occurs more than once (0-based). */
+  nth?: number;
+  /** The module the file is compiled into, in its SIMD128 build. */
+  module: 'engine' | 'resample';
+  /** Kernel families (suites of test/node/kernels.test.ts) whose tests must go red. */
+  tests: string[];
+}
+
+const ALL_FAMILIES = ['add', 'depthwise', 'gate', 'im2col', 'input', 'pointwise', 'pool'];
+
+export const MUTANTS: Mutant[] = [
+  // add
+  { id: 'add-tail', what: 'channel tail stores one byte short', module: 'engine', tests: ['add'],
+    file: 'kernels/add/simd128.ts', find: 'shift, vmax), r);', replace: 'shift, vmax), r - 1);' },
+  { id: 'add-magic', what: 'rounding constant MAGIC off by one ulp', module: 'engine', tests: ['add'],
+    file: 'kernels/add/simd128.ts', find: 'const magic = f32x4.splat(MAGIC);', replace: 'const magic = f32x4.splat(MAGIC + 1.0);' },
+  // gate
+  { id: 'gate-tail', what: 'gate multiply: channel tail one byte short', module: 'engine', tests: ['gate'],
+    file: 'kernels/gate/simd128.ts', find: 'shift), vmax), C - c);', replace: 'shift), vmax), C - c - 1);' },
+  { id: 'gate-lut-tail', what: 'LUT sigmoid: tail one byte short', module: 'engine', tests: ['gate'],
+    file: 'kernels/gate/simd128.ts', find: 'else storeTail(y + <usize>i, r, n - i);', replace: 'else storeTail(y + <usize>i, r, n - i - 1);' },
+  { id: 'gate-magic', what: 'gate multiply: rounding constant off by one ulp', module: 'engine', tests: ['gate'],
+    file: 'kernels/gate/simd128.ts', find: 'const magic = f32x4.splat(MAGIC);', replace: 'const magic = f32x4.splat(MAGIC + 1.0);', nth: 0 },
+  // pool
+  { id: 'pool-tail', what: '2x2 average pool: channel tail one byte short', module: 'engine', tests: ['pool'],
+    file: 'kernels/pool/simd128.ts', find: 'shift, vmax), r);', replace: 'shift, vmax), r - 1);' },
+  { id: 'pool-global-tail', what: 'global pool: channel tail one byte short', module: 'engine', tests: ['pool'],
+    file: 'kernels/pool/simd128.ts', find: 'else storeTail(y + <usize>c, q, C - c);', replace: 'else storeTail(y + <usize>c, q, C - c - 1);' },
+  // input quantization
+  { id: 'input-magic', what: 'input quantization: f64 rounding constant off by one', module: 'engine', tests: ['input'],
+    file: 'kernels/input/simd128.ts', find: '6755399441055744.0', replace: '6755399441055745.0' },
+  { id: 'input-zp', what: 'input quantization: zero point added twice in the vector body', module: 'engine', tests: ['input'],
+    file: 'kernels/input/simd128.ts', find: 'const zpv = i32x4.splat(zp);', replace: 'const zpv = i32x4.splat(zp + zp);' },
+  // im2col
+  { id: 'im2col-pad', what: 'stem im2col: padding column filled with zp + 1', module: 'engine', tests: ['im2col'],
+    file: 'kernels/im2col/simd128.ts', find: 'const zpv = i8x16.splat(zp);', replace: 'const zpv = i8x16.splat(zp + 1);' },
+  // depthwise
+  { id: 'dw-tail', what: 'depthwise: channel tail (one pixel) one byte short', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/common.ts', find: 'storeTail(out, r, rr);', replace: 'storeTail(out, r, rr - 1);' },
+  { id: 'dw-pad', what: 'depthwise: padding reads zpIn + 1', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/common.ts', find: 'const zp8 = i8x16.splat(<i8>zpIn);', replace: 'const zp8 = i8x16.splat(<i8>(zpIn + 1));' },
+  { id: 'dw-rows3x3-group', what: 'depthwise 3x3 rows: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/rows3x3.ts', find: 'const halves = C - c > 4 ? 2 : 1;', replace: 'const halves = C - c > 5 ? 2 : 1;' },
+  { id: 'dw-line5-group', what: 'depthwise 1x5/5x1: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/line5.ts', find: 'const halves = C - c > 4 ? 2 : 1;', replace: 'const halves = C - c > 5 ? 2 : 1;' },
+  { id: 'dw-rowpass-group', what: 'depthwise 5x5 row pass: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/rowpass.ts', find: 'const halves = C - c > 4 ? 2 : 1;', replace: 'const halves = C - c > 5 ? 2 : 1;' },
+  { id: 'dw-general-group', what: 'depthwise general path: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/general.ts', find: 'const two = C - c > 4;', replace: 'const two = C - c > 5;' },
+  // pointwise
+  { id: 'pw-k-tail', what: 'pointwise pack: last input channel dropped (K tail off by one)', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'const wa = oa < cout && k < cin ?', replace: 'const wa = oa < cout && k < cin - 1 ?' },
+  { id: 'pw-bias128', what: 'pointwise pack: unsigned bias 127 instead of 128', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'store<u8>(d++, <u8>(wb + 128));', replace: 'store<u8>(d++, <u8>(wb + 127));' },
+  { id: 'pw-cout-tail', what: 'pointwise output: an 8-channel tail stores one byte short', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/output.ts', find: 'if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n);', replace: 'if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n - 1);' },
+  // shared by every SIMD kernel
+  { id: 'requant-half-up', what: 'shared SIMD requantization rounds [x.25, x.5) up (a bias of +0.25 before the magic add)', module: 'engine', tests: ALL_FAMILIES,
+    file: 'requant.ts', find: 'return i32x4.sub(i32x4.max_s(f32x4.add(v, magic), floor), shift);', replace: 'return i32x4.sub(i32x4.max_s(f32x4.add(f32x4.add(v, f32x4.splat(0.25)), magic), floor), shift);' },
+  { id: 'store-tail-1', what: 'storeTail drops its single-byte store (every odd tail one byte short)', module: 'engine', tests: ALL_FAMILIES,
+    file: 'store.ts', find: 'if (r & 1) v128.store8_lane(p, v, 0);', replace: '' },
+  // resampler (its own module)
+  { id: 'rs-h-half', what: 'horizontal resample: rounding constant HALF - 1', module: 'resample', tests: ['resample'],
+    file: 'kernels/resample/simd128.ts', find: 'const half = i32x4.splat(HALF);', replace: 'const half = i32x4.splat(HALF - 1);', nth: 0 },
+  { id: 'rs-v-tail', what: 'vertical resample: row tail one byte short', module: 'resample', tests: ['resample'],
+    file: 'kernels/resample/simd128.ts', find: 'else storeTail(out + <usize>x, res, width - x);', replace: 'else storeTail(out + <usize>x, res, width - x - 1);' },
+  { id: 'rs-luma-round', what: 'RGBA → L: rounding constant 0x7fff instead of 0x8000', module: 'resample', tests: ['resample'],
+    file: 'kernels/resample/simd128.ts', find: 'round = i32x4.splat(0x8000);', replace: 'round = i32x4.splat(0x7fff);' },
+];

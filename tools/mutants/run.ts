@@ -1,0 +1,125 @@
+/**
+ * `npm run test:mutants`: shows that the kernel tests can fail. For each deliberate bug in
+ * ./list.ts it copies assembly/ to tmp/mutants/, plants the bug, compiles that module's SIMD128
+ * build there, and runs the family's Node kernel tests (test/node/kernels.test.ts, the family's
+ * "simd128 build" suite) against it through GHOSTNET_BUILD_DIR (tools/engine-node.ts). A mutant is
+ * caught when a test goes red.
+ * First a control: the unmodified copy, compiled the same way, must pass the same tests (so a red
+ * mutant is the bug's doing, not the set-up's).
+ *
+ *   npm run test:mutants [-- ID ...]     (a few minutes; not part of `npm test`)
+ *
+ * Exit status 0 only if the control passes and every mutant is caught. The relaxed build's own
+ * pointwise kernel is not mutated: Node 20 cannot run relaxed SIMD correctly, and the workerd tests
+ * import build/*.wasm statically.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MUTANTS, type Mutant } from './list.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
+const WORK = join(ROOT, 'tmp', 'mutants');
+const ASC = join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+const CONFIG = { engine: 'asconfig.json', resample: 'asconfig.resample.json' } as const;
+
+const only = process.argv.slice(2);
+const unknown = only.filter((id) => !MUTANTS.some((m) => m.id === id));
+if (unknown.length) {
+  console.error(`unknown mutant(s): ${unknown.join(', ')}; known: ${MUTANTS.map((m) => m.id).join(', ')}`);
+  process.exit(2);
+}
+const chosen = only.length ? MUTANTS.filter((m) => only.includes(m.id)) : MUTANTS;
+
+/** A fresh copy of the sources and the current builds (tmp/mutants/{assembly,build}). */
+function freshCopy(): void {
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(join(WORK, 'build'), { recursive: true });
+  cpSync(join(ROOT, 'assembly'), join(WORK, 'assembly'), { recursive: true });
+  for (const c of Object.values(CONFIG)) cpSync(join(ROOT, c), join(WORK, c));
+  for (const f of readdirSync(join(ROOT, 'build'))) if (f.endsWith('.wasm')) cpSync(join(ROOT, 'build', f), join(WORK, 'build', f));
+}
+
+/** Replaces the nth occurrence of m.find; null when the text is not there (the kernel changed). */
+function plant(m: Mutant): string | null {
+  const path = join(WORK, 'assembly', m.file);
+  if (!existsSync(path)) return null;
+  const src = readFileSync(path, 'utf8');
+  const parts = src.split(m.find);
+  const count = parts.length - 1;
+  const nth = m.nth ?? 0;
+  if (count === 0 || nth >= count || (m.nth === undefined && count > 1)) return null;
+  const out = parts.slice(0, nth + 1).join(m.find) + m.replace + parts.slice(nth + 1).join(m.find);
+  writeFileSync(path, out);
+  return out;
+}
+
+function compile(module: Mutant['module']): string | null {
+  const r = spawnSync(process.execPath, [ASC, '--config', CONFIG[module], '--target', 'simd128'], { cwd: WORK, encoding: 'utf8' });
+  return r.status === 0 ? null : (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
+}
+
+interface TestRun {
+  ok: boolean;
+  failed: number;
+  passed: number;
+  firstFailure: string;
+  output: string;
+}
+
+function kernelTests(families: string[]): TestRun {
+  // test/node/kernels.test.ts names its suites "<family> (<build> build)": only the SIMD128 halves.
+  const pattern = `^(${families.join('|')}) \\(simd128 build\\)`;
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'node', 'test/node/kernels.test.ts', '-t', pattern], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, GHOSTNET_BUILD_DIR: join(WORK, 'build'), NO_COLOR: '1', FORCE_COLOR: '0' },
+    maxBuffer: 64 << 20,
+  });
+  const output = `${r.stdout}\n${r.stderr}`;
+  const tests = /Tests\s+(.*)/.exec(output)?.[1] ?? '';
+  const failed = Number(/(\d+) failed/.exec(tests)?.[1] ?? 0);
+  const passed = Number(/(\d+) passed/.exec(tests)?.[1] ?? 0);
+  const firstFailure = (/^\s*(?:×|✗|FAIL)\s+(.+?)(?:\s+\d+ms)?$/m.exec(output)?.[1] ?? '').trim().slice(0, 140);
+  return { ok: r.status === 0, failed, passed, firstFailure, output };
+}
+
+const t0 = Date.now();
+const families = [...new Set(chosen.flatMap((m) => m.tests))];
+
+freshCopy();
+for (const module of new Set(chosen.map((m) => m.module))) {
+  const err = compile(module);
+  if (err) throw new Error(`control: the unmodified ${module} copy does not compile: ${err}`);
+}
+const control = kernelTests(families);
+if (!control.ok || control.passed === 0) {
+  console.error(control.output.slice(-3000));
+  console.error(`control FAILED: the unmodified sources must pass ${families.join(', ')} (${control.passed} passed, ${control.failed} failed)`);
+  process.exit(1);
+}
+console.log(`control: unmodified SIMD128 builds pass ${control.passed} kernel tests (${families.join(', ')})\n`);
+
+const rows: { m: Mutant; verdict: 'caught' | 'SURVIVED' | 'STALE' | 'NO-COMPILE'; detail: string }[] = [];
+for (const m of chosen) {
+  freshCopy();
+  if (plant(m) === null) {
+    rows.push({ m, verdict: 'STALE', detail: `text not found (as specified) in assembly/${m.file}: update tools/mutants/list.ts` });
+  } else {
+    const err = compile(m.module);
+    if (err) rows.push({ m, verdict: 'NO-COMPILE', detail: err });
+    else {
+      const run = kernelTests(m.tests);
+      rows.push(run.ok
+        ? { m, verdict: 'SURVIVED', detail: `${run.passed} tests passed` }
+        : { m, verdict: 'caught', detail: `${run.failed} of ${run.failed + run.passed} red${run.firstFailure ? `, e.g. ${run.firstFailure}` : ''}` });
+    }
+  }
+  const r = rows[rows.length - 1];
+  console.log(`${r.verdict.padEnd(10)} ${m.id.padEnd(18)} ${m.what} — ${r.detail}`);
+}
+rmSync(WORK, { recursive: true, force: true });
+
+const caught = rows.filter((r) => r.verdict === 'caught').length;
+console.log(`\n${caught} of ${rows.length} mutants caught (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+process.exit(caught === rows.length ? 0 : 1);
