@@ -41,10 +41,6 @@ function sizes(rng: Rng, maxIn: number): [number, number] {
   return [inSize, inSize];
 }
 
-function i32bytes(a: Int32Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
 /** The output rows must match the reference, and bytes between rows and after the last must keep the poison. */
 function compareRows(h: Harness, got: number, want: number, rows: number, rowBytes: number, stride: number, tag: string): void {
   const total = rows * stride + 32;

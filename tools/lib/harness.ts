@@ -14,7 +14,7 @@ export interface EngineExports {
   [name: string]: unknown;
 }
 
-export type KernelFn = (...args: number[]) => number | void;
+export type KernelFn = (...args: number[]) => number | undefined;
 
 export class Harness {
   constructor(readonly ex: EngineExports) {}
