@@ -164,6 +164,12 @@ export function depthwiseCases(h: Harness, rng: Rng, count: number): void {
   fixed.push({ H: 2, W: 253, C: 9, kh: 5, kw: 5, stride: 2 }, { H: 6, W: 252, C: 20, kh: 5, kw: 5, stride: 1 });
   fixed.push({ H: 2, W: 260, C: 17, kh: 1, kw: 5, stride: 1 }, { H: 3, W: 252, C: 8, kh: 1, kw: 5, stride: 2 });
   fixed.push({ H: 5, W: 9, C: 20, kh: 1, kw: 5, stride: 2 }, { H: 9, W: 5, C: 20, kh: 5, kw: 1, stride: 2 });
+  // Every channel tail (C mod 8 = 1..8) on every row path: 3x3 s1/s2 rows, 1x5 and 5x1 lines, the
+  // k x 5 row pass (s1/s2; it needs 12+ output columns). `npm run test:mutants` found the row pass
+  // never given C mod 8 = 5 or 6 (a skipped second half of such a group went unnoticed).
+  for (const [kh, kw, stride, H, W] of [[3, 3, 1, 4, 14], [3, 3, 2, 5, 15], [1, 5, 1, 3, 13], [5, 1, 1, 13, 3], [5, 5, 1, 6, 14], [5, 5, 2, 6, 27], [3, 5, 1, 4, 14]]) {
+    for (let C = 9; C <= 16; C++) fixed.push({ H, W, C, kh, kw, stride });
+  }
   // Requantization edges: products far beyond ±2^22 (the magic-number range) and up to ±Infinity
   // (finite scales near f32 max), tiny scales (everything rounds to zpOut), on every path.
   const edges: [number, number][] = [[1e3, 1e7], [1e30, 3e38], [1e-9, 1e-7], [0.4, 2]];
