@@ -22,7 +22,7 @@ async function discard(reader, budget = Infinity) {
 }
 
 export default {
-  async fetch(request, env, ctx) {
+  async fetch(request, _env, ctx) {
     const url = new URL(request.url);
     // ?busy=ms: hold the isolate's thread that long first, as a classify request does.
     const busy = Number(url.searchParams.get('busy') ?? 0);
