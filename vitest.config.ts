@@ -1,6 +1,10 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+
+/** Where the workerd tests take the engine builds from: build/, or GHOSTNET_BUILD_DIR (see tools/engine-node.ts). */
+const BUILD_DIR = process.env.GHOSTNET_BUILD_DIR ? resolve(process.env.GHOSTNET_BUILD_DIR) : undefined;
 
 export default defineConfig({
   test: {
@@ -27,7 +31,13 @@ export default defineConfig({
         ],
         // The Worker's models plus the test fixture models (test/fixtures/models/manifest.json):
         // tiny-synthetic is served to these tests only, never by the deployed Worker.
-        resolve: { alias: [{ find: /^.*\/build\/models\.ts$/, replacement: fileURLToPath(new URL('./build/models.test.ts', import.meta.url)) }] },
+        // GHOSTNET_BUILD_DIR (npm run test:mutants) swaps the engine builds for those in that directory.
+        resolve: {
+          alias: [
+            { find: /^.*\/build\/models\.ts$/, replacement: fileURLToPath(new URL('./build/models.test.ts', import.meta.url)) },
+            ...(BUILD_DIR ? [{ find: /^.*\/build\/(engine\.\w+\.wasm)$/, replacement: `${BUILD_DIR}/$1` }] : []),
+          ],
+        },
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],

@@ -16,8 +16,10 @@ export interface Mutant {
   replace: string;
   /** Which occurrence of `find` to replace when it occurs more than once (0-based). */
   nth?: number;
-  /** The module the file is compiled into, in its SIMD128 build. */
+  /** The module the file is compiled into. */
   module: 'engine' | 'resample';
+  /** The build that runs the mutated code: SIMD128 (tested in Node) unless 'relaxed' (tested in workerd). */
+  build?: 'relaxed';
   /** Kernel families (suites of test/node/kernels.test.ts) whose tests must go red. */
   tests: string[];
 }
@@ -70,6 +72,13 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/pointwise/simd128.ts', find: 'store<u8>(d++, <u8>(wb + 128));', replace: 'store<u8>(d++, <u8>(wb + 127));' },
   { id: 'pw-cout-tail', what: 'pointwise output: an 8-channel tail stores one byte short', module: 'engine', tests: ['pointwise'],
     file: 'kernels/pointwise/output.ts', find: 'if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n);', replace: 'if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n - 1);' },
+  // pointwise, relaxed build (its own kernel; tested inside workerd: test/workers/relaxed-engine.test.ts)
+  { id: 'rx-combine', what: 'relaxed pointwise: the sign plane weighted 64 instead of 128', module: 'engine', build: 'relaxed', tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts', find: 'return i32x4.sub(lo, i32x4.shl(hi, 7));', replace: 'return i32x4.sub(lo, i32x4.shl(hi, 6));' },
+  { id: 'rx-split-mask', what: 'relaxed pointwise: 6-bit instead of 7-bit low plane', module: 'engine', build: 'relaxed', tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts', find: 'const mask = i8x16.splat(0x7f);', replace: 'const mask = i8x16.splat(0x3f);' },
+  { id: 'rx-k-tail', what: 'relaxed pointwise pack: last input channel dropped (K tail off by one)', module: 'engine', build: 'relaxed', tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts', find: 'store<i8>(d++, o < cout && k < cin ?', replace: 'store<i8>(d++, o < cout && k < cin - 1 ?' },
   // shared by every SIMD kernel
   { id: 'requant-half-up', what: 'shared SIMD requantization rounds [x.25, x.5) up (a bias of +0.25 before the magic add)', module: 'engine', tests: ALL_FAMILIES,
     file: 'requant.ts', find: 'return i32x4.sub(i32x4.max_s(f32x4.add(v, magic), floor), shift);', replace: 'return i32x4.sub(i32x4.max_s(f32x4.add(f32x4.add(v, f32x4.splat(0.25)), magic), floor), shift);' },

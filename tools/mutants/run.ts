@@ -1,17 +1,18 @@
 /**
  * `npm run test:mutants`: shows that the kernel tests can fail. For each deliberate bug in
- * ./list.ts it copies assembly/ to tmp/mutants/, plants the bug, compiles that module's SIMD128
- * build there, and runs the family's Node kernel tests (test/node/kernels.test.ts, the family's
- * "simd128 build" suite) against it through GHOSTNET_BUILD_DIR (tools/engine-node.ts). A mutant is
- * caught when a test goes red.
+ * ./list.ts it copies assembly/ to tmp/mutants/, plants the bug, compiles the build that runs it
+ * there, and runs the family's kernel tests against it through GHOSTNET_BUILD_DIR: in Node, the
+ * family's "simd128 build" suite of test/node/kernels.test.ts (tools/engine-node.ts reads the
+ * variable). A mutant is caught when a test goes red.
  * First a control: the unmodified copy, compiled the same way, must pass the same tests (so a red
  * mutant is the bug's doing, not the set-up's).
  *
  *   npm run test:mutants [-- ID ...]     (a few minutes; not part of `npm test`)
  *
- * Exit status 0 only if the control passes and every mutant is caught. The relaxed build's own
- * pointwise kernel is not mutated: Node 20 cannot run relaxed SIMD correctly, and the workerd tests
- * import build/*.wasm statically.
+ * Exit status 0 only if the control passes and every mutant is caught. Mutants of the relaxed
+ * build's own pointwise kernel run test/workers/relaxed-engine.test.ts inside workerd (Node 20's
+ * relaxed SIMD is wrong); vitest.config.ts points its build/engine.*.wasm imports at
+ * GHOSTNET_BUILD_DIR, which must be inside the project (workerd serves modules from there).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,8 +55,11 @@ function plant(m: Mutant): string | null {
   return out;
 }
 
-function compile(module: Mutant['module']): string | null {
-  const r = spawnSync(process.execPath, [ASC, '--config', CONFIG[module], '--target', 'simd128'], { cwd: WORK, encoding: 'utf8' });
+type Target = { module: Mutant['module']; build: 'simd128' | 'relaxed' };
+const targetOf = (m: Mutant): Target => ({ module: m.module, build: m.build ?? 'simd128' });
+
+function compile({ module, build }: Target): string | null {
+  const r = spawnSync(process.execPath, [ASC, '--config', CONFIG[module], '--target', build], { cwd: WORK, encoding: 'utf8' });
   return r.status === 0 ? null : (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
 }
 
@@ -67,10 +71,13 @@ interface TestRun {
   output: string;
 }
 
-function kernelTests(families: string[]): TestRun {
+function kernelTests(families: string[], build: Target['build']): TestRun {
   // test/node/kernels.test.ts names its suites "<family> (<build> build)": only the SIMD128 halves.
-  const pattern = `^(${families.join('|')}) \\(simd128 build\\)`;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'node', 'test/node/kernels.test.ts', '-t', pattern], {
+  // The relaxed build runs in workerd (test/workers/relaxed-engine.test.ts, tests named "<family>: ...").
+  const args = build === 'simd128'
+    ? ['--project', 'node', 'test/node/kernels.test.ts', '-t', `^(${families.join('|')}) \\(simd128 build\\)`]
+    : ['--project', 'workers', 'test/workers/relaxed-engine.test.ts', '-t', `(${families.join('|')}):`];
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, GHOSTNET_BUILD_DIR: join(WORK, 'build'), NO_COLOR: '1', FORCE_COLOR: '0' },
@@ -85,20 +92,24 @@ function kernelTests(families: string[]): TestRun {
 }
 
 const t0 = Date.now();
-const families = [...new Set(chosen.flatMap((m) => m.tests))];
-
 freshCopy();
-for (const module of new Set(chosen.map((m) => m.module))) {
-  const err = compile(module);
-  if (err) throw new Error(`control: the unmodified ${module} copy does not compile: ${err}`);
+const targets = new Map(chosen.map((m) => [`${m.module}.${m.build ?? 'simd128'}`, targetOf(m)]));
+for (const t of targets.values()) {
+  const err = compile(t);
+  if (err) throw new Error(`control: the unmodified ${t.module}.${t.build} copy does not compile: ${err}`);
 }
-const control = kernelTests(families);
-if (!control.ok || control.passed === 0) {
-  console.error(control.output.slice(-3000));
-  console.error(`control FAILED: the unmodified sources must pass ${families.join(', ')} (${control.passed} passed, ${control.failed} failed)`);
-  process.exit(1);
+for (const build of ['simd128', 'relaxed'] as const) {
+  const families = [...new Set(chosen.filter((m) => (m.build ?? 'simd128') === build).flatMap((m) => m.tests))];
+  if (!families.length) continue;
+  const control = kernelTests(families, build);
+  if (!control.ok || control.passed === 0) {
+    console.error(control.output.slice(-3000));
+    console.error(`control FAILED: the unmodified ${build} sources must pass ${families.join(', ')} (${control.passed} passed, ${control.failed} failed)`);
+    process.exit(1);
+  }
+  console.log(`control: the unmodified ${build} builds pass ${control.passed} kernel tests (${families.join(', ')})`);
 }
-console.log(`control: unmodified SIMD128 builds pass ${control.passed} kernel tests (${families.join(', ')})\n`);
+console.log('');
 
 const rows: { m: Mutant; verdict: 'caught' | 'SURVIVED' | 'STALE' | 'NO-COMPILE'; detail: string }[] = [];
 for (const m of chosen) {
@@ -106,10 +117,10 @@ for (const m of chosen) {
   if (plant(m) === null) {
     rows.push({ m, verdict: 'STALE', detail: `text not found (as specified) in assembly/${m.file}: update tools/mutants/list.ts` });
   } else {
-    const err = compile(m.module);
+    const err = compile(targetOf(m));
     if (err) rows.push({ m, verdict: 'NO-COMPILE', detail: err });
     else {
-      const run = kernelTests(m.tests);
+      const run = kernelTests(m.tests, targetOf(m).build);
       rows.push(run.ok
         ? { m, verdict: 'SURVIVED', detail: `${run.passed} tests passed` }
         : { m, verdict: 'caught', detail: `${run.failed} of ${run.failed + run.passed} red${run.firstFailure ? `, e.g. ${run.firstFailure}` : ''}` });
