@@ -14,6 +14,7 @@ import { calibrationPreset, PRESETS } from './convert/presets.ts';
 import { formatSettings, resolveSettings } from './convert/settings.ts';
 import { RANGE_METHODS } from './convert/calibrate.ts';
 import { createEngine, type Build } from './engine-node.ts';
+import { DEFAULT_PACK, packInt8Model, parsePackTargets, PACK_TARGETS, type PackTarget } from './convert/pack.ts';
 import { floatNetFromModel } from './convert/float-model.ts';
 import { Feature } from './convert/float-forward.ts';
 import { readNpy } from './io/npy.ts';
@@ -43,6 +44,14 @@ const readBytes = (path: string): Uint8Array => {
 };
 
 const readText = (path: string): string => new TextDecoder().decode(readBytes(path));
+
+const packTargets = (v: string): PackTarget[] => {
+  try {
+    return parsePackTargets(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
 
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
@@ -166,6 +175,7 @@ program
   .option('--calib <path>', `calibration data: a folder of images, a normalized .npy [N,3,H,W], or a preset (${Object.keys(PRESETS).join(', ')}: implies its preprocessing and labels)`)
   .option('--calib-count <n>', 'use at most n calibration images', positiveInt('--calib-count'), 64)
   .addOption(new Option('--calib-method <m>', 'activation range method').choices(RANGE_METHODS).default(DEFAULT_RANGE_METHOD))
+  .option('--pack <targets>', `int8: prepared weights to store, comma list of ${PACK_TARGETS.join(', ')} (plain = weights any engine build can pack)`, packTargets, DEFAULT_PACK)
   .addHelpText(
     'after',
     '\nExamples:\n' +
@@ -209,12 +219,29 @@ program
     if (precision === 'float32') bytes = await writeFloatModel(ck, opts);
     else {
       const bar = calibration ? progressBar(calibration.count, 'calibrating') : null;
-      bytes = await writeInt8Model(ck, opts, { calibration: calibration?.samples, method: o.calibMethod, onImage: () => bar?.increment() });
+      bytes = await packInt8Model(await writeInt8Model(ck, opts, { calibration: calibration?.samples, method: o.calibMethod, onImage: () => bar?.increment() }), o.pack);
       bar?.stop();
     }
     writeFileSync(o.out, bytes);
     const how = precision === 'float32' ? '' : calibration ? `, calibrated on ${calibration.count} images (${o.calibMethod})` : ', data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
     process.stderr.write(`wrote ${o.out}: ${ck.layout.description}; width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}${how}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
+  });
+
+program
+  .command('pack')
+  .description('re-pack an int8 model file that has plain weights, e.g. for another engine build or a new packed layout')
+  .argument('<model>')
+  .requiredOption('--out <file>', 'model file to write')
+  .option('--pack <targets>', `comma list of ${PACK_TARGETS.join(', ')}`, packTargets, DEFAULT_PACK)
+  .action(async (path: string, o: { out: string; pack: PackTarget[] }) => {
+    const input = readBytes(path);
+    await readModelFile(input); // a file from elsewhere: verified before use
+    const bytes = await packInt8Model(input, o.pack).catch((e) => {
+      throw new CliError((e as Error).message);
+    });
+    await readModelFile(bytes); // verify what is written
+    writeFileSync(o.out, bytes);
+    process.stderr.write(`wrote ${o.out}: packed for ${o.pack.join(', ')}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
   });
 
 program

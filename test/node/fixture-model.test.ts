@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readModelFile } from '../../worker/model/format.ts';
 import { loadCheckpoint, writeInt8Model } from '../../tools/convert/convert.ts';
+import { packInt8Model } from '../../tools/convert/pack.ts';
 import { Feature } from '../../tools/convert/float-forward.ts';
 import { loadNpy } from '../helpers/npy.ts';
 import { imageFileInput, listImages } from '../../tools/io/images.ts';
@@ -38,7 +39,12 @@ describe('committed int8 fixture models', () => {
       const file = m.checkpoint.split('/')[1];
       const ck = await loadCheckpoint(new Uint8Array(readFileSync(fixture(m.checkpoint))), file);
       const calib = await calibration(m.calib);
-      const fresh = await readModelFile(await writeInt8Model(ck, { name: m.name, sourceName: file, preprocessing: { input_size: 64 } }, { calibration: calib }));
+      let bytes = await writeInt8Model(ck, { name: m.name, sourceName: file, preprocessing: { input_size: 64 } }, { calibration: calib });
+      // Packed as the fixture was (format 2, --pack), or plain (format 1 files have no packing).
+      const packing = fixtureModel.header.packing;
+      if (packing) bytes = await packInt8Model(bytes, [...packing.builds, ...(packing.plain ? (['plain'] as const) : [])]);
+      const fresh = await readModelFile(bytes);
+      expect(fixtureModel.header.packing).toEqual(fresh.header.packing);
       expect(fixtureModel.header.architecture).toEqual(fresh.header.architecture);
       expect(fixtureModel.header.quantization).toEqual(fresh.header.quantization);
       expect(fixtureModel.header.tensors.map((t) => t.name)).toEqual(fresh.header.tensors.map((t) => t.name));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FORMAT_VERSION, ModelFormatError, readModelFile, writeModelFile, type ModelHeader } from '../../worker/model/format.ts';
+import { FORMAT_VERSION, ModelFormatError, parseModelFile, readModelFile, writeModelFile, type ModelHeader } from '../../worker/model/format.ts';
 
 const header: Omit<ModelHeader, 'tensors'> = {
   name: 'test',
@@ -64,13 +64,44 @@ describe('model file format', () => {
     }
   });
 
-  it('refuses a wrong magic and a different version', async () => {
+  it('refuses a wrong magic and an unknown version; reads version 1 (plain weights only)', async () => {
     const bad = (await sample()).slice();
     bad[0] = 0x41;
     await expect(readModelFile(bad)).rejects.toThrow(/bad magic/);
-    const v2 = (await sample()).slice();
-    new DataView(v2.buffer).setUint32(8, FORMAT_VERSION + 1, true);
-    await expect(readModelFile(v2)).rejects.toThrow(/unsupported model format version 2/);
+    // The version is inside the digest: rewrite it and re-digest, as a writer of that version would.
+    const withVersion = async (v: number) => {
+      const b = (await sample()).slice();
+      new DataView(b.buffer).setUint32(8, v, true);
+      b.set(new Uint8Array(await crypto.subtle.digest('SHA-256', b.subarray(0, b.length - 32))), b.length - 32);
+      return b;
+    };
+    expect(FORMAT_VERSION).toBe(2);
+    await expect(readModelFile(await withVersion(3))).rejects.toThrow(/unsupported model format version 3 \(this build reads versions 1 and 2\); re-convert/);
+    await expect(readModelFile(await withVersion(0))).rejects.toThrow(/unsupported model format version 0/);
+    expect(Array.from((await readModelFile(await withVersion(1))).tensor('a'))).toEqual([1.5, -2, 3.25]);
+  });
+
+  it('parseModelFile (bundled files) checks the structure but does not hash', async () => {
+    const b = (await sample()).slice();
+    b[b.length - 40] ^= 1; // a data byte: the digest no longer matches
+    await expect(readModelFile(b)).rejects.toThrow(/SHA-256/);
+    expect(parseModelFile(b).sha256).toBe((await readModelFile(await sample())).sha256);
+    expect(() => parseModelFile(b.subarray(0, 40))).toThrow(/only 40 bytes/);
+  });
+
+  it('bytes() is a view of the tensor without a copy', async () => {
+    const bytes = await sample();
+    const m = parseModelFile(bytes);
+    const v = m.bytes('b');
+    expect(Array.from(new Int8Array(v.buffer, v.byteOffset, v.length))).toEqual([-128, -1, 0, 1, 127]);
+    expect(v.buffer).toBe(bytes.buffer);
+  });
+
+  it('checks the packing block of an int8 file', async () => {
+    const int8 = { ...header, precision: 'int8' as const };
+    await expect(readModelFile(await writeModelFile({ ...int8, packing: { layout_version: 2, builds: ['simd128'], plain: false } }, []))).resolves.toBeDefined();
+    await expect(readModelFile(await writeModelFile({ ...int8, packing: { layout_version: 2, builds: ['avx512' as 'simd128'], plain: false } }, []))).rejects.toThrow(/bad packing/);
+    await expect(readModelFile(await writeModelFile({ ...header, packing: { layout_version: 2, builds: [], plain: true } }, []))).rejects.toThrow(/packing on a float32/);
   });
 
   it('checks the header against the data, even with a valid digest', async () => {

@@ -35,16 +35,16 @@ async function answer(i: number, mix = MIX, send = viaSelf): Promise<{ status: n
 }
 
 describe('concurrency', () => {
-  it('requests racing the first model load all get answers (one shared load)', async () => {
-    expect(registry.loaded()).toEqual([]); // a fresh isolate: nothing loaded yet
-    const create = vi.spyOn(Int8Engine, 'create');
+  it('the default model is ready before any request; requests racing a lazy model\'s first load share one load', async () => {
+    expect(registry.loaded().map((l) => l.name)).toEqual(['fashion-mnist']); // prepared at module scope
+    const prepare = vi.spyOn(Int8Engine, 'prepare');
     try {
-      const all = await Promise.all(Array.from({ length: 16 }, () => classifyBytes(photo('video005_gray_150x103.jpg'))));
+      const all = await Promise.all(Array.from({ length: 16 }, () => classifyBytes(photo('video005_gray_150x103.jpg'), '?model=tiny-synthetic')));
       expect(all.map((r) => r.status)).toEqual(new Array(16).fill(200));
-      expect(create).toHaveBeenCalledTimes(1);
-      expect(registry.loaded()).toHaveLength(1);
+      expect(prepare).toHaveBeenCalledTimes(1);
+      expect(registry.loaded().map((l) => l.name)).toEqual(['fashion-mnist', 'tiny-synthetic']);
     } finally {
-      create.mockRestore();
+      prepare.mockRestore();
     }
   });
 

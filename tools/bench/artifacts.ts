@@ -5,7 +5,8 @@
  *   w10.onnx          the same float weights as ONNX opset 13 (export_onnx.py)
  *   calib.npy         16 natural-image-like normalized inputs for int8 calibration (seed 2)
  *   input.npy         the ONE bench input [1,3,224,224] (seed 7, not among the calibration images)
- *   w10.int8.gnv2     our int8 model: `ghostnet-edge convert w10.pth.tar --calib calib.npy --calib-count 16`
+ *   w10.int8.gnv2     our int8 model: `ghostnet-edge convert w10.pth.tar --calib calib.npy --calib-count 16
+ *                     --pack simd128,plain` (plain weights too, for the scalar and relaxed builds)
  *
  * Each file has a `<file>.key` beside it naming what it was made from (command, hashes of the input
  * files and of the scripts/sources that made it); a file is remade when its key changes.
@@ -216,7 +217,7 @@ export function prepareArtifacts(o: ArtifactOptions): Artifacts {
     };
     attempt('int8 model', () =>
       cached(o, int8, key, 'ghostnet-edge convert --calib, ~2 min once', () =>
-        run(process.execPath, [join(ROOT, 'bin/ghostnet-edge.js'), 'convert', a.checkpoint!, '--out', int8, '--calib', a.calibNpy!, '--calib-count', String(o.calibCount)], int8 + '.log'),
+        run(process.execPath, [join(ROOT, 'bin/ghostnet-edge.js'), 'convert', a.checkpoint!, '--out', int8, '--calib', a.calibNpy!, '--calib-count', String(o.calibCount), '--pack', 'simd128,plain'], int8 + '.log'),
       ),
     );
     if (!a.missing['int8 model']) a.int8Model = int8;

@@ -93,7 +93,11 @@ export function generateModule(manifests: Array<{ path: string; manifest: Manife
       if (!spec.startsWith('.')) spec = './' + spec;
       lines.push(`import m${n} from ${JSON.stringify(spec)};`);
       const samples = e.samples?.map((x) => ({ label: x.label ?? '', image: readFileSync(join(dirname(path), x.file)).toString('base64') }));
-      const meta = { name: e.name, ...(e.name === defaultModel(manifests[0].manifest) ? { default: true } : {}), ...(e.description ? { description: e.description } : {}), ...(e.domain ? { domain: e.domain } : {}), ...(samples ? { samples } : {}) };
+      // The file's recorded SHA-256 (its last 32 bytes): the Worker trusts the bundled file by it
+      // instead of hashing it on every cold start (test/workers/bundled-models.test.ts recomputes it).
+      const file = readFileSync(resolve(dirname(path), e.file));
+      const sha256 = file.subarray(file.length - 32).toString('hex');
+      const meta = { name: e.name, sha256, ...(e.name === defaultModel(manifests[0].manifest) ? { default: true } : {}), ...(e.description ? { description: e.description } : {}), ...(e.domain ? { domain: e.domain } : {}), ...(samples ? { samples } : {}) };
       entries.push(`  { ${Object.entries(meta).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}, data: m${n} },`);
       n++;
     }

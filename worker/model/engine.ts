@@ -2,18 +2,25 @@
  * The int8 engine binding: the only code that knows the WASM exports.
  *
  * prepare (once per isolate): lay out every tensor in one arena (greedy by size, reusing memory
- * of tensors that are dead), pack weights, fold input zero points into biases, compute every
- * requantization scale and the gate lookup tables from the model's quantization parameters.
+ * of tensors that are dead), put each conv's weights in place, and compute the gate lookup tables
+ * and the pooling/add scales from the model's quantization parameters. A conv's weights are the
+ * packed weights, the int32 bias with the input zero point folded in, and the f32 requantization
+ * scales: a format-2 file carries them ready (packed by this build at this pack_layout_version),
+ * and prepare only copies them; otherwise (format 1, or packed for another build) they are
+ * computed here from the plain weights, and `record` hands them to the converter to store.
  * eval (per image): quantize the input, then call integer kernels in order. No allocation.
  */
-import { netSpec } from './architecture.ts';
+import { convSpecs, netSpec, type ConvSpec } from './architecture.ts';
 import { buildGraph, type Graph, type Op, type Slice } from './graph.ts';
-import type { ModelFile } from './format.ts';
+import type { ModelFile, TensorToWrite } from './format.ts';
 
 export interface KernelExports {
   memory: WebAssembly.Memory;
   alloc(bytes: number): number;
+  mark(): number;
+  release(to: number): void;
   variant(): number;
+  pack_layout_version(): number;
   pointwise_packed_size(cin: number, cout: number): number;
   pointwise_pack(w: number, cin: number, cout: number, dst: number): void;
   quantize_chw(x: number, n: number, inv: number, zp: number, y: number): void;
@@ -119,6 +126,30 @@ function slicesOf(op: Op): Slice[] {
   }
 }
 
+/** One conv's weights in engine memory, as the kernels take them. */
+interface ConvWeights {
+  packed: number;
+  bias: number;
+  scale: number;
+}
+
+/** How a conv's weights are packed: as a 1x1 GEMM (stem, pointwise, classifier) or per channel. */
+type PackShape = { kind: 'pointwise'; cin: number; cout: number } | { kind: 'depthwise'; c: number; kh: number; kw: number };
+
+/** Names of the prepared tensors of a conv in a format-2 file (models/FORMAT.md, "Prepared weights"). */
+export const preparedName = {
+  packed: (conv: string, variant: string) => `${conv}.packed.${variant}`,
+  bias: (conv: string) => `${conv}.bias_folded`,
+  scale: (conv: string) => `${conv}.requant`,
+};
+
+export interface PrepareOptions {
+  /** Every intermediate tensor keeps its own memory (readable after a run). */
+  debug?: boolean;
+  /** Keep a copy of every prepared buffer computed here (`recorded`), for the converter. */
+  record?: boolean;
+}
+
 export class Int8Engine {
   private readonly steps: Array<() => void> = [];
   private inputPtr = 0;
@@ -126,6 +157,10 @@ export class Int8Engine {
   /** f32 staging buffer of run(chw): 12 bytes per input pixel (0.6 MB at 224²), allocated at prepare. */
   private chwPtr = 0;
   private readonly tensorPtr = new Map<string, number>();
+  private readonly convs: Map<string, ConvSpec>;
+  /** The file carries prepared weights packed by this build's variant at this layout version. */
+  private readonly filePacked: boolean;
+  private readonly records: TensorToWrite[] | null;
 
   readonly graph: Graph;
   readonly inputSize: number;
@@ -139,13 +174,17 @@ export class Int8Engine {
     private readonly k: KernelExports,
     private readonly model: ModelFile,
     private readonly act: Record<string, QParams>,
-    debug: boolean,
+    opts: PrepareOptions,
   ) {
     const h = model.header;
     this.inputSize = h.preprocessing.input_size;
     this.numClasses = h.architecture.num_classes;
-    this.graph = buildGraph(netSpec(h.architecture.width, h.architecture.num_classes, h.architecture.family), this.inputSize);
-    const arena = planArena(this.graph, !debug);
+    const spec = netSpec(h.architecture.width, h.architecture.num_classes, h.architecture.family);
+    this.graph = buildGraph(spec, this.inputSize);
+    this.convs = new Map(convSpecs(spec).map((c) => [c.name, c]));
+    this.records = opts.record ? [] : null;
+    this.filePacked = this.checkPacking();
+    const arena = planArena(this.graph, !opts.debug);
     const base = this.alloc(arena.size);
     for (const [name, off] of arena.offsets) this.tensorPtr.set(name, base + off);
     this.inputPtr = this.tensorPtr.get('input')!;
@@ -154,17 +193,52 @@ export class Int8Engine {
     for (const op of this.graph.ops) this.steps.push(this.prepare(op));
   }
 
-  /** Instantiates the WASM module (from a module, never from bytes: workerd forbids that) and prepares the model. */
-  static async create(model: ModelFile, wasm: WebAssembly.Module, opts: { debug?: boolean } = {}): Promise<Int8Engine> {
+  /**
+   * Instantiates the WASM module (from a module, never from bytes: workerd forbids that) and
+   * prepares the model, synchronously: the Worker does this at module scope for its default model.
+   */
+  static prepare(model: ModelFile, wasm: WebAssembly.Module, opts: PrepareOptions = {}): Int8Engine {
     if (model.header.precision !== 'int8') throw new EngineError('the int8 engine needs an int8 model file');
     const q = model.header.quantization as { scheme?: string; activations?: Record<string, QParams> } | null;
     if (!q?.activations) throw new EngineError('model file has no activation quantization parameters');
-    const instance = await WebAssembly.instantiate(wasm, { env: { abort: () => { throw new EngineError('engine aborted'); } } });
-    return new Int8Engine(instance.exports as unknown as KernelExports, model, q.activations, !!opts.debug);
+    const instance = new WebAssembly.Instance(wasm, { env: { abort: () => { throw new EngineError('engine aborted'); } } });
+    return new Int8Engine(instance.exports as unknown as KernelExports, model, q.activations, opts);
+  }
+
+  /** `prepare` for callers that await (tools, tests). */
+  static async create(model: ModelFile, wasm: WebAssembly.Module, opts: PrepareOptions = {}): Promise<Int8Engine> {
+    return Int8Engine.prepare(model, wasm, opts);
   }
 
   get variant(): 'scalar' | 'simd128' | 'relaxed' {
     return (['scalar', 'simd128', 'relaxed'] as const)[this.k.variant()];
+  }
+
+  /** The version of the packed weight layouts of this engine build (assembly/layout.ts). */
+  get packLayoutVersion(): number {
+    return this.k.pack_layout_version();
+  }
+
+  /** The prepared buffers computed (not copied) at prepare, when asked with `record`. */
+  get recorded(): TensorToWrite[] {
+    if (!this.records) throw new EngineError('prepare was not asked to record');
+    return this.records;
+  }
+
+  /**
+   * Whether the file's prepared weights are this build's: packed by the same variant at the same
+   * pack_layout_version. When they are not, the plain weights must be there to pack now.
+   */
+  private checkPacking(): boolean {
+    const p = this.model.header.packing;
+    if (!p) return false;
+    const mine = p.builds.includes(this.variant as 'simd128' | 'relaxed') && p.layout_version === this.packLayoutVersion;
+    if (mine || p.plain) return mine;
+    const has = p.builds.length ? `packed by the ${p.builds.join(' and ')} build${p.builds.length > 1 ? 's' : ''} (layout version ${p.layout_version})` : 'no packed weights';
+    throw new EngineError(
+      `the model file has weights ${has} and no plain weights, but this is the ${this.variant} build (layout version ${this.packLayoutVersion}): ` +
+        `re-convert it with ${this.variant === 'scalar' ? '--pack plain' : `--pack ${this.variant} (or --pack plain, which every build can load)`}`,
+    );
   }
 
   private alloc(bytes: number): number {
@@ -207,31 +281,83 @@ export class Int8Engine {
     return s;
   }
 
-  /** Per-channel requantization scales s_in · s_w[c] / s_out, as f32. */
-  private convScales(conv: string, sIn: number, sOut: number, channels?: number): number {
-    const sw = (this.model.tensor(`${conv}.weight_scale`) as Float32Array).subarray(0, channels);
-    const out = new Float32Array(sw.length);
-    for (let c = 0; c < sw.length; c++) out[c] = this.f32Scale((sIn * sw[c]) / sOut, conv);
-    return this.put(out);
+  /** Copies raw bytes into engine memory; `expect` is the size the kernels will read. */
+  private putBytes(bytes: Uint8Array, expect: number, what: string): number {
+    if (bytes.length !== expect) throw new EngineError(`model tensor ${what} has ${bytes.length} bytes, the engine expects ${expect}`);
+    const p = this.alloc(bytes.length);
+    new Uint8Array(this.k.memory.buffer, p, bytes.length).set(bytes);
+    return p;
   }
 
-  /** Pointwise bias with the input zero point folded in: b - z_in · Σ_k w[c][k]. */
-  private foldedBias(conv: string, w: Int8Array, cin: number, zpIn: number): number {
-    const b = this.model.tensor(`${conv}.bias`) as Int32Array;
-    const out = new Int32Array(b.length);
-    for (let o = 0; o < b.length; o++) {
-      let s = 0;
-      for (let k = 0; k < cin; k++) s += w[o * cin + k];
-      out[o] = (b[o] - zpIn * s) | 0;
+  private record(name: string, data: Int8Array | Int32Array | Float32Array): void {
+    this.records?.push({ name, dtype: data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'int8', shape: [data.length], data });
+  }
+
+  /**
+   * The packed weights, folded bias and requantization scales of `conv`: copied from the file when
+   * it has them ready, else computed from its plain weights (`plain()`; recorded when asked).
+   *  - bias: b − z_in · Σ_k w[c][k] for 1x1 convs and the stem (their kernels add no zero-point
+   *    correction); the plain bias for depthwise (its packed weights carry Σ_t w per channel);
+   *  - scale: s_in · s_w[c] / s_out per output channel, as f32.
+   */
+  private convWeights(conv: string, shape: PackShape, plain: () => Int8Array, sIn: number, sOut: number, zpIn: number): ConvWeights {
+    const k = this.k;
+    const m = this.model;
+    const n = shape.kind === 'pointwise' ? shape.cout : shape.c;
+    const size = shape.kind === 'pointwise' ? k.pointwise_packed_size(shape.cin, shape.cout) : k.depthwise_packed_size(shape.c, shape.kh, shape.kw);
+    const packedName = preparedName.packed(conv, this.variant);
+    let w: Int8Array | null = null;
+    const weights = () => (w ??= plain());
+
+    let packed: number;
+    if (this.filePacked && m.has(packedName)) packed = this.putBytes(m.bytes(packedName), size, packedName);
+    else {
+      packed = this.alloc(size);
+      const top = k.mark(); // the plain copy is only needed while packing
+      const src = this.put(weights());
+      if (shape.kind === 'pointwise') k.pointwise_pack(src, shape.cin, shape.cout, packed);
+      else k.depthwise_pack(src, shape.c, shape.kh, shape.kw, packed);
+      k.release(top);
+      this.record(packedName, new Int8Array(k.memory.buffer, packed, size).slice());
     }
-    return this.put(out);
+
+    let bias: number;
+    const biasName = preparedName.bias(conv);
+    if (m.has(biasName)) bias = this.putBytes(m.bytes(biasName), 4 * n, biasName);
+    else {
+      const b = (m.tensor(`${conv}.bias`) as Int32Array).subarray(0, n);
+      const out = new Int32Array(n);
+      if (shape.kind === 'pointwise') {
+        const wt = weights();
+        for (let o = 0; o < n; o++) {
+          let s = 0;
+          for (let i = 0; i < shape.cin; i++) s += wt[o * shape.cin + i];
+          out[o] = (b[o] - zpIn * s) | 0;
+        }
+      } else out.set(b);
+      bias = this.put(out);
+      this.record(biasName, out);
+    }
+
+    let scale: number;
+    const scaleName = preparedName.scale(conv);
+    if (m.has(scaleName)) {
+      scale = this.putBytes(m.bytes(scaleName), 4 * n, scaleName);
+    } else {
+      const sw = (m.tensor(`${conv}.weight_scale`) as Float32Array).subarray(0, n);
+      const out = new Float32Array(n);
+      for (let c = 0; c < n; c++) out[c] = this.f32Scale((sIn * sw[c]) / sOut, conv);
+      scale = this.put(out);
+      this.record(scaleName, out);
+    }
+    return { packed, bias, scale };
   }
 
-  private packPointwise(w: Int8Array, cin: number, cout: number): number {
-    const plain = this.put(w);
-    const packed = this.alloc(this.k.pointwise_packed_size(cin, cout));
-    this.k.pointwise_pack(plain, cin, cout, packed);
-    return packed;
+  /** A conv's kernel size from the architecture (a file with only packed weights has no weight shape). */
+  private kernel(conv: string): ConvSpec {
+    const c = this.convs.get(conv);
+    if (!c) throw new EngineError(`the architecture has no conv ${conv}`);
+    return c;
   }
 
   private prepare(op: Op): () => void {
@@ -245,13 +371,14 @@ export class Int8Engine {
         const pixels = out.h * out.w;
         const cout = op.output.channels;
         // [cout][c][ky][kx] → [cout][ky][kx][c], the order im2col writes taps in.
-        const src = this.model.tensor(`${op.conv}.weight`) as Int8Array;
-        const wt = new Int8Array(cout * 27);
-        for (let o = 0; o < cout; o++)
-          for (let c = 0; c < 3; c++) for (let t = 0; t < 9; t++) wt[o * 27 + t * 3 + c] = src[o * 27 + c * 9 + t];
-        const packed = this.packPointwise(wt, 27, cout);
-        const bias = this.foldedBias(op.conv, wt, 27, qi.zero_point);
-        const scale = this.convScales(op.conv, qi.scale, qo.scale);
+        const reorder = () => {
+          const src = this.model.tensor(`${op.conv}.weight`) as Int8Array;
+          const wt = new Int8Array(cout * 27);
+          for (let o = 0; o < cout; o++)
+            for (let c = 0; c < 3; c++) for (let t = 0; t < 9; t++) wt[o * 27 + t * 3 + c] = src[o * 27 + c * 9 + t];
+          return wt;
+        };
+        const { packed, bias, scale } = this.convWeights(op.conv, { kind: 'pointwise', cin: 27, cout }, reorder, qi.scale, qo.scale, qi.zero_point);
         const cols = this.alloc(pixels * 32);
         const x = this.ptr(op.input);
         const y = this.ptr(op.output);
@@ -265,21 +392,20 @@ export class Int8Engine {
       case 'classifier': {
         const qi = this.q(op.input.tensor);
         const cin = op.input.channels;
-        const wt = this.model.tensor(`${op.conv}.weight`) as Int8Array;
-        const cout = wt.length / cin;
-        const packed = this.packPointwise(wt, cin, cout);
-        const bias = this.foldedBias(op.conv, wt, cin, qi.zero_point);
+        const cout = this.kernel(op.conv).cout;
+        const plain = () => this.model.tensor(`${op.conv}.weight`) as Int8Array;
+        // The classifier's outputs are logits: f32, no output quantization (s_out = 1).
+        const sOut = op.kind === 'classifier' ? 1 : this.q(op.output.tensor).scale;
+        const { packed, bias, scale } = this.convWeights(op.conv, { kind: 'pointwise', cin, cout }, plain, qi.scale, sOut, qi.zero_point);
         const { h, w } = this.dims(op.input);
         const pixels = h * w;
         const x = this.ptr(op.input);
         const xs = this.stride(op.input);
         if (op.kind === 'classifier') {
-          const scale = this.convScales(op.conv, qi.scale, 1);
           const y = this.logitsPtr;
           return () => k.pointwise_f32(x, pixels, cin, xs, packed, bias, scale, cout, y, cout);
         }
         const qo = this.q(op.output.tensor);
-        const scale = this.convScales(op.conv, qi.scale, qo.scale);
         const y = this.ptr(op.output);
         const ys = this.stride(op.output);
         const qmin = op.relu ? Math.max(-128, qo.zero_point) : -128;
@@ -289,15 +415,10 @@ export class Int8Engine {
         const qi = this.q(op.input.tensor);
         const qo = this.q(op.output.tensor);
         const c = op.input.channels;
-        const wt = this.model.tensor(`${op.conv}.weight`) as Int8Array;
-        const entry = this.model.header.tensors.find((t) => t.name === `${op.conv}.weight`)!;
-        const [, , kh, kw] = entry.shape;
+        const { kh, kw } = this.kernel(op.conv);
         // The Ghost cheap op has `init` filters but only the first `oup - init` outputs are used.
-        const plain = this.put(wt.subarray(0, c * kh * kw));
-        const packed = this.alloc(k.depthwise_packed_size(c, kh, kw));
-        k.depthwise_pack(plain, c, kh, kw, packed);
-        const bias = this.put((this.model.tensor(`${op.conv}.bias`) as Int32Array).subarray(0, c));
-        const scale = this.convScales(op.conv, qi.scale, qo.scale, c);
+        const plain = () => (this.model.tensor(`${op.conv}.weight`) as Int8Array).subarray(0, c * kh * kw);
+        const { packed, bias, scale } = this.convWeights(op.conv, { kind: 'depthwise', c, kh, kw }, plain, qi.scale, qo.scale, qi.zero_point);
         const { h, w } = this.dims(op.input);
         const stride = op.stride;
         const x = this.ptr(op.input);

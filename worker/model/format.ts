@@ -2,7 +2,7 @@
  * The ghostnet-edge model file (spec: models/FORMAT.md).
  *
  *   0   8 B   magic "GNV2EDGE"
- *   8   u32   format version (LE)
+ *   8   u32   format version (LE): 2 (1 = before prepared weights; still read)
  *   12  u32   header length H (LE)
  *   16  H B   header JSON (UTF-8), then spaces up to a multiple of 16
  *   D   ...   tensor data; each tensor at D + offset, offsets multiples of 16
@@ -15,7 +15,9 @@ import type { Preprocessing } from '../image/types.ts';
 import { FAMILIES, type Family } from './architecture.ts';
 
 export const MAGIC = 'GNV2EDGE';
-export const FORMAT_VERSION = 1;
+/** What the writer writes. Version 1 files (plain weights only, no `packing`) are still read. */
+export const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 const PREFIX = 16;
 const DIGEST = 32;
 const ALIGN = 16;
@@ -44,6 +46,18 @@ export interface ModelHeader {
   /** Scheme and activation ranges for int8 models (models/FORMAT.md); null for float32. */
   quantization: Record<string, unknown> | null;
   provenance: { source: string; source_sha256: string; converter: string; created: string; [k: string]: unknown };
+  /**
+   * int8 files of format 2: which prepared weights the file carries (models/FORMAT.md, "Prepared
+   * weights"): packed by these engine builds at this pack_layout_version, and whether the plain
+   * weights are there too (for other builds). Absent: plain weights only (every format-1 file).
+   */
+  packing?: Packing;
+}
+
+export interface Packing {
+  layout_version: number;
+  builds: Array<'simd128' | 'relaxed'>;
+  plain: boolean;
 }
 
 export type TypedTensor = Float32Array | Int8Array | Int32Array;
@@ -54,6 +68,8 @@ export interface ModelFile {
   header: ModelHeader;
   sha256: string; // hex of the trailing digest: the model's identity
   tensor(name: string): TypedTensor;
+  /** A tensor's raw bytes, as a view of the file (no copy; valid as long as the file's buffer). */
+  bytes(name: string): Uint8Array;
   has(name: string): boolean;
 }
 
@@ -67,24 +83,33 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return hex(await sha256(bytes));
 }
 
-/** Parses and verifies a model file. Every failure is a ModelFormatError with a one-line reason. */
+/**
+ * Parses and verifies a model file (SHA-256 of its body against the trailing digest): for files
+ * from elsewhere (CLI, tools). Every failure is a ModelFormatError with a one-line reason.
+ */
 export async function readModelFile(input: ArrayBuffer | Uint8Array): Promise<ModelFile> {
-  // A plain Uint8Array view even of a Node Buffer, whose slice() would share memory, not copy.
-  const bytes = input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
-  if (bytes.length < PREFIX + DIGEST) throw new ModelFormatError(`not a ghostnet-edge model: file is only ${bytes.length} bytes`);
-  const magic = String.fromCharCode(...bytes.subarray(0, 8));
-  if (magic !== MAGIC) throw new ModelFormatError('not a ghostnet-edge model: bad magic number');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version !== FORMAT_VERSION) {
-    throw new ModelFormatError(`unsupported model format version ${version} (this build reads version ${FORMAT_VERSION}); re-convert the checkpoint`);
-  }
+  const bytes = plainBytes(input);
+  checkPrefix(bytes);
   const body = bytes.subarray(0, bytes.length - DIGEST);
   const stored = bytes.subarray(bytes.length - DIGEST);
   const actual = await sha256(body);
   if (!actual.every((b, i) => b === stored[i])) {
     throw new ModelFormatError('model file is corrupt or truncated: SHA-256 does not match');
   }
+  return parseModelFile(bytes);
+}
+
+/**
+ * Parses a model file WITHOUT hashing it, synchronously: for files whose digest was checked
+ * when they were built in (the Worker's bundled models, see worker/models.ts and its test).
+ * `sha256` is then the file's recorded digest. Structural checks still apply.
+ */
+export function parseModelFile(input: ArrayBuffer | Uint8Array): ModelFile {
+  const bytes = plainBytes(input);
+  checkPrefix(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const body = bytes.subarray(0, bytes.length - DIGEST);
+  const stored = bytes.subarray(bytes.length - DIGEST);
   const headerLength = view.getUint32(12, true);
   if (PREFIX + headerLength > body.length) throw new ModelFormatError('model file is truncated: header runs past the end');
   let header: ModelHeader;
@@ -99,15 +124,23 @@ export async function readModelFile(input: ArrayBuffer | Uint8Array): Promise<Mo
 
   const entries = new Map(header.tensors.map((t) => [t.name, t]));
   const cache = new Map<string, TypedTensor>();
+  const entry = (name: string) => {
+    const t = entries.get(name);
+    if (!t) throw new ModelFormatError(`model has no tensor ${name}`);
+    return t;
+  };
   return {
     header,
     sha256: hex(stored),
     has: (name) => entries.has(name),
+    bytes(name) {
+      const t = entry(name);
+      return bytes.subarray(dataStart + t.offset, dataStart + t.offset + t.length);
+    },
     tensor(name) {
       const hit = cache.get(name);
       if (hit) return hit;
-      const t = entries.get(name);
-      if (!t) throw new ModelFormatError(`model has no tensor ${name}`);
+      const t = entry(name);
       // Copy out so the tensor is aligned and owned, whatever the input buffer's offset.
       const raw = bytes.slice(dataStart + t.offset, dataStart + t.offset + t.length).buffer;
       const typed = t.dtype === 'float32' ? new Float32Array(raw) : t.dtype === 'int8' ? new Int8Array(raw) : new Int32Array(raw);
@@ -117,6 +150,22 @@ export async function readModelFile(input: ArrayBuffer | Uint8Array): Promise<Mo
       return typed;
     },
   };
+}
+
+/** A plain Uint8Array view even of a Node Buffer, whose slice() would share memory, not copy. */
+function plainBytes(input: ArrayBuffer | Uint8Array): Uint8Array {
+  return input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
+}
+
+/** Size, magic and version: what must hold before anything else is read. */
+function checkPrefix(bytes: Uint8Array): void {
+  if (bytes.length < PREFIX + DIGEST) throw new ModelFormatError(`not a ghostnet-edge model: file is only ${bytes.length} bytes`);
+  const magic = String.fromCharCode(...bytes.subarray(0, 8));
+  if (magic !== MAGIC) throw new ModelFormatError('not a ghostnet-edge model: bad magic number');
+  const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  if (!READABLE_VERSIONS.includes(version)) {
+    throw new ModelFormatError(`unsupported model format version ${version} (this build reads versions ${READABLE_VERSIONS.join(' and ')}); re-convert the checkpoint`);
+  }
 }
 
 const isCount = (v: unknown, max: number) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max;
@@ -145,6 +194,11 @@ function checkHeader(h: ModelHeader, dataLength: number): void {
   if (p.interpolation !== 'bilinear' && p.interpolation !== 'bicubic') fail(`unknown interpolation ${JSON.stringify(p.interpolation)}`);
   if (!isFiniteTriple(p.mean) || !isFiniteTriple(p.std) || p.std.some((x) => x === 0)) fail('bad mean or std');
   if (!Array.isArray(h.tensors)) fail('no tensor table');
+  if (h.packing !== undefined) {
+    const p = h.packing;
+    if (h.precision !== 'int8') fail('packing on a float32 model');
+    if (!Number.isInteger(p?.layout_version) || !Array.isArray(p.builds) || !p.builds.every((b) => b === 'simd128' || b === 'relaxed') || typeof p.plain !== 'boolean') fail('bad packing');
+  }
   const seen = new Set<string>();
   for (const t of h.tensors) {
     if (typeof t !== 'object' || t === null || typeof t.name !== 'string') fail('a tensor entry is not an object with a name');

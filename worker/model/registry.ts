@@ -1,11 +1,15 @@
 /**
- * The bundled models, loaded lazily once per isolate.
+ * The bundled models, loaded once per isolate.
  *
- * index.ts hands in the model files (wrangler Data modules) and the compiled engine modules.
- * On first use a model file is verified (SHA-256) and parsed, and on first inference the engine
- * is instantiated and prepared. Every load is one shared promise, so requests that arrive while
- * it is still running wait for the same load; a failed load is dropped from the cache, so the
- * next request tries again instead of failing forever.
+ * index.ts hands in the model files (wrangler Data modules, listed in models.ts with the SHA-256
+ * recorded when they were built in) and the compiled engine modules. The default model is parsed
+ * and prepared at module scope (`preloadDefault`), so an isolate's first request finds it ready;
+ * the others on first use: a model file is parsed, and on first inference the engine is
+ * instantiated and prepared. A bundled file with a recorded digest is not hashed at run time (the
+ * bundled-models test recomputes every digest); one without is verified on load. Every lazy load
+ * is one shared promise, so requests that arrive while it is still running wait for the same
+ * load; a failed load is dropped from the cache, so the next request tries again instead of
+ * failing forever.
  *
  * The engine is synchronous and single-threaded; `run` writes the input, runs every kernel and
  * copies the outputs out in one call, with no await in between, so concurrent requests in one
@@ -13,7 +17,7 @@
  */
 import { Int8Engine, type EngineOutput } from './engine.ts';
 import { inputQuantTable, quantizeHWC } from '../image/quantize.ts';
-import { readModelFile, type ModelFile, type ModelHeader, type Preprocessing } from './format.ts';
+import { parseModelFile, readModelFile, type ModelFile, type ModelHeader, type Preprocessing } from './format.ts';
 import { quote } from '../quote.ts';
 
 export type EngineBuild = 'simd128' | 'relaxed';
@@ -44,6 +48,13 @@ export interface BundledModel {
   default?: boolean;
   /** Images to try it on (the demo page's row): base64 file bytes and their true label. */
   samples?: Array<{ label: string; image: string }>;
+  /**
+   * SHA-256 (hex) of the file, recorded when it was built in (its trailing digest; the build
+   * writes it into build/models.ts). With it the file is trusted at run time: only the recorded
+   * digest is compared, nothing is hashed (test/workers/bundled-models.test.ts recomputes it).
+   * Without it the file is verified on load.
+   */
+  sha256?: string;
 }
 
 /** What the routes need from a model: identity, metadata and a synchronous forward pass. */
@@ -60,8 +71,11 @@ export interface Classifier {
   runPixels(hwc: Uint8Array): EngineOutput;
 }
 
-/** Turns a verified model file into something that runs (the real one instantiates Int8Engine). */
-export type ClassifierFactory = (name: string, file: ModelFile, wasm: WebAssembly.Module, build: EngineBuild) => Promise<Classifier>;
+/**
+ * Turns a verified model file into something that runs (the real one instantiates Int8Engine,
+ * synchronously: `prepare` at module scope needs that).
+ */
+export type ClassifierFactory = (name: string, file: ModelFile, wasm: WebAssembly.Module, build: EngineBuild) => Classifier | Promise<Classifier>;
 
 // These errors answer by themselves (status + code, middleware/errors.ts).
 
@@ -177,8 +191,8 @@ export function pixelRunner(engine: Int8Engine, p: Preprocessing): (hwc: Uint8Ar
   return (hwc) => engine.runInt8(quantizeHWC(hwc, table));
 }
 
-export const int8Classifier: ClassifierFactory = async (name, file, wasm, build) => {
-  const engine = await Int8Engine.create(file, wasm);
+export const int8Classifier: ClassifierFactory = (name, file, wasm, build) => {
+  const engine = Int8Engine.prepare(file, wasm);
   const run = pixelRunner(engine, file.header.preprocessing);
   let runs = 0;
   return {
@@ -198,6 +212,10 @@ export const int8Classifier: ClassifierFactory = async (name, file, wasm, build)
     },
   };
 };
+
+function loadError(name: string, e: unknown): ModelLoadError {
+  return new ModelLoadError(`The bundled model ${JSON.stringify(name)} could not be loaded: ${(e as Error).message}`, { cause: e });
+}
 
 /** A promise cached under `key` until it rejects. */
 function shared<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
@@ -223,6 +241,7 @@ export interface RegistryOptions {
 export class ModelRegistry {
   readonly #models: Map<string, BundledModel>;
   readonly #files = new Map<string, Promise<ModelFile>>();
+  readonly #trusted = new Map<string, ModelFile>();
   readonly #classifiers = new Map<string, Promise<Classifier>>();
   readonly #ready = new Map<string, Classifier>();
   readonly #factory: ClassifierFactory;
@@ -280,17 +299,43 @@ export class ModelRegistry {
     return chooseBuild(setting, this.engines, this.#hasRelaxed, this.#nativeDot);
   }
 
-  /** The verified, parsed model file (SHA-256 checked once per isolate). */
+  /** The parsed model file: trusted by its recorded digest, else verified (SHA-256) once per isolate. */
   file(name: string): Promise<ModelFile> {
     const bundled = this.#models.get(name);
     if (!bundled) return Promise.reject(new UnknownModelError(name, this.names));
+    if (bundled.sha256 !== undefined) {
+      try {
+        return Promise.resolve(this.#trustedFile(bundled));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return shared(this.#files, name, async () => {
       try {
         return await readModelFile(bundled.data);
       } catch (e) {
-        throw new ModelLoadError(`The bundled model ${JSON.stringify(name)} could not be loaded: ${(e as Error).message}`, { cause: e });
+        throw loadError(name, e);
       }
     });
+  }
+
+  /** A bundled file with a recorded digest, parsed synchronously without hashing (cached once it parses). */
+  #trustedFile(bundled: BundledModel): ModelFile {
+    const hit = this.#trusted.get(bundled.name);
+    if (hit) return hit;
+    let file: ModelFile;
+    try {
+      file = parseModelFile(bundled.data);
+    } catch (e) {
+      throw loadError(bundled.name, e);
+    }
+    if (file.sha256 !== bundled.sha256) {
+      throw new ModelLoadError(
+        `The bundled model ${JSON.stringify(bundled.name)} is not the file the model list records: its digest is ${file.sha256.slice(0, 16)}…, the list says ${bundled.sha256?.slice(0, 16)}… (rebuild the list).`,
+      );
+    }
+    this.#trusted.set(bundled.name, file);
+    return file;
   }
 
   /** The ready-to-run model, instantiated once per isolate and engine build. */
@@ -300,17 +345,60 @@ export class ModelRegistry {
     if (ready) return Promise.resolve(ready);
     return shared(this.#classifiers, key, async () => {
       const file = await this.file(name);
-      const wasm = this.engines[build];
-      if (!wasm) throw new ModelLoadError(`The ${build} engine build is not bundled.`);
-      let c: Classifier;
-      try {
-        c = await this.#factory(name, file, wasm, build);
-      } catch (e) {
-        throw new ModelLoadError(`The engine could not be prepared for model ${JSON.stringify(name)}: ${(e as Error).message}`, { cause: e });
-      }
+      const c = await this.#instantiate(name, file, build);
       this.#ready.set(key, c);
       return c;
     });
+  }
+
+  async #instantiate(name: string, file: ModelFile, build: EngineBuild): Promise<Classifier> {
+    const wasm = this.engines[build];
+    if (!wasm) throw new ModelLoadError(`The ${build} engine build is not bundled.`);
+    try {
+      return await this.#factory(name, file, wasm, build);
+    } catch (e) {
+      throw new ModelLoadError(`The engine could not be prepared for model ${JSON.stringify(name)}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /**
+   * Parses and prepares a bundled model (with a recorded digest) for `build` now, synchronously,
+   * so that no request pays for it. Throws what a request would get (ModelLoadError, ...).
+   */
+  prepare(name: string, build: EngineBuild): Classifier {
+    const key = `${name}\0${build}`;
+    const ready = this.#ready.get(key);
+    if (ready) return ready;
+    const bundled = this.#models.get(name);
+    if (!bundled) throw new UnknownModelError(name, this.names);
+    if (bundled.sha256 === undefined) throw new ModelLoadError(`The bundled model ${JSON.stringify(name)} has no recorded digest, so it is verified on first use instead.`);
+    const file = this.#trustedFile(bundled);
+    const wasm = this.engines[build];
+    if (!wasm) throw new ModelLoadError(`The ${build} engine build is not bundled.`);
+    let c: Classifier | Promise<Classifier>;
+    try {
+      c = this.#factory(name, file, wasm, build);
+    } catch (e) {
+      throw new ModelLoadError(`The engine could not be prepared for model ${JSON.stringify(name)}: ${(e as Error).message}`, { cause: e });
+    }
+    if (c instanceof Promise) throw new Error('ModelRegistry.prepare needs a synchronous classifier factory');
+    this.#ready.set(key, c);
+    return c;
+  }
+
+  /**
+   * At module scope (worker/warmup.ts): prepares the model the MODEL var names (or the first) for
+   * the build ENGINE selects, so an isolate's first request does not pay for it. Workers allow
+   * up to 1 s of CPU at start-up. A failure (a wrong var, a broken file) is logged and otherwise
+   * ignored here: the first request meets it again, retries, and answers it as an error.
+   */
+  preloadDefault(model: string | undefined, engine: string | undefined): Classifier | null {
+    try {
+      return this.prepare(this.defaultName(model), this.build(engine));
+    } catch (e) {
+      console.error(`The default model could not be prepared at start-up; requests will retry: ${(e as Error).message}`);
+      return null;
+    }
   }
 
   /** Models instantiated in this isolate so far (for /healthz and the memory test). */

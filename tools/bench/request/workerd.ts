@@ -41,7 +41,7 @@ export async function bundleWorker(root: string, outdir: string, extra: ExtraMod
       `// Written by tools/bench/request/workerd.ts: the Worker's models plus the bench's.`,
       `import { MODELS as BUNDLED } from '${rel(join(root, 'worker/models.ts'))}';`,
       ...extra.map((m, i) => `import extra${i} from '${rel(m.path)}';`),
-      `export const MODELS = [...BUNDLED, ${extra.map((m, i) => `{ name: ${JSON.stringify(m.name)}, data: extra${i} }`).join(', ')}];`,
+      `export const MODELS = [...BUNDLED, ${extra.map((m, i) => `{ name: ${JSON.stringify(m.name)}, data: extra${i}, sha256: '${digestOf(m.path)}' }`).join(', ')}];`,
       '',
     ].join('\n'),
   );
@@ -70,6 +70,12 @@ export async function bundleWorker(root: string, outdir: string, extra: ExtraMod
     if (!js.includes(JSON.stringify(m.name))) throw new Error(`the bundle does not list model ${m.name}: the alias of worker/models.ts did not apply`);
   }
   return { scriptPath, config: unstable_readConfig({ config: join(root, 'wrangler.toml') }), root };
+}
+
+/** The file's recorded SHA-256 (its last 32 bytes), listed with it as worker/models.ts lists its models. */
+function digestOf(path: string): string {
+  const b = readFileSync(path);
+  return b.subarray(b.length - 32).toString('hex');
 }
 
 export interface StartOptions {
