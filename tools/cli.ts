@@ -233,6 +233,7 @@ program
   .argument('<model>')
   .requiredOption('--out <file>', 'model file to write')
   .option('--pack <targets>', `comma list of ${PACK_TARGETS.join(', ')}`, packTargets, DEFAULT_PACK)
+  .addHelpText('after', '\nExample:\n  npx ghostnet-edge pack m.int8.gnv2 --pack simd128,relaxed --out m.packed.gnv2\n(the input must carry plain weights: convert with --pack plain or any --pack list that includes it)')
   .action(async (path: string, o: { out: string; pack: PackTarget[] }) => {
     const input = readBytes(path);
     await readModelFile(input); // a file from elsewhere: verified before use
