@@ -42,6 +42,12 @@ describe('engine build selection', () => {
     expect(chooseBuild('relaxed', both, no, yes)).toBe('simd128');
     expect(chooseBuild('auto', both, no, yes)).toBe('simd128');
     expect(chooseBuild('auto', { simd128 }, yes, yes)).toBe('simd128');
+    // auto never picks a build the file cannot load (format 2 packed for SIMD128 only, no plain weights)
+    const simd128Only = { layout_version: 2, builds: ['simd128' as const], plain: false };
+    expect(chooseBuild('auto', both, yes, yes, simd128Only)).toBe('simd128');
+    expect(chooseBuild('auto', both, yes, yes, { ...simd128Only, plain: true })).toBe('relaxed');
+    expect(chooseBuild('auto', both, yes, yes, { ...simd128Only, builds: ['simd128', 'relaxed'] })).toBe('relaxed');
+    expect(chooseBuild('relaxed', both, yes, no, simd128Only)).toBe('relaxed'); // asked for: refused at prepare with a message
   });
 
   it("tells from the relaxed build's own result whether the relaxed dot is one native instruction", () => {

@@ -62,8 +62,8 @@ export function serverTiming(timings: Timing[]): string {
 /** The requested (or default) model: verified file now, engine on first use. */
 export async function runContext(c: Context<AppEnv>, registry: ModelRegistry, requested: string | undefined): Promise<RunContext & { sha256: string; header: ModelHeader }> {
   const name = registry.resolve(requested, c.env.MODEL);
-  const build = registry.build(c.env.ENGINE);
   const file = await registry.file(name);
+  const build = registry.build(c.env.ENGINE, file.header);
   return {
     name,
     sha256: file.sha256,

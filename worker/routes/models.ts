@@ -39,7 +39,7 @@ const ModelInfoSchema = z
       .object({ scheme: z.string().nullable(), calibration_method: z.string().nullable() })
       .nullable()
       .openapi({ description: 'null for float32 models' }),
-    engine: z.enum(['simd128', 'relaxed']).openapi({ description: 'engine build this deployment runs (ENGINE var + runtime support)' }),
+    engine: z.enum(['simd128', 'relaxed']).openapi({ description: 'engine build this deployment runs for this model (ENGINE var, runtime support, and the builds the file is packed for)' }),
   })
   .openapi('ModelInfo');
 
@@ -87,9 +87,9 @@ export function models(registry: ModelRegistry) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(modelsRoute, async (c) => {
     const def = registry.defaultName(c.env.MODEL);
-    const engine = registry.build(c.env.ENGINE);
     const files = await Promise.all(registry.names.map((n) => registry.file(n)));
-    return c.json({ default: def, models: registry.names.map((n, i) => describeModel(n, files[i], n === def, engine, registry.bundled(n))) }, 200);
+    const engine = (i: number) => registry.build(c.env.ENGINE, files[i].header);
+    return c.json({ default: def, models: registry.names.map((n, i) => describeModel(n, files[i], n === def, engine(i), registry.bundled(n))) }, 200);
   });
   return app;
 }
