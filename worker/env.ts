@@ -14,6 +14,8 @@ export interface Env extends Partial<Cloudflare.Env> {
   MAX_PIXELS?: string;
   /** Memory one image decode may take, in MiB (default 64), estimated from the header; over it -> 413. */
   MAX_DECODE_MB?: string;
+  /** `exact` (default) or `fast`: how far a JPEG is DCT-scaled for the model (image/budget.ts). */
+  DECODE?: string;
   /** Images per multipart request (default 16). */
   MAX_IMAGES?: string;
   /** Milliseconds the whole request body may take to arrive (default 30000); then 408. */
@@ -44,6 +46,8 @@ export interface Limits {
   maxImages: number;
   /** The whole request body must arrive within this (BODY_TIMEOUT_MS), else 408. */
   bodyTimeoutMs: number;
+  /** DECODE: how far a JPEG may be DCT-scaled for the model (image/budget.ts). */
+  decode: 'exact' | 'fast';
 }
 
 export interface AppEnv {

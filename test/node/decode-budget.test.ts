@@ -8,8 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { decodeCost, DEFAULT_MAX_DECODE_BYTES, jpegCoefficientBytes, planDecode, type DctScale } from '../../worker/image/budget.ts';
-import { cmykToRgbaInPlace, jpegScale } from '../../worker/image/codec-jpeg.ts';
+import { decodeCost, DEFAULT_MAX_DECODE_BYTES, jpegCoefficientBytes, planDecode, scaleText, type DecodeMode } from '../../worker/image/budget.ts';
+import { cmykToRgbaInPlace, jpegEighths, jpegScale, type JpegScale } from '../../worker/image/codec-jpeg.ts';
 import { decodeImage, withDecodedImage } from '../../worker/image/decode.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
@@ -56,37 +56,60 @@ beforeAll(async () => {
 });
 
 describe('DCT scale and memory budget, judged from the header', () => {
-  const plan = (rel: string, resizeShortSide: number | undefined, maxDecodeBytes = DEFAULT_MAX_DECODE_BYTES) => {
+  const planFull = (rel: string, resizeShortSide: number | undefined, maxDecodeBytes = DEFAULT_MAX_DECODE_BYTES, mode: DecodeMode = 'exact') => {
     const { h, scans, bytes } = header(rel);
-    return planDecode(h, { bodyBytes: bytes.length, maxDecodeBytes, resizeShortSide, jpegScans: scans });
+    const p = planDecode(h, { bodyBytes: bytes.length, maxDecodeBytes, resizeShortSide, jpegScans: scans, mode });
+    return { ...p, scale: scaleText(p.scale) };
   };
+  const plan = (rel: string, resizeShortSide: number | undefined, maxDecodeBytes = DEFAULT_MAX_DECODE_BYTES) => planFull(rel, resizeShortSide, maxDecodeBytes);
+  const fast = (rel: string, resizeShortSide: number | undefined, maxDecodeBytes = DEFAULT_MAX_DECODE_BYTES) => planFull(rel, resizeShortSide, maxDecodeBytes, 'fast');
 
   it('the default budget is 64 MiB', () => {
     expect(DEFAULT_MAX_DECODE_BYTES).toBe(64 * MiB);
   });
 
   it('scales a large JPEG so that its shorter side stays >= 4x the resize size', () => {
-    expect(plan(BIG, 256).scale).toBe(4); // 5161 / 4 = 1290 >= 1024
-    expect(plan(BIG, 64).scale).toBe(8); // the default model's 64 px: 645 >= 256
-    expect(plan(DANDELIONS, 256).scale).toBe(2); // 1494 >= 1024; 1/4 would give 747
-    expect(plan(DANDELIONS, 64).scale).toBe(8);
+    expect(plan(BIG, 256).scale).toBe('1/4'); // 5161 / 4 = 1290 >= 1024
+    expect(plan(BIG, 64).scale).toBe('1/8'); // the default model's 64 px: 645 >= 256
+    expect(plan(DANDELIONS, 256).scale).toBe('1/2'); // 1494 >= 1024; 1/4 would give 747
+    expect(plan(DANDELIONS, 64).scale).toBe('1/8');
+  });
+
+  it('DECODE=fast: every JPEG at the smallest M/8 that keeps its shorter side >= 2x the resize size', () => {
+    expect(fast('photos/flower_640x427.jpg', 64).scale).toBe('3/8'); // 161 >= 128; 2/8 gives 107
+    expect(fast('photos/flower_640x427.jpg', 256).scale).toBe('1/1'); // 427 < 512: no scale allows it
+    expect(fast('photos/raccoon_face_1024x768.jpg', 256).scale).toBe('3/4'); // 6/8: 576 >= 512; 5/8 gives 480
+    expect(fast('photos/raccoon_face_1024x768.jpg', 64).scale).toBe('1/4'); // 192 >= 128; 1/8 gives 96
+    expect(fast('photos/video001_410_progressive_150x103.jpg', 16).scale).toBe('3/8'); // 39 >= 32
+    expect(fast(DANDELIONS, 256).scale).toBe('1/4'); // 747 >= 512; 1/8 gives 374 (exact: 1/2)
+    expect(fast(BIG, 256).scale).toBe('1/8'); // 646 >= 512 (exact: 1/4)
+    const plainPng = fast('photos/coffee_600x400.png', 64);
+    expect(plainPng.scale).toBe('1/1'); // PNG and WebP always decode whole
+    // The plan's memory estimate is the scaled decode's: 3/8 of 640x427 is 240x161.
+    const { h, bytes } = header('photos/flower_640x427.jpg');
+    expect(fast('photos/flower_640x427.jpg', 64).cost.bytes).toBe(decodeCost(h, bytes.length, { num: 3, denom: 8 }).bytes);
+    expect(fast('photos/flower_640x427.jpg', 64).cost.bytes).toBeLessThan(decodeCost(h, bytes.length).bytes - 640 * 427 * 3);
+  });
+
+  it('DECODE=fast names its M/8 when even the smallest allowed scale does not fit', () => {
+    expect(() => fast(DANDELIONS, 256, 50 * MiB)).toThrow(/needs about 5\d MiB of memory to decode even at 1\/4 scale/);
   });
 
   it('never scales ordinary photos (<= 4 Mpx), so they stay Pillow-exact', () => {
     for (const f of readdirSync(join(FIX, 'photos')).filter((f) => /\.(jpe?g|png|webp)$/.test(f) && !f.startsWith('dandelions'))) {
-      expect(plan(`photos/${f}`, 256).scale, f).toBe(1);
-      expect(plan(`photos/${f}`, 16).scale, f).toBe(1);
+      expect(plan(`photos/${f}`, 256).scale, f).toBe('1/1');
+      expect(plan(`photos/${f}`, 16).scale, f).toBe('1/1');
     }
   });
 
   it('goes down to 2x the resize size when that is what fits the budget', () => {
     // Dandelions at 1/2 needs ~63.5 MiB (45 MiB of it progressive coefficients), at 1/4 ~52 MiB.
-    expect(plan(DANDELIONS, 256, 56 * MiB).scale).toBe(4);
+    expect(plan(DANDELIONS, 256, 56 * MiB).scale).toBe('1/4');
     expect(() => plan(DANDELIONS, 512, 56 * MiB)).toThrow(/needs about 6\d MiB .*limit is 56 MiB/); // 1/4 would be < 2x 512
   });
 
   it('without a resize hint, decodes at full size or refuses', () => {
-    expect(plan(DANDELIONS, undefined, 256 * MiB).scale).toBe(1);
+    expect(plan(DANDELIONS, undefined, 256 * MiB).scale).toBe('1/1');
     expect(() => plan(DANDELIONS, undefined)).toThrow(/5312x2988 progressive JPEG \(15\.9 megapixels\) needs about 109 MiB/);
     expect(() => plan(BIG, undefined)).toThrow(/7745x5161 JPEG \(40\.0 megapixels\) needs about 155 MiB of memory to decode at full size; the limit is 64 MiB/);
   });
@@ -128,13 +151,15 @@ describe('DCT scale and memory budget, judged from the header', () => {
     let checked = 0;
     for (const f of files) {
       const { h, scans, bytes } = header(f);
-      for (const k of (h.format === 'jpeg' ? [1, 2, 4, 8] : [1]) as DctScale[]) {
-        const est = decodeCost(h, bytes.length, k, scans).bytes;
+      // Pillow's 1/k for every JPEG; DECODE=fast's other M/8 (3/8, 5/8, 3/4, 7/8) for those up to 4 Mpx
+      const scales: JpegScale[] = h.format !== 'jpeg' ? [jpegScale(1)] : [...([1, 2, 4, 8] as const).map(jpegScale), ...(h.width * h.height <= 4e6 ? [3, 5, 6, 7].map(jpegEighths) : [])];
+      for (const s of scales) {
+        const est = decodeCost(h, bytes.length, s, scans).bytes;
         if (est > 160 * MiB) continue; // the 40 Mpx files at full size: too slow for a unit test
         let used: number;
         if (h.format === 'jpeg') {
           d.jpeg.reset();
-          d.jpeg.decode(bytes, { width: h.width, height: h.height, scale: jpegScale(k), cmyk: h.jpeg!.components === 4 }, (img) => expect(img.width).toBe(Math.ceil(h.width / k)));
+          d.jpeg.decode(bytes, { width: h.width, height: h.height, scale: s, cmyk: h.jpeg!.components === 4 }, (img) => expect(img.width).toBe(Math.ceil((h.width * s.num) / s.denom)));
           used = d.jpeg.lastMemoryBytes;
         } else {
           const codec = h.format === 'png' ? d.png : d.webp;
@@ -142,11 +167,11 @@ describe('DCT scale and memory budget, judged from the header', () => {
           await withDecodedImage(bytes, { maxDecodeBytes: 1e12, maxPixels: 1e9 }, () => {});
           used = codec.lastMemoryBytes + (h.format === 'webp' ? h.width * h.height * 4 : 0); // + the RGBA copy handed to JS
         }
-        expect(used, `${f} at 1/${k}: estimate ${(est / MiB).toFixed(2)} MiB`).toBeLessThanOrEqual(est);
+        expect(used, `${f} at ${scaleText(s)}: estimate ${(est / MiB).toFixed(2)} MiB`).toBeLessThanOrEqual(est);
         checked++;
       }
     }
-    expect(checked).toBeGreaterThan(60);
+    expect(checked).toBeGreaterThan(100);
   }, 120_000);
 });
 

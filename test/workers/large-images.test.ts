@@ -29,9 +29,30 @@ const classify = (bytes: Uint8Array, overrides: Record<string, string> = {}, que
   fetchWithEnv(new Request(`${BASE}/v1/classify${query}`, { method: 'POST', body: bytes as Uint8Array<ArrayBuffer>, headers: { 'Content-Type': 'application/octet-stream' } }), overrides);
 
 describe('large images (workerd)', () => {
-  it('wrangler.toml: MAX_PIXELS is 40 Mpx and MAX_DECODE_MB 64', () => {
+  it('wrangler.toml: MAX_PIXELS is 40 Mpx, MAX_DECODE_MB 64, DECODE exact', () => {
     expect((env as { MAX_PIXELS?: string }).MAX_PIXELS).toBe('40000000');
     expect((env as { MAX_DECODE_MB?: string }).MAX_DECODE_MB).toBe('64');
+    expect((env as { DECODE?: string }).DECODE).toBe('exact');
+  });
+
+  it('DECODE=fast decodes a 512x600 JPEG at 1/4 for the 64 px default model (exact: full size); a bad value is a clear 500', async () => {
+    const jpeg = getDecoders().jpeg;
+    const spy = vi.spyOn(jpeg, 'decode');
+    try {
+      const exact = await classify(photo('grace_hopper_512x600.jpg'));
+      const fast = await classify(photo('grace_hopper_512x600.jpg'), { DECODE: 'fast' });
+      expect(exact.status).toBe(200);
+      expect(fast.status).toBe(200);
+      // 512x600: the shorter side 512 at 2/8 is 128 = 2 x 64
+      expect(spy.mock.calls.map((c) => c[1].scale)).toEqual([{ num: 1, denom: 1 }, { num: 1, denom: 4 }]);
+    } finally {
+      spy.mockRestore();
+    }
+    const bad = await classify(photo('grace_hopper_512x600.jpg'), { DECODE: 'turbo' });
+    expect(bad.status).toBe(500);
+    const err = await errorOf(bad);
+    expect(err.code).toBe('misconfigured');
+    expect(err.message).toBe('The DECODE variable must be "exact" or "fast", got "turbo".');
   });
 
   it('a 40 Mpx baseline JPEG → 200, decoded at 1/8 in ~3 MiB of decoder memory', async () => {

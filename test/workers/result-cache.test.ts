@@ -139,10 +139,13 @@ describe('result cache: uploads', () => {
     expect((await upload(bytes)).body.cache).toBe('hit'); // the old file's entry is still its own
   });
 
-  it('the answer-changing vars are part of the key: another MAX_DECODE_MB misses', async () => {
+  it('the answer-changing vars are part of the key: another MAX_DECODE_MB or DECODE misses', async () => {
     const bytes = fresh();
     await upload(bytes);
     expect((await upload(bytes, '?top_k=0', { ...ON, MAX_DECODE_MB: '63' })).body.cache).toBe('miss');
+    expect((await upload(bytes, '?top_k=0', { ...ON, DECODE: 'fast' })).body.cache).toBe('miss');
+    expect((await upload(bytes, '?top_k=0', { ...ON, DECODE: 'fast' })).body.cache).toBe('hit');
+    expect((await upload(bytes, '?top_k=0', { ...ON, DECODE: 'exact' })).body.cache).toBe('hit'); // the default's key is unchanged
   });
 
   it('request Cache-Control: no-cache recomputes (and stores), no-store bypasses; RESULT_CACHE_TTL = 0 is off', async () => {

@@ -50,6 +50,7 @@ Whole classify requests on the real Worker in workerd (Miniflare), from outside 
   --models IDS     comma list of default, w10 (default both)
   --model FILE     bench this int8 .gnv2 file as the second model (id "file") instead of the synthetic w10
   --against REF    also run the Worker of git commit REF (built in tmp/bench/request/ref-*) in the same run
+  --fast           also run this tree's Worker with DECODE=fast (variant "fast") in the same run
   --json FILE      JSON report (default tmp/bench/request.json)
   --md FILE        markdown report (default tmp/bench/request.md)
   --python PATH    Python with torch + Pillow for the artifacts (default /usr/bin/python3)
@@ -123,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
       models: { type: 'string' },
       model: { type: 'string' },
       against: { type: 'string' },
+      fast: { type: 'boolean', default: false },
       json: { type: 'string' },
       md: { type: 'string' },
       python: { type: 'string' },
@@ -168,6 +170,7 @@ async function main(argv: string[]): Promise<number> {
   log('\nbundling the Worker (wrangler deploy --dry-run) …');
   const extra = (path: string | undefined) => (path ? [{ name: W10_NAME, path }] : []);
   const variants: Variant[] = [{ id: 'now', label: `this tree (git ${machine.git ?? '?'})`, bundle: await bundleWorker(ROOT, `${dir}/bundle`, extra(w10Path)), vars: BENCH_VARS }];
+  if (o.fast) variants.push({ id: 'fast', label: 'this tree with DECODE=fast', bundle: variants[0].bundle, vars: { ...BENCH_VARS, DECODE: 'fast' } });
   if (o.against) {
     const ref = await refTree(ROOT, dir, o.against, { w10: w10Path, convert: !o.model, log: (s) => log(s) });
     variants.push({ id: 'before', label: `git ${ref.sha.slice(0, 7)} (${o.against})`, bundle: await bundleWorker(ref.dir, `${ref.dir}/tmp/bench-bundle`, extra(ref.w10)), vars: BENCH_VARS });
@@ -240,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
   const report: RequestReport = {
     date: new Date().toISOString(),
     machine,
-    options: { samples, warmup, coldRuns, nodeRounds, against: o.against ?? null },
+    options: { samples, warmup, coldRuns, nodeRounds, against: o.against ?? null, fast: o.fast },
     variants: variants.map((v) => ({ id: v.id, label: v.label, vars: v.vars })),
     images: images.map((i) => ({ id: i.id, label: i.label, path: i.path, bytes: i.bytes.length })),
     models: models.map((m) => ({ id: m.id, label: m.label, param: m.param, path: relative(ROOT, m.path) })),

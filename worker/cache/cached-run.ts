@@ -44,7 +44,7 @@ export interface CacheScope {
 export async function cacheScope(c: Context<AppEnv>, ctx: { sha256: string; header: ModelHeader; limits: Limits }): Promise<CacheScope> {
   return {
     cache: await ResultCache.forRequest(c),
-    params: { modelSha256: ctx.sha256, maxDecodeBytes: ctx.limits.maxDecodeBytes, maxPixels: ctx.limits.maxPixels },
+    params: { modelSha256: ctx.sha256, maxDecodeBytes: ctx.limits.maxDecodeBytes, maxPixels: ctx.limits.maxPixels, decode: ctx.limits.decode },
     origin: new URL(c.req.url).origin,
     classes: ctx.header.architecture.num_classes,
   };

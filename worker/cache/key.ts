@@ -9,8 +9,9 @@
  * - kind `url`: the SHA-256 of the final URL and the origin's validator (strong ETag, or
  *   Last-Modified + Content-Length), a first key that answers without reading the body;
  * - the model's SHA-256 (its file digest): another model, or a new version of one, misses;
- * - the answer params: the vars that change the pixels the engine sees (MAX_DECODE_MB picks the
- *   DCT scale of large JPEGs) or which images are accepted (MAX_PIXELS).
+ * - the answer params: the vars that change the pixels the engine sees (MAX_DECODE_MB and DECODE
+ *   pick the DCT scale of JPEGs) or which images are accepted (MAX_PIXELS). DECODE appears only
+ *   when it is `fast`, so the keys of the default (`exact`) stay what they were.
  * top_k is not part of the key: the entry holds every logit and top_k is applied on the way out.
  * The engine build is not either: SIMD128 and relaxed are bit-identical (test/workers/relaxed-engine.test.ts).
  * `<origin>` is the Worker's own (Cloudflare advises against foreign hostnames in cache keys).
@@ -28,6 +29,8 @@ export interface AnswerParams {
   modelSha256: string;
   maxDecodeBytes: number;
   maxPixels: number;
+  /** DECODE (default exact). */
+  decode?: 'exact' | 'fast';
 }
 
 const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
@@ -39,6 +42,7 @@ export async function sha256Hex(data: Uint8Array | string): Promise<string> {
 
 function keyUrl(origin: string, kind: 'image' | 'url', digest: string, p: AnswerParams): string {
   const q = new URLSearchParams({ decode_bytes: String(p.maxDecodeBytes), max_pixels: String(p.maxPixels) });
+  if (p.decode === 'fast') q.set('decode', 'fast');
   return `${origin}/results/v${RESULT_PIPELINE_VERSION}/${p.modelSha256}/${kind}/${digest}?${q}`;
 }
 

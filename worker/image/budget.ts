@@ -21,13 +21,18 @@
  *    handed to JS (4 B/px).
  *
  * DCT scaling: a consumer that will resize the shorter side to `resizeShortSide` (the model's
- * `floor(input_size / crop_pct)`) gets a large JPEG decoded at 1/2, 1/4 or 1/8 while the decoded
- * shorter side stays >= 4x that size — then the result after the (antialiased) resize is within
- * ~0.2/255 of decoding at full size — or >= 2x (within ~0.6/255) when that is what it takes to
- * fit the budget. Images up to SCALE_MIN_PIXELS are never scaled unless the budget demands it, so
- * ordinary photos keep Pillow-exact results.
+ * `floor(input_size / crop_pct)`) may get a JPEG decoded at a reduced scale, as `mode` says:
+ *  - `exact` (the default): only a large JPEG (above SCALE_MIN_PIXELS), at 1/2, 1/4 or 1/8 (the
+ *    scales of Pillow's draft()), while the decoded shorter side stays >= 4x that size — then the
+ *    result after the (antialiased) resize is within ~0.2/255 of decoding at full size — or >= 2x
+ *    (within ~0.6/255) when that is what it takes to fit the budget. Ordinary photos keep
+ *    Pillow-exact results.
+ *  - `fast`: every JPEG, at the smallest scale M/8 (M = 1..8, libjpeg's scaled IDCTs) that keeps
+ *    the decoded shorter side >= 2x that size. The decode does M²/64 of the IDCT and colour work,
+ *    and the tensor moves a little from Pillow's (measured in docs/benchmarks/decode-fast.md).
  */
 
+import { jpegScale, jpegScaledSize, type JpegScale } from './codec-jpeg.ts';
 import type { ImageHeader } from './dimensions.ts';
 import { imageTooLarge } from './errors.ts';
 
@@ -39,8 +44,23 @@ export const SCALE_MIN_PIXELS = 4_000_000;
 export const SCALE_PREFERRED_RATIO = 4;
 export const SCALE_MIN_RATIO = 2;
 
-export type DctScale = 1 | 2 | 4 | 8;
-const SCALES: DctScale[] = [1, 2, 4, 8];
+/** How far DECODE lets a JPEG be DCT-scaled for the model (see above). */
+export type DecodeMode = 'exact' | 'fast';
+export const DECODE_MODES: readonly DecodeMode[] = ['exact', 'fast'];
+
+/** M/8 in lowest terms (4/8 is 1/2), so a scale prints and compares the same however it was chosen. */
+const eighths = (m: number): JpegScale => {
+  let num = m;
+  let denom = 8;
+  while (num % 2 === 0 && denom > 1) [num, denom] = [num / 2, denom / 2];
+  return { num, denom: denom as JpegScale['denom'] };
+};
+/** Candidate scales per mode, least reduction first. */
+const SCALES: Record<DecodeMode, JpegScale[]> = {
+  exact: [8, 4, 2, 1].map(eighths),
+  fast: [8, 7, 6, 5, 4, 3, 2, 1].map(eighths),
+};
+export const scaleText = (s: JpegScale) => `${s.num}/${s.denom}`;
 
 const MiB = 1024 * 1024;
 const WEBP_MIN_HEAP = 16 * MiB;
@@ -72,14 +92,14 @@ export function jpegCoefficientBytes(width: number, height: number, sampling: Re
 }
 
 /** Estimated decode memory of the image at DCT scale `scale` (JPEG only; other formats ignore it). */
-export function decodeCost(h: ImageHeader, bodyBytes: number, scale: DctScale = 1, jpegScans = 1): DecodeCost {
+export function decodeCost(h: ImageHeader, bodyBytes: number, scale: JpegScale = jpegScale(1), jpegScans = 1): DecodeCost {
   const px = h.width * h.height;
   if (h.format === 'jpeg') {
     const j = h.jpeg!;
     const buffered = j.progressive || jpegScans > 1;
     const fixed = buffered ? jpegCoefficientBytes(h.width, h.height, j.sampling) : 0;
-    const w = Math.ceil(h.width / scale);
-    const out = w * Math.ceil(h.height / scale) * 4;
+    const { width: w, height: oh } = jpegScaledSize(h.width, h.height, scale);
+    const out = w * oh * 4;
     // Row buffers: a few iMCU rows (up to 4 x 8 lines with context) per component, at output width.
     const rows = w * j.components * 64;
     const kind = `${j.progressive ? 'progressive ' : buffered ? 'multi-scan ' : ''}${j.components === 4 ? 'CMYK ' : ''}JPEG`;
@@ -98,7 +118,8 @@ export function decodeCost(h: ImageHeader, bodyBytes: number, scale: DctScale = 
 }
 
 export interface DecodePlan {
-  scale: DctScale;
+  /** The JPEG DCT scale (1/1 for other formats). */
+  scale: JpegScale;
   cost: DecodeCost;
 }
 
@@ -109,30 +130,39 @@ export interface PlanOptions {
   resizeShortSide?: number;
   /** Number of SOS segments (a baseline file with several scans is buffered like a progressive one). */
   jpegScans?: number;
+  /** DECODE: `exact` (default) or `fast`, see above. */
+  mode?: DecodeMode;
 }
 
 const mib = (n: number) => `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MiB`;
 
 /** Chooses the DCT scale and checks the budget; throws 413 `image_too_large` when nothing fits. */
 export function planDecode(h: ImageHeader, o: PlanOptions): DecodePlan {
-  const cost = (k: DctScale) => decodeCost(h, o.bodyBytes, k, o.jpegScans);
-  const short = Math.min(h.width, h.height);
+  const cost = (s: JpegScale) => decodeCost(h, o.bodyBytes, s, o.jpegScans);
   const target = o.resizeShortSide && o.resizeShortSide > 0 ? o.resizeShortSide : 0;
   const scalable = h.format === 'jpeg' && target > 0;
-  const decodedShort = (k: DctScale) => Math.ceil(short / k);
-  // k = 1 is always acceptable; larger k only as far as the decoded shorter side allows.
-  const allowed = SCALES.filter((k) => k === 1 || (scalable && decodedShort(k) >= SCALE_MIN_RATIO * target));
-  const preferredOk = (k: DctScale) => k === 1 || (h.width * h.height > SCALE_MIN_PIXELS && decodedShort(k) >= SCALE_PREFERRED_RATIO * target);
-  const preferred = allowed.filter(preferredOk).at(-1)!;
-  // The preferred scale if it fits, else the least scaling that fits.
-  for (const k of [preferred, ...allowed.filter((k) => k > preferred)]) {
-    const c = cost(k);
-    if (c.bytes <= o.maxDecodeBytes) return { scale: k, cost: c };
+  const decodedShort = (s: JpegScale) => {
+    const d = jpegScaledSize(h.width, h.height, s);
+    return Math.min(d.width, d.height);
+  };
+  const full = (s: JpegScale) => s.num === s.denom;
+  // Full size is always acceptable; a reduction only as far as the decoded shorter side allows.
+  const allowed = SCALES[o.mode ?? 'exact'].filter((s) => full(s) || (scalable && decodedShort(s) >= SCALE_MIN_RATIO * target));
+  const preferredOk = (s: JpegScale) =>
+    full(s) || o.mode === 'fast' || (h.width * h.height > SCALE_MIN_PIXELS && decodedShort(s) >= SCALE_PREFERRED_RATIO * target);
+  let preferred = 0; // allowed[0] is full size
+  allowed.forEach((s, i) => {
+    if (preferredOk(s)) preferred = i;
+  });
+  // The preferred scale if it fits, else the least further reduction that fits.
+  for (const s of allowed.slice(preferred)) {
+    const c = cost(s);
+    if (c.bytes <= o.maxDecodeBytes) return { scale: s, cost: c };
   }
-  const k = allowed.at(-1)!;
-  const c = cost(k);
+  const s = allowed.at(-1)!;
+  const c = cost(s);
   const mp = ((h.width * h.height) / 1e6).toFixed(1);
-  const how = k > 1 ? ` even at 1/${k} scale` : h.format === 'jpeg' && !scalable ? ' at full size' : '';
+  const how = !full(s) ? ` even at ${scaleText(s)} scale` : h.format === 'jpeg' && !scalable ? ' at full size' : '';
   const why = c.fixed > o.maxDecodeBytes / 2 ? ` (it keeps all its DCT coefficients, ${mib(c.fixed)}, whatever the output size)` : '';
   throw imageTooLarge(`a ${h.width}x${h.height} ${c.kind} (${mp} megapixels) needs about ${mib(c.bytes)} of memory to decode${how}${why}; the limit is ${mib(o.maxDecodeBytes)}`);
 }

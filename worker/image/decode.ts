@@ -18,9 +18,9 @@
  *    when needed) — for tools and tests.
  */
 
-import { planDecode, DEFAULT_MAX_DECODE_BYTES, type DctScale } from './budget.ts';
+import { planDecode, scaleText, DEFAULT_MAX_DECODE_BYTES, type DecodeMode } from './budget.ts';
 import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from './codec-common.ts';
-import { jpegScale } from './codec-jpeg.ts';
+import { jpegScale, jpegScaledSize, type JpegScale } from './codec-jpeg.ts';
 import { getDecoders } from './decoders.ts';
 import { readImageHeader, scanJpegData, type ImageHeader } from './dimensions.ts';
 import { emptyBody, ImageError, imageTooLarge, invalidImage, unsupportedFormat } from './errors.ts';
@@ -48,11 +48,17 @@ export interface DecodeOptions {
   maxDecodeBytes?: number;
   /**
    * The shorter side the consumer will resize the image to (the model's
-   * `floor(input_size / crop_pct)`, preprocess.ts `resizeShortSide`). Lets a large JPEG be
-   * decoded at 1/2, 1/4 or 1/8 scale while its shorter side stays >= 4x this (2x if the budget
-   * demands); the result then carries `source`. Omitted: always full size.
+   * `floor(input_size / crop_pct)`, preprocess.ts `resizeShortSide`). Lets a JPEG be decoded at
+   * a reduced DCT scale as `mode` allows (budget.ts); the result then carries `source`.
+   * Omitted: always full size.
    */
   resizeShortSide?: number;
+  /**
+   * DECODE: `exact` (default) scales only a large JPEG (> 4 Mpx) by 1/2, 1/4 or 1/8 while its
+   * shorter side stays >= 4x resizeShortSide; `fast` scales every JPEG by the smallest M/8 that
+   * keeps it >= 2x.
+   */
+  mode?: DecodeMode;
 }
 
 /**
@@ -88,6 +94,7 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
     maxDecodeBytes: opts.maxDecodeBytes ?? DEFAULT_MAX_DECODE_BYTES,
     resizeShortSide: opts.resizeShortSide,
     jpegScans: scans,
+    mode: opts.mode,
   });
   const decoders = getDecoders(); // outside the try: "not initialised" is our bug, not a 400
   // A decode larger than what an idle decoder may keep (RECYCLE_BYTES) first drops the other
@@ -102,16 +109,19 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
   // about the decoded image, or a bug in `use`) must not be mistaken for a decoder failure.
   let result: { value: T } | null = null;
   let consumerError: { error: unknown } | null = null;
-  const consume = (raw: RawImage, borrowed: boolean, scale: DctScale = 1, warning: string | null = null) => {
+  const consume = (raw: RawImage, borrowed: boolean, scale: JpegScale = jpegScale(1), warning: string | null = null) => {
     try {
       if (warning && /premature end of jpeg file/i.test(warning)) throw invalidImage('JPEG', 'the image data is truncated');
-      const w = Math.ceil(header.width / scale);
-      const h = Math.ceil(header.height / scale);
+      const { width: w, height: h } = jpegScaledSize(header.width, header.height, scale);
+      const reduced = scale.num !== scale.denom;
       if (raw.width !== w || raw.height !== h || raw.data.length !== w * h * 4) {
-        throw invalidImage(name, `decoded size ${raw.width}x${raw.height} does not match the header's ${header.width}x${header.height}${scale > 1 ? ` at 1/${scale} scale` : ''}`);
+        throw invalidImage(name, `decoded size ${raw.width}x${raw.height} does not match the header's ${header.width}x${header.height}${reduced ? ` at ${scaleText(scale)} scale` : ''}`);
       }
       const img: DecodedImage = { width: w, height: h, data: raw.data, orientation: header.orientation, format };
-      if (scale > 1) img.source = { width: header.width, height: header.height, box: [0, 0, header.width / scale, header.height / scale] };
+      // libjpeg's scaled IDCT maps each 8x8 block to M x M pixels: the whole frame spans exactly
+      // width·M/8 output pixels (the last, partial column/row of pixels included), so that is the box.
+      const f = scale.num / scale.denom;
+      if (reduced) img.source = { width: header.width, height: header.height, box: [0, 0, header.width * f, header.height * f] };
       result = { value: use(img, borrowed) };
     } catch (e) {
       consumerError = { error: e };
@@ -120,7 +130,7 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
 
   try {
     if (format === 'jpeg') {
-      const req = { width: header.width, height: header.height, scale: jpegScale(plan.scale), cmyk: header.jpeg!.components === 4 };
+      const req = { width: header.width, height: header.height, scale: plan.scale, cmyk: header.jpeg!.components === 4 };
       decoders.jpeg.decode(bytes, req, (raw, warning) => consume(raw, true, plan.scale, warning));
     } else if (format === 'png') {
       decoders.png.decode(bytes, (raw) => consume(raw, true));

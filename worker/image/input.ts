@@ -10,6 +10,7 @@
  * choice depends on the decode budget, so every caller passes the same limits (the Worker's,
  * `DEFAULT_INPUT_LIMITS` unless its vars say otherwise) to get the same tensor.
  */
+import type { DecodeMode } from './budget.ts';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, withDecodedImage } from './decode.ts';
 import { normalizeToCHW, resizeAndCrop, resizeShortSide } from './preprocess.ts';
 import { imageStats, type ImageStats } from './domain.ts';
@@ -23,10 +24,12 @@ export interface InputLimits {
   maxPixels: number;
   /** Memory one decode may take, bytes (also decides how far a large JPEG is DCT-scaled). */
   maxDecodeBytes: number;
+  /** How far a JPEG may be DCT-scaled for the model: `exact` (default) or `fast` (budget.ts). */
+  decode?: DecodeMode;
 }
 
-/** The Worker's defaults (wrangler.toml vars MAX_BODY_BYTES, MAX_PIXELS, MAX_DECODE_MB). */
-export const DEFAULT_INPUT_LIMITS: InputLimits = { maxBytes: DEFAULT_MAX_BYTES, maxPixels: DEFAULT_MAX_PIXELS, maxDecodeBytes: DEFAULT_MAX_DECODE_BYTES };
+/** The Worker's defaults (wrangler.toml vars MAX_BODY_BYTES, MAX_PIXELS, MAX_DECODE_MB, DECODE). */
+export const DEFAULT_INPUT_LIMITS: InputLimits = { maxBytes: DEFAULT_MAX_BYTES, maxPixels: DEFAULT_MAX_PIXELS, maxDecodeBytes: DEFAULT_MAX_DECODE_BYTES, decode: 'exact' };
 
 export interface ModelInput {
   /** The resized, centre-cropped image as HWC bytes [size, size, 3] (three equal channels for gray models). */
@@ -47,7 +50,7 @@ const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
 export async function imageToInput(bytes: Uint8Array, p: Preprocessing, limits: InputLimits = DEFAULT_INPUT_LIMITS): Promise<ModelInput> {
   const t0 = performance.now();
   let t1 = t0;
-  const opts = { maxBytes: limits.maxBytes, maxPixels: limits.maxPixels, maxDecodeBytes: limits.maxDecodeBytes, resizeShortSide: resizeShortSide(p) };
+  const opts = { maxBytes: limits.maxBytes, maxPixels: limits.maxPixels, maxDecodeBytes: limits.maxDecodeBytes, resizeShortSide: resizeShortSide(p), mode: limits.decode };
   const { pixels, image } = await withDecodedImage(bytes, opts, (decoded) => {
     t1 = performance.now();
     return { pixels: resizeAndCrop(decoded, p), image: imageStats(decoded) };

@@ -31,7 +31,7 @@ export interface RunContext {
 
 /** The request limits that bound one image decode. */
 export function inputLimits(limits: Limits): InputLimits {
-  return { maxBytes: limits.maxBodyBytes, maxPixels: limits.maxPixels, maxDecodeBytes: limits.maxDecodeBytes };
+  return { maxBytes: limits.maxBodyBytes, maxPixels: limits.maxPixels, maxDecodeBytes: limits.maxDecodeBytes, decode: limits.decode };
 }
 
 const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
