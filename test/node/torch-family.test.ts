@@ -71,12 +71,12 @@ describe.skipIf(!TORCH)('GhostNetV1/V3 parity with PyTorch at 224, 1000 classes 
     }, 900_000);
   }
 
-  // The target is 0.93 (as V2's). The synthetic GhostNetV1-1.0 reaches 0.908 with every range
-  // method (minmax 0.896, mse 0.908; tools/eval/fidelity.ts): a property of that random network
-  // (it amplifies rounding noise; a trained V1 keeps 0.9998), docs/v1-int8-fidelity.md. Its
-  // floor here guards that measured level, not the target.
-  const int8Cases = [['v3_w10_timm.safetensors', 'v3_w10', 0.93], ['v3_w13_timm.safetensors', 'v3_w13', 0.93], ['v1_w10.pth.tar', 'v1_w10', 0.9]] as const;
-  for (const [file, tag, floor] of int8Cases) {
+  // The issue's floor, as V2's. The V1 checkpoint's conv_head and classifier are made 'neutral'
+  // (tools/reference/large_set.py): with random ones, which amplify int8 noise ~10 dB more than
+  // the signal, this V1 draw stays at 0.908; docs/v1-int8-fidelity.md.
+  const int8Cases = [['v3_w10_timm.safetensors', 'v3_w10'], ['v3_w13_timm.safetensors', 'v3_w13'], ['v1_w10.pth.tar', 'v1_w10']] as const;
+  const floor = 0.93;
+  for (const [file, tag] of int8Cases) {
     it(`${file}: int8 (calibrated on 8 photos) reaches mean logits cosine ≥ ${floor} on the 9 held-out photos`, () => {
       const photos = join(LARGE, 'photos_s224.npy');
       const model = join(LARGE, `${file}.int8.gnv2`);

@@ -2,7 +2,7 @@
 """The full-size synthetic checkpoints (224x224, 1000 classes) and PyTorch reference outputs that
 test/node/torch-parity.test.ts and torch-family.test.ts use, made in ONE process (NOT committed):
 
-    /usr/bin/python3 tools/reference/large_set.py OUTDIR --photos DIR [--calib N]
+    /usr/bin/python3 tools/reference/large_set.py OUTDIR --photos DIR [--calib N] [--v1-head random]
 
 The photos are preprocessed once; the five networks are calibrated on one shared batch of
 natural-image-like inputs (make_checkpoint.build); every other layout of the same weights is
@@ -19,6 +19,7 @@ written from memory (no second build, no reload but the round-trip check). Write
     v3_w13_timm.safetensors; photos_logits_v3_w10.npy, photos_logits_v3_w13.npy (multi-branch network)
     reparam_v3_w10.json, reparam_v3_w13.json  re-parameterized vs multi-branch logits on the photos
   GhostNetV1: v1_w10.pth.tar (official layout, flat), v1_w10_timm.safetensors; photos_logits_v1_w10.npy
+              (its conv_head and classifier made with make_checkpoint's head=--v1-head, default 'neutral')
   large_set.json  hash of the sources that made it, settings, timings. A rerun whose sources and
                   settings hash the same returns at once; anything else rebuilds the whole set.
 Needs Debian's python3-torch (1.13) and torchvision: always /usr/bin/python3.
@@ -34,12 +35,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = ('large_set.py', 'make_checkpoint.py', 'reference_outputs.py', 'ghostnetv2.py', 'ghostnetv3.py', 'family.py')
 CALIB_SEED = 224  # the shared calibration / check inputs
 INPUTS_SEED = 224  # the 4 synthetic test inputs (another stream: never the calibration images)
-# (tag, arch, width, model seed)
+# (tag, arch, width, model seed). V1's head is --v1-head, by default 'neutral' (make_checkpoint.py):
+# with random head weights this V1 draw amplifies int8 noise into a logits cosine of 0.908
+# (docs/v1-int8-fidelity.md); V2 and V3 keep random heads.
 NETS = (('w10', 'v2', 1.0, 10), ('w13', 'v2', 1.3, 13), ('v3_w10', 'v3', 1.0, 103), ('v3_w13', 'v3', 1.3, 133),
         ('v1_w10', 'v1', 1.0, 101))
 
 
-def key_of(photos, calib):
+def key_of(photos, calib, v1_head):
     h = hashlib.sha256()
     for name in SOURCES:
         with open(os.path.join(HERE, name), 'rb') as f:
@@ -47,7 +50,7 @@ def key_of(photos, calib):
     for name in sorted(os.listdir(photos)):
         with open(os.path.join(photos, name), 'rb') as f:
             h.update(name.encode() + b'\0' + hashlib.sha256(f.read()).digest())
-    h.update(f'calib={calib}'.encode())
+    h.update(f'calib={calib} v1_head={v1_head}'.encode())
     return h.hexdigest()
 
 
@@ -57,10 +60,12 @@ def main():
     ap.add_argument('--photos', required=True)
     ap.add_argument('--calib', type=int, default=64, help='calibration batch of the synthetic networks (BN statistics)')
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--v1-head', choices=('neutral', 'random'), default='neutral',
+                    help="V1's conv_head + classifier (random: the 0.908 checkpoint of docs/v1-int8-fidelity.md)")
     a = ap.parse_args()
     out = os.path.abspath(a.out)
     marker = os.path.join(out, 'large_set.json')
-    key = key_of(a.photos, a.calib)
+    key = key_of(a.photos, a.calib, a.v1_head)
     if os.path.exists(marker):
         with open(marker) as f:
             if json.load(f).get('key') == key:
@@ -103,7 +108,7 @@ def main():
 
     for tag, arch, width, seed in NETS:
         t = time.time()
-        model = build(width, 1000, 224, seed, arch=arch, inputs=shared)
+        model = build(width, 1000, 224, seed, arch=arch, inputs=shared, head=a.v1_head if arch == 'v1' else 'random')
         f = lambda name: os.path.join(out, name)  # noqa: E731
         meta = {'seed': str(seed)}
         if arch == 'v2':
@@ -143,7 +148,7 @@ def main():
         lap(tag, t)
 
     with open(marker, 'w') as fh:
-        json.dump({'key': key, 'calib': a.calib, 'seconds': round(time.time() - t0, 1),
+        json.dump({'key': key, 'calib': a.calib, 'v1_head': a.v1_head, 'seconds': round(time.time() - t0, 1),
                    'cpu_seconds': round(time.process_time() - cpu0, 1), 'load_average': open('/proc/loadavg').read().split()[:3],
                    'torch': torch.__version__, 'timings': timings}, fh, indent=1)
     print(f'{out}: done in {time.time() - t0:.0f} s (cpu {time.process_time() - cpu0:.0f} s), load {open("/proc/loadavg").read().split()[:3]}')

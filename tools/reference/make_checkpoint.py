@@ -33,6 +33,11 @@ The weights are random but "realistic" for quantization tests:
     their biases set from the activations they actually receive: SE gates spread over the
     hard-sigmoid range (some saturate), conv_head units are active on roughly half the inputs,
     logits have a std across classes of about --logit-std and the top-1 varies between inputs.
+    With --head random (default) conv_head's and the classifier's weights are random: their biases
+    then cancel a part common to all inputs 3-4x the across-input spread they pass on, so they
+    amplify white noise on their input ~10 dB more than the signal (trained heads attenuate it by
+    5-8 dB; docs/v1-int8-fidelity.md). --head neutral first turns those weights toward the
+    features' across-input covariance until, on the calibration batch, they gain 0 dB.
 A second, independent batch then checks BN consistency and the top-1 spread (printed).
 
 --thop adds thop's FLOP-counter buffers exactly as the released files have them. The rule (thop
@@ -179,7 +184,7 @@ def _center_scale(out, conv, target_rms, offset_std, gen, x):
 
 
 @torch.no_grad()
-def calibrate(model, x, gen, logit_std=4.0):
+def calibrate(model, x, gen, logit_std=4.0, head='random'):
     model.eval()
     hooks = []
     nb = 0
@@ -203,12 +208,41 @@ def calibrate(model, x, gen, logit_std=4.0):
         # hard_sigmoid(s) = clip(s/6 + 0.5, 0, 1): spread ~1.5, per-channel offsets N(0, 1.5)
         return _center_scale(out, m, 1.5, 1.5, gen, inp[0])
 
-    def head(m, inp, out):
+    def neutral(shape, f, w):
+        """w turned toward rows drawn from N(0, C), C the across-input covariance of the layer's
+        input features f (the directions a trained layer's weights come from), just far enough
+        that white noise on f gains 0 dB against the across-input spread of f @ w.T; w as it is
+        when it already does not amplify. The turn is found by bisection on the calibration batch."""
+        f = f.flatten(1)
+        fc = f - f.mean(0, keepdim=True)
+        w = w.flatten(1)
+        a = torch.randn(shape[0], fc.shape[0], generator=gen) @ fc
+        a = a * (w.norm() / a.norm())
+        power = float(f.pow(2).mean())
+
+        def gain(t):
+            v = math.cos(t) * w + math.sin(t) * a
+            return power * float(v.pow(2).sum(1).mean()) / float((fc @ v.t()).pow(2).mean())
+
+        if gain(0.0) <= 1.0:
+            return w.view(shape)
+        lo, hi = 0.0, math.pi / 2
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if gain(mid) > 1.0 else (lo, mid)
+        return (math.cos(hi) * w + math.sin(hi) * a).view(shape)
+
+    def conv_head(m, inp, out):
+        if head == 'neutral':
+            m.weight.copy_(neutral(m.weight.shape, inp[0], m.weight))
+            out = m._conv_forward(inp[0], m.weight, m.bias)
         return _center_scale(out, m, 1.0, 0.3, gen, inp[0])
 
     def classifier(m, inp, out):
         f = inp[0]
         w = torch.randn(m.weight.shape, generator=gen)
+        if head == 'neutral':
+            w = neutral(m.weight.shape, f, w)
         lo = f @ w.t()
         w.mul_(logit_std / float(lo.std(1).mean()))
         lo = f @ w.t()
@@ -223,7 +257,7 @@ def calibrate(model, x, gen, logit_std=4.0):
         elif isinstance(m, SqueezeExcite):
             hooks.append(m.conv_reduce.register_forward_hook(se_reduce))
             hooks.append(m.conv_expand.register_forward_hook(se_expand))
-    hooks.append(model.conv_head.register_forward_hook(head))
+    hooks.append(model.conv_head.register_forward_hook(conv_head))
     hooks.append(model.classifier.register_forward_hook(classifier))
     try:
         model(x)
@@ -270,9 +304,10 @@ def check(model, x, quiet=False):
     return info
 
 
-def build(width, classes, size, seed, calib=256, logit_std=4.0, quiet=False, arch='v2', inputs=None):
+def build(width, classes, size, seed, calib=256, logit_std=4.0, quiet=False, arch='v2', inputs=None, head='random'):
     """A calibrated synthetic network. inputs=(calibration batch, check batch) lets several networks
-    share one set of inputs (tools/reference/large_set.py); by default both come from `seed`."""
+    share one set of inputs (tools/reference/large_set.py); by default both come from `seed`.
+    head='neutral': conv_head and classifier that do not amplify noise (see the module doc)."""
     torch.manual_seed(seed)
     model = make_model(arch, classes, width)
     gen = torch.Generator().manual_seed(seed * 1000003 + 17)
@@ -283,7 +318,7 @@ def build(width, classes, size, seed, calib=256, logit_std=4.0, quiet=False, arc
                   torch.from_numpy(natural_images(32, size, seed, STREAM_CHECK)))
     x, xc = inputs
     t1 = time.time()
-    nb = calibrate(model, x, gen, logit_std)
+    nb = calibrate(model, x, gen, logit_std, head)
     t2 = time.time()
     if not quiet:
         print(f'calibration: {len(x)} images {size}x{size} ready in {t1 - t0:.1f}s, '
@@ -460,6 +495,7 @@ def main():
     ap.add_argument('--form', choices=('train', 'deploy'), default='train', help='v3 only')
     ap.add_argument('--layout', choices=('timm', 'official'), default='timm', help='v3 only: branch BN keys bn1 (timm) or bn')
     ap.add_argument('--half', action='store_true', help='round weights to float16 and store float16')
+    ap.add_argument('--head', choices=('random', 'neutral'), default='random', help='conv_head + classifier weights (module doc)')
     a = ap.parse_args()
     if a.arch != 'v3' and (a.form != 'train' or a.layout != 'timm'):
         raise SystemExit('--form/--layout apply to --arch v3 only')
@@ -475,7 +511,7 @@ def main():
     if a.init_from:
         model = load_model(a.arch, load_any(a.init_from), a.width, a.classes)
     else:
-        model = build(a.width, a.classes, a.size, a.seed, a.calib, a.logit_std, arch=a.arch)
+        model = build(a.width, a.classes, a.size, a.seed, a.calib, a.logit_std, arch=a.arch, head=a.head)
     if a.half:
         round_to_half(model)
     if a.arch == 'v3' and a.form == 'deploy':
