@@ -232,38 +232,6 @@ static inline void idct8_i16(const v128_t x[8], v128_t out[8][2], v128_t round) 
   }
 }
 
-/*
- * The same 1-D IDCT when inputs x[4..7] are all zero (low-frequency blocks: in photos most rows
- * 4-7 of a block, and most of its columns 4-7, quantize to zero). The dropped terms are exact
- * zeros, so this gives the same bits with 8 dot products instead of 12.
- */
-static inline void idct8_i16_low(const v128_t x[8], v128_t out[8][2], v128_t round) {
-  UNROLL for (int h = 0; h < 2; h++) {
-    v128_t p02 = h ? pair_hi(x[0], x[2]) : pair_lo(x[0], x[2]);
-    v128_t p31 = h ? pair_hi(x[3], x[1]) : pair_lo(x[3], x[1]);
-    v128_t tmp10 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p02, k2(8192, F_0_541 + F_0_765)), round);
-    v128_t tmp13 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p02, k2(8192, -(F_0_541 + F_0_765))), round);
-    v128_t tmp11 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p02, k2(8192, F_0_541)), round);
-    v128_t tmp12 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p02, k2(8192, -F_0_541)), round);
-    v128_t o0 = wasm_i32x4_dot_i16x8(p31, k2(F_1_175 - F_1_961, F_1_175 - F_0_899));
-    v128_t o1 = wasm_i32x4_dot_i16x8(p31, k2(F_1_175 - F_2_562, F_1_175 - F_0_390));
-    v128_t o2 = wasm_i32x4_dot_i16x8(p31, k2(F_3_072 - F_2_562 - F_1_961 + F_1_175, F_1_175));
-    v128_t o3 = wasm_i32x4_dot_i16x8(p31, k2(F_1_175, F_1_501 - F_0_899 - F_0_390 + F_1_175));
-    out[0][h] = wasm_i32x4_add(tmp10, o3);
-    out[7][h] = wasm_i32x4_sub(tmp10, o3);
-    out[1][h] = wasm_i32x4_add(tmp11, o2);
-    out[6][h] = wasm_i32x4_sub(tmp11, o2);
-    out[2][h] = wasm_i32x4_add(tmp12, o1);
-    out[5][h] = wasm_i32x4_sub(tmp12, o1);
-    out[3][h] = wasm_i32x4_add(tmp13, o0);
-    out[4][h] = wasm_i32x4_sub(tmp13, o0);
-  }
-}
-
-static inline int high_half_zero(const v128_t x[8]) {
-  return !wasm_v128_any_true(wasm_v128_or(wasm_v128_or(x[4], x[5]), wasm_v128_or(x[6], x[7])));
-}
-
 /* 8x8 transpose of i16 lanes. */
 static inline void transpose8_i16(v128_t v[8]) {
   v128_t a[8], b[8];
@@ -311,22 +279,14 @@ void jsimd_idct_islow_wasm(void *dct_table, JCOEFPTR coef_block, JSAMPARRAY outp
 
   /* Pass 1: columns (lane = column). */
   v128_t out[8][2];
-  const v128_t round1 = wasm_i32x4_splat(1 << (CONST_BITS - PASS1_BITS - 1));
-  if (high_half_zero(x)) /* rows 4-7 of the block are zero */
-    idct8_i16_low(x, out, round1);
-  else
-    idct8_i16(x, out, round1);
+  idct8_i16(x, out, wasm_i32x4_splat(1 << (CONST_BITS - PASS1_BITS - 1)));
   v128_t w[8];
   UNROLL for (int r = 0; r < 8; r++)
     w[r] = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(out[r][0], CONST_BITS - PASS1_BITS), wasm_i32x4_shr(out[r][1], CONST_BITS - PASS1_BITS));
   transpose8_i16(w); /* w[k] = element k of rows 0..7 */
 
   /* Pass 2: rows (lane = row); +128 of the range-limit table folded into the rounding. */
-  const v128_t round2 = wasm_i32x4_splat(RANGE_BIAS(CONST_BITS + PASS1_BITS + 3));
-  if (high_half_zero(w)) /* columns 4-7 of the workspace (of the block) are zero */
-    idct8_i16_low(w, out, round2);
-  else
-    idct8_i16(w, out, round2);
+  idct8_i16(w, out, wasm_i32x4_splat(RANGE_BIAS(CONST_BITS + PASS1_BITS + 3)));
   v128_t cols[8];
   UNROLL for (int k = 0; k < 8; k++)
     cols[k] = wasm_i16x8_narrow_i32x4(range_field(out[k][0], CONST_BITS + PASS1_BITS + 3), range_field(out[k][1], CONST_BITS + PASS1_BITS + 3));
