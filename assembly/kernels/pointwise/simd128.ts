@@ -94,8 +94,9 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
   do {
     const w1 = v128.load(wp);            // raw lanes 256*w[c] + (w[4+c] + 128)
     const w0 = i16x8.shr_s(w1, 8);       // channels 0-3
-    const xv = v128.load(s);
-    let v = i32x4.shuffle(xv, xv, 0, 0, 0, 0);
+    // one pixel (the GEMVs): the pair straight from a splat load; else one load shuffled per pixel
+    const xv = M == 1 ? v128.load32_splat(s) : v128.load(s);
+    let v = M == 1 ? xv : i32x4.shuffle(xv, xv, 0, 0, 0, 0);
     a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0)); a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
     if (M > 1) { v = i32x4.shuffle(xv, xv, 1, 1, 1, 1); a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0)); a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1)); }
     if (M > 2) { v = i32x4.shuffle(xv, xv, 2, 2, 2, 2); a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0)); a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1)); }
@@ -129,8 +130,8 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
   const end = wp + (<usize>kp << 3);
   do {
     const w = i16x8.shr_s(v128.load(wp), 8); // channels 0-3 (high bytes)
-    const xv = v128.load(s);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 0, 0, 0, 0), w));
+    const xv = M == 1 ? v128.load32_splat(s) : v128.load(s);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(M == 1 ? xv : i32x4.shuffle(xv, xv, 0, 0, 0, 0), w));
     if (M > 1) a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 1, 1, 1, 1), w));
     if (M > 2) a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 2, 2, 2, 2), w));
     if (M > 3) a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 3, 3, 3, 3), w));
