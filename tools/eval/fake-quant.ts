@@ -8,24 +8,18 @@
  *           (what bias correction could remove)
  *   npx tsx tools/eval/fake-quant.ts <checkpoint> <images.npy> <torch_logits.npy> <calib> <mode> [eval count] [method=mse]
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadCheckpoint } from '../convert/convert.ts';
 import { Feature, FloatGhostNetV2 } from '../convert/float-forward.ts';
 import { chooseRange, collectStats, qparams, type QParams, type RangeMethod } from '../convert/calibrate.ts';
 import { quantizeWeights } from '../convert/quantize.ts';
 import { cosine } from '../lib/cosine.ts';
-import { readNpy } from '../io/npy.ts';
 import type { FoldedConv } from '../convert/fold.ts';
+import { loadPhotoSet } from './photo-set.ts';
 
 const [checkpoint, imagesNpy, logitsNpy, calibS = '8', mode = 'all', evalS = '0', method = 'mse'] = process.argv.slice(2);
 const calib = Number(calibS);
-const ck = await loadCheckpoint(new Uint8Array(readFileSync(checkpoint)), basename(checkpoint));
-const images = readNpy(new Uint8Array(readFileSync(imagesNpy)));
-const logits = readNpy(new Uint8Array(readFileSync(logitsNpy)));
-const [n, c, h, w] = images.shape;
-const xs = Array.from({ length: n }, (_, i) => new Feature(c, h, w, images.data.slice(i * c * h * w, (i + 1) * c * h * w)));
-const k = logits.shape[1];
+const { ck, xs, ref: refs } = await loadPhotoSet(checkpoint, imagesNpy, logitsNpy);
+const n = xs.length;
 const evalIdx = Array.from({ length: n - calib }, (_, j) => calib + j).slice(0, Number(evalS) || n);
 const net = new FloatGhostNetV2(ck.spec, ck.convs);
 const stats = collectStats(net, xs.slice(0, calib));
@@ -65,7 +59,7 @@ function run(x: Feature, qa: (name: string) => boolean, qw: (name: string) => bo
   }).logits;
 }
 
-const ref = (i: number) => logits.data.subarray(i * k, (i + 1) * k);
+const ref = (i: number) => refs[i];
 const meanCos = (qa: (n: string) => boolean, qw: (n: string) => boolean) => {
   const cs = evalIdx.map((i) => cosine(run(xs[i], qa, qw), ref(i)));
   return cs.reduce((a, b) => a + b, 0) / cs.length;

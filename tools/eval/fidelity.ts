@@ -4,18 +4,17 @@
  * methods on one set of statistics, so the choice of default is measured, not guessed.
  *   npx tsx tools/eval/fidelity.ts <checkpoint> <images.npy> <torch_logits.npy> [calib=8]
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readModelFile } from '../../worker/model/format.ts';
 import { writeModelFile } from '../../worker/model/format.ts';
-import { loadCheckpoint, modelHeader, type LoadedCheckpoint } from '../convert/convert.ts';
+import { modelHeader, type LoadedCheckpoint } from '../convert/convert.ts';
 import { chooseRange, collectStats, RANGE_METHODS, type QParams, type TensorStats } from '../convert/calibrate.ts';
 import { dataFreeRanges } from '../convert/datafree.ts';
 import { inputQParams, quantizedTensors, QUANT_SCHEME } from '../convert/quantize.ts';
 import { Feature, FloatGhostNetV2 } from '../convert/float-forward.ts';
 import { cosine } from '../lib/cosine.ts';
 import { createEngine } from '../engine-node.ts';
-import { readNpy } from '../io/npy.ts';
+import { loadPhotoSet } from './photo-set.ts';
 
 export interface FidelityRow {
   method: string;
@@ -45,13 +44,7 @@ async function measure(ck: LoadedCheckpoint, size: number, act: Map<string, QPar
 }
 
 export async function fidelity(checkpoint: string, imagesNpy: string, logitsNpy: string, calib: number, methods: string[] = [...RANGE_METHODS, 'bn-stats']): Promise<FidelityRow[]> {
-  const ck = await loadCheckpoint(new Uint8Array(readFileSync(checkpoint)), basename(checkpoint));
-  const images = readNpy(new Uint8Array(readFileSync(imagesNpy)));
-  const logits = readNpy(new Uint8Array(readFileSync(logitsNpy)));
-  const [n, c, h, w] = images.shape;
-  const xs = Array.from({ length: n }, (_, i) => new Feature(c, h, w, images.data.slice(i * c * h * w, (i + 1) * c * h * w)));
-  const k = logits.shape[1];
-  const ref = Array.from({ length: n }, (_, i) => logits.data.slice(i * k, (i + 1) * k));
+  const { ck, xs, ref, size: h } = await loadPhotoSet(checkpoint, imagesNpy, logitsNpy);
   const calibSet = xs.slice(0, calib);
   const evalSet = xs.slice(calib);
   const evalRef = ref.slice(calib);

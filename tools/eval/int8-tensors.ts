@@ -8,25 +8,20 @@
  * and the logits cosine against PyTorch's logits.
  *   npx tsx tools/eval/int8-tensors.ts <checkpoint> <images.npy> <torch_logits.npy> [calib=8] [method=mse]
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readModelFile } from '../../worker/model/format.ts';
-import { loadCheckpoint, writeInt8Model } from '../convert/convert.ts';
-import { Feature, FloatGhostNetV2 } from '../convert/float-forward.ts';
+import { writeInt8Model } from '../convert/convert.ts';
+import { FloatGhostNetV2 } from '../convert/float-forward.ts';
 import { sqnr } from '../convert/sqnr.ts';
 import { cosine } from '../lib/cosine.ts';
 import { createEngine } from '../engine-node.ts';
-import { readNpy } from '../io/npy.ts';
 import type { RangeMethod } from '../convert/calibrate.ts';
+import { loadPhotoSet } from './photo-set.ts';
 
 const [checkpoint, imagesNpy, logitsNpy, calibS = '8', method = 'mse'] = process.argv.slice(2);
 const calib = Number(calibS);
-const ck = await loadCheckpoint(new Uint8Array(readFileSync(checkpoint)), basename(checkpoint));
-const images = readNpy(new Uint8Array(readFileSync(imagesNpy)));
-const logits = readNpy(new Uint8Array(readFileSync(logitsNpy)));
-const [n, c, h, w] = images.shape;
-const xs = Array.from({ length: n }, (_, i) => new Feature(c, h, w, images.data.slice(i * c * h * w, (i + 1) * c * h * w)));
-const k = logits.shape[1];
+const { ck, xs, ref, size: h } = await loadPhotoSet(checkpoint, imagesNpy, logitsNpy);
+const n = xs.length;
 const bytes = await writeInt8Model(ck, { name: 'a', sourceName: 'a', preprocessing: { input_size: h } }, { calibration: xs.slice(0, calib), method: method as RangeMethod });
 const model = await readModelFile(bytes);
 const act = (model.header.quantization as { activations: Record<string, { scale: number; zero_point: number }> }).activations;
@@ -40,7 +35,7 @@ for (let i = calib; i < n; i++) {
   const floats = new Map<string, Float32Array>();
   const out = net.forward(xs[i], (name, t) => floats.set(name, t.data.slice()));
   const q = engine.run(xs[i].data);
-  cos.push(cosine(q.logits, logits.data.subarray(i * k, (i + 1) * k)));
+  cos.push(cosine(q.logits, ref[i]));
   for (const name of engine.graph.tensors.keys()) {
     const f = floats.get(name);
     if (!f) continue;
