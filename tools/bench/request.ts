@@ -198,9 +198,10 @@ async function main(argv: string[]): Promise<number> {
   const { noop, warm } = await measureWarm(variants, images, models, { warmup, samples, log });
   let cold: RequestReport['cold'] = [];
   let emptyStartup: RequestReport['emptyStartup'];
+  let emptyCold: RequestReport['emptyCold'];
   if (coldRuns > 0 && images.length) {
     log(`\ncold: ${coldRuns} run(s) of a fresh isolate per variant and target (no-op, ${models.map((m) => m.id).join(', ')}); first request ${images[0].id}`);
-    ({ cold, empty: emptyStartup } = await measureCold(variants, images[0], models, { runs: coldRuns, log }));
+    ({ cold, empty: emptyStartup, emptyRow: emptyCold } = await measureCold(variants, images[0], models, { runs: coldRuns, log }));
   }
 
   // --- Node, in-process ------------------------------------------------------------------------
@@ -251,6 +252,7 @@ async function main(argv: string[]): Promise<number> {
     warm,
     cold,
     emptyStartup,
+    emptyCold,
     stages,
     targets,
     notes,

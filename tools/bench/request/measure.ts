@@ -176,7 +176,12 @@ export async function measureWarm(variants: Variant[], images: BenchImage[], mod
   return { noop, warm };
 }
 
-const EMPTY_WORKER = 'export default { fetch() { return new Response("ok"); } };';
+/**
+ * The floor workerd itself imposes: a Worker that answers every request with a constant `{}`.
+ * Its start-up is subtracted from every variant's; its first request (against its warm ones) is
+ * what any Worker's first request costs at least.
+ */
+const EMPTY_WORKER = 'export default { fetch() { return new Response("{}", { headers: { "content-type": "application/json" } }); } };';
 /** Requests after the first, in the same isolate: the second, then the warm figure (median of the rest). */
 const COLD_REPEATS = 8;
 
@@ -185,38 +190,67 @@ export interface ColdOptions {
   log: (s: string) => void;
 }
 
+/** One fresh isolate: its start-up, then the same request COLD_REPEATS + 1 times. */
+async function coldSample(w: RunningWorker, path: string, body: Uint8Array): Promise<ColdSample> {
+  const first = await send(w, path, body);
+  const again: Sample[] = [];
+  for (let i = 0; i < COLD_REPEATS; i++) again.push(await send(w, path, body));
+  return {
+    startupCpuMs: w.startup.cpuMs,
+    startupWallMs: w.startup.wallMs,
+    firstCpuMs: first.cpuMs,
+    firstWallMs: first.wallMs,
+    secondCpuMs: again[0].cpuMs,
+    warmCpuMs: median(again.slice(1).map((x) => x.cpuMs)),
+    warmWallMs: median(again.slice(1).map((x) => x.wallMs)),
+  };
+}
+
+function coldRow(variant: string, target: string, s: ColdSample[], base: { cpuMs: number; wallMs: number }): ColdRow {
+  const med = (k: keyof ColdSample) => median(s.map((x) => x[k]));
+  return {
+    variant,
+    target,
+    runs: s.length,
+    startupCpuMs: med('startupCpuMs') - base.cpuMs,
+    startupWallMs: med('startupWallMs') - base.wallMs,
+    firstCpuMs: med('firstCpuMs'),
+    firstWallMs: med('firstWallMs'),
+    secondCpuMs: med('secondCpuMs'),
+    warmCpuMs: med('warmCpuMs'),
+    warmWallMs: med('warmWallMs'),
+    samples: s,
+  };
+}
+
 /**
- * Per run: an empty Worker's start-up (workerd's own), then for every variant and target
- * (no-op, each model) a fresh workerd process, its start-up, its first request with `image`,
- * and that request repeated. Targets and variants alternate within each run.
+ * Per run: an empty Worker (workerd's own start-up and first request: the floor), then for every
+ * variant and target (no-op, each model) a fresh workerd process, its start-up, its first request
+ * with `image`, and that request repeated. Targets and variants alternate within each run.
  */
-export async function measureCold(variants: Variant[], image: BenchImage, models: BenchModel[], o: ColdOptions): Promise<{ cold: ColdRow[]; empty: { cpuMs: number; wallMs: number } }> {
+export async function measureCold(
+  variants: Variant[],
+  image: BenchImage,
+  models: BenchModel[],
+  o: ColdOptions,
+): Promise<{ cold: ColdRow[]; empty: { cpuMs: number; wallMs: number }; emptyRow: ColdRow }> {
   const targets: Array<{ id: string; model?: BenchModel }> = [{ id: 'noop' }, ...models.map((m) => ({ id: m.id, model: m }))];
-  const empty: Array<{ cpuMs: number; wallMs: number }> = [];
+  const empty: ColdSample[] = [];
   const runs = new Map<string, ColdSample[]>();
   for (let r = 0; r < o.runs; r++) {
     const e = await startWorker(variants[0].bundle, { script: EMPTY_WORKER });
-    empty.push(e.startup);
-    await e.close();
+    try {
+      empty.push(await coldSample(e, '/', image.bytes));
+    } finally {
+      await e.close();
+    }
     for (const t of targets) {
       for (const v of variants) {
         const w = await startWorker(v.bundle, { vars: v.vars });
         try {
-          const path = t.model ? classifyPath(t.model) : NOOP_PATH;
-          const first = await send(w, path, image.bytes);
-          const again: Sample[] = [];
-          for (let i = 0; i < COLD_REPEATS; i++) again.push(await send(w, path, image.bytes));
           const k = `${v.id}|${t.id}`;
           if (!runs.has(k)) runs.set(k, []);
-          runs.get(k)!.push({
-            startupCpuMs: w.startup.cpuMs,
-            startupWallMs: w.startup.wallMs,
-            firstCpuMs: first.cpuMs,
-            firstWallMs: first.wallMs,
-            secondCpuMs: again[0].cpuMs,
-            warmCpuMs: median(again.slice(1).map((x) => x.cpuMs)),
-            warmWallMs: median(again.slice(1).map((x) => x.wallMs)),
-          });
+          runs.get(k)!.push(await coldSample(w, t.model ? classifyPath(t.model) : NOOP_PATH, image.bytes));
         } finally {
           await w.close();
         }
@@ -224,26 +258,7 @@ export async function measureCold(variants: Variant[], image: BenchImage, models
     }
     o.log(`  run ${r + 1}/${o.runs}`);
   }
-  const base = { cpuMs: median(empty.map((x) => x.cpuMs)), wallMs: median(empty.map((x) => x.wallMs)) };
-  const cold: ColdRow[] = [];
-  for (const v of variants) {
-    for (const t of targets) {
-      const s = runs.get(`${v.id}|${t.id}`)!;
-      const med = (k: keyof ColdSample) => median(s.map((x) => x[k]));
-      cold.push({
-        variant: v.id,
-        target: t.id,
-        runs: s.length,
-        startupCpuMs: med('startupCpuMs') - base.cpuMs,
-        startupWallMs: med('startupWallMs') - base.wallMs,
-        firstCpuMs: med('firstCpuMs'),
-        firstWallMs: med('firstWallMs'),
-        secondCpuMs: med('secondCpuMs'),
-        warmCpuMs: med('warmCpuMs'),
-        warmWallMs: med('warmWallMs'),
-        samples: s,
-      });
-    }
-  }
-  return { cold, empty: base };
+  const base = { cpuMs: median(empty.map((x) => x.startupCpuMs)), wallMs: median(empty.map((x) => x.startupWallMs)) };
+  const cold = variants.flatMap((v) => targets.map((t) => coldRow(v.id, t.id, runs.get(`${v.id}|${t.id}`)!, base)));
+  return { cold, empty: base, emptyRow: coldRow('empty', 'empty', empty, { cpuMs: 0, wallMs: 0 }) };
 }

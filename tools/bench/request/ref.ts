@@ -51,6 +51,9 @@ export async function refTree(root: string, work: string, ref: string, o: { w10?
     run('npm', ['run', 'build'], dir, 'npm run build');
     writeFileSync(ready, sha);
   } else o.log(`  cached   ${dir.slice(root.length + 1)}`);
+  // That tree sits inside this one (tmp/): its own Biome root config would make `npm run lint`
+  // here refuse to run ("nested root configuration"). The bench does not lint it.
+  for (const f of ['biome.json', 'biome.jsonc']) rmSync(join(dir, f), { force: true });
 
   if (!o.w10) return { sha, dir };
   // Does that commit read our model file? (`info` parses and verifies it.)
