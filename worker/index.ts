@@ -19,6 +19,7 @@ initWorkerdDecoders();
 
 /** One registry per isolate; tests import it to read engine memory (same module instance as SELF). */
 export const registry = new ModelRegistry(MODELS, { simd128, relaxed });
-warmUp(registry, env as Env);
+const app = createApp(registry);
+warmUp(registry, env as Env, app);
 
-export default createApp(registry);
+export default app;

@@ -1,27 +1,55 @@
 /**
  * What an isolate does at start-up (module scope, where Workers allow ~1 s of CPU) so that its
- * first request costs about what the ones after it do: prepare the default model, run it a few
- * times, and decode and resize a small JPEG twice through the request's own code. V8 compiles a
- * WebAssembly function on its first call (baseline code, several times slower) and optimises it
- * only once it has run enough, in the background; without this, the first request pays for all of
- * that for the engine's kernels, the JPEG decoder and the resampler.
+ * first request costs about what the ones after it do. V8 compiles every JS function on its first
+ * call and a WebAssembly function on its first call too (baseline code, several times slower),
+ * optimising both only once they have run enough; Hono's router builds its matcher on the first
+ * match. Without this, the first request pays for all of that.
+ *
+ * So, before any request:
+ *  1. the default model is prepared (registry.preloadDefault) and run MODEL_RUNS times;
+ *  2. real requests go through the app: POST /v1/classify with a small JPEG, answered with JSON,
+ *     exactly as a client's would be (router, middleware, validation, body reading, decode,
+ *     resize, inference, top-k, the JSON answer), and the same JPEG is decoded once more for an
+ *     RGB model (the default model is gray, the other bundled ones are not).
+ *
+ * workerd refuses, at module scope, to create a Request or Response with a body, to set a timer
+ * and to make random numbers (tools/bench/request: "Disallowed operation called within global
+ * scope"). For the warm-up requests only, three stand-ins fill in (`standIns`): the request's
+ * body is a stream of the JPEG set on a body-less Request; `Response` builds the answer without a
+ * body (the JSON is kept beside it, so it can be checked); `setTimeout`/`clearTimeout` (the body
+ * deadline) do nothing. They are installed for the duration of the warm-up and removed when it
+ * settles; the warm-up does no I/O, so it settles within module evaluation (warmup.test.ts checks
+ * that, and that the answer was a 200 with predictions). The request id comes from a `cf-ray`
+ * header (no random UUID) and the result cache is off for it (RESULT_CACHE_TTL = 0: the Cache API
+ * is I/O).
  *
  * Measured (npm run bench:request, cold start, 640x427 JPEG to the default model, workerd CPU):
- * first request 89 ms → 40 ms with the model prepared here → 32 ms adding one run and a 32x24
- * JPEG → ~20 ms with 5 runs and two decodes of a 256x171 JPEG, against ~9 ms warm. What remains is
- * JS compiled on first use by the route (router, validation, body reading), which cannot run at
- * module scope (workerd refuses to create a Response there).
+ * see README "Whole requests" and docs/benchmarks/request.md.
  */
-import type { Env } from './env.ts';
-import { withDecodedImage } from './image/decode.ts';
-import { resizeAndCrop, resizeShortSide } from './image/preprocess.ts';
+import type { Hono } from 'hono';
+import type { AppEnv, Env } from './env.ts';
+import { imageToInput } from './image/input.ts';
 import type { ModelRegistry } from './model/registry.ts';
 import { WARM_UP_JPEG_BASE64 } from './warmup-jpeg.ts';
 
 /** Runs of the default model at start-up: enough for V8 to optimise the kernels of a small model. */
 const MODEL_RUNS = 5;
-/** Decodes + resizes of the warm-up JPEG. */
-const JPEG_RUNS = 2;
+/** Warm-up classify requests through the app. */
+const REQUESTS = 2;
+/** The path they take (the default model, as a client without ?model= gets it). */
+export const WARM_UP_PATH = '/v1/classify?top_k=5';
+
+/** What the warm-up did, for warmup.test.ts and a log line when it failed. */
+export interface WarmUpReport {
+  /** The default model was prepared. */
+  prepared: boolean;
+  /** Per warm-up request: its status and JSON answer, or why it failed. */
+  answers: Array<{ status: number; json: string } | { error: string }>;
+  /** Whether the stand-ins are gone again (set when the warm-up settles). */
+  settled: boolean;
+}
+
+export const warmUpReport: WarmUpReport = { prepared: false, answers: [], settled: false };
 
 function bytes(b64: string): Uint8Array {
   const s = atob(b64);
@@ -30,9 +58,59 @@ function bytes(b64: string): Uint8Array {
   return out;
 }
 
-/** Prepares the default model and runs the request path. Failures are logged, never thrown. */
-export function warmUp(registry: ModelRegistry, env: Env): void {
+/**
+ * A body-less Request whose `body` is a stream of `data` (a Request with a body cannot be made at
+ * module scope; the stream is an own property that shadows the prototype's getter).
+ */
+function warmUpRequest(url: string, data: Uint8Array): Request {
+  const req = new Request(url, { method: 'POST', headers: { 'cf-ray': 'warm-up', 'content-type': 'image/jpeg', 'content-length': String(data.length) } });
+  const body = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    start(c) {
+      c.enqueue(data.slice());
+      c.close();
+    },
+  });
+  Object.defineProperty(req, 'body', { value: body });
+  return req;
+}
+
+/**
+ * The last text body an answer was built with while the stand-ins are in (a body-less Response
+ * carries only its status and headers; Hono may copy it into another Response on the way out).
+ */
+let lastBody = '';
+
+/**
+ * Installs the stand-ins for `Response`, `setTimeout` and `clearTimeout` and returns the function
+ * that removes them. While installed, they act only on the warm-up: `active` is false otherwise,
+ * and then they behave exactly as the real ones.
+ */
+function standIns(): () => void {
+  const g = globalThis as unknown as { Response: typeof Response; setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
+  const real = { Response: g.Response, setTimeout: g.setTimeout, clearTimeout: g.clearTimeout };
+  let active = true;
+  g.Response = class WarmUpResponse extends real.Response {
+    constructor(body?: BodyInit | null, init?: ResponseInit) {
+      if (!active) {
+        super(body, init);
+        return;
+      }
+      super(null, init);
+      if (typeof body === 'string') lastBody = body;
+    }
+  };
+  g.setTimeout = ((fn: () => void, ms?: number) => (active ? 0 : real.setTimeout(fn, ms))) as typeof setTimeout;
+  g.clearTimeout = ((id?: number) => (active ? undefined : real.clearTimeout(id))) as typeof clearTimeout;
+  return () => {
+    active = false;
+    Object.assign(g, real);
+  };
+}
+
+/** Prepares the default model and runs requests through `app`. Failures are logged, never thrown. */
+export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): void {
   const classifier = registry.preloadDefault(env.MODEL, env.ENGINE);
+  warmUpReport.prepared = classifier !== null;
   if (!classifier) return;
   const p = classifier.header.preprocessing;
   try {
@@ -41,12 +119,29 @@ export function warmUp(registry: ModelRegistry, env: Env): void {
   } catch (e) {
     console.error(`start-up: the default model's first run failed: ${(e as Error).message}`);
   }
-  // A JPEG decodes synchronously inside this call (only WebP's decoder awaits), so this work is
-  // done before module evaluation ends (warmup.test.ts checks it).
   const jpeg = bytes(WARM_UP_JPEG_BASE64);
-  for (let i = 0; i < JPEG_RUNS; i++) {
-    withDecodedImage(jpeg, { resizeShortSide: resizeShortSide(p) }, (img) => resizeAndCrop(img, p)).catch((e) =>
-      console.error(`start-up: the warm-up decode failed: ${(e as Error).message}`),
-    );
-  }
+  const warmEnv: Env = { ...env, RESULT_CACHE_TTL: '0' };
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const remove = standIns();
+  const run = async () => {
+    for (let i = 0; i < REQUESTS; i++) {
+      try {
+        lastBody = '';
+        const res = await app.fetch(warmUpRequest(`http://warm-up.invalid${WARM_UP_PATH}`, jpeg), warmEnv, ctx);
+        warmUpReport.answers.push({ status: res.status, json: lastBody });
+      } catch (e) {
+        warmUpReport.answers.push({ error: (e as Error).message });
+      }
+    }
+    // The RGB path of the decoder and the resampler, for the bundled RGB models.
+    if (p.grayscale) await imageToInput(jpeg, { ...p, grayscale: false });
+  };
+  run()
+    .catch((e) => warmUpReport.answers.push({ error: (e as Error).message }))
+    .finally(() => {
+      remove();
+      warmUpReport.settled = true;
+      const bad = warmUpReport.answers.filter((a) => !('status' in a) || a.status !== 200);
+      if (bad.length) console.error(`start-up: a warm-up request did not answer 200: ${JSON.stringify(bad[0]).slice(0, 300)}`);
+    });
 }
