@@ -60,7 +60,8 @@ export interface UpsampleShape {
   gw: number;
 }
 
-export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape): void {
+/** `dense` forces xStride = yStride = C (the network's case, the SIMD build's row-stream path) or a strided layout. */
+export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape, dense?: boolean): void {
   const rng = new Rng(seed);
   let s = given;
   if (!s) {
@@ -70,7 +71,7 @@ export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape
     s = { H, W, C: rng.next() < 0.6 ? rng.pick(GHOSTNET_CHANNELS) : rng.int(1, 70), gh: pooled ? Math.max(1, H >> 1) : rng.int(1, H), gw: pooled ? Math.max(1, W >> 1) : rng.int(1, W) };
   }
   const { H, W, C, gh, gw } = s;
-  const strided = rng.next() < 0.5;
+  const strided = dense === undefined ? rng.next() < 0.5 : !dense;
   const xOff = strided ? rng.int(0, 5) : 0, yOff = strided ? rng.int(0, 5) : 0;
   const xStride = C + xOff + (strided ? rng.int(0, 20) : 0);
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
@@ -123,8 +124,9 @@ export function gateCases(h: Harness, rng: Rng, count: number): void {
     { H: 56, W: 56, C: 72, gh: 28, gw: 28 }, { H: 28, W: 28, C: 120, gh: 14, gw: 14 }, { H: 14, W: 14, C: 200, gh: 7, gw: 7 },
     { H: 7, W: 7, C: 960, gh: 3, gw: 3 }, { H: 7, W: 7, C: 20, gh: 3, gw: 3 }, { H: 3, W: 3, C: 17, gh: 1, gw: 1 },
     { H: 1, W: 1, C: 8, gh: 1, gw: 1 }, { H: 1, W: 7, C: 36, gh: 1, gw: 3 }, { H: 5, W: 1, C: 92, gh: 2, gw: 1 },
+    { H: 14, W: 14, C: 960, gh: 7, gw: 7 }, // a dense row longer than the SIMD row buffer
   ];
-  for (const s of fixed) gateUpsampleCase(h, rng.int(0, 0x7fffffff), s);
+  for (const s of fixed) for (const dense of [true, false]) gateUpsampleCase(h, rng.int(0, 0x7fffffff), s, dense);
   for (const [pixels, C] of [[784, 72], [196, 120], [196, 480], [196, 672], [49, 672], [49, 960], [1, 3]]) channelScaleCase(h, rng.int(0, 0x7fffffff), { pixels, C });
   for (let i = 0; i < count; i++) {
     lutCase(h, rng.int(0, 0x7fffffff));

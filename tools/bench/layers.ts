@@ -65,3 +65,26 @@ export function pointwiseLayers(o: LayerOptions = {}): PointwiseLayer[] {
   }
   return out;
 }
+
+/** A DFC attention gate: the H×W×C Ghost output times the sigmoid gate computed at gh×gw. */
+export interface DfcGate {
+  name: string;
+  H: number;
+  W: number;
+  C: number;
+  gh: number;
+  gw: number;
+}
+
+/** Every DFC gate in execution order (GhostNetV2-1.0 at 224: 14). */
+export function dfcGates(o: LayerOptions = {}): DfcGate[] {
+  const { graph } = graphOf(o);
+  const out: DfcGate[] = [];
+  for (const op of graph.ops) {
+    if (op.kind !== 'dfc_gate') continue;
+    const x = graph.tensors.get(op.input.tensor)!;
+    const g = graph.tensors.get(op.gate.tensor)!;
+    out.push({ name: op.output.tensor, H: x.h, W: x.w, C: op.input.channels, gh: g.h, gw: g.w });
+  }
+  return out;
+}
