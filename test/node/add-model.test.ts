@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
@@ -33,14 +33,16 @@ function cli(cwd: string, args: string[]) {
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** What the deploy bundle needs: the Worker, the engine builds, the JPEG decoder, the manifest and its models. */
+/** What the deploy bundle needs: the Worker, the engine builds, the JPEG and PNG decoders, the manifest and its models. */
 function scratchProject(): string {
   const p = mkdtempSync(join(tmpdir(), 'ghostnet-add-model-'));
   for (const f of ['package.json', 'wrangler.toml', 'worker']) cpSync(join(ROOT, f), join(p, f), { recursive: true });
   mkdirSync(join(p, 'build'));
   for (const f of readdirSync(join(ROOT, 'build')).filter((f) => f.endsWith('.wasm'))) cpSync(join(ROOT, 'build', f), join(p, 'build', f));
-  mkdirSync(join(p, 'native/jpeg'), { recursive: true });
-  cpSync(join(ROOT, 'native/jpeg/jpeg-turbo.wasm'), join(p, 'native/jpeg/jpeg-turbo.wasm'));
+  for (const f of ['native/jpeg/jpeg-turbo.wasm', 'native/png/png.wasm']) {
+    mkdirSync(dirname(join(p, f)), { recursive: true });
+    cpSync(join(ROOT, f), join(p, f));
+  }
   // models/ as it is (manifest, model files, samples), without the 20 MB training checkpoint
   cpSync(join(ROOT, 'models'), join(p, 'models'), { recursive: true, filter: (src) => !src.endsWith('.pth.tar') });
   mkdirSync(join(p, 'test/fixtures/models'), { recursive: true });

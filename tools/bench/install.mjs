@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs what only the benchmarks need (tools/bench/package.json: the ONNX Runtime anchors, the
-// old JPEG decoder)
+// old JPEG and PNG decoders)
 // into tools/bench/node_modules, on first use, so the project's own `npm ci` stays small and
 // offline-safe. Runs `npm ci` there when the installed tree does not match the lockfile.
 import { spawnSync } from 'node:child_process';

@@ -27,21 +27,20 @@
  *
  * Output: a markdown table on stdout, JSON in tmp/bench/jpeg.json.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { JpegCodec, jpegScale, type JpegExports } from '../../worker/image/codec-jpeg.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
 import { initNodeDecoders, JPEG_DECODER_WASM } from '../../worker/image/decoders-node.ts';
 import { readImageHeader } from '../../worker/image/dimensions.ts';
+import { ensureJpegBenchImages, type Fn, interleavedRounds, JPEG_BENCH_IMAGES, profileShares } from './decode-rounds.ts';
 import { CwasmTurboDecoder, loadCwasmTurbo } from './jpeg/cwasm-turbo.ts';
 import { machineInfo } from './report.ts';
 import { median } from '../lib/median.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const OUT = join(ROOT, 'tmp', 'bench', 'jpeg');
+const OUT = JPEG_BENCH_IMAGES;
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 30;
 const PROFILE = args.includes('--profile');
@@ -75,16 +74,7 @@ const IMAGES: Image[] = [
   { name: '600x400 WebP lossless (plush)', file: join(ROOT, 'test/fixtures/photos/plush_gophers_lossless_600x400.webp'), format: 'webp', scale: 1 },
 ];
 
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-if (!IMAGES.every((i) => existsSync(i.file))) {
-  mkdirSync(OUT, { recursive: true });
-  console.error('bench:jpeg: making the images with Pillow (tools/bench/jpeg/images.py)');
-  execFileSync('/usr/bin/python3', [join(ROOT, 'tools/bench/jpeg/images.py'), OUT], { stdio: 'inherit' });
-}
+ensureJpegBenchImages(IMAGES.map((i) => i.file), 'bench:jpeg');
 
 await initNodeDecoders();
 const decoders = getDecoders();
@@ -98,7 +88,6 @@ const cMode = new JpegCodec(TEST_MODULE, (e) => {
   testExports.jd_test_set_simd(0);
 });
 
-type Fn = () => unknown; // may return a promise (the WebP decoder is async)
 interface Row {
   image: Image;
   pixels: number;
@@ -137,7 +126,7 @@ const rows: Row[] = IMAGES.filter((image) => !ONLY || new RegExp(ONLY).test(imag
     const c = cMode.decode(bytes, req, (img) => new Uint8Array(img.data).slice());
     if (a.length !== b.length || a.some((v, i) => v !== b[i]) || b.some((v, i) => v !== c[i])) throw new Error(`${image.name}: the decoders disagree`);
   } else if (image.format === 'png') {
-    contenders.ours = () => decoders.png.decode(bytes, () => 0);
+    contenders.ours = () => decoders.png.decode(bytes, h.width, h.height, () => 0);
   } else {
     contenders.ours = () => decoders.webp.decode(bytes);
   }
@@ -145,41 +134,13 @@ const rows: Row[] = IMAGES.filter((image) => !ONLY || new RegExp(ONLY).test(imag
 });
 
 const loadBefore = loadavg();
-const samples = rows.map((r) => Object.fromEntries(Object.keys(r.contenders).map((k) => [k, [] as number[]])));
-for (let round = 0; round < WARMUP + RUNS; round++) {
-  for (const [i, r] of rows.entries()) {
-    const names = Object.keys(r.contenders);
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(k + round) % names.length]; // rotate the order
-      const c0 = cpuMs();
-      await r.contenders[name]();
-      const ms = cpuMs() - c0;
-      if (round >= WARMUP) samples[i][name].push(ms);
-    }
-  }
-}
+const samples = await interleavedRounds(rows, WARMUP, RUNS);
 const loadAfter = loadavg();
 
 /** Self-time share of libjpeg's entropy decoding in a whole decode, from V8's sampling profiler. */
 async function huffmanProfileShare(fn: Fn, n: number): Promise<number> {
-  const s = new Session();
-  s.connect();
-  await s.post('Profiler.enable');
-  await s.post('Profiler.setSamplingInterval', { interval: 100 });
-  await s.post('Profiler.start');
-  for (let i = 0; i < n; i++) fn();
-  const { profile } = await s.post('Profiler.stop');
-  s.disconnect();
-  const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame.functionName]));
-  let all = 0;
-  let huff = 0;
-  for (const id of profile.samples ?? []) {
-    const name = byId.get(id) ?? '';
-    if (name === '(program)' || name === '(idle)' || name === '(garbage collector)') continue;
-    all++;
-    if (/^(decode_mcu\w*|jpeg_fill_bit_buffer|jpeg_huff_decode|process_restart)$/.test(name)) huff++;
-  }
-  return all ? huff / all : NaN;
+  const shares = await profileShares(fn, n, (f) => (/^(decode_mcu\w*|jpeg_fill_bit_buffer|jpeg_huff_decode|process_restart)$/.test(f.functionName) ? 'huffman' : 'other'));
+  return shares.huffman ?? 0;
 }
 
 interface Result {

@@ -13,9 +13,10 @@
  *      + for progressive or multi-scan files the coefficient buffer libjpeg keeps for the *whole*
  *      image whatever the output scale: 2 bytes per DCT coefficient, i.e. 3 B/px for 4:2:0,
  *      6 B/px for 4:4:4, 2 B/px for gray, computed from the SOF sampling factors.
- *  - PNG (Rust `png`, codec-png.ts; the RGBA result is read in place too): input copy + the
- *    decoded rows (channels × bytes per sample) + the RGBA conversion (4 B/px, plus up to 3 B/px
- *    of vector growth for RGB/palette).
+ *  - PNG (our decoder, native/png + codec-png.ts; the RGBA result is read in place too): input
+ *    copy + the filtered rows (channels × bytes per sample, inflated in one piece) + the RGBA
+ *    output (4 B/px); the formula still adds the 3 B/px of vector growth the Rust `png` decoder
+ *    had for RGB/palette (an upper bound with room to spare; not tightened).
  *  - WebP (libwebp, codec-emscripten.ts): a heap of at least 16 MiB holding the input, the
  *    decoder's buffers and the RGBA output (≈7.5 B/px lossy, 13 B/px lossless), + the RGBA copy
  *    handed to JS (4 B/px).

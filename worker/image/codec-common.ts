@@ -32,3 +32,11 @@ export class DecoderSetupError extends Error {
     this.name = 'DecoderSetupError';
   }
 }
+
+/** A NUL-terminated string (at most `max` bytes) from a decoder's memory: the C decoders' messages. */
+export function readCString(memory: WebAssembly.Memory, ptr: number, max: number): string {
+  const b = new Uint8Array(memory.buffer, ptr, Math.min(max, memory.buffer.byteLength - ptr));
+  let s = '';
+  for (let i = 0; i < b.length && b[i] !== 0; i++) s += String.fromCharCode(b[i]);
+  return s;
+}

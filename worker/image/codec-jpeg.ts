@@ -19,7 +19,7 @@
  * the view stays valid, and the caller never holds a second full-size copy of the pixels.
  */
 
-import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from './codec-common.ts';
+import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, readCString, type RawImage } from './codec-common.ts';
 
 const ERRNO_BADF = 8;
 const MESSAGE_LENGTH = 200; // JMSG_LENGTH_MAX
@@ -40,13 +40,6 @@ export interface JpegExports {
 
 /** What `jpeg_fail` throws: libjpeg gave up, with its own words. */
 class LibjpegError extends Error {}
-
-function readCString(memory: WebAssembly.Memory, ptr: number, max: number): string {
-  const b = new Uint8Array(memory.buffer, ptr, Math.min(max, memory.buffer.byteLength - ptr));
-  let s = '';
-  for (let i = 0; i < b.length && b[i] !== 0; i++) s += String.fromCharCode(b[i]);
-  return s;
-}
 
 /** Instantiates the decoder module with its host functions. */
 export function instantiateJpegDecoder(module: WebAssembly.Module): JpegExports {

@@ -1,142 +1,107 @@
 /**
- * Minimal host glue for @jsquash/png's `squoosh_png_bg.wasm` (Rust `png`
- * crate compiled with wasm-bindgen), written so that an instance can be thrown
- * away and recreated — the generated glue keeps a module-level singleton
- * (`initSync` returns the first instance forever).
+ * PNG decoding with our own WebAssembly decoder (native/png/: the chunk walk, SIMD128 unfiltering
+ * and RGBA expansion are ours, zlib decompression is Debian's libdeflate 1.14; -O3, one call,
+ * api.c). PNG is lossless, so any correct decoder gives Pillow's pixels; what we choose is the
+ * expansion to 8-bit RGBA: palettes and gray are expanded, tRNS becomes alpha, 16-bit samples keep
+ * their high byte, gamma and ICC are ignored — as Pillow's convert('RGB') does, except 16-bit
+ * gray (see the README).
  *
- * Why recreate: the Rust side reports errors with `unwrap_throw`, i.e. a JS
- * exception thrown through the wasm stack. Rust destructors never run, so the
- * input copy and decoder buffers leak and the shadow stack pointer is left
- * lowered. A few thousand corrupt uploads would corrupt or exhaust the
- * instance. After any failure (or a decode that grew memory past
- * RECYCLE_BYTES) we start over from the pre-compiled WebAssembly.Module.
+ * The module has no imports: it reports errors by return code, never by unwinding, and frees what
+ * it allocated. After a failure the instance is dropped all the same (a fresh one costs well under
+ * a millisecond), as for every decoder, and after a decode that grew its memory past
+ * RECYCLE_BYTES (wasm memory never shrinks).
  *
- * The RGBA result is not copied out: the glue hands us ownership of the Rust buffer, `decode()`
- * passes a view of it to a synchronous callback and frees it afterwards (the instance's memory
- * cannot grow in between), which saves 4 bytes a pixel at the peak.
- *
- * The imports are matched by name prefix (wasm-bindgen appends a hash); an
- * import we do not know means a different @jsquash/png build and fails loudly
- * at instantiation, not per request.
+ * The RGBA result is not copied out: `decode()` hands a view of the module's memory to a
+ * synchronous callback and frees the buffer afterwards (nothing can run on this instance in
+ * between), which saves 4 bytes a pixel at the peak.
  */
 
-import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from './codec-common.ts';
+import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, readCString, type RawImage } from './codec-common.ts';
 
-interface PngExports {
+const MESSAGE_LENGTH = 200;
+
+/** pd_decode's results besides 0 (native/png/api.c). */
+const FRAME_MISMATCH = 1;
+const BAD_DATA = 3;
+const NO_MEMORY = 4;
+
+/** The exports of native/png/png.wasm. */
+export interface PngExports {
   memory: WebAssembly.Memory;
-  decode(ptr: number, len: number): number;
-  __wbindgen_malloc(size: number, align: number): number;
-  __wbindgen_free(ptr: number, size: number, align: number): void;
+  malloc(size: number): number;
+  free(ptr: number): void;
+  pd_decode(src: number, size: number, width: number, height: number, dst: number): number;
+  pd_message(): number;
+  pd_info(): number;
 }
 
-interface PngInstance {
-  exports: PngExports;
-  takeObject(idx: number): unknown;
-  /** The RGBA buffer the last decode handed over (ours to free), or null. */
-  owned: { ptr: number; len: number } | null;
-}
-
-function instantiate(module: WebAssembly.Module): PngInstance {
-  // wasm-bindgen's object table: indices < 132 are reserved/constants.
-  const heap: unknown[] = new Array(128).fill(undefined);
-  heap.push(undefined, null, true, false);
-  let heapNext = heap.length;
-  const addObject = (o: unknown): number => {
-    if (heapNext === heap.length) heap.push(heap.length + 1);
-    const idx = heapNext;
-    heapNext = heap[idx] as number;
-    heap[idx] = o;
-    return idx;
-  };
-  const getObject = (idx: number): unknown => heap[idx];
-  const takeObject = (idx: number): unknown => {
-    const o = heap[idx];
-    if (idx >= 132) {
-      heap[idx] = heapNext;
-      heapNext = idx;
-    }
-    return o;
-  };
-
-  let ex!: PngExports;
-  const self = { owned: null as PngInstance['owned'] };
-  const utf8 = new TextDecoder('utf-8');
-  const impls: Array<[string, (...a: number[]) => unknown]> = [
-    ['__wbindgen_memory', () => addObject(ex.memory)],
-    ['__wbg_buffer_', (a) => addObject((getObject(a) as WebAssembly.Memory).buffer)],
-    ['__wbg_newwithbyteoffsetandlength_', (a, off, len) => addObject(new Uint16Array(getObject(a) as ArrayBuffer, off >>> 0, len >>> 0))],
-    ['__wbindgen_object_drop_ref', (a) => void takeObject(a)],
-    [
-      '__wbg_newwithownedu8clampedarrayandsh_',
-      (ptr, len, w, h) => {
-        self.owned = { ptr: ptr >>> 0, len: len >>> 0 };
-        const data = new Uint8ClampedArray(ex.memory.buffer, ptr >>> 0, len >>> 0);
-        return addObject({ data, width: w >>> 0, height: h >>> 0 } satisfies RawImage);
-      },
-    ],
-    [
-      '__wbindgen_throw',
-      (ptr, len) => {
-        throw new Error(utf8.decode(new Uint8Array(ex.memory.buffer, ptr >>> 0, len >>> 0)));
-      },
-    ],
-  ];
-
-  const imports: Record<string, Record<string, (...a: number[]) => unknown>> = {};
-  for (const imp of WebAssembly.Module.imports(module)) {
-    const impl = impls.find(([prefix]) => imp.name.startsWith(prefix));
-    if (!impl) throw new Error(`unexpected import ${imp.module}.${imp.name} in the PNG decoder (is @jsquash/png a different version?)`);
-    (imports[imp.module] ??= {})[imp.name] = impl[1];
+/** Instantiates the decoder module (it imports nothing). */
+export function instantiatePngDecoder(module: WebAssembly.Module): PngExports {
+  const ex = new WebAssembly.Instance(module, {}).exports as unknown as PngExports;
+  for (const name of ['malloc', 'free', 'pd_decode', 'pd_message', 'pd_info'] as const) {
+    if (typeof ex[name] !== 'function') throw new Error(`the PNG decoder module does not export ${name} (is it native/png/png.wasm?)`);
   }
-  const instance = new WebAssembly.Instance(module, imports as WebAssembly.Imports);
-  ex = instance.exports as unknown as PngExports;
-  return Object.assign(self, { exports: ex, takeObject });
+  return ex;
 }
 
 export class PngCodec {
-  #instance: PngInstance | null = null;
+  #instance: PngExports | null = null;
+  /** Size of the decoder's wasm memory at the end of the last decode (tests and benchmarks read it). */
+  lastMemoryBytes = 0;
 
   constructor(private readonly module: WebAssembly.Module) {}
 
-  /** Size of the decoder's wasm memory at the end of the last decode. */
-  lastMemoryBytes = 0;
-
-  /** Drops the instance: the next decode starts from a fresh memory (decode.ts does this before a large decode of another format). */
+  /** Drops the instance: the next decode starts from a fresh (128 KiB) memory (decode.ts does this before a large decode of another format). */
   reset(): void {
     this.#instance = null;
   }
 
   /**
-   * Decodes to 8-bit RGBA (16-bit samples keep their high byte, palettes and gray are expanded)
-   * and calls `use` with it: a view of the decoder's memory, valid until `use` returns. Returns
-   * what `use` returns; its exceptions pass through. A decoder failure throws CodecFailure.
+   * Decodes `bytes`, whose IHDR says `width` x `height` (from our header parser, which sized the
+   * budget), to 8-bit RGBA and calls `use` with it: a view of the decoder's memory, valid until
+   * `use` returns. Returns what `use` returns; its exceptions pass through. A decoder failure
+   * throws CodecFailure with the decoder's message.
    */
-  decode<T>(bytes: Uint8Array, use: (image: RawImage) => T): T {
-    let inst: PngInstance;
+  decode<T>(bytes: Uint8Array, width: number, height: number, use: (image: RawImage) => T): T {
+    let ex: PngExports;
     try {
-      inst = this.#instance ??= instantiate(this.module);
+      ex = this.#instance ??= instantiatePngDecoder(this.module);
     } catch (e) {
       throw new DecoderSetupError(`could not instantiate the PNG decoder: ${String(e)}`, { cause: e });
     }
-    const ex = inst.exports;
-    let image: RawImage;
+    const size = width * height * 4;
+    let dst = 0;
     try {
-      inst.owned = null;
-      const ptr = ex.__wbindgen_malloc(bytes.length, 1) >>> 0;
-      new Uint8Array(ex.memory.buffer, ptr, bytes.length).set(bytes);
-      image = inst.takeObject(ex.decode(ptr, bytes.length)) as RawImage; // decode() takes ownership of the input
+      const src = ex.malloc(bytes.length);
+      dst = ex.malloc(size);
+      if (!src || !dst) throw new CodecFailure('out of memory (malloc)', []);
+      new Uint8Array(ex.memory.buffer, src, bytes.length).set(bytes);
+      const status = ex.pd_decode(src, bytes.length, width, height, dst);
+      ex.free(src);
+      if (status === FRAME_MISMATCH) {
+        const info = new Uint32Array(ex.memory.buffer, ex.pd_info(), 2);
+        throw new CodecFailure(`the IHDR reads as ${info[0]}x${info[1]} to the decoder but ${width}x${height} to the header parser`, []);
+      }
+      if (status === BAD_DATA || status === NO_MEMORY) {
+        const text = readCString(ex.memory, ex.pd_message(), MESSAGE_LENGTH) || 'PNG decoder error';
+        throw new CodecFailure(text, [text]);
+      }
+      if (status !== 0) throw new CodecFailure(`the decoder rejected the request (${status})`, []);
     } catch (e) {
       this.#instance = null;
+      if (e instanceof CodecFailure) throw e;
+      // A RangeError/RuntimeError: the wasm memory refusing to grow, or a trap.
       throw new CodecFailure(e instanceof Error ? e.message : String(e), [], { cause: e });
     }
+
     try {
-      return use(image);
+      return use({ width, height, data: new Uint8ClampedArray(ex.memory.buffer, dst, size) });
     } finally {
       this.lastMemoryBytes = ex.memory.buffer.byteLength;
-      const owned = inst.owned as PngInstance['owned']; // set by the glue during decode()
-      if (owned) ex.__wbindgen_free(owned.ptr, owned.len, 1);
-      inst.owned = null;
-      if (this.lastMemoryBytes > RECYCLE_BYTES) this.#instance = null;
+      if (this.#instance === ex) {
+        ex.free(dst);
+        if (this.lastMemoryBytes > RECYCLE_BYTES) this.#instance = null; // wasm memory never shrinks
+      }
     }
   }
 }

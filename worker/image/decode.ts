@@ -133,7 +133,7 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
       const req = { width: header.width, height: header.height, scale: plan.scale, cmyk: header.jpeg!.components === 4 };
       decoders.jpeg.decode(bytes, req, (raw, warning) => consume(raw, true, plan.scale, warning));
     } else if (format === 'png') {
-      decoders.png.decode(bytes, (raw) => consume(raw, true));
+      decoders.png.decode(bytes, header.width, header.height, (raw) => consume(raw, true));
     } else {
       consume((await decoders.webp.decode(bytes)).image, false);
     }

@@ -12,7 +12,6 @@ import { decodersReady, initDecoders } from './decoders.ts';
 import { initResampler, wasmResampler } from './resample-wasm.ts';
 
 const WASM_FILES = {
-  png: ['@jsquash/png', 'codec/pkg/squoosh_png_bg.wasm'],
   webp: ['@jsquash/webp', 'codec/dec/webp_dec.wasm'],
 } as const;
 
@@ -21,6 +20,8 @@ let pending: Promise<void> | null = null;
 const RESAMPLER = new URL('../../build/resample.simd128.wasm', import.meta.url);
 /** Our libjpeg-turbo build (native/jpeg/build.sh). */
 export const JPEG_DECODER_WASM = new URL('../../native/jpeg/jpeg-turbo.wasm', import.meta.url);
+/** Our PNG decoder (native/png/build.sh: our C + libdeflate). */
+export const PNG_DECODER_WASM = new URL('../../native/png/png.wasm', import.meta.url);
 
 async function compileResampler(): Promise<WebAssembly.Module> {
   const bytes = await readFile(RESAMPLER).catch(() => {
@@ -38,7 +39,7 @@ export function initNodeDecoders(): Promise<void> {
       WebAssembly.compile(await readFile(join(dirname(require.resolve(`${pkg}/package.json`)), file)));
     const [jpeg, png, webp, resampler] = await Promise.all([
       readFile(JPEG_DECODER_WASM).then((b) => WebAssembly.compile(b)),
-      compile(WASM_FILES.png),
+      readFile(PNG_DECODER_WASM).then((b) => WebAssembly.compile(b)),
       compile(WASM_FILES.webp),
       compileResampler(),
     ]);

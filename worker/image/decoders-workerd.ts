@@ -9,8 +9,8 @@
 
 // Our libjpeg-turbo build (native/jpeg/, committed; rebuilt only by native/jpeg/build.sh).
 import jpeg from '../../native/jpeg/jpeg-turbo.wasm';
-// @ts-expect-error -- the package's .d.ts describes wasm-bindgen's raw exports; under Wrangler the default export is the compiled Module.
-import png from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
+// Our PNG decoder (native/png/: our C + libdeflate, committed; rebuilt only by native/png/build.sh).
+import png from '../../native/png/png.wasm';
 import webp from '@jsquash/webp/codec/dec/webp_dec.wasm';
 // The Pillow resampler's kernels (assembly/kernels/resample, built by `npm run build`).
 import resampler from '../../build/resample.simd128.wasm';

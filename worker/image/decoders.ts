@@ -16,7 +16,7 @@ import { JpegCodec } from './codec-jpeg.ts';
 export interface DecoderModules {
   /** native/jpeg/jpeg-turbo.wasm (our libjpeg-turbo 2.1.5 build, native/jpeg/README.md) */
   jpeg: WebAssembly.Module;
-  /** @jsquash/png/codec/pkg/squoosh_png_bg.wasm */
+  /** native/png/png.wasm (our PNG decoder + libdeflate 1.14, native/png/README.md) */
   png: WebAssembly.Module;
   /** @jsquash/webp/codec/dec/webp_dec.wasm */
   webp: WebAssembly.Module;
