@@ -4,6 +4,7 @@
  * unfilter_wasm.c and expand_wasm.c; zlib decompression is libdeflate 1.14 (one call for the
  * whole image: the host knows the image's size, so the filtered rows fit one buffer exactly).
  *
+ *   int pd_init(void)                              once, first thing on a fresh instance: 0, or PD_NO_MEMORY
  *   int pd_decode(src, size, width, height, dst)   0, or one of the PD_* codes below
  *   const char *pd_message(void)                   why the last decode failed
  *   const uint32_t *pd_info(void)                  { width, height } of the last IHDR read
@@ -204,6 +205,17 @@ done:
     free(zeros);
     free(tmp);
     return status;
+}
+
+/*
+ * The decompressor (~10 KB) lives as long as the instance. Allocated before anything else, it sits
+ * at the bottom of the heap; allocated during the first decode it would be an island between that
+ * decode's buffers, and the heap's peak would depend on the order of the images decoded.
+ */
+int pd_init(void)
+{
+    if (!inflater) inflater = libdeflate_alloc_decompressor();
+    return inflater ? 0 : PD_NO_MEMORY;
 }
 
 const char *pd_message(void) { return message; }

@@ -51,7 +51,7 @@ for p in "${pids[@]}"; do wait "$p" || { echo "build.sh: compilation failed" >&2
 
 objs() { for f in "$@"; do printf '%s ' "$OBJ/$(basename "${f%.c}").o"; done; }
 LDFLAGS=(-flto -Wl,--lto-O3 --target=wasm32-wasi --sysroot=/usr -nostartfiles -Wl,--no-entry -Wl,--export=malloc -Wl,--export=free
-  -Wl,--export=pd_decode -Wl,--export=pd_message -Wl,--export=pd_info
+  -Wl,--export=pd_init -Wl,--export=pd_decode -Wl,--export=pd_message -Wl,--export=pd_info
   -Wl,-z,stack-size=65536 -Wl,--initial-memory=131072 -Wl,--strip-debug)
 
 # shellcheck disable=SC2046

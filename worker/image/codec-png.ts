@@ -30,17 +30,19 @@ export interface PngExports {
   memory: WebAssembly.Memory;
   malloc(size: number): number;
   free(ptr: number): void;
+  pd_init(): number;
   pd_decode(src: number, size: number, width: number, height: number, dst: number): number;
   pd_message(): number;
   pd_info(): number;
 }
 
-/** Instantiates the decoder module (it imports nothing). */
+/** Instantiates the decoder module (it imports nothing) and allocates its decompressor, before any buffer of ours. */
 export function instantiatePngDecoder(module: WebAssembly.Module): PngExports {
   const ex = new WebAssembly.Instance(module, {}).exports as unknown as PngExports;
-  for (const name of ['malloc', 'free', 'pd_decode', 'pd_message', 'pd_info'] as const) {
+  for (const name of ['malloc', 'free', 'pd_init', 'pd_decode', 'pd_message', 'pd_info'] as const) {
     if (typeof ex[name] !== 'function') throw new Error(`the PNG decoder module does not export ${name} (is it native/png/png.wasm?)`);
   }
+  if (ex.pd_init() !== 0) throw new Error('the PNG decoder could not allocate its decompressor');
   return ex;
 }
 
