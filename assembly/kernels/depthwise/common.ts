@@ -163,13 +163,23 @@ export const PITCH: i32 = (MAXW + 8) * 32;
     entry(e, column(p, j, W, xs, zp16), column(p, j + 1, W, xs, zp16));
     e += 32;
   }
-  // interior: both columns inside
+  // interior: both columns inside, m < (W + PW) / 2; two entries a step (a plain pointer loop: the
+  // bounds test per entry cost as much as the entry)
+  const mEnd = min(n, (W + PW) >> 1);
   let q = p + <usize>(2 * m - PW) * xs;
   const step = xs << 1;
-  for (; m < n && 2 * m - PW + 1 < W; m++) {
-    entry(e, v128.load8x8_s(q), v128.load8x8_s(q + xs));
-    q += step;
-    e += 32;
+  if (m < mEnd) {
+    const eEnd = b + (<usize>mEnd << 5);
+    for (; e + 64 <= eEnd; e += 64) {
+      entry(e, v128.load8x8_s(q), v128.load8x8_s(q + xs));
+      entry(e + 32, v128.load8x8_s(q + step), v128.load8x8_s(q + step + xs));
+      q += step << 1;
+    }
+    if (e < eEnd) {
+      entry(e, v128.load8x8_s(q), v128.load8x8_s(q + xs));
+      e += 32;
+    }
+    m = mEnd;
   }
   // right edge
   for (; m < n; m++) {
