@@ -57,7 +57,27 @@ typedef int32_t fast_entry;
 /* One table per Huffman table slot, made at the start of each scan for the decompressor `owner`. */
 static fast_entry fast_ac[NUM_HUFF_TBLS][1 << FAST_BITS];
 static const fast_entry *fast_blk[D_MAX_BLOCKS_IN_MCU];
+/* DC: bits 0-4 the bits to consume (code + extra), 16-31 the difference; 0 = not covered. */
+static fast_entry fast_dc[NUM_HUFF_TBLS][1 << FAST_BITS];
+static const fast_entry *fast_dc_blk[D_MAX_BLOCKS_IN_MCU];
 static j_decompress_ptr fast_owner;
+
+static void make_fast_dc(const d_derived_tbl *t, fast_entry *out) {
+  for (int i = 0; i < (1 << FAST_BITS); i++) {
+    int e = t->lookup[i >> (FAST_BITS - HUFF_LOOKAHEAD)];
+    int nb = e >> HUFF_LOOKAHEAD, size = e & 0xFF;
+    fast_entry f = 0;
+    if (nb <= HUFF_LOOKAHEAD && nb + size <= FAST_BITS) {
+      int v = 0;
+      if (size) {
+        int x = (i >> (FAST_BITS - nb - size)) & ((1 << size) - 1);
+        v = HUFF_EXTEND(x, size);
+      }
+      f = (fast_entry)((uint32_t)(uint16_t)(int16_t)v << 16) | (nb + size);
+    }
+    out[i] = f;
+  }
+}
 
 static void make_fast_ac(const d_derived_tbl *t, fast_entry *out) {
   for (int i = 0; i < (1 << FAST_BITS); i++) {
@@ -80,12 +100,15 @@ static void make_fast_ac(const d_derived_tbl *t, fast_entry *out) {
 METHODDEF(void) start_pass_huff_decoder_wasm(j_decompress_ptr cinfo) {
   start_pass_huff_decoder(cinfo);
   huff_entropy_ptr entropy = (huff_entropy_ptr)cinfo->entropy;
-  int made[NUM_HUFF_TBLS] = { 0 };
+  int made[NUM_HUFF_TBLS] = { 0 }, made_dc[NUM_HUFF_TBLS] = { 0 };
   for (int blkn = 0; blkn < cinfo->blocks_in_MCU; blkn++) {
-    int tbl = cinfo->cur_comp_info[cinfo->MCU_membership[blkn]]->ac_tbl_no;
+    jpeg_component_info *comp = cinfo->cur_comp_info[cinfo->MCU_membership[blkn]];
+    int tbl = comp->ac_tbl_no, dctbl = comp->dc_tbl_no;
     if (!made[tbl]) make_fast_ac(entropy->ac_cur_tbls[blkn], fast_ac[tbl]);
-    made[tbl] = 1;
+    if (!made_dc[dctbl]) make_fast_dc(entropy->dc_cur_tbls[blkn], fast_dc[dctbl]);
+    made[tbl] = made_dc[dctbl] = 1;
     fast_blk[blkn] = fast_ac[tbl];
+    fast_dc_blk[blkn] = fast_dc[dctbl];
   }
   fast_owner = cinfo;
 }
@@ -176,24 +199,32 @@ static __attribute__((noinline)) int slow_symbol(const d_derived_tbl *t, bit_rea
  * the DC difference in *dc; 0 = a marker was met.
  */
 static __attribute__((noinline)) int decode_block(bit_reader *r, JCOEF *block, const d_derived_tbl *dctbl,
-                                                  const d_derived_tbl *actbl, const fast_entry *fast, int *dc) {
+                                                  const d_derived_tbl *actbl, const fast_entry *fast_dc,
+                                                  const fast_entry *fast, int *dc) {
   uint64_t buf = r->buf;
   int cnt = r->cnt;
   const JOCTET *p = r->p;
   int s;
 
   REFILL_IF_LOW(return 0);
-  {
+  fast_entry d = fast_dc[buf >> (64 - FAST_BITS)];
+  if (__builtin_expect(d != 0, 1)) {
+    /* Code and extra bits at once; libjpeg's refill between them (if any) is made by the AC
+       loop's first check: the block's first AC code is the next read either way. */
+    buf <<= d & 31;
+    cnt -= d & 31;
+    *dc = d >> 16;
+  } else {
     bit_reader t = { buf, cnt, p };
     s = slow_symbol(dctbl, &t);
     buf = t.buf;
     cnt = t.cnt;
+    if (s) {
+      REFILL_IF_LOW(return 0);
+      EXTRA_BITS(s, s);
+    }
+    *dc = s;
   }
-  if (s) {
-    REFILL_IF_LOW(return 0);
-    EXTRA_BITS(s, s);
-  }
-  *dc = s;
 
   for (int k = 1; k < DCTSIZE2; k++) {
     REFILL_IF_LOW(return 0);
@@ -249,7 +280,8 @@ LOCAL(boolean) decode_mcu_fast_wasm(j_decompress_ptr cinfo, JBLOCKROW *MCU_data)
   for (int blkn = 0; blkn < cinfo->blocks_in_MCU; blkn++) {
     JCOEF *block = MCU_data[blkn][0];
     int dc;
-    if (!decode_block(&r, block, entropy->dc_cur_tbls[blkn], entropy->ac_cur_tbls[blkn], fast_blk[blkn], &dc))
+    if (!decode_block(&r, block, entropy->dc_cur_tbls[blkn], entropy->ac_cur_tbls[blkn], fast_dc_blk[blkn],
+                      fast_blk[blkn], &dc))
       return FALSE;
     int ci = cinfo->MCU_membership[blkn];
     dc += last_dc[ci];
