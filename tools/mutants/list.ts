@@ -67,6 +67,8 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/depthwise/common.ts', find: 'const zp8 = i8x16.splat(<i8>zpIn);', replace: 'const zp8 = i8x16.splat(<i8>(zpIn + 1));' },
   { id: 'dw-s2-pairs-odd', what: 'depthwise stride-2 pair rows: the odd last interior entry not built', module: 'engine', tests: ['depthwise'],
     file: 'kernels/depthwise/common.ts', find: 'if (e < eEnd) {', replace: 'if (e + 32 < eEnd) {' },
+  { id: 'dw-map-last-row', what: 'depthwise 3x3 s1 small maps: the last row of an odd-height map not computed', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/rows3x3.ts', find: 'if (oy < H) passS1(', replace: 'if (oy + 1 < H) passS1(' },
   { id: 'dw-rows3x3-group', what: 'depthwise 3x3 rows: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
     file: 'kernels/depthwise/rows3x3.ts', find: 'const halves = C - c > 4 ? 2 : 1;', replace: 'const halves = C - c > 5 ? 2 : 1;' },
   { id: 'dw-line5-group', what: 'depthwise 1x5/5x1: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],

@@ -94,6 +94,53 @@ function s2General(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usi
   passS2(false, q0, q1, q2, OW, out, ys, rr, wg, bp, sp);
 }
 
+// ---- Small maps, stride 1: every pair row of the map built first, then one call per group of four
+// channels runs all its output rows (the weights and constants loaded once per group, not per pass).
+
+/** Pair rows of a whole small map: (H + 2) rows of (W + 2) entries. */
+export const MAP_BYTES: i32 = 16384;
+const MAP: usize = memory.data(MAP_BYTES + 64, 16);
+
+// @ts-ignore: decorator
+@inline function mapS1(FAST: bool, q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
+  let oy = 0;
+  for (; oy + 2 <= H; oy += 2) {
+    passS1(FAST, true, q, q + pm, q + 2 * pm, q + 3 * pm, W, out, out + rowOut, ys, rr, wg, bp, sp);
+    q += 2 * pm;
+    out += 2 * rowOut;
+  }
+  if (oy < H) passS1(FAST, false, q, q + pm, q + 2 * pm, q + 2 * pm, W, out, out, ys, rr, wg, bp, sp);
+}
+function mapS1Fast(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  mapS1(true, q, pm, H, W, out, rowOut, ys, 4, wg, bp, sp);
+}
+function mapS1General(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
+  mapS1(false, q, pm, H, W, out, rowOut, ys, rr, wg, bp, sp);
+}
+
+/** 3×3, pad 1, stride 1, (H + 2)·(W + 2)·32 ≤ MAP_BYTES. BIASP and K are set. */
+export function dw3x3Map(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize,
+  y: usize, yStride: i32, qmax: i32, zpIn: i32): void {
+  const zp16 = i16x8.splat(<i16>zpIn);
+  const xs = <usize>xStride, ys = <usize>yStride;
+  const pm = <usize>(W + 2) << 5;
+  const rowIn = <usize>W * xs;
+  const rowOut = <usize>W * ys;
+  for (let c = 0; c < C; c += 8) {
+    const halves = C - c > 4 ? 2 : 1;
+    const xc = x + <usize>c;
+    for (let iy = -1; iy <= H; iy++) pairRowS1(1, MAP + <usize>(iy + 1) * pm, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, W + 2, xs, zp16);
+    for (let h = 0; h < halves; h++) {
+      const g = c + 4 * h;
+      const o = <usize>g, hb = <usize>(h << 4);
+      const wg = wts + o * 24, bp = BIASP + (o << 2), sp = scale + (o << 2);
+      const rr = C - g;
+      if (rr >= 4 && qmax == 127) mapS1Fast(MAP + hb, pm, H, W, y + o, rowOut, ys, wg, bp, sp);
+      else mapS1General(MAP + hb, pm, H, W, y + o, rowOut, ys, min(rr, 4), wg, bp, sp);
+    }
+  }
+}
+
 /** 3×3, pad 1, stride 1 or 2, W ≤ MAXW. wts: the chunk's pairs (6 per group of four); BIASP and K are set. */
 export function dw3x3Rows(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize, stride: i32,
   y: usize, yStride: i32, qmax: i32, zpIn: i32): void {

@@ -8,6 +8,7 @@
 // (common.ts setup), and padding taps read zpIn.
 //
 // Paths (depthwiseChunk), the GhostNetV2 shapes first:
+//   3×3 s1, small map        rows3x3.ts dw3x3Map: all pair rows of the map first, one call per group.
 //   3×3 s1/s2, W ≤ MAXW      rows3x3.ts: pair rows in a ring, five (s1) or six (s2) dots per pixel,
 //                            everything in registers. 3×3 is ~73% of GhostNet's depthwise MACs.
 //   1×5 / 5×1 s1, ≤ MAXW     line5.ts: one 5-tap line kernel along rows or columns, three dots.
@@ -20,7 +21,7 @@
 // Layout of the packed weights: common.ts. Scratch (static memory): the ZP row, the folded bias,
 // the requantization constants and each path's pair rows. Not reentrant (one thread).
 import { BIASP, MAXC, MAXW, pairCount, setup } from './common';
-import { dw3x3Rows } from './rows3x3';
+import { dw3x3Map, dw3x3Rows, MAP_BYTES } from './rows3x3';
 import { dwLine5 } from './line5';
 import { dwRowPass5, ROWPASS_MAXK } from './rowpass';
 import { dwGeneral, dwHuge, MAXT } from './general';
@@ -49,7 +50,9 @@ function depthwiseChunk(
 ): void {
   // Row paths pay their per-row set-up back over a row of pixels: small maps go to dwGeneral.
   const OW = (W + 2 * (kw >> 1) - kw) / stride + 1;
-  if (kh == 3 && kw == 3 && (stride == 1 || stride == 2) && W <= MAXW) {
+  if (kh == 3 && kw == 3 && stride == 1 && (H + 2) * (W + 2) * 32 <= MAP_BYTES) {
+    dw3x3Map(x, H, W, C, xStride, wts, scale, y, yStride, qmax, zpIn);
+  } else if (kh == 3 && kw == 3 && (stride == 1 || stride == 2) && W <= MAXW) {
     dw3x3Rows(x, H, W, C, xStride, wts, scale, stride, y, yStride, qmax, zpIn);
   } else if (stride == 1 && kh == 1 && kw == 5 && W <= MAXW && W >= 4) {
     dwLine5(x, H, W, C, xStride, wts, scale, false, y, yStride, qmax, zpIn);
