@@ -2,16 +2,22 @@
  * `npm run serve`: the deploy bundle served by workerd itself, with no dev proxy in front. This is
  * what someone self-hosting the Worker would run, and the fairest target for load tests.
  *
- *   npm run serve [-- --port 8787] [--ip 127.0.0.1] [--outdir dist] [--no-bundle] [--config-only] [--verbose]
+ *   npm run serve [-- --port 8787] [--ip 127.0.0.1] [--outdir dist] [--var NAME=VALUE]... [--workerd serve|wrangler]
+ *                    [--inspector 9230] [--no-bundle] [--config-only] [--verbose]
  *
  * 1. `wrangler deploy --dry-run --outdir <outdir>`: the exact bundle `wrangler deploy` uploads.
  * 2. <outdir>/workerd.capnp, generated from wrangler.toml (modules by its rules, [vars],
  *    compatibility date and flags). API_KEY, when set in the environment, becomes the secret.
- * 3. `workerd serve <outdir>/workerd.capnp`, with the workerd binary wrangler itself ships.
+ *    `--var NAME=VALUE` overrides one of its [vars] (e.g. RESULT_CACHE_TTL=0), as `wrangler dev --var` does.
+ * 3. `workerd serve <outdir>/workerd.capnp` with the workerd pinned in tools/serve/package.json
+ *    (installed into tools/serve/node_modules on first use), not the older one wrangler 4.86.0
+ *    ships: that one closes kept-alive connections carrying a request it has not dispatched yet
+ *    when the isolate is saturated (docs/reliability.md, section 1). `--workerd wrangler` runs
+ *    wrangler's own (to compare); WORKERD_BIN=/path/to/workerd runs any other build.
  *
- * Ctrl-C (SIGINT) or SIGTERM stops workerd and exits. WORKERD_BIN=/path/to/workerd runs another workerd build.
+ * Ctrl-C (SIGINT) or SIGTERM stops workerd and exits.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -20,9 +26,6 @@ import { parseArgs } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
 import { bundleModules, workerdConfig, type Rule } from './config.ts';
 
-// The workerd package's default export is the path of its binary (the one wrangler runs);
-// WORKERD_BIN runs another build instead (docs/reliability.md compares two).
-const workerdBinary: string = process.env.WORKERD_BIN || createRequire(import.meta.url)('workerd').default;
 const root = resolve(import.meta.dirname, '../..');
 const { values: o } = parseArgs({
   options: {
@@ -31,11 +34,38 @@ const { values: o } = parseArgs({
     outdir: { type: 'string', default: 'dist' },
     'no-bundle': { type: 'boolean', default: false },
     'config-only': { type: 'boolean', default: false },
+    var: { type: 'string', multiple: true, default: [] },
+    /** Open workerd's inspector (DevTools protocol) on this port of --ip: heap usage, profiles. */
+    inspector: { type: 'string' },
+    /** serve: tools/serve's pinned workerd; wrangler: the one wrangler ships (node_modules/workerd). */
+    workerd: { type: 'string', default: 'serve' },
     /** workerd's own informational messages (dropped connections, uncaught exceptions) on stderr. */
     verbose: { type: 'boolean', default: false },
   },
 });
 const outdir = resolve(root, o.outdir!);
+const overrides: Record<string, string> = {};
+for (const v of o.var!) {
+  const eq = v.indexOf('=');
+  if (eq < 1) usage(`--var wants NAME=VALUE, got ${v}`);
+  overrides[v.slice(0, eq)] = v.slice(eq + 1);
+}
+if (o.workerd !== 'serve' && o.workerd !== 'wrangler') usage(`--workerd must be serve or wrangler, got ${o.workerd}`);
+
+function usage(message: string): never {
+  console.error(`serve: ${message}`);
+  process.exit(2);
+}
+
+/** The workerd package's default export is the path of its binary. */
+function workerdBinary(): string {
+  if (process.env.WORKERD_BIN) return process.env.WORKERD_BIN;
+  if (o.workerd === 'wrangler') return createRequire(join(root, 'package.json'))('workerd').default;
+  const install = spawnSync(process.execPath, [join(root, 'tools/lib/install-local.mjs'), join(root, 'tools/serve')], { stdio: 'inherit' });
+  if (install.status !== 0) usage('could not install tools/serve/node_modules (output above)');
+  return createRequire(join(root, 'tools/serve/package.json'))('workerd').default;
+}
+const workerd = workerdBinary();
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' };
 
 if (!o['no-bundle']) {
@@ -55,7 +85,7 @@ writeFileSync(
     modules: bundleModules(outdir, 'index.js', config.rules as Rule[]),
     compatibilityDate: config.compatibility_date!,
     compatibilityFlags: config.compatibility_flags,
-    vars: config.vars,
+    vars: { ...config.vars, ...overrides },
     secretsFromEnv: process.env.API_KEY ? ['API_KEY'] : [],
     address: `${o.ip}:${o.port}`,
   }),
@@ -75,7 +105,7 @@ await new Promise<void>((ok) => {
     .listen(Number(o.port), o.ip, () => probe.close(() => ok()));
 });
 
-const child = spawn(workerdBinary, ['serve', capnp, ...(o.verbose ? ['--verbose'] : [])], { stdio: 'inherit', env: process.env });
+const child = spawn(workerd, ['serve', capnp, ...(o.verbose ? ['--verbose'] : []), ...(o.inspector ? [`--inspector-addr=${o.ip}:${o.inspector}`] : [])], { stdio: 'inherit', env: process.env });
 // Importing wrangler installed SIGINT/SIGTERM handlers that call process.exit() at once, which
 // would leave workerd running: ours pass the signal on and exit when workerd has.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -91,7 +121,7 @@ for (let i = 0; i < 600 && child.exitCode === null; i++) {
   try {
     const res = await fetch(`${url}/healthz`);
     await res.body?.cancel();
-    console.log(`serve: ${o.outdir}/ under workerd ${execFileSync(workerdBinary, ['--version']).toString().trim()} on ${url} (no dev proxy; Ctrl-C stops)`);
+    console.log(`serve: ${o.outdir}/ under workerd ${execFileSync(workerd, ['--version']).toString().trim()} on ${url} (no dev proxy; Ctrl-C stops)`);
     break;
   } catch {
     await new Promise((r) => setTimeout(r, 100));

@@ -29,7 +29,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from '../../../worker/image/codec-common.ts';
 
-/** The compiled @jsquash/png decoder from tools/bench/node_modules (tools/bench/install.mjs installs it). */
+/** The compiled @jsquash/png decoder from tools/bench/node_modules (tools/lib/install-local.mjs tools/bench installs it). */
 export function loadJsquashPng(): WebAssembly.Module {
   const require = createRequire(import.meta.url);
   const dir = dirname(require.resolve('@jsquash/png/package.json'));

@@ -1,7 +1,7 @@
 /**
  * The part of the ONNX Runtime JS API (shared by onnxruntime-node and onnxruntime-web) the
  * anchors use. The packages live in tools/bench/node_modules, installed on first use by
- * tools/bench/install.mjs, so the project's typecheck cannot see their own types.
+ * tools/lib/install-local.mjs, so the project's typecheck cannot see their own types.
  */
 export interface OrtTensor {
   readonly data: unknown;
@@ -27,4 +27,4 @@ export async function importOrt(name: 'onnxruntime-node' | 'onnxruntime-web'): P
   return (await import(specifier)) as Ort;
 }
 
-export const INSTALL_HINT = 'node tools/bench/install.mjs (npm run bench runs it)';
+export const INSTALL_HINT = 'node tools/lib/install-local.mjs tools/bench (npm run bench runs it)';
