@@ -7,12 +7,25 @@
  * end and after idling, its peak, and its floor (lowest sample) in the first and last fifth of the
  * run. Each server's own output goes to <json dir>/<target>.server.log.
  *
+ * Warm-up, and "RSS after warm-up": the same mix at the same concurrency, in rounds of --warmup
+ * requests, until the Worker's RSS floor (lowest sample, every 250 ms) of a round is no more than
+ * --plateau (5%) above the previous round's, or --warmup-rounds rounds. RSS after warm-up is the
+ * floor of the last warm-up round; RSS after the run is the floor of the run's last --warmup
+ * requests (a window of the same size). A floor, not one sample: the RSS is a sawtooth of V8's
+ * garbage collection, hundreds of MiB high with 12 MB bodies in flight. `--cache off` runs the
+ * Worker with RESULT_CACHE_TTL=0, so that the figure measures the Worker, not the result cache
+ * (under `npm run serve` there is no cache anyway). `--heap` also reads the isolate's heap and
+ * ArrayBuffer usage through the inspector (tools/loadtest/heap.ts) at each RSS point.
+ *
  * Exits 1 on any unexpected answer or reset (main run, warm-up, bursts), a restart of the
- * Worker's workerd, or, with --max-rss-growth, a rise of its RSS floor beyond that fraction.
+ * Worker's workerd, or, with --max-rss-growth, RSS after the run more than that fraction above
+ * RSS after warm-up.
  *
  *   npm run loadtest -- [--target start,serve | --url http://host:port [--pids 123,456]]
  *                       [-n 5000] [-c 16] [--oversize 0.05] [--hostile 0.2] [--seed 1]
- *                       [--warmup 200] [--bursts 4] [--settle 10] [--max-rss-growth 0.1]
+ *                       [--warmup 200] [--warmup-rounds 10] [--plateau 0.05] [--cache on|off]
+ *                       [--workerd serve|wrangler] [--heap]
+ *                       [--bursts 4] [--settle 10] [--max-rss-growth 0.1]
  *                       [--photos test/fixtures/photos] [--hostile-dir test/fixtures/hostile]
  *                       [--json tmp/loadtest/report.json]
  */
@@ -23,6 +36,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { quantileSorted } from '../lib/median.ts';
 import { mulberry32 } from '../lib/rng.ts';
+import { heapUsage, type HeapUsage } from './heap.ts';
 import { loadCases, send, type Case, type Kind, type Result } from './requests.ts';
 import { attach, rssMiB, startDev, startServe, type Target } from './targets.ts';
 
@@ -38,6 +52,12 @@ const { values: o } = parseArgs({
     hostile: { type: 'string', default: '0.2' },
     seed: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '200' },
+    'warmup-rounds': { type: 'string', default: '10' },
+    plateau: { type: 'string', default: '0.05' },
+    cache: { type: 'string', default: 'on' },
+    /** npm run serve's workerd: serve (tools/serve's pinned one) or wrangler (the one wrangler ships). */
+    workerd: { type: 'string', default: 'serve' },
+    heap: { type: 'boolean', default: false },
     bursts: { type: 'string', default: '4' },
     settle: { type: 'string', default: '10' },
     timeout: { type: 'string', default: '60' },
@@ -49,6 +69,7 @@ const { values: o } = parseArgs({
   },
 });
 const N = Number(o.n), C = Number(o.c), WARMUP = Number(o.warmup), BURSTS = Number(o.bursts), TIMEOUT = Number(o.timeout) * 1000;
+if (o.cache !== 'on' && o.cache !== 'off') throw new Error(`--cache must be on or off, got ${o.cache}`);
 const cases = loadCases(resolve(root, o.photos!), resolve(root, o['hostile-dir']!));
 
 /** The i-th request of a run, drawn from a seeded generator so every run sends the same sequence. */
@@ -108,19 +129,31 @@ function sampleRss(target: Target): Sample {
  */
 class RssLog {
   readonly points: Record<string, Sample> = {};
+  /** The isolate's heap at the same points (--heap). */
+  readonly heap: Record<string, HeapUsage | string> = {};
   readonly series: Array<{ t: number; phase: 'warm-up' | 'run' | 'after'; rss: Sample }> = [];
   #timer: NodeJS.Timeout | undefined;
   phase: 'warm-up' | 'run' | 'after' = 'warm-up';
+  readonly t0 = performance.now();
   constructor(private readonly target: Target) {}
   start(): void {
-    const t0 = performance.now();
-    this.#timer = setInterval(() => this.series.push({ t: performance.now() - t0, phase: this.phase, rss: sampleRss(this.target) }), 500);
+    this.#timer = setInterval(() => this.series.push({ t: this.now(), phase: this.phase, rss: sampleRss(this.target) }), 250);
+  }
+  now(): number {
+    return performance.now() - this.t0;
+  }
+  /** Lowest sample of each process between two times (ms since start). */
+  floor(from: number, to: number): Sample {
+    const out: Sample = {};
+    for (const { t, rss } of this.series) if (t >= from && t <= to) for (const [k, v] of Object.entries(rss)) out[k] = Math.min(out[k] ?? Infinity, v);
+    return out;
   }
   stop(): void {
     clearInterval(this.#timer);
   }
-  point(name: string): void {
+  async point(name: string): Promise<void> {
     this.points[name] = sampleRss(this.target);
+    if (this.target.inspector) this.heap[name] = await heapUsage(this.target.inspector).catch((e: Error) => e.message);
   }
   peak(): Sample {
     const out: Sample = {};
@@ -199,8 +232,21 @@ async function runTarget(target: Target) {
   rss.start();
   const t0 = performance.now();
 
-  const warm = await runAll(agent, base, schedule(WARMUP, Number(o.seed) + 1), C, t0);
-  rss.point('warm-up');
+  // Warm-up rounds until the Worker's RSS floor stops rising (see the top of this file).
+  const warm: Result[] = [];
+  const warmRounds: number[] = [];
+  let warmFloor: Sample = {};
+  for (let round = 0; round < Number(o['warmup-rounds']); round++) {
+    const from = rss.now();
+    warm.push(...(await runAll(agent, base, schedule(WARMUP, Number(o.seed) + 1000 + round), C, t0)));
+    const floor = rss.floor(from, rss.now());
+    const w = Object.keys(floor).find((k) => k.startsWith('workerd (worker)'));
+    const previous = w ? warmRounds.at(-1) : undefined;
+    if (w) warmRounds.push(floor[w]);
+    warmFloor = floor;
+    if (!w || (previous !== undefined && floor[w] <= previous * (1 + Number(o.plateau)))) break;
+  }
+  await rss.point('warm-up');
   rss.phase = 'run';
 
   const list = schedule(N, Number(o.seed));
@@ -208,12 +254,15 @@ async function runTarget(target: Target) {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   const tRun = performance.now();
+  let lastWindowFrom = rss.now();
   const results = await runAll(agent, base, list, C, t0, (done) => {
-    if (done === Math.floor(N / 2)) rss.point('middle');
+    if (done === Math.floor(N / 2)) void rss.point('middle');
+    if (done === Math.max(0, N - WARMUP)) lastWindowFrom = rss.now();
   });
+  const endFloor = rss.floor(lastWindowFrom, rss.now());
   const seconds = (performance.now() - tRun) / 1000;
   lag.disable();
-  rss.point('end');
+  await rss.point('end');
   rss.phase = 'after';
 
   // Point 2 of issue #13: a burst of 100 at concurrency C, then one GET on a connection of the same
@@ -233,7 +282,7 @@ async function runTarget(target: Target) {
   }
   if (Number(o.settle) > 0) {
     await new Promise((r) => setTimeout(r, Number(o.settle) * 1000));
-    rss.point(`idle ${o.settle} s`);
+    await rss.point(`idle ${o.settle} s`);
   }
   rss.stop();
   agent.destroy();
@@ -247,13 +296,14 @@ async function runTarget(target: Target) {
     warmupFailures: warm.filter((r) => r.error !== undefined || r.unexpected !== undefined).length,
     bursts,
     burstFailures: summarize(burstFailures, 1).failures,
-    rss: { points: rss.points, peak: rss.peak(), floors: rss.floors(), workerPids: rss.workerPids(), series: rss.series },
+    rss: { points: rss.points, heap: rss.heap, peak: rss.peak(), floors: rss.floors(), warmRounds, afterWarmup: warmFloor, afterRun: endFloor, workerPids: rss.workerPids(), series: rss.series },
   };
 }
 
 function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
   const s = r.summary;
-  console.log(`\n== ${r.target} (${r.url}): ${s.requests} requests at concurrency ${C}, ${WARMUP} warm-up${r.serverLog ? `; server output in ${r.serverLog}` : ''}`);
+  const { warmRounds } = r.rss;
+  console.log(`\n== ${r.target} (${r.url}): ${s.requests} requests at concurrency ${C}, result cache ${o.cache}; warm-up ${warmRounds.length || 1} × ${WARMUP}${warmRounds.length ? ` (Worker RSS floor per round: ${warmRounds.join(', ')} MiB)` : ''}${r.serverLog ? `; server output in ${r.serverLog}` : ''}`);
   console.log(`   ${s.reqPerSec} req/s over ${s.seconds} s; latency p50 ${s.p50} ms, p99 ${s.p99} ms`);
   for (const [k, v] of Object.entries(s.byKind)) console.log(`   ${k.padEnd(9)} n=${v.n} p50 ${v.p50} ms p99 ${v.p99} ms`);
   console.log(`   statuses ${JSON.stringify(s.statuses)}; this client's event-loop lag p99 ${r.clientLagMs.p99} ms, max ${r.clientLagMs.max} ms`);
@@ -261,12 +311,22 @@ function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
   for (const f of s.failures.slice(0, 12)) console.log(`     ${f.kind} ${f.name}: ${f.what}`);
   if (s.failures.length > 12) console.log(`     … ${s.failures.length - 12} more in the JSON report`);
   for (const b of r.bursts) console.log(`   burst ${JSON.stringify(b.burst)}, idle ${b.idleSeconds} s, then GET /healthz: ${b.get} in ${b.ms} ms`);
-  const { points, peak, floors, workerPids } = r.rss;
+  const { points, heap, peak, floors, afterWarmup, afterRun, workerPids } = r.rss;
   const procs = [...new Set([...Object.values(points).flatMap((x) => Object.keys(x)), ...Object.keys(peak)])];
-  const cols: Array<[string, Sample]> = [...Object.entries(points), ['peak', peak], ['floor 1st 5th', floors.first], ['floor last 5th', floors.last]];
-  console.log('   RSS MiB:');
+  const cols: Array<[string, Sample]> = [
+    ...Object.entries(points),
+    ['peak', peak],
+    ['floor 1st 5th', floors.first],
+    ['floor last 5th', floors.last],
+    ['after warm-up', afterWarmup],
+    ['after run', afterRun],
+  ];
+  console.log('   RSS MiB (a point is one sample; "after warm-up"/"after run" are floors of the last warm-up round / the run\'s last window of as many requests):');
   console.log(`     ${'process'.padEnd(30)}${cols.map(([c]) => c.padStart(15)).join('')}`);
   for (const p of procs) console.log(`     ${p.padEnd(30)}${cols.map(([, v]) => String(v[p] ?? '-').padStart(15)).join('')}`);
+  for (const [name, h] of Object.entries(heap)) {
+    console.log(`   isolate at ${name}: ${typeof h === 'string' ? h : `JS heap ${h.usedMiB} MiB used of ${h.totalMiB}, ArrayBuffers ${h.backingMiB} MiB`}`);
+  }
   let ok = s.unexpected === 0 && s.resets === 0 && r.warmupFailures === 0;
   if (r.bursts.length) {
     const hung = r.bursts.filter((b) => b.get !== '200').length;
@@ -279,12 +339,13 @@ function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
     ok = false;
   } else if (workerPids.length === 1) {
     const w = workerPids[0];
+    const growth = afterRun[w] / afterWarmup[w] - 1;
     const point = points.end[w] / points['warm-up'][w] - 1;
     const floor = floors.last[w] / floors.first[w] - 1;
     const pctOf = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-    console.log(`   workerd (worker) RSS: end vs warm-up ${pctOf(point)}; floor of the last fifth vs the first fifth ${pctOf(floor)}`);
-    if (o['max-rss-growth'] !== undefined && floor > Number(o['max-rss-growth'])) {
-      console.log(`   FAIL: its floor grew more than ${(Number(o['max-rss-growth']) * 100).toFixed(0)}%`);
+    console.log(`   workerd (worker) RSS after the run vs after warm-up: ${pctOf(growth)} (${afterWarmup[w]} → ${afterRun[w]} MiB); one sample at the end vs one at warm-up ${pctOf(point)}; floor of the last fifth vs the first fifth ${pctOf(floor)}`);
+    if (o['max-rss-growth'] !== undefined && growth > Number(o['max-rss-growth'])) {
+      console.log(`   FAIL: it grew more than ${(Number(o['max-rss-growth']) * 100).toFixed(0)}%`);
       ok = false;
     }
   }
@@ -295,8 +356,10 @@ const targets: Array<() => Promise<Target>> = o.url
   ? [async () => attach(o.url!, o.pids!.split(',').filter(Boolean).map(Number))]
   : o.target!.split(',').map((t) => {
       const log = resolve(root, dirname(o.json!), `${t}.server.log`);
-      if (t === 'start') return () => startDev(Number(o.port), log);
-      if (t === 'serve') return () => startServe(Number(o.port) + 1, 'tmp/loadtest/dist', log);
+      const vars: Record<string, string> = o.cache === 'off' ? { RESULT_CACHE_TTL: '0' } : {};
+      const inspector = o.heap ? Number(o.port) + 100 : undefined;
+      if (t === 'start') return () => startDev(Number(o.port), log, { vars, inspector });
+      if (t === 'serve') return () => startServe(Number(o.port) + 1, 'tmp/loadtest/dist', log, { vars, inspector: inspector && inspector + 1, workerd: o.workerd! });
       throw new Error(`--target must be start, serve or both (start,serve), got ${t}`);
     });
 
@@ -315,6 +378,6 @@ for (const start of targets) {
 }
 const json = resolve(root, o.json!);
 mkdirSync(dirname(json), { recursive: true });
-writeFileSync(json, JSON.stringify({ n: N, c: C, oversize: Number(o.oversize), hostile: Number(o.hostile), seed: Number(o.seed), results: all }, null, 1));
+writeFileSync(json, JSON.stringify({ n: N, c: C, oversize: Number(o.oversize), hostile: Number(o.hostile), seed: Number(o.seed), cache: o.cache, workerd: o.workerd, results: all }, null, 1));
 console.log(`\nloadtest: ${ok ? 'OK' : 'FAILED'} (report in ${o.json})`);
 process.exit(ok ? 0 : 1);

@@ -7,7 +7,7 @@
  *  - a URL: a server someone else started (RSS only for the pids given).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -23,6 +23,8 @@ export interface Target {
   url: string;
   /** Where the server's own output goes (null for a server started elsewhere). */
   log: string | null;
+  /** The Worker's inspector (http://host:port), when it was started with one. */
+  inspector?: string;
   processes(): Proc[];
   stop(): Promise<void>;
 }
@@ -85,7 +87,14 @@ async function waitHealthy(url: string, child: ChildProcess, log: () => string, 
   throw new Error(`the server did not answer ${url}/healthz within ${timeoutMs / 1000} s:\n${log()}`);
 }
 
-async function launch(name: string, args: string[], port: number, log: string, roleOf: (cmd: string) => string | null): Promise<Target> {
+/** How to start a server: [vars] overrides, the inspector port, which workerd `npm run serve` runs. */
+export interface StartOptions {
+  vars?: Record<string, string>;
+  inspector?: number;
+  workerd?: string;
+}
+
+async function launch(name: string, args: string[], port: number, log: string, roleOf: (cmd: string) => string | null, inspector?: number): Promise<Target> {
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' };
   // Its own process group, so stop() ends exactly what this started.
   const child = spawn(process.execPath, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -127,6 +136,7 @@ async function launch(name: string, args: string[], port: number, log: string, r
     name,
     url,
     log,
+    inspector: inspector ? `http://127.0.0.1:${inspector}` : undefined,
     processes: () =>
       [child.pid!, ...descendants(child.pid!)]
         .map((pid) => ({ pid, role: roleOf(cmdline(pid)) }))
@@ -136,20 +146,31 @@ async function launch(name: string, args: string[], port: number, log: string, r
 }
 
 /** `npm start`: wrangler dev on 127.0.0.1:port (the build must be current: `npm run build`). */
-export function startDev(port: number, log: string): Promise<Target> {
+export function startDev(port: number, log: string, opts: StartOptions = {}): Promise<Target> {
   const wrangler = join(root, 'node_modules/wrangler/bin/wrangler.js');
-  return launch('npm start (wrangler dev)', [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(port)], port, log, (cmd) => {
+  const extra = [...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]), ...(opts.inspector ? ['--inspector-port', String(opts.inspector)] : [])];
+  const roleOf = (cmd: string) => {
     if (cmd.includes('wrangler-dist/cli.js')) return 'wrangler (node)';
-    if (!cmd.includes('workerd serve')) return null;
+    if (!/\/workerd serve /.test(cmd)) return null;
     return cmd.includes(`entry=127.0.0.1:${port}`) ? 'workerd (dev proxy)' : 'workerd (worker)';
-  });
+  };
+  // A fresh local state (the result cache's storage) for every run, beside the log: runs do not
+  // inherit each other's cache, nor a .wrangler/state written by another wrangler version.
+  const state = join(dirname(log), 'start.state');
+  rmSync(state, { recursive: true, force: true });
+  const args = [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, ...extra];
+  return launch('npm start (wrangler dev)', args, port, log, roleOf, opts.inspector);
 }
 
 /** `npm run serve`: the deploy bundle under workerd alone, bundled into `outdir`. */
-export function startServe(port: number, outdir: string, log: string): Promise<Target> {
-  return launch('npm run serve (workerd)', ['--import', 'tsx', join(root, 'tools/serve/serve.ts'), '--port', String(port), '--outdir', outdir, '--verbose'], port, log, (cmd) =>
-    cmd.includes('workerd serve') ? 'workerd (worker)' : null,
-  );
+export function startServe(port: number, outdir: string, log: string, opts: StartOptions = {}): Promise<Target> {
+  const extra = [
+    ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}=${v}`]),
+    ...(opts.inspector ? ['--inspector', String(opts.inspector)] : []),
+    ...(opts.workerd ? ['--workerd', opts.workerd] : []),
+  ];
+  const args = ['--import', 'tsx', join(root, 'tools/serve/serve.ts'), '--port', String(port), '--outdir', outdir, '--verbose', ...extra];
+  return launch(`npm run serve (workerd${opts.workerd === 'wrangler' ? ", wrangler's" : ''})`, args, port, log, (cmd) => (/\/workerd serve /.test(cmd) ? 'workerd (worker)' : null), opts.inspector);
 }
 
 export function attach(url: string, pids: number[]): Target {
