@@ -31,7 +31,16 @@ describe('npm run bench:request (smallest run)', () => {
     }
     expect(rep.noop.map((n) => n.image)).toEqual(['jpeg-640-444', 'png']);
     expect(rep.cold.map((c) => c.target)).toEqual(['noop', 'default', 'file']);
-    for (const c of rep.cold) expect(c.firstCpuMs).toBeGreaterThan(0);
+    for (const c of rep.cold) {
+      expect(c.firstCpuMs).toBeGreaterThan(0);
+      // The isolate's thread is one of the process's threads: its CPU is part of the whole.
+      expect(c.firstMainCpuMs).toBeGreaterThan(0);
+      expect(c.firstMainCpuMs).toBeLessThanOrEqual(c.firstCpuMs);
+      expect(c.warmMainCpuMs).toBeLessThanOrEqual(c.warmCpuMs);
+    }
+    // workerd's own floor: an empty Worker's first and warm requests, measured the same way.
+    expect(rep.emptyCold?.firstCpuMs).toBeGreaterThan(0);
+    expect(rep.emptyCold?.warmCpuMs).toBeGreaterThan(0);
     expect(rep.stages).toHaveLength(4);
     for (const s of rep.stages) expect(s.stages.inference.median).toBeGreaterThan(0);
     // The Worker and Node ran the same code on the same bytes: same top-1 class.

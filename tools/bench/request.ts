@@ -33,7 +33,7 @@ import { prepareArtifacts, ROOT } from './artifacts.ts';
 import { formatMachine, machineInfo } from './report.ts';
 import { benchImages, IMAGE_IDS } from './request/images.ts';
 import { formatMarkdown, met, type RequestReport, type Target } from './request/markdown.ts';
-import { measureCold, measureWarm, type BenchModel, type Variant } from './request/measure.ts';
+import { measureCold, measureWarm, retried, type BenchModel, type Variant } from './request/measure.ts';
 import { refTree } from './request/ref.ts';
 import { timeStages, type StageResult } from './request/stages.ts';
 import { bundleWorker, startWorker, type Bundle } from './request/workerd.ts';
@@ -229,17 +229,29 @@ async function main(argv: string[]): Promise<number> {
     { what: '640×427 JPEG, 224² width-1.0 model, warm CPU ms', target: '≤ 10 (moonshot ≤ 8)', limit: 10, values: cpu('jpeg-640-420', 'w10') },
     { what: '640×427 JPEG, default 64² model, warm CPU ms', target: '≤ 3', limit: 3, values: cpu('jpeg-640-420', 'default') },
     { what: '12 Mpx baseline phone photo, 224² model, warm CPU ms', target: '≤ 60', limit: 60, values: cpu('jpeg-12mpx', 'w10') },
-    ...models.map((m) => ({
-      what: `first request ÷ warm, ${m.id} model (CPU)`,
-      target: '≤ 2',
-      limit: 2,
-      values: perVariant((v) => {
-        const c = coldOf(v, m.id);
-        return c && c.firstCpuMs / c.warmCpuMs;
-      }),
-    })),
+    ...models.flatMap((m) => [
+      {
+        what: `first request ÷ warm, ${m.id} model (CPU, whole process)`,
+        target: '≤ 2',
+        limit: 2,
+        values: perVariant((v) => {
+          const c = coldOf(v, m.id);
+          return c && c.firstCpuMs / c.warmCpuMs;
+        }),
+      },
+      {
+        what: `first request ÷ warm, ${m.id} model (CPU, isolate thread)`,
+        target: '≤ 2',
+        limit: 2,
+        values: perVariant((v) => {
+          const c = coldOf(v, m.id);
+          return c && c.firstMainCpuMs / c.warmMainCpuMs;
+        }),
+      },
+    ]),
     { what: 'isolate start-up, CPU ms (workerd until ready, minus an empty Worker)', target: '< 200', limit: 200, strict: true, values: perVariant((v) => coldOf(v, 'noop')?.startupCpuMs) },
   ];
+  if (retried.count) notes.push(`${retried.count} request(s) sent again after workerd reset a kept-alive connection before answering (docs/reliability.md: the pinned workerd drops kept-alive connections now and then)`);
   machine.loadavgAfter = machineInfo().loadavg;
   const report: RequestReport = {
     date: new Date().toISOString(),

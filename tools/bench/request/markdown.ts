@@ -100,15 +100,41 @@ export function formatMarkdown(r: RequestReport): string {
         `(${f(r.emptyStartup?.cpuMs, 1)} ms CPU, ${f(r.emptyStartup?.wallMs, 0)} ms wall). Medians of ${r.cold[0].runs} runs. ` +
         'The request figures here are whole requests (nothing subtracted): the first, the second, and "warm", the median of the next seven, all in the same isolate. ' +
         'The first row is an empty Worker (it answers `{}` to anything): what workerd itself charges for an isolate\'s first request, which no Worker can go below. ' +
-        '"above the floor" = (first − the empty Worker\'s first) ÷ (warm − the empty Worker\'s warm): the ratio of what the Worker\'s own code costs.',
+        '"above the floor" = (first − the empty Worker\'s first) ÷ (warm − the empty Worker\'s warm): the ratio of what the Worker\'s own code costs. ' +
+        'CPU is the whole workerd process (all threads); "isolate thread" is workerd\'s main thread alone, the one that runs the Worker ' +
+        '(what Workers bill), without V8\'s background threads (optimising compiles started by the start-up warm-up or by the request, GC).',
     );
     p();
     const e = r.emptyCold;
     const above = (c: ColdRow) => (e ? ratio(c.firstCpuMs - e.firstCpuMs, c.warmCpuMs - e.warmCpuMs) : '–');
-    const row = (c: ColdRow, variant: string, target: string) => [variant, target, f(c.startupCpuMs, 1), f(c.firstCpuMs, 1), f(c.secondCpuMs, 1), f(c.warmCpuMs, 1), ratio(c.firstCpuMs, c.warmCpuMs), c === e ? '–' : above(c), f(c.firstWallMs, 1)];
+    const row = (c: ColdRow, variant: string, target: string) => [
+      variant,
+      target,
+      f(c.startupCpuMs, 1),
+      f(c.firstCpuMs, 1),
+      f(c.secondCpuMs, 1),
+      f(c.warmCpuMs, 1),
+      ratio(c.firstCpuMs, c.warmCpuMs),
+      c === e ? '–' : above(c),
+      `${f(c.firstMainCpuMs, 1)} / ${f(c.warmMainCpuMs, 1)}`,
+      ratio(c.firstMainCpuMs, c.warmMainCpuMs),
+      f(c.firstWallMs, 1),
+    ];
     p(
       markdownTable(
-        ['variant', 'first request to', 'start-up CPU ms', 'first request CPU ms', 'second', 'warm', 'first ÷ warm', 'above the floor', 'first request wall ms'],
+        [
+          'variant',
+          'first request to',
+          'start-up CPU ms',
+          'first request CPU ms',
+          'second',
+          'warm',
+          'first ÷ warm',
+          'above the floor',
+          'isolate thread: first / warm',
+          'first ÷ warm',
+          'first request wall ms',
+        ],
         [
           ...(e ? [row(e, 'empty Worker', '`{}` (start-up absolute)')] : []),
           ...r.cold.map((c) => row(c, c.variant, c.target === 'noop' ? 'no-op route' : `${c.target} model`)),
