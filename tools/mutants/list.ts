@@ -84,6 +84,10 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/pointwise/simd128.ts', find: 'store<u8>(d++, <u8>(wb + 128));', replace: 'store<u8>(d++, <u8>(wb + 127));' },
   { id: 'pw-cout-tail', what: 'pointwise output: an 8-channel tail stores one byte short', module: 'engine', tests: ['pointwise'],
     file: 'kernels/pointwise/output.ts', find: 'if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n);', replace: 'if (n >= 8) v128.store64_lane(y, q, 0); else storeBytes(y, q, n - 1);' },
+  { id: 'pw-pair-store', what: 'pointwise output: a pixel pair stores the first pixel twice', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/output.ts', find: 'v128.store64_lane(y + ys, q, 1);', replace: 'v128.store64_lane(y + ys, q, 0);' },
+  { id: 'pw-qmax-tail', what: 'pointwise qmax pass: the last channel of a row not clamped', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/output.ts', find: 'for (; o < cout; o++) store<i8>', replace: 'for (; o < cout - 1; o++) store<i8>' },
   // pointwise, relaxed build (its own kernel; tested inside workerd: test/workers/relaxed-engine.test.ts)
   { id: 'rx-combine', what: 'relaxed pointwise: the sign plane weighted 64 instead of 128', module: 'engine', build: 'relaxed', tests: ['pointwise'],
     file: 'kernels/pointwise/relaxed.ts', find: 'return i32x4.sub(lo, i32x4.shl(hi, 7));', replace: 'return i32x4.sub(lo, i32x4.shl(hi, 6));' },

@@ -21,7 +21,7 @@
 // pmaddubsw/pmaddwd lowering needs without VNNI). One k-quad per loop iteration (see simd128.ts).
 // Requantization: the same output stage as simd128.ts (output.ts).
 import { requant } from '../../requant';
-import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, out8, out4, storeBytes, storeFloats } from './output';
+import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile. */
 const MR = 2;
@@ -224,6 +224,7 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   }
   const ys: usize = F32 ? <usize>yStride << 2 : <usize>yStride;
   const xs = <usize>xStride;
+  const y0 = y;
   let p = 0;
   for (; p + MR <= pixels; p += MR) {
     if (F32) rows2f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
@@ -235,6 +236,7 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     if (F32) rows1f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
     else rows1(x, xs, kp, packed, bias, scale, cout, y, ys, c);
   }
+  if (!F32 && qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
 }
 
 export function pointwise(

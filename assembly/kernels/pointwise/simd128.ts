@@ -37,7 +37,7 @@
 // meet zero weights (in the raw lanes a zero wB is stored as 128, and its 128*x is part of the Σx that
 // is subtracted). Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
 import { requant } from '../../requant';
-import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, out8, out4, storeBytes, storeFloats } from './output';
+import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile (4 or 5). */
 const MR = 5;
@@ -113,11 +113,19 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
   if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(SUMS, 64));
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
   const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
-  out8(F32, a00, a01, s0, s1, y, n, c, magic, floor, shift);
-  if (M > 1) out8(F32, a10, a11, s0, s1, y + ys, n, c, magic, floor, shift);
-  if (M > 2) out8(F32, a20, a21, s0, s1, y + 2 * ys, n, c, magic, floor, shift);
-  if (M > 3) out8(F32, a30, a31, s0, s1, y + 3 * ys, n, c, magic, floor, shift);
-  if (M > 4) out8(F32, a40, a41, s0, s1, y + 4 * ys, n, c, magic, floor, shift);
+  if (!F32 && n >= 8 && M > 1) {
+    // full blocks: pixels in pairs share the i16 -> i8 narrow
+    out8x2(F32, a00, a01, a10, a11, s0, s1, y, ys, c, magic, floor, shift);
+    if (M > 3) out8x2(F32, a20, a21, a30, a31, s0, s1, y + 2 * ys, ys, c, magic, floor, shift);
+    else if (M > 2) out8(F32, a20, a21, s0, s1, y + 2 * ys, n, c, magic, floor, shift);
+    if (M > 4) out8(F32, a40, a41, s0, s1, y + 4 * ys, n, c, magic, floor, shift);
+  } else {
+    out8(F32, a00, a01, s0, s1, y, n, c, magic, floor, shift);
+    if (M > 1) out8(F32, a10, a11, s0, s1, y + ys, n, c, magic, floor, shift);
+    if (M > 2) out8(F32, a20, a21, s0, s1, y + 2 * ys, n, c, magic, floor, shift);
+    if (M > 3) out8(F32, a30, a31, s0, s1, y + 3 * ys, n, c, magic, floor, shift);
+    if (M > 4) out8(F32, a40, a41, s0, s1, y + 4 * ys, n, c, magic, floor, shift);
+  }
 }
 
 /** M pixels x 4 channels (the first half of a block): the last block when it has ≤ 4 channels. */
@@ -332,6 +340,7 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   }
   const ys: usize = F32 ? <usize>yStride << 2 : <usize>yStride;
   const xs = <usize>xStride;
+  const y0 = y;
   let p = 0;
   for (; p + MR <= pixels; p += MR) {
     if (MR == 5) {
@@ -355,6 +364,7 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     else if (m == 3) rows3(x, xs, kp, packed, bias, scale, cout, y, ys, c);
     else if (m == 2) rows2(x, xs, kp, packed, bias, scale, cout, y, ys, c);
     else if (m == 1) rows1(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
   }
 }
 
