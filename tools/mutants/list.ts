@@ -88,6 +88,10 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/pointwise/output.ts', find: 'v128.store64_lane(y + ys, q, 1);', replace: 'v128.store64_lane(y + ys, q, 0);' },
   { id: 'pw-qmax-tail', what: 'pointwise qmax pass: the last channel of a row not clamped', module: 'engine', tests: ['pointwise'],
     file: 'kernels/pointwise/output.ts', find: 'for (; o < cout; o++) store<i8>', replace: 'for (; o < cout - 1; o++) store<i8>' },
+  { id: 'pw-kn-sums', what: 'pointwise: the skipped zero-weight k-pairs (cin 27) left in the Σx correction', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'for (let r = SCRATCH + (<usize>kn >> 1) * row', replace: 'for (let r = SCRATCH + (<usize>kp >> 1) * row' },
+  { id: 'pw-kn-pixel4', what: 'pointwise: the fifth pixel\'s Σx correction reads the fourth pixel\'s pair', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'v128.load32_zero(r, 16)', replace: 'v128.load32_zero(r, 12)' },
   // pointwise, relaxed build (its own kernel; tested inside workerd: test/workers/relaxed-engine.test.ts)
   { id: 'rx-combine', what: 'relaxed pointwise: the sign plane weighted 64 instead of 128', module: 'engine', build: 'relaxed', tests: ['pointwise'],
     file: 'kernels/pointwise/relaxed.ts', find: 'return i32x4.sub(lo, i32x4.shl(hi, 7));', replace: 'return i32x4.sub(lo, i32x4.shl(hi, 6));' },

@@ -33,6 +33,11 @@
 // Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
 //
+// K: the loop of a multi-pixel tile runs the kn/2 k-pairs that hold a weight (kn = cin rounded up to
+// even), not all kp/2: the stem (cin 27, kp 32) skips 2 of 16. The skipped pairs are still converted
+// (whole 8-byte chunks), so their x is taken back out of the tile's Σx. The one-pixel tile (whose
+// convert keeps no Σx correction for them) runs all kp/2.
+//
 // K padding reads up to 7 bytes past an activation row (within the arena's 64-byte slack); those bytes
 // meet zero weights (in the raw lanes a zero wB is stored as 128, and its 128*x is part of the Σx that
 // is subtracted). Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
@@ -86,11 +91,11 @@ export function pointwise_pack(w: usize, cin: i32, cout: i32, dst: usize): void 
  */
 // @ts-ignore: decorator
 @inline
-function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, scale: usize,
+function tile8(M: i32, F32: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
   y: usize, ys: usize, n: i32, c: usize): void {
   const b0 = v128.load(bias), b1 = i32x4.add(v128.load(bias, 16), i32x4.shl(b0, 8));
   let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1, a40 = b0, a41 = b1;
-  const end = wp + (<usize>kp << 3);
+  const end = wp + (<usize>(M == 1 ? kp : kn) << 3); // see K above
   do {
     const w1 = v128.load(wp);            // raw lanes 256*w[c] + (w[4+c] + 128)
     const w0 = i16x8.shr_s(w1, 8);       // channels 0-3
@@ -131,11 +136,11 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
 /** M pixels x 4 channels (the first half of a block): the last block when it has ≤ 4 channels. */
 // @ts-ignore: decorator
 @inline
-function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, scale: usize,
+function tile4(M: i32, F32: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
   y: usize, ys: usize, n: i32, c: usize): void {
   const b0 = v128.load(bias);
   let a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0;
-  const end = wp + (<usize>kp << 3);
+  const end = wp + (<usize>(M == 1 ? kp : kn) << 3); // see K above
   do {
     const w = i16x8.shr_s(v128.load(wp), 8); // channels 0-3 (high bytes)
     const xv = M == 1 ? v128.load32_splat(s) : v128.load(s);
@@ -163,7 +168,7 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, bias: usize, sca
  */
 // @ts-ignore: decorator
 @inline
-function convert(M: i32, x: usize, xs: usize, kp: i32): void {
+function convert(M: i32, x: usize, xs: usize, kp: i32, kn: i32): void {
   const row = ROW; // bytes per pair row (pixels 0-3, then pixel 4)
   const x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, x4 = x + 4 * xs;
   const ones = i16x8.splat(1);
@@ -217,6 +222,20 @@ function convert(M: i32, x: usize, xs: usize, kp: i32): void {
     }
     d += row << 2;
   }
+  // Multi-pixel tiles run only the k-pairs below kn (k ≥ kn has zero weights): take those pairs' x back
+  // out of Σx. (The stem: cin 27, kp 32, 14 of 16 pairs.)
+  if (M > 1) {
+    for (let r = SCRATCH + (<usize>kn >> 1) * row, e = SCRATCH + (<usize>kp >> 1) * row; r < e; r += row) {
+      if (M >= 4) {
+        q = i32x4.sub(q, i32x4.dot_i16x8_s(v128.load(r), ones));
+        if (M > 4) q4 = i32x4.sub(q4, i32x4.dot_i16x8_s(v128.load32_zero(r, 16), ones));
+      } else {
+        q = i32x4.sub(q, i32x4.dot_i16x8_s(v128.load32_zero(r), ones));
+        q1 = i32x4.sub(q1, i32x4.dot_i16x8_s(v128.load32_zero(r, 4), ones));
+        if (M > 2) q2 = i32x4.sub(q2, i32x4.dot_i16x8_s(v128.load32_zero(r, 8), ones));
+      }
+    }
+  }
   // 128 * Σx of each pixel, in all lanes: the bias of the raw channel-4..7 lanes (see pointwise_pack)
   if (M >= 4) {
     q = i32x4.shl(q, 7);
@@ -247,55 +266,55 @@ function hsum(q: v128): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function rowTile(M: i32, F32: bool, x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize,
+function rowTile(M: i32, F32: bool, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, ys: usize, c: usize): void {
-  convert(M, x, xs, kp);
+  convert(M, x, xs, kp, kn);
   const blockBytes = <usize>kp << 3;
   const eb: usize = F32 ? 4 : 1;
   let wp = packed;
   let o = 0;
   for (; o + 8 <= cout; o += 8) {
-    tile8(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
+    tile8(M, F32, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
     wp += blockBytes;
   }
   const n = cout - o;
   if (n > 4) {
-    tile8(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+    tile8(M, F32, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
   } else if (n > 0) {
-    tile4(M, F32, SCRATCH, kp, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+    tile4(M, F32, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
   }
 }
 
 // One non-inlined function per tile height and output kind, so each is register-allocated on its own.
-function rows5(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(5, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows5(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(5, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows4(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(4, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows4(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(4, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows3(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(3, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows3(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(3, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows2(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(2, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows2(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(2, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows1(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(1, false, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows1(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(1, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows5f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(5, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows5f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(5, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows4f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(4, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows4f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(4, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows3f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(3, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows3f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(3, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows2f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(2, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows2f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(2, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows1f(x: usize, xs: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(1, true, x, xs, kp, packed, bias, scale, cout, y, ys, c);
+function rows1f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(1, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 
 /** Scalar path over the packed layout for kp > KMAX (never hit by GhostNet; kept for completeness). */
@@ -329,6 +348,7 @@ function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, pack
 function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32): void {
   const kp = (cin + 7) & ~7;
+  const kn = (cin + 1) & ~1; // the k-pairs that hold a weight (the rest of kp is zero padding)
   if (kp > KMAX || kp == 0) {
     slowPath(F32, x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
     return;
@@ -344,26 +364,26 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   let p = 0;
   for (; p + MR <= pixels; p += MR) {
     if (MR == 5) {
-      if (F32) rows5f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-      else rows5(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+      if (F32) rows5f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+      else rows5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     } else {
-      if (F32) rows4f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-      else rows4(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+      if (F32) rows4f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+      else rows4(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     }
     x += xs * MR;
     y += ys * MR;
   }
   const m = pixels - p;
   if (F32) {
-    if (m == 4) rows4f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-    else if (m == 3) rows3f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-    else if (m == 2) rows2f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-    else if (m == 1) rows1f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    if (m == 4) rows4f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (m == 3) rows3f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (m == 2) rows2f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (m == 1) rows1f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
   } else {
-    if (m == 4) rows4(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-    else if (m == 3) rows3(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-    else if (m == 2) rows2(x, xs, kp, packed, bias, scale, cout, y, ys, c);
-    else if (m == 1) rows1(x, xs, kp, packed, bias, scale, cout, y, ys, c);
+    if (m == 4) rows4(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (m == 3) rows3(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (m == 2) rows2(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (m == 1) rows1(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
   }
 }
