@@ -62,12 +62,32 @@ static fast_entry fast_dc[NUM_HUFF_TBLS][1 << FAST_BITS];
 static const fast_entry *fast_dc_blk[D_MAX_BLOCKS_IN_MCU];
 static j_decompress_ptr fast_owner;
 
+/*
+ * The symbol that libjpeg's fast path (HUFF_DECODE_FAST) decodes from the FAST_BITS-bit prefix
+ * `i`, by its own steps: the 8-bit lookup, else its bit-by-bit search (maxcode, valoffset) as far
+ * as `i`'s bits go. Returns the code length, or 0 when the code is longer than FAST_BITS.
+ */
+static int prefix_symbol(const d_derived_tbl *t, int i, int *sym) {
+  int e = t->lookup[i >> (FAST_BITS - HUFF_LOOKAHEAD)];
+  int nb = e >> HUFF_LOOKAHEAD;
+  *sym = e & 0xFF;
+  if (nb <= HUFF_LOOKAHEAD) return nb;
+  for (; nb <= FAST_BITS; nb++) {
+    JLONG code = i >> (FAST_BITS - nb);
+    if (code <= t->maxcode[nb]) {
+      *sym = t->pub->huffval[(int)(code + t->valoffset[nb]) & 0xFF];
+      return nb;
+    }
+  }
+  return 0;
+}
+
 static void make_fast_dc(const d_derived_tbl *t, fast_entry *out) {
   for (int i = 0; i < (1 << FAST_BITS); i++) {
-    int e = t->lookup[i >> (FAST_BITS - HUFF_LOOKAHEAD)];
-    int nb = e >> HUFF_LOOKAHEAD, size = e & 0xFF;
+    int size;
+    int nb = prefix_symbol(t, i, &size);
     fast_entry f = 0;
-    if (nb <= HUFF_LOOKAHEAD && nb + size <= FAST_BITS) {
+    if (nb && nb + size <= FAST_BITS) {
       int v = 0;
       if (size) {
         int x = (i >> (FAST_BITS - nb - size)) & ((1 << size) - 1);
@@ -81,10 +101,10 @@ static void make_fast_dc(const d_derived_tbl *t, fast_entry *out) {
 
 static void make_fast_ac(const d_derived_tbl *t, fast_entry *out) {
   for (int i = 0; i < (1 << FAST_BITS); i++) {
-    int e = t->lookup[i >> (FAST_BITS - HUFF_LOOKAHEAD)];
-    int nb = e >> HUFF_LOOKAHEAD, sym = e & 0xFF, run = sym >> 4, size = sym & 15;
+    int sym;
+    int nb = prefix_symbol(t, i, &sym), run = sym >> 4, size = sym & 15;
     fast_entry f = 0;
-    if (nb <= HUFF_LOOKAHEAD) {
+    if (nb) {
       if (size == 0 && run == 0) {
         f = FAST_EOB | (nb << 5) | nb;
       } else if (size != 0 && nb + size <= FAST_BITS) {
@@ -298,7 +318,7 @@ LOCAL(boolean) decode_mcu_fast_wasm(j_decompress_ptr cinfo, JBLOCKROW *MCU_data)
 }
 
 /* The entropy decoder's decode_mcu: ours where libjpeg would take its fast path, else libjpeg's. */
-METHODDEF(boolean) decode_mcu_wasm(j_decompress_ptr cinfo, JBLOCKROW *MCU_data) {
+METHODDEF(boolean) decode_mcu_ours(j_decompress_ptr cinfo, JBLOCKROW *MCU_data) {
   huff_entropy_ptr entropy = (huff_entropy_ptr)cinfo->entropy;
   int ours = huff_wasm_enabled && fast_owner == cinfo && !cinfo->restart_interval && MCU_data &&
              cinfo->unread_marker == 0 && !entropy->pub.insufficient_data &&
@@ -308,3 +328,90 @@ METHODDEF(boolean) decode_mcu_wasm(j_decompress_ptr cinfo, JBLOCKROW *MCU_data) 
   if (ours && decode_mcu_fast_wasm(cinfo, MCU_data)) return TRUE;
   return decode_mcu(cinfo, MCU_data);
 }
+
+#ifndef HUFF_WASM_LOCKSTEP
+#define decode_mcu_wasm decode_mcu_ours
+#else
+/*
+ * Test build only (build.sh compiles jdhuff.c a second time with HUFF_WASM_LOCKSTEP for
+ * jpeg-turbo-test.wasm): with huff_lockstep set, every MCU is decoded by libjpeg's decode_mcu,
+ * the state is put back, and decoded again by ours; the two must leave the same state (input
+ * position, bits held, DC predictions, pending marker, out-of-data flag, restart counters,
+ * discarded-byte count, warning count, result) and the same blocks. huff_lockstep_result holds
+ * the number of MCUs compared and the index of the first that differs (-1: none).
+ */
+#include <string.h>
+int huff_lockstep = 0;
+int huff_lockstep_result[2] = { 0, -1 };
+
+typedef struct {
+  const JOCTET *next_input_byte;
+  size_t bytes_in_buffer;
+  bitread_perm_state bitstate;
+  savable_state saved;
+  int unread_marker, next_restart_num;
+  boolean insufficient_data;
+  unsigned int restarts_to_go, discarded_bytes;
+  long num_warnings;
+} decoder_state;
+
+static void get_state(j_decompress_ptr cinfo, decoder_state *d) {
+  huff_entropy_ptr e = (huff_entropy_ptr)cinfo->entropy;
+  memset(d, 0, sizeof *d);
+  d->next_input_byte = cinfo->src->next_input_byte;
+  d->bytes_in_buffer = cinfo->src->bytes_in_buffer;
+  d->bitstate.bits_left = e->bitstate.bits_left;
+  /* Bits above bits_left are spent: not part of the state. */
+  int n = e->bitstate.bits_left;
+  d->bitstate.get_buffer = n >= 64 ? e->bitstate.get_buffer : n <= 0 ? 0 : e->bitstate.get_buffer & ((1ULL << n) - 1);
+  d->saved = e->saved;
+  d->unread_marker = cinfo->unread_marker;
+  d->next_restart_num = cinfo->marker->next_restart_num;
+  d->insufficient_data = e->pub.insufficient_data;
+  d->restarts_to_go = e->restarts_to_go;
+  d->discarded_bytes = cinfo->marker->discarded_bytes;
+  d->num_warnings = cinfo->err->num_warnings;
+}
+
+static void set_state(j_decompress_ptr cinfo, const decoder_state *d, const bitread_perm_state *bits) {
+  huff_entropy_ptr e = (huff_entropy_ptr)cinfo->entropy;
+  cinfo->src->next_input_byte = d->next_input_byte;
+  cinfo->src->bytes_in_buffer = d->bytes_in_buffer;
+  e->bitstate = *bits;
+  e->saved = d->saved;
+  cinfo->unread_marker = d->unread_marker;
+  cinfo->marker->next_restart_num = d->next_restart_num;
+  e->pub.insufficient_data = d->insufficient_data;
+  e->restarts_to_go = d->restarts_to_go;
+  cinfo->marker->discarded_bytes = d->discarded_bytes;
+  cinfo->err->num_warnings = d->num_warnings;
+}
+
+METHODDEF(boolean) decode_mcu_wasm(j_decompress_ptr cinfo, JBLOCKROW *MCU_data) {
+  if (!huff_lockstep) return decode_mcu_ours(cinfo, MCU_data);
+  huff_entropy_ptr e = (huff_entropy_ptr)cinfo->entropy;
+  static JBLOCK before[D_MAX_BLOCKS_IN_MCU], ref[D_MAX_BLOCKS_IN_MCU];
+  int nb = MCU_data ? cinfo->blocks_in_MCU : 0;
+  decoder_state s0, s_ref, s_ours;
+  bitread_perm_state bits0 = e->bitstate;
+  get_state(cinfo, &s0);
+  for (int b = 0; b < nb; b++)
+    if (MCU_data[b]) memcpy(before[b], MCU_data[b][0], sizeof(JBLOCK));
+  boolean r_ref = decode_mcu(cinfo, MCU_data);
+  get_state(cinfo, &s_ref);
+  for (int b = 0; b < nb; b++)
+    if (MCU_data[b]) {
+      memcpy(ref[b], MCU_data[b][0], sizeof(JBLOCK));
+      memcpy(MCU_data[b][0], before[b], sizeof(JBLOCK));
+    }
+  set_state(cinfo, &s0, &bits0);
+  boolean r = decode_mcu_ours(cinfo, MCU_data);
+  get_state(cinfo, &s_ours);
+  int same = r == r_ref && memcmp(&s_ref, &s_ours, sizeof s_ref) == 0;
+  for (int b = 0; same && b < nb; b++)
+    if (MCU_data[b]) same = memcmp(ref[b], MCU_data[b][0], sizeof(JBLOCK)) == 0;
+  if (!same && huff_lockstep_result[1] < 0) huff_lockstep_result[1] = huff_lockstep_result[0];
+  huff_lockstep_result[0]++;
+  return r;
+}
+#endif

@@ -30,6 +30,15 @@ EXPORT("jd_test_set_simd") void jd_test_set_simd(int on) { jsimd_wasm_enabled = 
 extern int huff_wasm_enabled;
 EXPORT("jd_test_set_huffman") void jd_test_set_huffman(int on) { huff_wasm_enabled = on; }
 
+/* Lockstep check (huff_wasm.c, test build's jdhuff.c): on/off, and {MCUs compared, first mismatch or -1}. */
+extern int huff_lockstep, huff_lockstep_result[2];
+EXPORT("jd_test_set_lockstep") void jd_test_set_lockstep(int on) {
+  huff_lockstep = on;
+  huff_lockstep_result[0] = 0;
+  huff_lockstep_result[1] = -1;
+}
+EXPORT("jd_test_lockstep_result") const int *jd_test_lockstep_result(void) { return huff_lockstep_result; }
+
 /* FNV-1a over bytes. */
 static uint32_t fnv(uint32_t h, const void *p, size_t n) {
   const uint8_t *b = p;

@@ -7,7 +7,9 @@
  * which the fast path runs (it only takes MCUs with >= 512 bytes per block still to come, so the
  * 77x45 fixtures never reach it): truncations, bit flips, random stretches, stuffed FF 00 / FF FF 00
  * and stray markers (RSTn, EOI, DHT) in the data, runs of 00 or FF, deleted bytes, damaged Huffman
- * tables. And whole decodes (the one-pass path, where a block is zeroed once per MCU and a failed
+ * tables. Lockstep (test build only): every MCU decoded by libjpeg and, from the same state, by ours,
+ * the states after it and the blocks compared, on the real files and 330 mutants — the invariant
+ * the design rests on, seen MCU by MCU rather than only in its results. And whole decodes (the one-pass path, where a block is zeroed once per MCU and a failed
  * fast attempt's coefficients stay under the careful path's) of mutants, pixel for pixel.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -26,6 +28,21 @@ const TEST_WASM = new WebAssembly.Module(readFileSync(join(ROOT, 'native', 'jpeg
 interface EntropyExports extends JpegExports {
   jd_test_set_huffman(on: number): void;
   jd_test_entropy(src: number, size: number): number;
+  jd_test_set_lockstep(on: number): void;
+  jd_test_lockstep_result(): number;
+}
+
+/**
+ * Lockstep: every MCU decoded by libjpeg's decode_mcu, the state put back, then by ours (test
+ * build only, huff_wasm.c): [MCUs compared, index of the first whose state or blocks differ, or -1].
+ * A decode that fails still reports the MCUs before the failure.
+ */
+function lockstep(bytes: Uint8Array): [number, number] {
+  const ex = instantiateJpegDecoder(TEST_WASM) as EntropyExports;
+  ex.jd_test_set_lockstep(1);
+  entropy(ex, bytes, true);
+  const [mcus, first] = new Int32Array(ex.memory.buffer, ex.jd_test_lockstep_result(), 2);
+  return [mcus, first];
 }
 
 /** Hash of the entropy decoder's whole behaviour on `bytes` (see test_api.c), or the error; ours or libjpeg's. */
@@ -171,6 +188,26 @@ describe('entropy decoding: huff_wasm.c vs libjpeg jdhuff.c', () => {
     // Most mutants decode (so coefficients and warnings were compared), some fail (errors compared).
     expect(kinds.get('ok')).toBeGreaterThan(550);
     expect(kinds.size).toBeGreaterThan(1);
+  });
+});
+
+describe('lockstep: the state after every MCU (input position, bits held, DC, marker, flags) and its blocks', () => {
+  it.each([...PHOTO_JPEGS.filter((f) => !f.includes('progressive')), 'jpeg/restart1_s420_77x45.jpg', 'jpeg/multiscan_s420_77x45.jpg'])('%s', (rel) => {
+    const [mcus, first] = lockstep(read(rel));
+    expect(mcus).toBeGreaterThan(0);
+    expect(first, `first MCU that differs, of ${mcus}`).toBe(-1);
+  });
+
+  it('330 mutants of three photos', () => {
+    const rnd = prng(31);
+    let mcus = 0;
+    for (let i = 0; i < 330; i++) {
+      const rel = MUTATED[i % MUTATED.length];
+      const [n, first] = lockstep(mutate(read(rel), Math.floor(i / MUTATED.length), rnd));
+      if (first >= 0) expect.fail(`mutant ${i} of ${rel} (kind ${Math.floor(i / MUTATED.length) % MUTATIONS}): MCU ${first} of ${n} differs`);
+      mcus += n;
+    }
+    expect(mcus).toBeGreaterThan(330 * 500);
   });
 });
 
