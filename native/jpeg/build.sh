@@ -6,12 +6,11 @@
 #
 #   bash native/jpeg/build.sh            # fetches the source into tmp/native/ (apt-get source)
 #
-# libjpeg-turbo's C files are compiled as they are, but for one small patch to jdhuff.c (below:
-# it includes our huff_wasm.c and installs its Huffman decoding methods); our SIMD back end
-# (jsimd_wasm.c + the *-wasm.c kernels) stands in for its simd/ directory, and api.c for TurboJPEG.
-# The orig tarball is checked against the SHA-256 below before use. The flags are fixed and the
-# output does not depend on the build directory, so a rebuild reproduces the committed .wasm byte
-# for byte (the script checks nothing else changed: `git diff` does).
+# The source is not patched: libjpeg-turbo's C files are compiled as they are, our SIMD back
+# end (jsimd_wasm.c + the *-wasm.c kernels) stands in for its simd/ directory, and api.c for
+# TurboJPEG. The orig tarball is checked against the SHA-256 below before use. The flags are
+# fixed and the output does not depend on the build directory, so a rebuild reproduces the
+# committed .wasm byte for byte (the script checks nothing else changed: `git diff` does).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,16 +35,6 @@ fi
 echo "$ORIG_SHA256  $ORIG" | sha256sum --check --quiet
 SRC="$WORK/libjpeg-turbo-$VERSION"
 rm -rf "$SRC" && tar xzf "$ORIG"
-
-# The one patch (three edits to jdhuff.c, checked): jdhuff.c includes our huff_wasm.c just before
-# jinit_huff_decoder, which then installs huff_wasm.c's start_pass and decode_mcu methods instead of
-# libjpeg's (huff_wasm.c calls libjpeg's own for everything its fast path does not take; see there
-# why this takes a patch and why the result is libjpeg's, bit for bit).
-perl -0pi -e 's/\nGLOBAL\(void\)\njinit_huff_decoder\(/\n#include "huff_wasm.c"\n\nGLOBAL(void)\njinit_huff_decoder(/;
-  s/entropy->pub\.start_pass = start_pass_huff_decoder;/entropy->pub.start_pass = start_pass_huff_decoder_wasm;/;
-  s/entropy->pub\.decode_mcu = decode_mcu;/entropy->pub.decode_mcu = decode_mcu_wasm;/' "$SRC/jdhuff.c"
-[ "$(grep -c '^#include "huff_wasm.c"$\|start_pass_huff_decoder_wasm;$\|decode_mcu_wasm;$' "$SRC/jdhuff.c")" = 3 ] ||
-  { echo "build.sh: the jdhuff.c patch did not apply" >&2; exit 1; }
 
 # The configure step CMake would do, for this one target (values, not code).
 GEN="$WORK/gen"
@@ -91,14 +80,14 @@ rm -rf "$OBJ" && mkdir -p "$OBJ"
 HUFFMAN_64=(-D__x86_64__)
 compile() {
   local extra=()
-  case "$(basename "$1")" in jdhuff.c) extra=("${HUFFMAN_64[@]}" -I"$HERE") ;; jdphuff.c) extra=("${HUFFMAN_64[@]}") ;; esac
+  case "$(basename "$1")" in jdhuff.c | jdphuff.c) extra=("${HUFFMAN_64[@]}") ;; esac
   "$CC" "${CFLAGS[@]}" "${extra[@]}" -c "$1" -o "$OBJ/$(basename "${1%.c}").o"
 }
 # The check: in everything these two files include, __x86_64__ appears only in those two tests.
 H_TEST='jdhuff.h:82:#elif defined(__x86_64__) && defined(__ILP32__)'
 C_TEST='jdhuff.c:409:#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__))'
 for f in jdhuff.c jdphuff.c; do
-  deps=$("$CC" "${CFLAGS[@]}" "${HUFFMAN_64[@]}" -I"$HERE" -M "$SRC/$f" | tr ' \\' '\n\n' | grep -v ':$' | grep .)
+  deps=$("$CC" "${CFLAGS[@]}" -M "$SRC/$f" | tr ' \\' '\n\n' | grep -v ':$' | grep .)
   # shellcheck disable=SC2086
   uses=$(grep -n '__x86_64__' $deps | sed "s|^$SRC/||" | sort)
   expected=$([ "$f" = jdhuff.c ] && printf '%s\n%s\n' "$C_TEST" "$H_TEST" | sort || echo "$H_TEST")
@@ -107,9 +96,6 @@ done
 pids=()
 for f in $LIB_SOURCES $TEST_SOURCES; do compile "$SRC/$f" & pids+=($!); done
 for f in $OUR_SOURCES $OUR_TEST_SOURCES; do compile "$HERE/$f" & pids+=($!); done
-# The test build's jdhuff.c: the same code plus huff_wasm.c's lockstep check (ours beside libjpeg's
-# on every MCU, see there), which the Worker's build does not carry.
-"$CC" "${CFLAGS[@]}" "${HUFFMAN_64[@]}" -I"$HERE" -DHUFF_WASM_LOCKSTEP -c "$SRC/jdhuff.c" -o "$OBJ/jdhuff_lockstep.o" & pids+=($!)
 for p in "${pids[@]}"; do wait "$p" || { echo "build.sh: compilation failed" >&2; exit 1; }; done
 
 objs() { for f in "$@"; do printf '%s ' "$OBJ/$(basename "${f%.c}").o"; done; }
@@ -119,8 +105,7 @@ LDFLAGS=(-flto -Wl,--lto-O3 --target=wasm32-wasi --sysroot=/usr -nostartfiles -W
 # shellcheck disable=SC2046
 "$CC" "${LDFLAGS[@]}" $(objs $LIB_SOURCES $OUR_SOURCES) -o "$HERE/jpeg-turbo.wasm"
 # shellcheck disable=SC2046
-"$CC" "${LDFLAGS[@]}" $(objs $LIB_SOURCES $OUR_SOURCES $TEST_SOURCES $OUR_TEST_SOURCES | sed "s|$OBJ/jdhuff.o|$OBJ/jdhuff_lockstep.o|") \
-  -o "$HERE/jpeg-turbo-test.wasm"
+"$CC" "${LDFLAGS[@]}" $(objs $LIB_SOURCES $OUR_SOURCES $TEST_SOURCES $OUR_TEST_SOURCES) -o "$HERE/jpeg-turbo-test.wasm"
 
 cp "$SRC/LICENSE.md" "$HERE/LICENSE.libjpeg-turbo.md"
 cp "$SRC/README.ijg" "$HERE/README.ijg"

@@ -26,19 +26,6 @@ struct jpeg_error_mgr *jd_error_mgr(struct jpeg_error_mgr *jerr); /* api.c */
 
 EXPORT("jd_test_set_simd") void jd_test_set_simd(int on) { jsimd_wasm_enabled = on; }
 
-/* Our Huffman refills (huff_wasm.c, built into jdhuff.c) on/off: off is libjpeg's own code. */
-extern int huff_wasm_enabled;
-EXPORT("jd_test_set_huffman") void jd_test_set_huffman(int on) { huff_wasm_enabled = on; }
-
-/* Lockstep check (huff_wasm.c, test build's jdhuff.c): on/off, and {MCUs compared, first mismatch or -1}. */
-extern int huff_lockstep, huff_lockstep_result[2];
-EXPORT("jd_test_set_lockstep") void jd_test_set_lockstep(int on) {
-  huff_lockstep = on;
-  huff_lockstep_result[0] = 0;
-  huff_lockstep_result[1] = -1;
-}
-EXPORT("jd_test_lockstep_result") const int *jd_test_lockstep_result(void) { return huff_lockstep_result; }
-
 /* FNV-1a over bytes. */
 static uint32_t fnv(uint32_t h, const void *p, size_t n) {
   const uint8_t *b = p;
@@ -76,47 +63,6 @@ uint32_t jd_test_coefficients(const unsigned char *src, unsigned long size, int 
     }
   }
   jpeg_finish_decompress(&cinfo);
-  jpeg_destroy_decompress(&cinfo);
-  return h;
-}
-
-/*
- * The entropy decoder's whole behaviour on `src`, for comparing huff_wasm.c with libjpeg's own
- * (jd_test_set_huffman): reads every scan's coefficients and returns an FNV-1a hash of them, of
- * every warning in order (code and parameters), of the input position and pending marker after the
- * last scan, and of the warning count. An error throws (jpeg_fail) with libjpeg's message.
- */
-static uint32_t warning_hash;
-static void hash_warning(j_common_ptr cinfo, int level) {
-  if (level >= 0) return;
-  int w[3] = { cinfo->err->msg_code, cinfo->err->msg_parm.i[0], cinfo->err->msg_parm.i[1] };
-  warning_hash = fnv(warning_hash, w, sizeof w);
-  cinfo->err->num_warnings++;
-}
-
-EXPORT("jd_test_entropy")
-uint32_t jd_test_entropy(const unsigned char *src, unsigned long size) {
-  struct jpeg_decompress_struct cinfo;
-  struct jpeg_error_mgr jerr;
-  cinfo.err = jd_error_mgr(&jerr);
-  jerr.emit_message = hash_warning;
-  warning_hash = 2166136261u;
-  jpeg_create_decompress(&cinfo);
-  jpeg_mem_src(&cinfo, src, size);
-  jpeg_read_header(&cinfo, TRUE);
-  jvirt_barray_ptr *coefs = jpeg_read_coefficients(&cinfo);
-  uint32_t h = warning_hash;
-  for (int ci = 0; ci < cinfo.num_components; ci++) {
-    jpeg_component_info *comp = &cinfo.comp_info[ci];
-    for (JDIMENSION row = 0; row < comp->height_in_blocks; row++) {
-      JBLOCKARRAY rows = (*cinfo.mem->access_virt_barray)((j_common_ptr)&cinfo, coefs[ci], row, 1, FALSE);
-      h = fnv(h, rows[0], (size_t)comp->width_in_blocks * sizeof(JBLOCK));
-    }
-  }
-  int state[3] = { (int)cinfo.src->bytes_in_buffer, cinfo.unread_marker, (int)jerr.num_warnings };
-  h = fnv(h, state, sizeof state);
-  jpeg_finish_decompress(&cinfo);
-  h = fnv(h, &warning_hash, sizeof warning_hash); /* warnings of the tail (extraneous bytes, EOF) */
   jpeg_destroy_decompress(&cinfo);
   return h;
 }

@@ -28,7 +28,6 @@ const TEST_WASM = new WebAssembly.Module(readFileSync(join(ROOT, 'native', 'jpeg
 /** The test build's extra entry points (native/jpeg/test_api.c). */
 interface JpegTestExports extends JpegExports {
   jd_test_set_simd(on: number): void;
-  jd_test_set_huffman(on: number): void;
   jd_test_coefficients(src: number, size: number, hash: number): number;
   jd_test_ref_open(src: number, size: number, outColorSpace: number): number;
   jd_test_idct(size: number, simd: number, coef: number, quant: number, out: number, stride: number): void;
@@ -260,12 +259,9 @@ function parses(rel: string): boolean {
 const KERNEL_FIXTURES = readdirSync(join(FIX, 'jpeg')).filter((f) => f.endsWith('.jpg')).map((f) => `jpeg/${f}`);
 const PHOTO_JPEGS = readdirSync(join(FIX, 'photos')).filter((f) => f.endsWith('.jpg')).map((f) => `photos/${f}`);
 
-/** A codec on the test build: with our SIMD kernels and Huffman fast path, or with libjpeg's C code only. */
+/** A codec on the test build: with our SIMD kernels, or with libjpeg's C functions only. */
 function codec(kind: 'simd' | 'c'): JpegCodec {
-  return new JpegCodec(TEST_WASM, (e) => {
-    (e as JpegTestExports).jd_test_set_simd(kind === 'simd' ? 1 : 0);
-    (e as JpegTestExports).jd_test_set_huffman(kind === 'simd' ? 1 : 0);
-  });
+  return new JpegCodec(TEST_WASM, (e) => (e as JpegTestExports).jd_test_set_simd(kind === 'simd' ? 1 : 0));
 }
 
 type Outcome = { pixels: Uint8Array; truncated: boolean } | { error: string };

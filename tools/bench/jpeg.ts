@@ -21,9 +21,8 @@
  * absolute times move between runs; the ratios within a run are the result.
  *
  * Huffman share: (1) entropy decoding alone (jpeg_read_coefficients in the test build: Huffman
- * decoding into the coefficient arrays, nothing after) over a whole decode, with the kernels and our
- * Huffman fast path off ("before": libjpeg's C code, the old build's composition) and on ("after");
- * the entropy decoding alone is also timed both ways (libjpeg / ours: what huff_wasm.c gives); (2) with --profile,
+ * decoding into the coefficient arrays, nothing after) over a whole decode, with the kernels off
+ * ("before": libjpeg's C code, the old build's composition) and on ("after"); (2) with --profile,
  * the V8 sampling profiler's self time of libjpeg's entropy-decoding functions in a whole decode.
  *
  * Output: a markdown table on stdout, JSON in tmp/bench/jpeg.json.
@@ -52,7 +51,6 @@ const WARMUP = 5;
 
 interface TestExports extends JpegExports {
   jd_test_set_simd(on: number): void;
-  jd_test_set_huffman(on: number): void;
   jd_test_coefficients(src: number, size: number, hash: number): number;
 }
 
@@ -84,11 +82,10 @@ const ours = new JpegCodec(new WebAssembly.Module(readFileSync(JPEG_DECODER_WASM
 const old = new CwasmTurboDecoder(loadCwasmTurbo());
 const TEST_MODULE = new WebAssembly.Module(readFileSync(join(ROOT, 'native/jpeg/jpeg-turbo-test.wasm')));
 let testExports: TestExports | null = null;
-/** The test build with the kernels and our Huffman fast path off: libjpeg 2.1.5's C code, -O3, same toolchain. */
+/** The test build with the kernels off: libjpeg 2.1.5's C code, -O3, same toolchain. */
 const cMode = new JpegCodec(TEST_MODULE, (e) => {
   testExports = e as TestExports;
   testExports.jd_test_set_simd(0);
-  testExports.jd_test_set_huffman(0);
 });
 
 interface Row {
@@ -115,19 +112,14 @@ const rows: Row[] = IMAGES.filter((image) => !ONLY || new RegExp(ONLY).test(imag
       const mine = ours.decode(bytes, req, (img) => new Uint8Array(img.data).slice());
       if (px.length !== mine.length || px.some((v, i) => v !== mine[i])) throw new Error(`${image.name}: ${b.file} decodes other pixels`);
     }
-    // Entropy decoding alone (test build; the kernels play no part in it), with our Huffman
-    // fast path (huff_wasm.c) and with libjpeg's own.
-    const entropy = (huffman: number) => () => {
+    // Entropy decoding alone (test build; the kernels play no part in it).
+    contenders.entropy = () => {
       const ex = testExports!;
       const src = ex.malloc(bytes.length);
       new Uint8Array(ex.memory.buffer, src, bytes.length).set(bytes);
-      ex.jd_test_set_huffman(huffman);
       ex.jd_test_coefficients(src, bytes.length, 0);
-      ex.jd_test_set_huffman(0);
       ex.free(src);
     };
-    contenders.entropy = entropy(1);
-    contenders.entropy_c = entropy(0);
     // Same output? (old: libjpeg-turbo 2.0.4; ours: 2.1.5 with our kernels; both must equal libjpeg's C.)
     const a = old.decode(bytes, h.width, h.height, image.scale, req.cmyk, (px) => px.slice());
     const b = ours.decode(bytes, req, (img) => new Uint8Array(img.data).slice());
@@ -159,8 +151,7 @@ interface Result {
   speedupC?: number;
   /** baseline / ours for each --baseline file */
   speedupBaseline?: number[];
-  /** Entropy decoding alone over a whole decode, before (libjpeg's C code) and after (ours); libjpeg / ours entropy time. */
-  huffmanShare?: { before: number; after: number; entropySpeedup: number; profileBefore?: number; profileAfter?: number };
+  huffmanShare?: { before: number; after: number; profileBefore?: number; profileAfter?: number };
 }
 const results: Result[] = [];
 for (const [i, r] of rows.entries()) {
@@ -170,7 +161,7 @@ for (const [i, r] of rows.entries()) {
     res.speedup = ms.old / ms.ours;
     res.speedupC = ms.old / ms.ours_c;
     res.speedupBaseline = baselines.map((_, k) => ms[`baseline${k}`] / ms.ours);
-    res.huffmanShare = { before: ms.entropy_c / ms.ours_c, after: ms.entropy / ms.ours, entropySpeedup: ms.entropy_c / ms.entropy };
+    res.huffmanShare = { before: ms.entropy / ms.ours_c, after: ms.entropy / ms.ours };
     if (PROFILE) {
       const n = Math.max(3, Math.round(300 / ms.ours));
       res.huffmanShare.profileBefore = await huffmanProfileShare(r.contenders.ours_c, n);
@@ -183,13 +174,13 @@ for (const [i, r] of rows.entries()) {
 const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : `${Math.round(100 * x)}%`);
 console.log(`\nJPEG decode, CPU ms (median of ${RUNS} interleaved rounds); load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after\n`);
-console.log('| image | old @cwasm (2.0.4 -Oz) | ours, kernels off (2.1.5 -O3 C) | ours | old / ours | ns/px ours | entropy decoding alone: libjpeg, ours, libjpeg / ours | Huffman share before → after' + (PROFILE ? ' (profile: before → after)' : '') + ' |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| image | old @cwasm (2.0.4 -Oz) | ours, kernels off (2.1.5 -O3 C) | ours | old / ours | ns/px ours | Huffman share before → after' + (PROFILE ? ' (profile: before → after)' : '') + ' |');
+console.log('|---|---|---|---|---|---|---|');
 for (const r of results) {
   if (r.speedup === undefined) continue;
   const hs = r.huffmanShare!;
   const prof = PROFILE ? ` (${pct(hs.profileBefore)} → ${pct(hs.profileAfter)})` : '';
-  console.log(`| ${r.image} | ${f(r.ms.old)} | ${f(r.ms.ours_c)} | ${f(r.ms.ours)} | **${f(r.speedup)}×** | ${f((1e6 * r.ms.ours) / r.pixels, 1)} | ${f(r.ms.entropy_c)}, ${f(r.ms.entropy)}, **${f(r.ms.entropy_c / r.ms.entropy)}×** | ${pct(hs.before)} → ${pct(hs.after)}${prof} |`);
+  console.log(`| ${r.image} | ${f(r.ms.old)} | ${f(r.ms.ours_c)} | ${f(r.ms.ours)} | **${f(r.speedup)}×** | ${f((1e6 * r.ms.ours) / r.pixels, 1)} | ${pct(hs.before)} → ${pct(hs.after)}${prof} |`);
 }
 if (baselines.length) {
   console.log(`\n| image | ours | ${baselines.map((b) => `${b.file}: ms, baseline / ours`).join(' | ')} |`);
