@@ -39,7 +39,7 @@ function scratchProject(): string {
   for (const f of ['package.json', 'wrangler.toml', 'worker']) cpSync(join(ROOT, f), join(p, f), { recursive: true });
   mkdirSync(join(p, 'build'));
   for (const f of readdirSync(join(ROOT, 'build')).filter((f) => f.endsWith('.wasm'))) cpSync(join(ROOT, 'build', f), join(p, 'build', f));
-  for (const f of ['native/jpeg/jpeg-turbo.wasm', 'native/png/png.wasm']) {
+  for (const f of ['native/jpeg/jpeg-turbo.wasm', 'native/png/png.wasm', 'native/webp/webp.wasm']) {
     mkdirSync(dirname(join(p, f)), { recursive: true });
     cpSync(join(ROOT, f), join(p, f));
   }

@@ -52,7 +52,7 @@ const photo = (name: string) => readFileSync(join(root, 'test/fixtures/photos', 
 describe('deploy bundle (dist/index.js under Miniflare)', () => {
   it('bundles the engine builds, the resampler, the decoders and the model files as modules', () => {
     const js = readFileSync(join(outdir, 'index.js'), 'utf8');
-    for (const name of ['engine.simd128.wasm', 'engine.relaxed.wasm', 'resample.simd128.wasm', 'jpeg-turbo.wasm', 'png.wasm', 'webp_dec.wasm', '.gnv2']) {
+    for (const name of ['engine.simd128.wasm', 'engine.relaxed.wasm', 'resample.simd128.wasm', 'jpeg-turbo.wasm', 'png.wasm', 'webp.wasm', '.gnv2']) {
       expect(js).toContain(name);
     }
   });

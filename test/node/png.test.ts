@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../../worker/image/crc32.ts';
 import { decodeImage } from '../../worker/image/decode.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
-import { ImageError } from '../../worker/image/errors.ts';
+import { expectDecodeError, firstDifference } from '../helpers/decode-error.ts';
 import { readGoldenNpy } from '../helpers/golden.ts';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'png');
@@ -28,8 +28,7 @@ describe('PNG decoder: every format to the RGBA computed from the samples', () =
     const img = await decodeImage(read(c.file));
     const want = readGoldenNpy(read(c.file.replace(/\.png$/, '.rgba.npy')));
     expect([img.height, img.width, 4]).toEqual(want.shape);
-    let bad = -1;
-    for (let i = 0; i < want.data.length && bad < 0; i++) if (img.data[i] !== want.data[i]) bad = i;
+    const bad = firstDifference(img.data, want.data);
     expect(bad, bad < 0 ? '' : `first difference at pixel ${bad >> 2}, channel ${bad & 3}: ${img.data[bad]} != ${want.data[bad]}`).toBe(-1);
   });
 });
@@ -64,54 +63,44 @@ async function withImageData(src: Uint8Array, raw: Uint8Array, compress = true):
   return new Uint8Array([...head, ...idat, ...iend]);
 }
 
-async function expect400(bytes: Uint8Array, reason: RegExp): Promise<void> {
-  const err = await decodeImage(bytes).then(
-    () => null,
-    (e) => e,
-  );
-  expect(err).toBeInstanceOf(ImageError);
-  expect(err.status).toBe(400);
-  expect(err.message).toMatch(reason);
-}
-
 describe('PNG decoder: broken files are 400 with the reason', () => {
   const rgb = read('rgb8.png'); // 37x23 RGB: rows of 1 + 111 bytes
 
   it('a filter type over 4', async () => {
     const raw = new Uint8Array(23 * 112);
     raw[5 * 112] = 5;
-    await expect400(await withImageData(rgb, raw), /invalid filter type/);
+    await expectDecodeError(await withImageData(rgb, raw), 400, /invalid filter type/);
   });
 
   it('image data shorter than the IHDR says (a whole, valid zlib stream)', async () => {
-    await expect400(await withImageData(rgb, new Uint8Array(22 * 112)), /truncated/);
+    await expectDecodeError(await withImageData(rgb, new Uint8Array(22 * 112)), 400, /truncated/);
   });
 
   it('more image data than the IHDR says', async () => {
-    await expect400(await withImageData(rgb, new Uint8Array(24 * 112)), /more image data/);
+    await expectDecodeError(await withImageData(rgb, new Uint8Array(24 * 112)), 400, /more image data/);
   });
 
   it('corrupt zlib data', async () => {
     const raw = new Uint8Array(23 * 112).fill(7);
-    await expect400(await withImageData(rgb, raw.subarray(0, 200), false), /corrupt zlib data/);
+    await expectDecodeError(await withImageData(rgb, raw.subarray(0, 200), false), 400, /corrupt zlib data/);
   });
 
   it('an IDAT CRC mismatch (the CRCs before IDAT are the header parser\'s)', async () => {
     const b = rgb.slice();
     const [at, len] = chunks(b).find((c) => c[2] === 'IDAT')!;
     b[at + 8 + len] ^= 1;
-    await expect400(b, /IDAT chunk CRC mismatch/);
+    await expectDecodeError(b, 400, /IDAT chunk CRC mismatch/);
   });
 
   it('a file cut inside its image data', async () => {
     const [at] = chunks(rgb).filter((c) => c[2] === 'IDAT').at(-1)!;
-    await expect400(rgb.subarray(0, at + 20), /past the end of the file|truncated/);
+    await expectDecodeError(rgb.subarray(0, at + 20), 400, /past the end of the file|truncated/);
   });
 
   it('a palette image without PLTE', async () => {
     const b = read('palette8.png');
     const plte = chunks(b).find((c) => c[2] === 'PLTE')!;
-    await expect400(new Uint8Array([...b.subarray(0, plte[0]), ...b.subarray(plte[0] + plte[1] + 12)]), /without (a )?PLTE/); // the header parser sees it first
+    await expectDecodeError(new Uint8Array([...b.subarray(0, plte[0]), ...b.subarray(plte[0] + plte[1] + 12)]), 400, /without (a )?PLTE/); // the header parser sees it first
   });
 
   it('no IEND is fine once the image data is complete (Pillow does not need it either)', async () => {
@@ -127,7 +116,7 @@ describe('PNG decoder: broken files are 400 with the reason', () => {
     const [at, len] = chunks(bad).find((c) => c[2] === 'IDAT')!;
     bad[at + 8 + len] ^= 1;
     for (let i = 0; i < 5; i++) {
-      await expect400(bad, /CRC/);
+      await expectDecodeError(bad, 400, /CRC/);
       const img = await decodeImage(read('rgba8_interlaced.png'));
       expect(Buffer.compare(Buffer.from(img.data), Buffer.from(want.data))).toBe(0);
     }

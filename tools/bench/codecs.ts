@@ -1,12 +1,14 @@
 /**
  * PNG and WebP decode: the decoders the Worker used before issue #10 (@jsquash/png 3.1.1: Rust
- * `png`; @jsquash/webp 1.5.0: libwebp, Emscripten) against ours (native/png, native/webp), interleaved in one run, as ratios; and
- * where the time of our decode goes (V8's sampling profiler, self time grouped by function).
+ * `png`; @jsquash/webp 1.5.0: libwebp, Emscripten) against ours (native/png, native/webp),
+ * interleaved in one run, as ratios; and where the time of our decode goes (V8's sampling
+ * profiler, self time grouped by function).
  *
  *   npm run bench:codecs [-- --runs 30] [-- --only REGEX] [-- --profile]
  *
  * Images: the photos and goldens in test/fixtures (every PNG colour type the tests cover), the
- * bench:request WebP and bench:jpeg's 640x427 PNG/WebP (made with Pillow on first use).
+ * bench:request WebP, a lossy WebP with alpha (tools/bench/codecs/images.py) and bench:jpeg's
+ * 640x427 PNG/WebP (made with Pillow on first use).
  *
  * Timing: CPU time (process.cpuUsage) of one whole decode as the Worker calls it (input copied
  * into wasm memory, output read in place where the decoder allows), median of `runs` rounds after
@@ -23,13 +25,17 @@ import type { RawImage } from '../../worker/image/codec-common.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
 import { readImageHeader } from '../../worker/image/dimensions.ts';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { JsquashPngCodec, loadJsquashPng } from './codecs/jsquash-png.ts';
+import { loadJsquashWebp } from './codecs/jsquash-webp.ts';
 import { ensureJpegBenchImages, type Fn, interleavedRounds, JPEG_BENCH_IMAGES, profileShares } from './decode-rounds.ts';
 import { machineInfo } from './report.ts';
 import { median } from '../lib/median.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIX = join(ROOT, 'test', 'fixtures');
+const MADE = join(ROOT, 'tmp', 'bench', 'codecs');
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const RUNS = Number(option('--runs')) || 30;
@@ -52,13 +58,22 @@ const IMAGES: Image[] = [
   { name: '451x300 PNG palette', file: join(FIX, 'hostile/palette_photo.png'), format: 'png' },
   { name: '451x300 PNG 16-bit RGB', file: join(FIX, 'hostile/rgb16_photo.png'), format: 'png' },
   { name: '451x300 PNG interlaced', file: join(FIX, 'hostile/interlaced_adam7_photo.png'), format: 'png' },
+  { name: '600x400 WebP lossy q80 (coffee, bench:request)', file: join(MADE, 'coffee_600x400_q80.webp'), format: 'webp' },
+  { name: '640x427 WebP lossy q80 (china, bench:jpeg)', file: join(JPEG_BENCH_IMAGES, 'china_q80_640x427.webp'), format: 'webp' },
+  { name: '600x400 WebP lossy q80 + alpha (coffee cut-out)', file: join(MADE, 'coffee_rgba_600x400_q80.webp'), format: 'webp' },
+  { name: '600x400 WebP lossless (plush)', file: join(FIX, 'photos/plush_gophers_lossless_600x400.webp'), format: 'webp' },
 ];
 
-ensureJpegBenchImages(IMAGES.map((i) => i.file), 'bench:codecs');
+ensureJpegBenchImages(IMAGES.map((i) => i.file).filter((f) => f.startsWith(JPEG_BENCH_IMAGES)), 'bench:codecs');
+if (!IMAGES.every((i) => !i.file.startsWith(MADE) || existsSync(i.file))) {
+  console.error('bench:codecs: making the WebP images with Pillow (tools/bench/codecs/images.py)');
+  execFileSync('/usr/bin/python3', [join(ROOT, 'tools/bench/codecs/images.py'), MADE], { stdio: 'inherit' });
+}
 
 await initNodeDecoders();
 const decoders = getDecoders();
 const oldPng = new JsquashPngCodec(loadJsquashPng());
+const oldWebp = await loadJsquashWebp();
 
 interface Row {
   image: Image;
@@ -73,19 +88,24 @@ const rgbOf = (img: RawImage) => {
 };
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-const rows: Row[] = IMAGES.filter((image) => !ONLY || new RegExp(ONLY).test(image.name)).map((image) => {
+const rows: Row[] = [];
+for (const image of IMAGES.filter((i) => !ONLY || new RegExp(ONLY).test(i.name))) {
   const bytes = new Uint8Array(readFileSync(image.file));
   const h = readImageHeader(bytes, image.format);
   const contenders: Record<string, Fn> = {};
+  let a: Uint8Array;
   if (image.format === 'png') {
     contenders.old = () => oldPng.decode(bytes, () => 0);
-    contenders.ours = () => decoders.png.decode(bytes, h.width, h.height, () => 0);
-    const a = oldPng.decode(bytes, rgbOf);
-    const b = decoders.png.decode(bytes, h.width, h.height, rgbOf);
-    if (!same(a, b)) throw new Error(`${image.name}: the decoders disagree`);
+    a = oldPng.decode(bytes, rgbOf);
+  } else {
+    contenders.old = () => oldWebp.decode(bytes);
+    a = rgbOf((await oldWebp.decode(bytes)).image);
   }
-  return { image, pixels: h.width * h.height, contenders };
-});
+  const ours = decoders[image.format];
+  contenders.ours = () => ours.decode(bytes, h.width, h.height, () => 0);
+  if (!same(a, ours.decode(bytes, h.width, h.height, rgbOf))) throw new Error(`${image.name}: the decoders disagree`);
+  rows.push({ image, pixels: h.width * h.height, contenders });
+}
 
 const loadBefore = loadavg();
 const samples = await interleavedRounds(rows, WARMUP, RUNS);
@@ -97,6 +117,12 @@ const GROUPS: Array<[string, RegExp]> = [
   ['CRC-32', /^(libdeflate_)?crc32\w*$/],
   ['unfilter', /^(pd_unfilter_row|unfilter\w*|unfilter_rows)$/],
   ['to RGBA', /^(pd_expand_row|emit_\w+|rgb8|gray8|gray_alpha8)$/],
+  // libwebp: VP8 (lossy) and VP8L (lossless) decoding, alpha plane, YUV->RGB and fancy upsampling
+  ['VP8 lossy: bitstream (coefficients)', /^(GetCoeffs\w*|VP8DecodeMB|ParseIntraMode\w*|VP8ParseIntraModeRow|VP8GetBit\w*|VP8LoadNewBytes|VP8GetSigned|GetLargeValue)$/],
+  ['VP8 lossy: transforms, prediction, loop filter', /^(Transform\w*|TransformTwo|TM\w*|VE\w*|HE\w*|DC\w*|RD4|VR4|LD4|VL4|HU4|HD4|SimpleVFilter\w*|SimpleHFilter\w*|VFilter\w*|HFilter\w*|FilterLoop\w*|DoFilter\w*|FilterRow|ReconstructRow|VP8ProcessRow|FinishRow|DoUVTransform|DoTransform)$/],
+  ['YUV to RGBA + upsampling', /^(UpsampleRgbaLinePair\w*|EmitFancyRGB|EmitSampledRGB|VP8YuvToRgba\w*|YuvToRgba\w*|FancyUpsampler\w*|\w*Upsample\w*|\w*YuvTo\w*)$/],
+  ['alpha plane', /^(ALPHDecode|AllocateAlphaPlane|VP8DecompressAlphaRows|EmitAlphaRGB|ApplyAlphaMultiply|\w*Filter_C|ExtractAlphaRows|DispatchAlpha\w*|ExtractGreen\w*)$/],
+  ['VP8L lossless', /^(DecodeImageData|DecodeAlphaData|ReadSymbol|VP8L\w*|PredictorAdd\w*|Predictor\w*|AddGreenToBlueAndRed\w*|TransformColorInverse\w*|ColorIndexInverseTransform\w*|CopyBlock\w*|ProcessRows|ApplyInverseTransforms|EmitRows|ReadHuffmanCode\w*|BuildHuffmanTable|ConvertBGRAToRGBA\w*|\w*BGRA\w*)$/],
   ['chunks, glue', /^(pd_decode|pd_\w+|memcpy|memset|memmove|malloc|free|dlmalloc|dlfree|js-to-wasm\W.*)$/],
 ];
 const profile = (fn: Fn, n: number) =>

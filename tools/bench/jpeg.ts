@@ -128,7 +128,7 @@ const rows: Row[] = IMAGES.filter((image) => !ONLY || new RegExp(ONLY).test(imag
   } else if (image.format === 'png') {
     contenders.ours = () => decoders.png.decode(bytes, h.width, h.height, () => 0);
   } else {
-    contenders.ours = () => decoders.webp.decode(bytes);
+    contenders.ours = () => decoders.webp.decode(bytes, h.width, h.height, () => 0);
   }
   return { image, pixels, contenders };
 });

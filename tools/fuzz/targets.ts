@@ -69,8 +69,9 @@ async function imageTarget(): Promise<FuzzTarget> {
   const seeds = [
     ...files('test/fixtures/photos', /\.(jpe?g|png|webp)$/i).filter((s) => s.bytes.length < 600_000),
     ...files('test/fixtures/preprocess-golden/synthetic', /\.(jpe?g|png|webp)$/i),
-    // every PNG colour type, bit depth and interlacing (the PNG decoder's format fixtures)
+    // every PNG colour type, bit depth and interlacing; WebP lossy/lossless with alpha (the decoders' format fixtures)
     ...files('test/fixtures/png', /\.png$/i),
+    ...files('test/fixtures/webp', /\.webp$/i),
   ];
   // The preprocessing of every bundled model (the 224 default and the 64 px smoke-test model).
   const models = ['models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2', 'test/fixtures/models/tiny_w015_c10_s64.int8.gnv2'];

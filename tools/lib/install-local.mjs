@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `node tools/lib/install-local.mjs <dir>`: installs what only one tool needs (<dir>/package.json
-// and its lockfile: tools/bench's ONNX Runtime anchors and old JPEG and PNG decoders, tools/serve's workerd)
+// and its lockfile: tools/bench's ONNX Runtime anchors and old JPEG, PNG and WebP decoders, tools/serve's workerd)
 // into <dir>/node_modules on first use, so the project's own `npm ci` stays small. Runs `npm ci`
 // there when the installed tree does not match the lockfile; does nothing when it does.
 import { spawnSync } from 'node:child_process';

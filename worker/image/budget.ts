@@ -17,9 +17,10 @@
  *    copy + the filtered rows (channels × bytes per sample, inflated in one piece) + the RGBA
  *    output (4 B/px); the formula still adds the 3 B/px of vector growth the Rust `png` decoder
  *    had for RGB/palette (an upper bound with room to spare; not tightened).
- *  - WebP (libwebp, codec-emscripten.ts): a heap of at least 16 MiB holding the input, the
- *    decoder's buffers and the RGBA output (≈7.5 B/px lossy, 13 B/px lossless), + the RGBA copy
- *    handed to JS (4 B/px).
+ *  - WebP (libwebp, our build in native/webp + codec-native.ts; the RGBA output is read in place):
+ *    the input, the decoder's buffers and the RGBA output (≈7.5 B/px lossy, 13 B/px lossless).
+ *    The formula still has what the Emscripten build it replaced needed — a heap of at least
+ *    16 MiB, and 4 B/px for the RGBA copy handed to JS — as room to spare (not tightened).
  *
  * DCT scaling: a consumer that will resize the shorter side to `resizeShortSide` (the model's
  * `floor(input_size / crop_pct)`) may get a JPEG decoded at a reduced scale, as `mode` says:

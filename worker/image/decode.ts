@@ -12,10 +12,10 @@
  *
  * Two entry points:
  *  - `withDecodedImage(bytes, opts, use)` hands the image to a synchronous `use` and returns its
- *    result. The JPEG and PNG pixels are then a view of the decoder's wasm memory (no second
- *    full-size copy at the peak), valid only while `use` runs — the Worker's path.
- *  - `decodeImage(bytes, opts)` returns an image the caller owns (copied out of the decoder
- *    when needed) — for tools and tests.
+ *    result. The pixels are then a view of the decoder's wasm memory (no second full-size copy at
+ *    the peak), valid only while `use` runs — the Worker's path.
+ *  - `decodeImage(bytes, opts)` returns an image the caller owns (copied out of the decoder)
+ *    — for tools and tests.
  */
 
 import { planDecode, scaleText, DEFAULT_MAX_DECODE_BYTES, type DecodeMode } from './budget.ts';
@@ -67,15 +67,15 @@ export interface DecodeOptions {
  * thrown by `use` pass through unchanged.
  */
 export async function withDecodedImage<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: DecodedImage) => T): Promise<T> {
-  return decode(bytes, opts, (img) => use(img));
+  return decode(bytes, opts, use);
 }
 
 /** Decodes `bytes` into an image the caller owns (see withDecodedImage for the zero-copy path). */
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedImage> {
-  return decode(bytes, opts, (img, borrowed) => (borrowed ? { ...img, data: img.data.slice() } : img));
+  return decode(bytes, opts, (img) => ({ ...img, data: img.data.slice() }));
 }
 
-async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: DecodedImage, borrowed: boolean) => T): Promise<T> {
+async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: DecodedImage) => T): Promise<T> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
 
@@ -109,7 +109,7 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
   // about the decoded image, or a bug in `use`) must not be mistaken for a decoder failure.
   let result: { value: T } | null = null;
   let consumerError: { error: unknown } | null = null;
-  const consume = (raw: RawImage, borrowed: boolean, scale: JpegScale = jpegScale(1), warning: string | null = null) => {
+  const consume = (raw: RawImage, scale: JpegScale = jpegScale(1), warning: string | null = null) => {
     try {
       if (warning && /premature end of jpeg file/i.test(warning)) throw invalidImage('JPEG', 'the image data is truncated');
       const { width: w, height: h } = jpegScaledSize(header.width, header.height, scale);
@@ -122,7 +122,7 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
       // width·M/8 output pixels (the last, partial column/row of pixels included), so that is the box.
       const f = scale.num / scale.denom;
       if (reduced) img.source = { width: header.width, height: header.height, box: [0, 0, header.width * f, header.height * f] };
-      result = { value: use(img, borrowed) };
+      result = { value: use(img) };
     } catch (e) {
       consumerError = { error: e };
     }
@@ -131,11 +131,9 @@ async function decode<T>(bytes: Uint8Array, opts: DecodeOptions, use: (img: Deco
   try {
     if (format === 'jpeg') {
       const req = { width: header.width, height: header.height, scale: plan.scale, cmyk: header.jpeg!.components === 4 };
-      decoders.jpeg.decode(bytes, req, (raw, warning) => consume(raw, true, plan.scale, warning));
-    } else if (format === 'png') {
-      decoders.png.decode(bytes, header.width, header.height, (raw) => consume(raw, true));
+      decoders.jpeg.decode(bytes, req, (raw, warning) => consume(raw, plan.scale, warning));
     } else {
-      consume((await decoders.webp.decode(bytes)).image, false);
+      decoders[format].decode(bytes, header.width, header.height, (raw) => consume(raw));
     }
   } catch (e) {
     if (e instanceof ImageError || e instanceof DecoderSetupError) throw e;

@@ -1,19 +1,12 @@
 /**
- * Node entry (CLI, tests, tools): compile the decoders' .wasm files — the PNG and WebP ones
- * straight from node_modules, the JPEG one (native/jpeg/jpeg-turbo.wasm, committed) and the
- * resampler (build/resample.simd128.wasm, from `npm run build`) from the repository. Workers
- * must use decoders-workerd.ts instead.
+ * Node entry (CLI, tests, tools): compile the decoders' .wasm files (native/{jpeg,png,webp}/,
+ * committed) and the resampler (build/resample.simd128.wasm, from `npm run build`) from the
+ * repository. Workers must use decoders-workerd.ts instead.
  */
 
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { decodersReady, initDecoders } from './decoders.ts';
 import { initResampler, wasmResampler } from './resample-wasm.ts';
-
-const WASM_FILES = {
-  webp: ['@jsquash/webp', 'codec/dec/webp_dec.wasm'],
-} as const;
 
 let pending: Promise<void> | null = null;
 
@@ -22,6 +15,8 @@ const RESAMPLER = new URL('../../build/resample.simd128.wasm', import.meta.url);
 export const JPEG_DECODER_WASM = new URL('../../native/jpeg/jpeg-turbo.wasm', import.meta.url);
 /** Our PNG decoder (native/png/build.sh: our C + libdeflate). */
 export const PNG_DECODER_WASM = new URL('../../native/png/png.wasm', import.meta.url);
+/** Our libwebp build (native/webp/build.sh). */
+export const WEBP_DECODER_WASM = new URL('../../native/webp/webp.wasm', import.meta.url);
 
 async function compileResampler(): Promise<WebAssembly.Module> {
   const bytes = await readFile(RESAMPLER).catch(() => {
@@ -34,13 +29,11 @@ async function compileResampler(): Promise<WebAssembly.Module> {
 export function initNodeDecoders(): Promise<void> {
   if (decodersReady() && wasmResampler()) return Promise.resolve();
   return (pending ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const compile = async ([pkg, file]: readonly [string, string]) =>
-      WebAssembly.compile(await readFile(join(dirname(require.resolve(`${pkg}/package.json`)), file)));
+    const compile = async (file: URL) => WebAssembly.compile(await readFile(file));
     const [jpeg, png, webp, resampler] = await Promise.all([
-      readFile(JPEG_DECODER_WASM).then((b) => WebAssembly.compile(b)),
-      readFile(PNG_DECODER_WASM).then((b) => WebAssembly.compile(b)),
-      compile(WASM_FILES.webp),
+      compile(JPEG_DECODER_WASM),
+      compile(PNG_DECODER_WASM),
+      compile(WEBP_DECODER_WASM),
       compileResampler(),
     ]);
     if (!decodersReady()) initDecoders({ jpeg, png, webp });

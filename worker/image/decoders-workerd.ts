@@ -11,7 +11,8 @@
 import jpeg from '../../native/jpeg/jpeg-turbo.wasm';
 // Our PNG decoder (native/png/: our C + libdeflate, committed; rebuilt only by native/png/build.sh).
 import png from '../../native/png/png.wasm';
-import webp from '@jsquash/webp/codec/dec/webp_dec.wasm';
+// Our libwebp build (native/webp/, committed; rebuilt only by native/webp/build.sh).
+import webp from '../../native/webp/webp.wasm';
 // The Pillow resampler's kernels (assembly/kernels/resample, built by `npm run build`).
 import resampler from '../../build/resample.simd128.wasm';
 import { decodersReady, initDecoders } from './decoders.ts';

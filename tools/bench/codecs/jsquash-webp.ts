@@ -1,5 +1,10 @@
 /**
- * Owner of one Emscripten-built @jsquash decoder (libwebp; JPEG goes through codec-jpeg.ts).
+ * Bench only (tools/bench/codecs.ts): the WebP decoder the Worker used until issue #10 —
+ * @jsquash/webp 1.5.0's `webp_dec.wasm` (libwebp, Emscripten) — with the host glue it had
+ * (worker/image/codec-emscripten.ts at 694b323, plus the ImageData stand-in decoders.ts installed),
+ * as the "before" of the WebP comparison. @jsquash/webp is a dependency of tools/bench/package.json only.
+ *
+ * Owner of one Emscripten-built @jsquash decoder.
  *
  * Why not just call @jsquash's `decode()`? Its module-level singleton can never
  * be replaced, and a C decoder that fails via longjmp/exit() (libjpeg's
@@ -15,7 +20,35 @@
  * console; the last line becomes the message of the 400.
  */
 
-import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from './codec-common.ts';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CodecFailure, DecoderSetupError, RECYCLE_BYTES, type RawImage } from '../../../worker/image/codec-common.ts';
+
+/** The old WebP decoder: the Emscripten factory and the compiled module from tools/bench/node_modules. */
+export async function loadJsquashWebp(): Promise<EmscriptenCodec> {
+  ensureImageData();
+  const require = createRequire(import.meta.url);
+  const dir = join(dirname(require.resolve('@jsquash/webp/package.json')), 'codec', 'dec');
+  const factory = (await import(pathToFileURL(join(dir, 'webp_dec.js')).href)).default as EmscriptenFactory;
+  return new EmscriptenCodec(factory, new WebAssembly.Module(readFileSync(join(dir, 'webp_dec.wasm'))));
+}
+
+// The Emscripten glue creates `new ImageData(...)` for its result. Browsers have
+// ImageData; Node and workerd do not, and the glue only polyfills it in some
+// environments, so make sure a minimal one exists before any decode.
+function ensureImageData(): void {
+  const g = globalThis as { ImageData?: unknown };
+  if (typeof g.ImageData === 'function') return;
+  g.ImageData = class ImageData {
+    constructor(
+      readonly data: Uint8ClampedArray,
+      readonly width: number,
+      readonly height: number,
+    ) {}
+  };
+}
 
 interface EmscriptenDecoder {
   decode(data: Uint8Array, ...args: unknown[]): RawImage | null;
