@@ -9,7 +9,7 @@
  *   const char *pd_message(void)                   why the last decode failed
  *   const uint32_t *pd_info(void)                  { width, height } of the last IHDR read
  *
- * The host (worker/image/codec-png.ts) has already read the IHDR and checked the CRC of every
+ * The host (worker/image/codec-native.ts) has already read the IHDR and checked the CRC of every
  * chunk before the first IDAT (worker/image/dimensions.ts, as Pillow does) and allocated `dst` =
  * width * height * 4 bytes; this file checks the IHDR again against those dimensions, the CRCs of
  * PLTE and IDAT, and everything it relies on. `src` is modified: the IDAT payloads are moved

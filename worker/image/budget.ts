@@ -13,7 +13,7 @@
  *      + for progressive or multi-scan files the coefficient buffer libjpeg keeps for the *whole*
  *      image whatever the output scale: 2 bytes per DCT coefficient, i.e. 3 B/px for 4:2:0,
  *      6 B/px for 4:4:4, 2 B/px for gray, computed from the SOF sampling factors.
- *  - PNG (our decoder, native/png + codec-png.ts; the RGBA result is read in place too): input
+ *  - PNG (our decoder, native/png + codec-native.ts; the RGBA result is read in place too): input
  *    copy + the filtered rows (channels × bytes per sample, inflated in one piece) + the RGBA
  *    output (4 B/px); the formula still adds the 3 B/px of vector growth the Rust `png` decoder
  *    had for RGB/palette (an upper bound with room to spare; not tightened).
