@@ -8,8 +8,9 @@
  * run. Each server's own output goes to <json dir>/<target>.server.log.
  *
  * Warm-up, and "RSS after warm-up": the same mix at the same concurrency, in rounds of --warmup
- * requests, until the Worker's RSS floor (lowest sample, every 250 ms) of a round is no more than
- * --plateau (5%) above the previous round's, or --warmup-rounds rounds. RSS after warm-up is the
+ * requests (500: long enough to hold several GC cycles, so that its floor is the heap's floor, not
+ * a point on the way down), until the Worker's RSS floor (lowest sample, every 250 ms) of a round is
+ * no more than --plateau (5%) above the previous round's, or --warmup-rounds rounds. RSS after warm-up is the
  * floor of the last warm-up round; RSS after the run is the floor of the run's last --warmup
  * requests (a window of the same size). A floor, not one sample: the RSS is a sawtooth of V8's
  * garbage collection, hundreds of MiB high with 12 MB bodies in flight. `--cache off` runs the
@@ -23,7 +24,7 @@
  *
  *   npm run loadtest -- [--target start,serve | --url http://host:port [--pids 123,456]]
  *                       [-n 5000] [-c 16] [--oversize 0.05] [--hostile 0.2] [--seed 1]
- *                       [--warmup 200] [--warmup-rounds 10] [--plateau 0.05] [--cache on|off]
+ *                       [--warmup 500] [--warmup-rounds 10] [--plateau 0.05] [--cache on|off]
  *                       [--workerd serve|wrangler] [--heap]
  *                       [--bursts 4] [--settle 10] [--max-rss-growth 0.1]
  *                       [--photos test/fixtures/photos] [--hostile-dir test/fixtures/hostile]
@@ -51,7 +52,8 @@ const { values: o } = parseArgs({
     oversize: { type: 'string', default: '0.05' },
     hostile: { type: 'string', default: '0.2' },
     seed: { type: 'string', default: '1' },
-    warmup: { type: 'string', default: '200' },
+    // 500 requests is ~15 s at concurrency 16 here: several GC cycles, so a round's floor is the heap's floor.
+    warmup: { type: 'string', default: '500' },
     'warmup-rounds': { type: 'string', default: '10' },
     plateau: { type: 'string', default: '0.05' },
     cache: { type: 'string', default: 'on' },
