@@ -28,6 +28,14 @@
 #define PD_BAD_DATA 3       /* the file is wrong: pd_message() says how */
 #define PD_NO_MEMORY 4
 
+/*
+ * Room past the image for data a zlib stream may hold beyond it: Pillow ignores such data (it stops
+ * once it has every row), and so do we. libdeflate stops with INSUFFICIENT_SPACE only when a
+ * literal, a match (at most 258 bytes) or a stored block (at most 65535 bytes) does not fit, so
+ * with this much room that status means every byte of the image has been written.
+ */
+#define PD_EXTRA 65536
+
 static const char *message = "";
 static uint32_t info[2];
 static struct libdeflate_decompressor *inflater;
@@ -169,7 +177,7 @@ int pd_decode(uint8_t *src, size_t size, uint32_t width, uint32_t height, uint8_
     }
     if (raw_size > 0x7fff0000u) return fail("the image is too large");
     size_t rb_max = row_bytes(width, bpp_bits);
-    uint8_t *raw = malloc((size_t)raw_size + PD_SLACK);
+    uint8_t *raw = malloc((size_t)raw_size + PD_EXTRA + PD_SLACK);
     uint8_t *zeros = calloc(1, rb_max + PD_SLACK);
     uint8_t *tmp = interlace ? malloc((size_t)width * 4 + PD_SLACK) : NULL;
     if (!inflater) inflater = libdeflate_alloc_decompressor();
@@ -179,12 +187,12 @@ int pd_decode(uint8_t *src, size_t size, uint32_t width, uint32_t height, uint8_
         status = PD_NO_MEMORY;
         goto done;
     }
-    memset(raw + raw_size, 0, PD_SLACK);
+    memset(raw + raw_size, 0, PD_EXTRA + PD_SLACK);
     size_t got = 0;
-    enum libdeflate_result r = libdeflate_zlib_decompress(inflater, src, idat, raw, (size_t)raw_size, &got);
+    enum libdeflate_result r = libdeflate_zlib_decompress(inflater, src, idat, raw, (size_t)raw_size + PD_EXTRA, &got);
     if (r == LIBDEFLATE_BAD_DATA) status = fail("corrupt zlib data in IDAT");
-    else if (r == LIBDEFLATE_INSUFFICIENT_SPACE) status = fail("more image data than the IHDR's size");
-    else if (r != LIBDEFLATE_SUCCESS || got != raw_size) status = fail("the image data is truncated");
+    else if (r == LIBDEFLATE_INSUFFICIENT_SPACE) status = 0; /* more data than the image: ignored (see PD_EXTRA) */
+    else if (r != LIBDEFLATE_SUCCESS || got < raw_size) status = fail("the image data is truncated");
     if (status) goto done;
 
     if (!interlace) {
