@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModelFile } from '../worker/model/format.ts';
 import { Int8Engine } from '../worker/model/engine.ts';
-import type { EngineExports } from './lib/harness.ts';
+import type { BuildExports } from './lib/harness.ts';
 
 export type Build = 'scalar' | 'simd128' | 'relaxed';
 
@@ -42,10 +42,10 @@ export function resampleModule(build: 'scalar' | 'simd128'): WebAssembly.Module 
 }
 
 /** A fresh instance of an engine build, or of any engine binary given by path (e.g. an older commit's). */
-export function engineExports(build: Build | string): EngineExports {
+export function engineExports(build: Build | string): BuildExports {
   const module = build.endsWith('.wasm') ? new WebAssembly.Module(new Uint8Array(readFileSync(build))) : engineModule(build as Build);
   const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('engine abort'); } } });
-  return instance.exports as unknown as EngineExports;
+  return instance.exports as unknown as BuildExports;
 }
 
 /** Node 20's relaxed SIMD gives wrong results, so Node runs the SIMD128 build unless told otherwise. */

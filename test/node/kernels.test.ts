@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engineExports, resampleModule } from '../../tools/engine-node.ts';
 import { depthwiseLayers } from '../../tools/bench/layers.ts';
-import { Harness, type EngineExports } from '../../tools/lib/harness.ts';
+import { Harness, type BuildExports } from '../../tools/lib/harness.ts';
 import { Rng } from '../../tools/lib/rng.ts';
 import { orientedView } from '../../worker/image/orient.ts';
 import { WasmResampler } from '../../worker/image/resample-wasm.ts';
@@ -22,6 +22,8 @@ import { inputCases, inputReferenceChecks } from '../kernels/input.tester.ts';
 import { pointwiseCases, pointwiseGhostnetCases, pointwiseReferenceChecks, pointwiseShape, pointwiseTailCases } from '../kernels/pointwise.tester.ts';
 import { poolCases, poolReferenceChecks } from '../kernels/pool.tester.ts';
 import { resampleKernelCases, resampleReferenceChecks, resampleWindowCase, resampleWindowCases } from '../kernels/resample.tester.ts';
+import { VARIANT_CASES } from '../kernels/variants.ts';
+import { VARIANTS } from '../../worker/kernels.ts';
 
 type Build = 'scalar' | 'simd128';
 
@@ -149,7 +151,7 @@ for (const f of FAMILIES) {
           ctx.h = new Harness(engineExports(build));
         } else {
           ctx.module = resampleModule(build);
-          ctx.h = new Harness(new WebAssembly.Instance(ctx.module, {}).exports as unknown as EngineExports);
+          ctx.h = new Harness(new WebAssembly.Instance(ctx.module, {}).exports as unknown as BuildExports);
         }
       });
       it('runs the variant the build was compiled for', () => {
@@ -160,3 +162,25 @@ for (const f of FAMILIES) {
     });
   }
 }
+
+// Each SIMD128 variant of the manifest (worker/kernels.ts) on its own shapes and edges, each case
+// checked to reach it (the manifest's `reaches`, the dispatcher's conditions). Named
+// "variants (simd128 build) <variant>: ..." so `npm run test:mutants` can run one variant's cases.
+describe('variants (simd128 build)', () => {
+  const hs = {} as Record<'engine' | 'resample', Harness>;
+  beforeAll(() => {
+    hs.engine = new Harness(engineExports('simd128'));
+    hs.resample = new Harness(new WebAssembly.Instance(resampleModule('simd128'), {}).exports as unknown as BuildExports);
+  });
+  for (const v of VARIANTS.filter((v) => v.isa === 'simd128')) {
+    const cases = VARIANT_CASES[v.name as keyof typeof VARIANT_CASES] ?? [];
+    it(`${v.name}: its own shapes and edges (${cases.length} cases)`, () => {
+      expect(cases.length).toBeGreaterThan(0);
+      const rng = new Rng(0x7a5e);
+      for (const c of cases) {
+        if (v.reaches && c.call) expect((v.reaches as (call: unknown) => boolean)(c.call), `${c.label} does not reach ${v.name}`).toBe(true);
+        c.run(hs[v.module], rng.int(0, 0x7fffffff));
+      }
+    });
+  }
+});

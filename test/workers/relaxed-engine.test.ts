@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import relaxedModule from '../../build/engine.relaxed.wasm';
 import simdModule from '../../build/engine.simd128.wasm';
 import tinyModel from '../fixtures/models/tiny_w015_c10_s64.int8.gnv2';
-import { Harness, type EngineExports } from '../../tools/lib/harness.ts';
+import { Harness, type BuildExports } from '../../tools/lib/harness.ts';
 import { Rng } from '../../tools/lib/rng.ts';
 import { pointwiseCases, pointwiseGhostnetCases, pointwiseTailCases } from '../kernels/pointwise.tester.ts';
 import { im2colCases } from '../kernels/im2col.tester.ts';
@@ -16,12 +16,14 @@ import { poolCases } from '../kernels/pool.tester.ts';
 import { gateCases } from '../kernels/gate.tester.ts';
 import { addCases } from '../kernels/add.tester.ts';
 import { inputCases } from '../kernels/input.tester.ts';
+import { VARIANT_CASES } from '../kernels/variants.ts';
+import { VARIANTS } from '../../worker/kernels.ts';
 import { readModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
 
-async function relaxedExports(): Promise<EngineExports> {
+async function relaxedExports(): Promise<BuildExports> {
   const instance = await WebAssembly.instantiate(relaxedModule, { env: { abort() { throw new Error('abort'); } } });
-  return instance.exports as unknown as EngineExports;
+  return instance.exports as unknown as BuildExports;
 }
 
 describe('relaxed-SIMD build in workerd', () => {
@@ -50,6 +52,20 @@ describe('relaxed-SIMD build in workerd', () => {
     pointwiseGhostnetCases(h, new Rng(11));
     pointwiseTailCases(h, new Rng(12));
   });
+
+  // The relaxed build's own variants (worker/kernels.ts), each on its own shapes and edges.
+  for (const v of VARIANTS.filter((v) => v.isa === 'relaxed')) {
+    const cases = VARIANT_CASES[v.name as keyof typeof VARIANT_CASES] ?? [];
+    it(`variant ${v.name}: its own shapes and edges (${cases.length} cases)`, async () => {
+      expect(cases.length).toBeGreaterThan(0);
+      const h = new Harness(await relaxedExports());
+      const rng = new Rng(0x7a5e);
+      for (const c of cases) {
+        if (v.reaches && c.call) expect((v.reaches as (call: unknown) => boolean)(c.call), `${c.label} does not reach ${v.name}`).toBe(true);
+        c.run(h, rng.int(0, 0x7fffffff));
+      }
+    });
+  }
 
   it('whole network: relaxed build gives the same int8 tensors as the SIMD128 build', async () => {
     const model = await readModelFile(tinyModel);

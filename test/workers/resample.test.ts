@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import resampleModule from '../../build/resample.simd128.wasm';
-import { Harness, type EngineExports } from '../../tools/lib/harness.ts';
+import { Harness, type BuildExports } from '../../tools/lib/harness.ts';
 import { Rng } from '../../tools/lib/rng.ts';
 import { resampleKernelCases, resampleWindowCases } from '../kernels/resample.tester.ts';
 import { WasmResampler, wasmResampler } from '../../worker/image/resample-wasm.ts';
@@ -15,7 +15,7 @@ await preloadPhotos(['chelsea_cat_451x300.png', 'grace_hopper_exif_orient6_600x5
 
 describe('wasm resampler in workerd', () => {
   it('SIMD128 kernels are bit-exact with the scalar reference on random shapes', () => {
-    const h = new Harness(new WebAssembly.Instance(resampleModule, {}).exports as unknown as EngineExports);
+    const h = new Harness(new WebAssembly.Instance(resampleModule, {}).exports as unknown as BuildExports);
     expect(h.ex.variant()).toBe(1);
     resampleKernelCases(h, new Rng(0x7e5a), 60);
   });

@@ -1,7 +1,8 @@
 /**
  * Depthwise micro-benchmark: every depthwise conv of GhostNetV2-1.0 at 224 (69 layers, 40 distinct
  * shapes), the build's `depthwise` in each build (default: simd128 vs scalar), warm-up then the median
- * of interleaved samples. Prints GMAC/s per shape and the total time of all depthwise layers.
+ * of interleaved samples. Prints GMAC/s per shape (with the SIMD variant it runs, from the kernel
+ * manifest worker/kernels.ts), per variant, and the total time of all depthwise layers.
  *
  *   npx tsx tools/bench/depthwise.ts [--samples N] [build|path/to/engine.wasm ...]
  *
@@ -13,6 +14,7 @@ import { Harness } from '../lib/harness.ts';
 import { median } from '../lib/median.ts';
 import { Rng } from '../lib/rng.ts';
 import { depthwiseLayers } from './layers.ts';
+import { depthwiseVariant } from '../../worker/kernels.ts';
 
 const args = process.argv.slice(2);
 let samples = 31;
@@ -76,7 +78,7 @@ for (const [key, s] of shapes) {
 }
 
 const pad = (v: string, n: number) => v.padStart(n);
-let header = `${'shape (C×H×W k s)'.padEnd(22)} ${pad('layers', 6)} ${pad('MMAC', 6)}`;
+let header = `${'shape (C×H×W k s)'.padEnd(22)} ${'SIMD variant'.padEnd(30)} ${pad('layers', 6)} ${pad('MMAC', 6)}`;
 for (const b of builds) header += ` | ${pad(b.replace(/^.*\//, '').slice(0, 18), 18)} ${pad('ms', 7)} ${pad('GMAC/s', 6)}`;
 console.log(header);
 const totals = builds.map(() => 0);
@@ -84,7 +86,7 @@ const bests = builds.map(() => 0);
 let totalMacs = 0;
 for (const { key, s, ms, best } of rows) {
   best.forEach((m, b) => (bests[b] += m * s.layers));
-  let line = `${key.padEnd(22)} ${pad(String(s.layers), 6)} ${pad((s.macs / 1e6).toFixed(3), 6)}`;
+  let line = `${key.padEnd(22)} ${depthwiseVariant(s).padEnd(30)} ${pad(String(s.layers), 6)} ${pad((s.macs / 1e6).toFixed(3), 6)}`;
   ms.forEach((m, b) => {
     totals[b] += m * s.layers;
     line += ` | ${pad('', 18)} ${pad(m.toFixed(4), 7)} ${pad((s.macs / m / 1e6).toFixed(2), 6)}`;
@@ -99,4 +101,15 @@ builds.forEach((b, i) =>
       `   [sum of per-shape minima: ${bests[i].toFixed(3)} ms]`,
   ),
 );
+console.log('\nper SIMD variant (all layers it runs):');
+const variants = [...new Set(rows.map((r) => depthwiseVariant(r.s)))];
+for (const v of variants) {
+  const of = rows.filter((r) => depthwiseVariant(r.s) === v);
+  const macs = of.reduce((a, r) => a + r.s.macs * r.s.layers, 0);
+  const cols = builds.map((b, i) => {
+    const ms = of.reduce((a, r) => a + r.ms[i] * r.s.layers, 0);
+    return `${b.replace(/^.*\//, '').slice(0, 18)} ${ms.toFixed(3)} ms ${(macs / ms / 1e6).toFixed(2)} GMAC/s`;
+  });
+  console.log(`  ${v.padEnd(30)} ${pad(String(of.reduce((a, r) => a + r.s.layers, 0)), 3)} layers  ${cols.join(' | ')}`);
+}
 if (builds.length > 1) console.log(`  speedup ${builds[0]} over ${builds[1]}: ${(totals[1] / totals[0]).toFixed(2)}x`);

@@ -4,7 +4,7 @@
  * im2col and im2col itself, each prepared in every build, checked byte for byte against the build's
  * reference, timed with interleaved samples, and reported as GMAC/s. The CLI is pointwise.ts.
  */
-import { firstDifference, Harness, type EngineExports } from '../lib/harness.ts';
+import { firstDifference, Harness, type BuildExports } from '../lib/harness.ts';
 import { median } from '../lib/median.ts';
 import { Rng } from '../lib/rng.ts';
 import { pointwiseLayers } from './layers.ts';
@@ -47,7 +47,7 @@ function jobs(filter?: string): Job[] {
 }
 
 /** Prepares one job in one build; returns a runner of `reps` calls and a checker against the reference. */
-function prepare(ex: EngineExports, j: Job): { run: (reps: number) => void; check: () => string | null } {
+function prepare(ex: BuildExports, j: Job): { run: (reps: number) => void; check: () => string | null } {
   const h = new Harness(ex);
   const rng = new Rng(j.cin * 65536 + j.cout);
   const same = (p: number, q: number, n: number) => firstDifference(h.bytes(p, n), h.bytes(q, n));
@@ -123,7 +123,7 @@ export interface PreparedJob {
  * pointwise_reference, warms up (tier-up, caches) and calibrates: doubles reps until a run spans at
  * least `calibrateMs` (robust to millisecond clocks such as workerd's).
  */
-export function prepareJob(builds: { name: string; ex: EngineExports }[], key: string, calibrateMs: number, now: () => number): PreparedJob {
+export function prepareJob(builds: { name: string; ex: BuildExports }[], key: string, calibrateMs: number, now: () => number): PreparedJob {
   const j = jobs().find((q) => q.key === key);
   if (!j) throw new Error(`no benchmark job ${key}`);
   const marks = builds.map((b) => b.ex.mark());
@@ -161,7 +161,7 @@ export function prepareJob(builds: { name: string; ex: EngineExports }[], key: s
 }
 
 /** Measures one job in every build with interleaved samples (build order rotated every sample). */
-export function benchJob(builds: { name: string; ex: EngineExports }[], key: string, opt: BenchOptions, now: () => number): JobResult {
+export function benchJob(builds: { name: string; ex: BuildExports }[], key: string, opt: BenchOptions, now: () => number): JobResult {
   const p = prepareJob(builds, key, opt.minSampleMs / 4, now);
   try {
     const reps = Math.max(1, Math.ceil(opt.minSampleMs / p.perRep));
@@ -211,7 +211,7 @@ export class Report {
 }
 
 /** Runs the whole benchmark in this environment and prints the report. */
-export function benchPointwise(builds: { name: string; ex: EngineExports }[], opt: BenchOptions, now: () => number, print: (line: string) => void): void {
+export function benchPointwise(builds: { name: string; ex: BuildExports }[], opt: BenchOptions, now: () => number, print: (line: string) => void): void {
   const report = new Report(builds.map((b) => b.name), opt.samples, print);
   for (const key of jobKeys(opt.filter)) report.add(benchJob(builds, key, opt, now));
   report.finish();

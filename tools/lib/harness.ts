@@ -4,22 +4,21 @@
  * (alloc / mark / release), kernels looked up by export name.
  */
 
-/** The exports every build (engine and resampler) has; the kernels are looked up by name. */
-export interface EngineExports {
-  memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  mark(): number;
-  release(to: number): void;
-  variant(): number;
-  [name: string]: unknown;
-}
+import type { ArenaExports, KernelExportName } from '../../worker/kernels.ts';
+
+/**
+ * A build of either module (engine or resampler; this tree's, an older commit's, or a mutant), its
+ * kernels looked up by their manifest name (worker/kernels.ts) when a case runs: a build that lacks
+ * one fails that case, not the whole harness.
+ */
+export type BuildExports = ArenaExports & { [name: string]: unknown };
 
 export type KernelFn = (...args: number[]) => number | undefined;
 
 export class Harness {
-  constructor(readonly ex: EngineExports) {}
+  constructor(readonly ex: BuildExports) {}
 
-  fn(name: string): KernelFn {
+  fn(name: KernelExportName): KernelFn {
     const f = this.ex[name];
     if (typeof f !== 'function') throw new Error(`engine build has no export ${name}`);
     return f as KernelFn;

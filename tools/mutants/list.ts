@@ -4,7 +4,12 @@
  * channel group skipped). Each must turn its family's kernel tests red. A mutation names the exact
  * source text it replaces: when a kernel is rewritten and that text is gone, the run says so (stale)
  * instead of passing, and the entry is updated to the new code.
+ * A mutant that breaks one microkernel variant names it (`variant`, from worker/kernels.ts) and runs
+ * only that variant's own cases (test/kernels/variants.ts): so every SIMD variant's cases are shown
+ * to reach it and to catch a bug in it (test/node/kernel-coverage.test.ts wants one per variant).
+ * Mutants of code several variants share (packing, output stage, requantization) run the families.
  */
+import type { VariantName } from '../../worker/kernels.ts';
 
 export interface Mutant {
   id: string;
@@ -22,43 +27,45 @@ export interface Mutant {
   build?: 'relaxed';
   /** Kernel families (suites of test/node/kernels.test.ts) whose tests must go red. */
   tests: string[];
+  /** The one variant the bug is in: then only that variant's own cases run, and must go red. */
+  variant?: VariantName;
 }
 
 const ALL_FAMILIES = ['add', 'depthwise', 'gate', 'im2col', 'input', 'pointwise', 'pool'];
 
 export const MUTANTS: Mutant[] = [
   // add
-  { id: 'add-tail', what: 'channel tail stores one byte short', module: 'engine', tests: ['add'],
+  { id: 'add-tail', variant: 'add_16c_simd128', what: 'channel tail stores one byte short', module: 'engine', tests: ['add'],
     file: 'kernels/add/simd128.ts', find: 'shift, vmax), r);', replace: 'shift, vmax), r - 1);' },
-  { id: 'add-magic', what: 'rounding constant MAGIC off by one ulp', module: 'engine', tests: ['add'],
+  { id: 'add-magic', variant: 'add_16c_simd128', what: 'rounding constant MAGIC off by one ulp', module: 'engine', tests: ['add'],
     file: 'kernels/add/simd128.ts', find: 'const magic = f32x4.splat(MAGIC);', replace: 'const magic = f32x4.splat(MAGIC + 1.0);' },
   // gate
   { id: 'gate-tail', what: 'gate multiply: channel tail one byte short', module: 'engine', tests: ['gate'],
     file: 'kernels/gate/simd128.ts', find: 'shift), vmax), C - c);', replace: 'shift), vmax), C - c - 1);' },
-  { id: 'gate-lut-tail', what: 'LUT sigmoid: tail one byte short', module: 'engine', tests: ['gate'],
+  { id: 'gate-lut-tail', variant: 'lut_u8_16x_swizzle_simd128', what: 'LUT sigmoid: tail one byte short', module: 'engine', tests: ['gate'],
     file: 'kernels/gate/simd128.ts', find: 'else storeTail(y + <usize>i, r, n - i);', replace: 'else storeTail(y + <usize>i, r, n - i - 1);' },
-  { id: 'gate-row-tail', what: 'gate multiply, dense rows: row tail one byte short', module: 'engine', tests: ['gate'],
+  { id: 'gate-row-tail', variant: 'gate_upsample_mul_rows_simd128', what: 'gate multiply, dense rows: row tail one byte short', module: 'engine', tests: ['gate'],
     file: 'kernels/gate/simd128.ts', find: 'shift), vmax), n - i);', replace: 'shift), vmax), n - i - 1);' },
-  { id: 'gate-row-expand', what: 'gate multiply, dense rows: horizontal upsample steps one column late', module: 'engine', tests: ['gate'],
+  { id: 'gate-row-expand', variant: 'gate_upsample_mul_rows_simd128', what: 'gate multiply, dense rows: horizontal upsample steps one column late', module: 'engine', tests: ['gate'],
     file: 'kernels/gate/simd128.ts', find: 'while (num >= next) {', replace: 'while (num > next) {', nth: 0 },
-  { id: 'gate-row-fast', what: 'gate multiply, dense rows: the no-min (qmax = 127) row used for any qmax', module: 'engine', tests: ['gate'],
+  { id: 'gate-row-fast', variant: 'gate_upsample_mul_rows_simd128', what: 'gate multiply, dense rows: the no-min (qmax = 127) row used for any qmax', module: 'engine', tests: ['gate'],
     file: 'kernels/gate/simd128.ts', find: 'if (qmax == 127) flatRowFast(', replace: 'if (qmax >= 0) flatRowFast(' },
-  { id: 'gate-pixel-fast', what: 'gate multiply, per-pixel loop: the no-min (qmax = 127) variant used for any qmax', module: 'engine', tests: ['gate'],
+  { id: 'gate-pixel-fast', variant: 'gate_upsample_mul_16c_simd128', what: 'gate multiply, per-pixel loop: the no-min (qmax = 127) variant used for any qmax', module: 'engine', tests: ['gate'],
     file: 'kernels/gate/simd128.ts', find: 'else if (qmax == 127) upsamplePixelsFast(', replace: 'else if (qmax >= 0) upsamplePixelsFast(' },
   { id: 'gate-magic', what: 'gate multiply: rounding constant off by one ulp', module: 'engine', tests: ['gate'],
     file: 'kernels/gate/simd128.ts', find: 'const magic = f32x4.splat(MAGIC);', replace: 'const magic = f32x4.splat(MAGIC + 1.0);', nth: 0 },
   // pool
-  { id: 'pool-tail', what: '2x2 average pool: channel tail one byte short', module: 'engine', tests: ['pool'],
+  { id: 'pool-tail', variant: 'avgpool2x2_16c_simd128', what: '2x2 average pool: channel tail one byte short', module: 'engine', tests: ['pool'],
     file: 'kernels/pool/simd128.ts', find: 'shift, vmax), r);', replace: 'shift, vmax), r - 1);' },
-  { id: 'pool-global-tail', what: 'global pool: channel tail one byte short', module: 'engine', tests: ['pool'],
+  { id: 'pool-global-tail', variant: 'global_avgpool_16c_simd128', what: 'global pool: channel tail one byte short', module: 'engine', tests: ['pool'],
     file: 'kernels/pool/simd128.ts', find: 'else storeTail(y + <usize>c, q, C - c);', replace: 'else storeTail(y + <usize>c, q, C - c - 1);' },
   // input quantization
-  { id: 'input-magic', what: 'input quantization: f64 rounding constant off by one', module: 'engine', tests: ['input'],
+  { id: 'input-magic', variant: 'quantize_chw_16px_simd128', what: 'input quantization: f64 rounding constant off by one', module: 'engine', tests: ['input'],
     file: 'kernels/input/simd128.ts', find: '6755399441055744.0', replace: '6755399441055745.0' },
-  { id: 'input-zp', what: 'input quantization: zero point added twice in the vector body', module: 'engine', tests: ['input'],
+  { id: 'input-zp', variant: 'quantize_chw_16px_simd128', what: 'input quantization: zero point added twice in the vector body', module: 'engine', tests: ['input'],
     file: 'kernels/input/simd128.ts', find: 'const zpv = i32x4.splat(zp);', replace: 'const zpv = i32x4.splat(zp + zp);' },
   // im2col
-  { id: 'im2col-pad', what: 'stem im2col: padding column filled with zp + 1', module: 'engine', tests: ['im2col'],
+  { id: 'im2col-pad', variant: 'im2col_3x3s2_simd128', what: 'stem im2col: padding column filled with zp + 1', module: 'engine', tests: ['im2col'],
     file: 'kernels/im2col/simd128.ts', find: 'const zpv = i8x16.splat(zp);', replace: 'const zpv = i8x16.splat(zp + 1);' },
   // depthwise
   { id: 'dw-tail', what: 'depthwise: channel tail (one pixel) one byte short', module: 'engine', tests: ['depthwise'],
@@ -69,13 +76,13 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/depthwise/common.ts', find: 'if (e < eEnd) {', replace: 'if (e + 32 < eEnd) {' },
   { id: 'dw-map-last-row', what: 'depthwise 3x3 s1 small maps: the last row of an odd-height map not computed', module: 'engine', tests: ['depthwise'],
     file: 'kernels/depthwise/rows3x3.ts', find: 'if (oy < H) passS1(', replace: 'if (oy + 1 < H) passS1(' },
-  { id: 'dw-rows3x3-group', what: 'depthwise 3x3 rows: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
+  { id: 'dw-rows3x3-group', variant: 'depthwise_3x3s1_rows_simd128', what: 'depthwise 3x3 rows: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
     file: 'kernels/depthwise/rows3x3.ts', find: 'const halves = C - c > 4 ? 2 : 1;', replace: 'const halves = C - c > 5 ? 2 : 1;' },
-  { id: 'dw-line5-group', what: 'depthwise 1x5/5x1: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
+  { id: 'dw-line5-group', variant: 'depthwise_1x5s1_line_simd128', what: 'depthwise 1x5/5x1: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
     file: 'kernels/depthwise/line5.ts', find: 'const halves = C - c > 4 ? 2 : 1;', replace: 'const halves = C - c > 5 ? 2 : 1;' },
-  { id: 'dw-rowpass-group', what: 'depthwise 5x5 row pass: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
+  { id: 'dw-rowpass-group', variant: 'depthwise_kx5_rowpass_simd128', what: 'depthwise 5x5 row pass: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
     file: 'kernels/depthwise/rowpass.ts', find: 'const halves = C - c > 4 ? 2 : 1;', replace: 'const halves = C - c > 5 ? 2 : 1;' },
-  { id: 'dw-general-group', what: 'depthwise general path: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
+  { id: 'dw-general-group', variant: 'depthwise_general_simd128', what: 'depthwise general path: second half of a 5-channel group skipped', module: 'engine', tests: ['depthwise'],
     file: 'kernels/depthwise/general.ts', find: 'const two = C - c > 4;', replace: 'const two = C - c > 5;' },
   // pointwise
   { id: 'pw-k-tail', what: 'pointwise pack: last input channel dropped (K tail off by one)', module: 'engine', tests: ['pointwise'],
@@ -99,16 +106,48 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/pointwise/relaxed.ts', find: 'const mask = i8x16.splat(0x7f);', replace: 'const mask = i8x16.splat(0x3f);' },
   { id: 'rx-k-tail', what: 'relaxed pointwise pack: last input channel dropped (K tail off by one)', module: 'engine', build: 'relaxed', tests: ['pointwise'],
     file: 'kernels/pointwise/relaxed.ts', find: 'store<i8>(d++, o < cout && k < cin ?', replace: 'store<i8>(d++, o < cout && k < cin - 1 ?' },
+  // one per variant the mutants above do not reach on their own: the variant's call (or tile) loses
+  // its last output channel, so only cases that run that variant can see it
+  { id: 'gate-cs-magic', variant: 'channel_scale_16c_simd128', what: 'channel scale: rounding constant off by one ulp', module: 'engine', tests: ['gate'],
+    file: 'kernels/gate/simd128.ts', find: 'const magic = f32x4.splat(MAGIC);', replace: 'const magic = f32x4.splat(MAGIC + 1.0);', nth: 1 },
+  { id: 'dw-3x3s2-call', variant: 'depthwise_3x3s2_rows_simd128', what: 'depthwise 3x3 s2 rows: last channel never written', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/simd128.ts', find: 'dw3x3Rows(x, H, W, C,', replace: 'dw3x3Rows(x, H, W, stride == 2 ? C - 1 : C,' },
+  { id: 'dw-5x1-call', variant: 'depthwise_5x1s1_line_simd128', what: 'depthwise 5x1 line: last channel never written', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/simd128.ts', find: 'dwLine5(x, H, W, C, xStride, wts, scale, true,', replace: 'dwLine5(x, H, W, C - 1, xStride, wts, scale, true,' },
+  { id: 'dw-huge-call', variant: 'depthwise_huge_simd128', what: 'depthwise > 128 taps: last channel never written', module: 'engine', tests: ['depthwise'],
+    file: 'kernels/depthwise/simd128.ts', find: 'dwHuge(x, H, W, C,', replace: 'dwHuge(x, H, W, C - 1,' },
+  { id: 'pw-5x8-tile', variant: 'pointwise_5x8_simd128', what: 'pointwise 5-pixel tile: last output channel never written', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'rowTile(5, false, x, xs, kp, packed, bias, scale, cout,', replace: 'rowTile(5, false, x, xs, kp, packed, bias, scale, cout - 1,' },
+  { id: 'pw-4x8-tile', variant: 'pointwise_4x8_simd128', what: 'pointwise 4-pixel tile: last output channel never written', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'rowTile(4, false, x, xs, kp, packed, bias, scale, cout,', replace: 'rowTile(4, false, x, xs, kp, packed, bias, scale, cout - 1,' },
+  { id: 'pw-3x8-tile', variant: 'pointwise_3x8_simd128', what: 'pointwise 3-pixel tile: last output channel never written', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'rowTile(3, false, x, xs, kp, packed, bias, scale, cout,', replace: 'rowTile(3, false, x, xs, kp, packed, bias, scale, cout - 1,' },
+  { id: 'pw-2x8-tile', variant: 'pointwise_2x8_simd128', what: 'pointwise 2-pixel tile: last output channel never written', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'rowTile(2, false, x, xs, kp, packed, bias, scale, cout,', replace: 'rowTile(2, false, x, xs, kp, packed, bias, scale, cout - 1,' },
+  { id: 'pw-1x8-tile', variant: 'pointwise_1x8_simd128', what: 'pointwise 1-pixel tile (GEMV): last output channel never written', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'rowTile(1, false, x, xs, kp, packed, bias, scale, cout,', replace: 'rowTile(1, false, x, xs, kp, packed, bias, scale, cout - 1,' },
+  { id: 'pw-Mx4-tile', variant: 'pointwise_Mx4_simd128', what: 'pointwise 4-channel tail tile stores one channel short', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'y + <usize>o * eb, ys, n, c);\n  }\n}', replace: 'y + <usize>o * eb, ys, n - 1, c);\n  }\n}' },
+  { id: 'pw-bigk', variant: 'pointwise_bigk_simd128', what: 'pointwise K > 4096 path: last output channel never written', module: 'engine', tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts', find: 'for (let o = 0; o < cout; o++) {', replace: 'for (let o = 0; o < cout - 1; o++) {' },
+  { id: 'rx-2x8-tile', variant: 'pointwise_2x8_relaxed', what: 'relaxed pointwise 2-pixel tile: last output channel never written', module: 'engine', build: 'relaxed', tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts', find: 'rowTile(2, false, x, xs, kp, packed, bias, scale, cout,', replace: 'rowTile(2, false, x, xs, kp, packed, bias, scale, cout - 1,' },
+  { id: 'rx-1x8-tile', variant: 'pointwise_1x8_relaxed', what: 'relaxed pointwise 1-pixel tile: last output channel never written', module: 'engine', build: 'relaxed', tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts', find: 'rowTile(1, false, x, xs, kp, packed, bias, scale, cout,', replace: 'rowTile(1, false, x, xs, kp, packed, bias, scale, cout - 1,' },
+  { id: 'rx-Mx4-tile', variant: 'pointwise_Mx4_relaxed', what: 'relaxed pointwise 4-channel tail tile stores one channel short', module: 'engine', build: 'relaxed', tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts', find: 'y + <usize>o * eb, ys, n, c);\n  }\n}', replace: 'y + <usize>o * eb, ys, n - 1, c);\n  }\n}' },
+  { id: 'rx-bigk', variant: 'pointwise_bigk_relaxed', what: 'relaxed pointwise K > 4096 path: last output channel never written', module: 'engine', build: 'relaxed', tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts', find: 'for (let o = 0; o < cout; o++) {', replace: 'for (let o = 0; o < cout - 1; o++) {' },
   // shared by every SIMD kernel
   { id: 'requant-half-up', what: 'shared SIMD requantization rounds [x.25, x.5) up (a bias of +0.25 before the magic add)', module: 'engine', tests: ALL_FAMILIES,
     file: 'requant.ts', find: 'return i32x4.sub(i32x4.max_s(f32x4.add(v, magic), floor), shift);', replace: 'return i32x4.sub(i32x4.max_s(f32x4.add(f32x4.add(v, f32x4.splat(0.25)), magic), floor), shift);' },
   { id: 'store-tail-1', what: 'storeTail drops its single-byte store (every odd tail one byte short)', module: 'engine', tests: ALL_FAMILIES,
     file: 'store.ts', find: 'if (r & 1) v128.store8_lane(p, v, 0);', replace: '' },
   // resampler (its own module)
-  { id: 'rs-h-half', what: 'horizontal resample: rounding constant HALF - 1', module: 'resample', tests: ['resample'],
+  { id: 'rs-h-half', variant: 'resample_h_4tap_simd128', what: 'horizontal resample: rounding constant HALF - 1', module: 'resample', tests: ['resample'],
     file: 'kernels/resample/simd128.ts', find: 'const half = i32x4.splat(HALF);', replace: 'const half = i32x4.splat(HALF - 1);', nth: 0 },
-  { id: 'rs-v-tail', what: 'vertical resample: row tail one byte short', module: 'resample', tests: ['resample'],
+  { id: 'rs-v-tail', variant: 'resample_v_16b_simd128', what: 'vertical resample: row tail one byte short', module: 'resample', tests: ['resample'],
     file: 'kernels/resample/simd128.ts', find: 'else storeTail(out + <usize>x, res, width - x);', replace: 'else storeTail(out + <usize>x, res, width - x - 1);' },
-  { id: 'rs-luma-round', what: 'RGBA → L: rounding constant 0x7fff instead of 0x8000', module: 'resample', tests: ['resample'],
+  { id: 'rs-luma-round', variant: 'rgba_to_l_simd128', what: 'RGBA → L: rounding constant 0x7fff instead of 0x8000', module: 'resample', tests: ['resample'],
     file: 'kernels/resample/simd128.ts', find: 'round = i32x4.splat(0x8000);', replace: 'round = i32x4.splat(0x7fff);' },
 ];

@@ -71,12 +71,21 @@ interface TestRun {
   output: string;
 }
 
-function kernelTests(families: string[], build: Target['build']): TestRun {
-  // test/node/kernels.test.ts names its suites "<family> (<build> build)": only the SIMD128 halves.
-  // The relaxed build runs in workerd (test/workers/relaxed-engine.test.ts, tests named "<family>: ...").
+/** The tests a mutant must turn red: its variant's own cases, or its families' suites. */
+function testsOf(m: Mutant): { families: string[] } | { variant: string } {
+  return m.variant ? { variant: m.variant } : { families: m.tests };
+}
+
+function kernelTests(which: { families: string[] } | { variant: string }, build: Target['build']): TestRun {
+  // test/node/kernels.test.ts names its suites "<family> (<build> build)" (only the SIMD128 halves
+  // run here) and its per-variant tests "variants (simd128 build) <variant>: ...". The relaxed build
+  // runs in workerd (test/workers/relaxed-engine.test.ts: "<family>: ..." and "variant <variant>: ...").
+  const filter = 'variant' in which
+    ? build === 'simd128' ? `^variants \\(simd128 build\\) ${which.variant}:` : `variant ${which.variant}:`
+    : build === 'simd128' ? `^(${which.families.join('|')}) \\(simd128 build\\)` : `(${which.families.join('|')}):`;
   const args = build === 'simd128'
-    ? ['--project', 'node', 'test/node/kernels.test.ts', '-t', `^(${families.join('|')}) \\(simd128 build\\)`]
-    : ['--project', 'workers', 'test/workers/relaxed-engine.test.ts', '-t', `(${families.join('|')}):`];
+    ? ['--project', 'node', 'test/node/kernels.test.ts', '-t', filter]
+    : ['--project', 'workers', 'test/workers/relaxed-engine.test.ts', '-t', filter];
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -101,13 +110,23 @@ for (const t of targets.values()) {
 for (const build of ['simd128', 'relaxed'] as const) {
   const families = [...new Set(chosen.filter((m) => (m.build ?? 'simd128') === build).flatMap((m) => m.tests))];
   if (!families.length) continue;
-  const control = kernelTests(families, build);
+  const variants = [...new Set(chosen.filter((m) => (m.build ?? 'simd128') === build && m.variant).map((m) => m.variant!))];
+  const control = kernelTests({ families }, build);
   if (!control.ok || control.passed === 0) {
     console.error(control.output.slice(-3000));
     console.error(`control FAILED: the unmodified ${build} sources must pass ${families.join(', ')} (${control.passed} passed, ${control.failed} failed)`);
     process.exit(1);
   }
   console.log(`control: the unmodified ${build} builds pass ${control.passed} kernel tests (${families.join(', ')})`);
+  for (const variant of variants) {
+    const v = kernelTests({ variant }, build);
+    if (!v.ok || v.passed === 0) {
+      console.error(v.output.slice(-3000));
+      console.error(`control FAILED: the unmodified ${build} sources must pass ${variant}'s own cases (${v.passed} passed, ${v.failed} failed)`);
+      process.exit(1);
+    }
+  }
+  if (variants.length) console.log(`control: the unmodified ${build} builds pass the own cases of ${variants.length} variants`);
 }
 console.log('');
 
@@ -120,14 +139,14 @@ for (const m of chosen) {
     const err = compile(targetOf(m));
     if (err) rows.push({ m, verdict: 'NO-COMPILE', detail: err });
     else {
-      const run = kernelTests(m.tests, targetOf(m).build);
+      const run = kernelTests(testsOf(m), targetOf(m).build);
       rows.push(run.ok
         ? { m, verdict: 'SURVIVED', detail: `${run.passed} tests passed` }
         : { m, verdict: 'caught', detail: `${run.failed} of ${run.failed + run.passed} red${run.firstFailure ? `, e.g. ${run.firstFailure}` : ''}` });
     }
   }
   const r = rows[rows.length - 1];
-  console.log(`${r.verdict.padEnd(10)} ${m.id.padEnd(18)} ${m.what} — ${r.detail}`);
+  console.log(`${r.verdict.padEnd(10)} ${m.id.padEnd(18)} ${m.variant ? `[${m.variant}] ` : ''}${m.what} — ${r.detail}`);
 }
 rmSync(WORK, { recursive: true, force: true });
 

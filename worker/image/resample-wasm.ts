@@ -25,21 +25,10 @@
  * JS is single-threaded and a resize has no await, so one instance serves every request.
  */
 
+import type { ResampleExports } from '../kernels.ts';
 import type { OrientedView } from './orient.ts';
 import { windowTaps, type Resampler, type ResampleFilter } from './resample.ts';
 
-interface ResampleExports {
-  memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  mark(): number;
-  release(to: number): void;
-  variant(): number;
-  resample_h_packed_size(nx: number, ksize: number, C: number): number;
-  resample_h_pack(k: number, count: number, nx: number, ksize: number, C: number, dst: number): void;
-  resample_h(src: number, srcStride: number, rows: number, start: number, count: number, packed: number, ksize: number, nx: number, C: number, dst: number, dstStride: number): void;
-  resample_v(ring: number, ringRows: number, ringStride: number, width: number, start: number, count: number, k: number, ksize: number, ny: number, dst: number, dstStride: number): void;
-  rgba_to_l(src: number, n: number, dst: number): void;
-}
 
 /**
  * Size of the gathered-rows buffer a batch aims for: small enough to stay in L2 between the gather

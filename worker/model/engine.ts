@@ -12,12 +12,12 @@ import { convSpecs, netSpec } from './architecture.ts';
 import { planArena } from './arena.ts';
 import type { ModelFile, TensorToWrite } from './format.ts';
 import { buildGraph, type Graph, type Op } from './graph.ts';
-import type { KernelExports } from './kernel-exports.ts';
+import type { EngineExports } from '../kernels.ts';
 import { EngineError, PrepareContext, type QParams } from './ops/context.ts';
 import { prepareOp } from './ops/index.ts';
 
 export { EngineError, preparedName, type QParams } from './ops/context.ts';
-export type { KernelExports } from './kernel-exports.ts';
+export type { EngineExports } from '../kernels.ts';
 
 export interface EngineOutput {
   logits: Float32Array;
@@ -49,7 +49,7 @@ export class Int8Engine {
   }
 
   private constructor(
-    private readonly k: KernelExports,
+    private readonly k: EngineExports,
     private readonly model: ModelFile,
     private readonly act: Record<string, QParams>,
     opts: PrepareOptions,
@@ -91,7 +91,7 @@ export class Int8Engine {
     const q = model.header.quantization as { scheme?: string; activations?: Record<string, QParams> } | null;
     if (!q?.activations) throw new EngineError('model file has no activation quantization parameters');
     const instance = new WebAssembly.Instance(wasm, { env: { abort: () => { throw new EngineError('engine aborted'); } } });
-    return new Int8Engine(instance.exports as unknown as KernelExports, model, q.activations, opts);
+    return new Int8Engine(instance.exports as unknown as EngineExports, model, q.activations, opts);
   }
 
   /** `prepare` for callers that await (tools, tests). */

@@ -5,7 +5,7 @@
 import type { ConvSpec } from '../architecture.ts';
 import type { ModelFile, TensorToWrite } from '../format.ts';
 import type { Graph, Slice, TensorShape } from '../graph.ts';
-import type { KernelExports } from '../kernel-exports.ts';
+import type { EngineExports } from '../../kernels.ts';
 
 export interface QParams {
   scale: number;
@@ -32,7 +32,7 @@ export const preparedName = {
 };
 
 export interface PrepareContextInit {
-  k: KernelExports;
+  k: EngineExports;
   model: ModelFile;
   act: Record<string, QParams>;
   graph: Graph;
@@ -50,7 +50,7 @@ export interface PrepareContextInit {
 export class PrepareContext {
   readonly model: ModelFile;
   readonly logits: number;
-  private readonly k: KernelExports;
+  private readonly k: EngineExports;
 
   constructor(private readonly init: PrepareContextInit) {
     this.k = init.k;

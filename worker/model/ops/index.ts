@@ -3,7 +3,7 @@
  * missing or misfiled op a type error; a new op is one file here plus its line below.
  */
 import type { Op, Slice } from '../graph.ts';
-import type { KernelExports, KernelName } from '../kernel-exports.ts';
+import type { EngineExports, EngineKernelName } from '../../kernels.ts';
 import { add } from './add.ts';
 import { avgpool2x2 } from './avgpool2x2.ts';
 import { classifier } from './classifier.ts';
@@ -16,7 +16,7 @@ import { pointwise } from './pointwise.ts';
 import { seGate } from './se-gate.ts';
 import { stem } from './stem.ts';
 
-export const OPS: { readonly [K in OpKind]: OpModule<K, KernelName> } = {
+export const OPS: { readonly [K in OpKind]: OpModule<K, EngineKernelName> } = {
   stem,
   pointwise,
   depthwise,
@@ -29,7 +29,7 @@ export const OPS: { readonly [K in OpKind]: OpModule<K, KernelName> } = {
 };
 
 // One op of the union at a time: TypeScript cannot correlate `op.kind` with OPS[op.kind]'s parameter.
-const moduleOf = (op: Op) => OPS[op.kind] as unknown as OpModule<OpKind, KernelName> & { prepare(op: Op, ctx: PrepareContext, k: KernelExports): Eval; slices?(op: Op): Slice[] };
+const moduleOf = (op: Op) => OPS[op.kind] as unknown as OpModule<OpKind, EngineKernelName> & { prepare(op: Op, ctx: PrepareContext, k: EngineExports): Eval; slices?(op: Op): Slice[] };
 
 /** The slices `op` reads and writes. */
 export function slicesOf(op: Op): Slice[] {
@@ -38,6 +38,6 @@ export function slicesOf(op: Op): Slice[] {
 }
 
 /** Prepares `op` and returns its eval. */
-export function prepareOp(op: Op, ctx: PrepareContext, k: KernelExports): Eval {
+export function prepareOp(op: Op, ctx: PrepareContext, k: EngineExports): Eval {
   return moduleOf(op).prepare(op, ctx, k);
 }

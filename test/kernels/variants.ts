@@ -1,0 +1,152 @@
+/**
+ * Each SIMD microkernel variant of the manifest (worker/kernels.ts) on its own shapes and edges:
+ * the calls its dispatcher sends to it (asserted with the variant's `reaches`), at the boundaries
+ * of its domain (smallest/largest width it takes, channel and pixel tails, the neighbour that takes
+ * over just past its limit is the next variant's case). Each case runs the family's tester: the
+ * build's entry point against its `_reference` in the same build, byte for byte, poison after the
+ * output slice. test/node/kernels.test.ts runs the SIMD128 rows, test/workers/relaxed-engine.test.ts
+ * the relaxed ones; both fail for a manifest variant with no row here.
+ */
+import type { DepthwiseCall, GateUpsampleCall, PointwiseCall, VariantName } from '../../worker/kernels.ts';
+import type { Harness } from '../../tools/lib/harness.ts';
+import { addCase } from './add.tester.ts';
+import { depthwiseCase, type DepthwiseShape } from './depthwise.tester.ts';
+import { channelScaleCase, gateUpsampleCase, lutCase, type UpsampleShape } from './gate.tester.ts';
+import { im2colShape } from './im2col.tester.ts';
+import { inputCase } from './input.tester.ts';
+import { pointwiseShape, type PointwiseShape } from './pointwise.tester.ts';
+import { avgpool2x2Case, globalAvgpoolCase } from './pool.tester.ts';
+import { resampleHCase, resampleVCase, rgbaToLCase } from './resample.tester.ts';
+
+export interface VariantCase {
+  /** What the dispatcher looks at, checked against the variant's `reaches` (families with several variants). */
+  call?: DepthwiseCall | PointwiseCall | GateUpsampleCall;
+  /** Shown in a failure. */
+  label: string;
+  run: (h: Harness, seed: number) => void;
+}
+
+const dw = (s: DepthwiseShape): VariantCase => ({ call: s, label: JSON.stringify(s), run: (h, seed) => depthwiseCase(h, seed, s) });
+const dwEdges = (base: Omit<DepthwiseShape, 'C'>): VariantCase[] =>
+  [1, 3, 4, 5, 8, 13, 16, 17].map((C) => dw({ ...base, C }));
+
+const pw = (s: PointwiseShape): VariantCase => ({ call: s, label: JSON.stringify(s), run: (h, seed) => pointwiseShape(h, seed, s) });
+/** A pixel count's tile at every channel tail that uses the 8-wide tile, int8 and f32 out, K at its edges. */
+const pwTile = (pixels: number[]): VariantCase[] =>
+  pixels.flatMap((p) => [
+    pw({ cin: 1, cout: 8, pixels: p }),
+    pw({ cin: 9, cout: 13, pixels: p, yStride: 15, yOffset: 1 }),
+    pw({ cin: 16, cout: 5, pixels: p, f32: true }),
+    pw({ cin: 40, cout: 24, pixels: p, xStride: 43, xOffset: 3 }),
+    pw({ cin: 4096, cout: 7, pixels: p }),
+  ]);
+
+const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
+  depthwise_3x3s1_rows_simd128: [
+    ...dwEdges({ H: 5, W: 7, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 1, W: 1, C: 5, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 2, W: 2, C: 9, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 3, W: 254, C: 6, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 2, W: 3, C: 4100, kh: 3, kw: 3, stride: 1 }), // more channels than one chunk (MAXC)
+  ],
+  depthwise_3x3s2_rows_simd128: [
+    ...dwEdges({ H: 6, W: 9, kh: 3, kw: 3, stride: 2 }),
+    dw({ H: 1, W: 1, C: 3, kh: 3, kw: 3, stride: 2 }),
+    dw({ H: 2, W: 2, C: 7, kh: 3, kw: 3, stride: 2 }),
+    dw({ H: 5, W: 253, C: 5, kh: 3, kw: 3, stride: 2 }),
+    dw({ H: 4, W: 254, C: 12, kh: 3, kw: 3, stride: 2 }),
+  ],
+  depthwise_1x5s1_line_simd128: [
+    ...dwEdges({ H: 3, W: 9, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 1, W: 4, C: 7, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 2, W: 5, C: 20, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 2, W: 254, C: 9, kh: 1, kw: 5, stride: 1 }),
+  ],
+  depthwise_5x1s1_line_simd128: [
+    ...dwEdges({ H: 9, W: 3, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 4, W: 1, C: 7, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 5, W: 2, C: 20, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 254, W: 2, C: 9, kh: 5, kw: 1, stride: 1 }),
+  ],
+  depthwise_kx5_rowpass_simd128: [
+    ...dwEdges({ H: 7, W: 23, kh: 5, kw: 5, stride: 2 }), // 12 output columns: the smallest it takes
+    dw({ H: 5, W: 254, C: 6, kh: 5, kw: 5, stride: 2 }),
+    dw({ H: 9, W: 12, C: 5, kh: 5, kw: 5, stride: 1 }),
+    dw({ H: 4, W: 30, C: 17, kh: 3, kw: 5, stride: 1 }),
+    dw({ H: 11, W: 14, C: 4, kh: 7, kw: 5, stride: 1 }),
+    dw({ H: 3, W: 24, C: 9, kh: 1, kw: 5, stride: 2 }),
+  ],
+  depthwise_general_simd128: [
+    ...dwEdges({ H: 6, W: 6, kh: 2, kw: 2, stride: 1 }),
+    dw({ H: 4, W: 255, C: 5, kh: 3, kw: 3, stride: 1 }), // one past the row paths' MAXW
+    dw({ H: 7, W: 22, C: 6, kh: 5, kw: 5, stride: 2 }), // 11 output columns: too few for the row pass
+    dw({ H: 2, W: 3, C: 9, kh: 1, kw: 5, stride: 1 }), // too narrow for the line kernel
+    dw({ H: 3, W: 2, C: 9, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 9, W: 10, C: 7, kh: 7, kw: 7, stride: 3 }),
+    dw({ H: 9, W: 17, C: 5, kh: 8, kw: 16, stride: 1 }), // exactly MAXT taps
+  ],
+  depthwise_huge_simd128: [
+    dw({ H: 12, W: 14, C: 5, kh: 11, kw: 13, stride: 1 }),
+    dw({ H: 3, W: 2, C: 17, kh: 9, kw: 15, stride: 2 }),
+    dw({ H: 9, W: 17, C: 4, kh: 1, kw: 129, stride: 1 }),
+  ],
+};
+
+const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
+  pointwise_5x8_simd128: [...pwTile([5, 10]), pw({ cin: 27, cout: 16, pixels: 25, xStride: 32 })],
+  pointwise_4x8_simd128: pwTile([4, 9]),
+  pointwise_3x8_simd128: pwTile([3, 8]),
+  pointwise_2x8_simd128: pwTile([2, 7]),
+  pointwise_1x8_simd128: [...pwTile([1, 6]), pw({ cin: 960, cout: 1280, pixels: 1 }), pw({ cin: 1280, cout: 1000, pixels: 1, f32: true })],
+  pointwise_Mx4_simd128: [1, 2, 3, 4].flatMap((cout) => [1, 2, 3, 4, 5, 6].map((pixels) => pw({ cin: 7 + cout, cout, pixels, f32: pixels === 6 }))).concat(pw({ cin: 33, cout: 12, pixels: 11, yStride: 13, yOffset: 3 })),
+  pointwise_bigk_simd128: [
+    pw({ cin: 4097, cout: 9, pixels: 3 }),
+    pw({ cin: 4100, cout: 1, pixels: 1 }),
+    pw({ cin: 4100, cout: 5, pixels: 2, f32: true }),
+  ],
+};
+
+const POINTWISE_RELAXED: Partial<Record<VariantName, VariantCase[]>> = {
+  pointwise_2x8_relaxed: pwTile([2, 4]),
+  pointwise_1x8_relaxed: [...pwTile([1, 3]), pw({ cin: 960, cout: 1280, pixels: 1 })],
+  pointwise_Mx4_relaxed: [1, 2, 3, 4].flatMap((cout) => [1, 2, 3].map((pixels) => pw({ cin: 13 + cout, cout, pixels, f32: pixels === 3 }))),
+  pointwise_bigk_relaxed: [pw({ cin: 4097, cout: 9, pixels: 3 }), pw({ cin: 4100, cout: 5, pixels: 2, f32: true })],
+};
+
+const sized = <S>(label: string, run: (h: Harness, seed: number, s: S) => void, shapes: S[]): VariantCase[] =>
+  shapes.map((s) => ({ label: `${label} ${JSON.stringify(s)}`, run: (h, seed) => run(h, seed, s) }));
+const seeded = (label: string, run: (h: Harness, seed: number) => void, seeds: number[]): VariantCase[] =>
+  seeds.map((seed) => ({ label: `${label} seed ${seed}`, run: (h) => run(h, seed) }));
+/** gate_upsample_mul, dense (xStride = yStride = C) or strided (the tester picks strides > C). */
+const gateUp = (s: UpsampleShape, dense: boolean): VariantCase => ({
+  call: { W: s.W, C: s.C, xStride: dense ? s.C : s.C + 1, yStride: dense ? s.C : s.C + 1 },
+  label: `gate_upsample_mul ${JSON.stringify(s)} ${dense ? 'dense' : 'strided'}`,
+  run: (h, seed) => gateUpsampleCase(h, seed, s, dense),
+});
+/** Channel counts around the 16-channel step of the one-variant families. */
+const C16 = [1, 15, 16, 17, 31, 33];
+
+const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
+  im2col_3x3s2_simd128: sized('im2col', im2colShape, [
+    { H: 1, W: 1 }, { H: 2, W: 2 }, { H: 3, W: 3, xOffset: 5 }, { H: 2, W: 17, dstOffset: 3 }, { H: 9, W: 1 }, { H: 64, W: 64 }, { H: 7, W: 33, xOffset: 1, dstOffset: 7 },
+  ]),
+  avgpool2x2_16c_simd128: sized('avgpool2x2', avgpool2x2Case, C16.flatMap((C) => [{ H: 1, W: 1, C }, { H: 3, W: 5, C }, { H: 4, W: 2, C }])),
+  global_avgpool_16c_simd128: sized('global_avgpool', globalAvgpoolCase, C16.flatMap((C) => [{ pixels: 1, C }, { pixels: 49, C }, { pixels: 3137, C }])),
+  lut_u8_16x_swizzle_simd128: sized('lut_u8', (h, seed, n: number) => lutCase(h, seed, n), [1, 15, 16, 17, 255, 256, 4099]),
+  gate_upsample_mul_rows_simd128: [1, 15, 17, 20, 33, 72].flatMap((C) => [{ H: 1, W: 1, C, gh: 1, gw: 1 }, { H: 7, W: 5, C, gh: 3, gw: 2 }, { H: 4, W: 9, C, gh: 4, gw: 9 }].map((s) => gateUp(s, true)))
+    .concat(gateUp({ H: 3, W: 512, C: 20, gh: 2, gw: 256 }, true)), // W·C = GROW_MAX
+  gate_upsample_mul_16c_simd128: [
+    ...C16.flatMap((C) => [{ H: 1, W: 1, C, gh: 1, gw: 1 }, { H: 7, W: 5, C, gh: 3, gw: 2 }].map((s) => gateUp(s, false))), // strided
+    ...[16, 32, 160].map((C) => gateUp({ H: 6, W: 7, C, gh: 3, gw: 3 }, true)), // dense, C a multiple of 16
+    gateUp({ H: 3, W: 513, C: 20, gh: 2, gw: 256 }, true), // one column past GROW_MAX
+  ],
+  channel_scale_16c_simd128: sized('channel_scale', channelScaleCase, C16.flatMap((C) => [{ pixels: 1, C }, { pixels: 7, C }])),
+  add_16c_simd128: sized('add', addCase, C16.flatMap((C) => [{ pixels: 1, C, dense: true }, { pixels: 5, C, dense: false }, { pixels: 64, C, dense: true }])),
+  quantize_chw_16px_simd128: sized('quantize_chw', inputCase, [1, 15, 16, 17, 47, 48, 49, 4099].map((n) => ({ n }))),
+  resample_h_4tap_simd128: seeded('resample_h', resampleHCase, [1, 2, 3, 4, 5, 6, 7, 8]),
+  resample_v_16b_simd128: seeded('resample_v', resampleVCase, [1, 2, 3, 4, 5, 6, 7, 8]),
+  rgba_to_l_simd128: seeded('rgba_to_l', rgbaToLCase, [1, 2, 3, 4, 5, 6, 7, 8]),
+};
+
+/** The cases of every SIMD variant, by name (scalar variants are the references: their JS checks are per family). */
+export const VARIANT_CASES: Partial<Record<VariantName, VariantCase[]>> = { ...DEPTHWISE, ...POINTWISE_SIMD128, ...POINTWISE_RELAXED, ...ONE_VARIANT };

@@ -1,0 +1,295 @@
+/**
+ * The kernel manifest (XNNPACK-style): every kernel family, the exports it gives JS, and every
+ * microkernel variant inside it, named `<family>_<what>_<isa>` by what it is. The engine binding
+ * (`EngineKernels`), the resampler binding (`ResampleKernels`), the kernel testers' per-variant
+ * cases (test/node/kernels.test.ts), the kernel benches' labels and the table in docs/KERNELS.md
+ * (`npm run docs:kernels`, checked by test/node/kernel-manifest.test.ts) all derive from this list.
+ *
+ * A build exports one entry point per kernel (the variant it was compiled for dispatches inside it)
+ * and the entry's `_reference`; the variants are not exported one by one. `reaches` says which
+ * calls run a variant — the dispatcher's conditions, written again here so that tests and benches
+ * can aim at each variant's own shapes and edges (each variant then has a planted bug in
+ * tools/mutants/list.ts that those cases must catch). When a dispatcher changes, change its
+ * `reaches` here: test/node/kernels.test.ts checks every variant's cases reach it.
+ */
+
+export type Isa = 'scalar' | 'simd128' | 'relaxed';
+export type WasmModule = 'engine' | 'resample';
+
+/** An export's parameter names in order (pointers usize, counts i32, scales f32: all JS numbers). */
+export type Params = readonly string[];
+
+/** The call shape the dispatcher looks at, per family. */
+export interface DepthwiseCall {
+  H: number;
+  W: number;
+  kh: number;
+  kw: number;
+  stride: number;
+}
+export interface GateUpsampleCall {
+  W: number;
+  C: number;
+  xStride: number;
+  yStride: number;
+}
+export interface PointwiseCall {
+  pixels: number;
+  cin: number;
+  cout: number;
+}
+
+export interface Variant<Call = never> {
+  /** `<family>_<what>_<isa>`: the name tests, benches, mutants and docs use. */
+  name: string;
+  isa: Isa;
+  /** The export it runs under... */
+  entry: string;
+  /** ...and any other that runs it too (pointwise_f32: the same tiles with f32 output). */
+  also?: readonly string[];
+  /** What one step of its inner loop computes. */
+  tile: string;
+  /** Its source file under assembly/kernels/<family>/. */
+  source: string;
+  /** The calls that run it (the dispatcher's conditions), in words for the docs... */
+  when: string;
+  /** ...and as a predicate, for families whose dispatcher chooses between several variants. */
+  reaches?: (call: Call) => boolean;
+}
+
+export interface KernelFamily<Call = never> {
+  family: string;
+  module: WasmModule;
+  /** Compute kernels: each build exports `<name>` (its variant) and `<name>_reference`. */
+  kernels: Readonly<Record<string, Params>>;
+  /** Weight packers (no reference: a build packs for its own variant). */
+  packers?: Readonly<Record<string, Params>>;
+  variants: readonly Variant<Call>[];
+}
+
+// -------------------------------------------------------------------------------------------------
+// The dispatchers' limits (assembly/kernels/depthwise/{common,general,rowpass}.ts, pointwise/*.ts).
+
+/** Widest row (depthwise W, or H for 5×1) the row-ring paths take. */
+export const DEPTHWISE_MAXW = 254;
+/** Most taps dwGeneral keeps pointers for; more go to dwHuge. */
+export const DEPTHWISE_MAXT = 128;
+/** Tallest kernel of the k×5 row pass. */
+export const DEPTHWISE_ROWPASS_MAXK = 7;
+/** Longest dense row (W·C) the gate's row stream stages (assembly/kernels/gate/simd128.ts). */
+export const GATE_GROW_MAX = 10240;
+/** Largest padded K the pointwise tiles stage; larger takes the slow path. */
+export const POINTWISE_KMAX = 4096;
+
+const outSize = (n: number, k: number, stride: number) => Math.floor((n + 2 * (k >> 1) - k) / stride) + 1;
+
+/** The SIMD depthwise dispatcher's choice (depthwiseChunk in assembly/kernels/depthwise/simd128.ts). */
+export function depthwisePath(c: DepthwiseCall): string {
+  const { H, W, kh, kw, stride } = c;
+  if (kh === 3 && kw === 3 && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW) return stride === 1 ? '3x3s1_rows' : '3x3s2_rows';
+  if (stride === 1 && kh === 1 && kw === 5 && W <= DEPTHWISE_MAXW && W >= 4) return '1x5s1_line';
+  if (stride === 1 && kh === 5 && kw === 1 && H <= DEPTHWISE_MAXW && H >= 4) return '5x1s1_line';
+  if (kw === 5 && (kh & 1) === 1 && kh <= DEPTHWISE_ROWPASS_MAXK && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW && outSize(W, kw, stride) >= 12) return 'kx5_rowpass';
+  return kh * kw <= DEPTHWISE_MAXT ? 'general' : 'huge';
+}
+
+const dw = (path: string) => (c: DepthwiseCall) => depthwisePath(c) === path;
+
+/** The SIMD variant a depthwise call runs (benches label their shapes with it). */
+export const depthwiseVariant = (c: DepthwiseCall) => `depthwise_${depthwisePath(c)}_simd128`;
+
+/**
+ * The pointwise tiles a call runs (run() in assembly/kernels/pointwise/{simd128,relaxed}.ts): full
+ * tiles of MR pixels, one tail tile of pixels mod MR, 8-channel blocks (a 5..7-channel tail uses the
+ * 8-wide tile with a partial store) and a 4-wide tile for a 1..4-channel tail.
+ */
+function pointwiseTiles(mr: number, kAlign: number) {
+  const fast = (c: PointwiseCall) => Math.ceil(c.cin / kAlign) * kAlign <= POINTWISE_KMAX && c.cin > 0 && c.pixels > 0 && c.cout > 0;
+  const wide = (c: PointwiseCall) => c.cout >= 8 || c.cout % 8 > 4;
+  return {
+    full: (c: PointwiseCall) => fast(c) && wide(c) && c.pixels >= mr,
+    tail: (m: number) => (c: PointwiseCall) => fast(c) && wide(c) && c.pixels % mr === m,
+    narrow: (c: PointwiseCall) => fast(c) && c.cout % 8 >= 1 && c.cout % 8 <= 4,
+    slow: (c: PointwiseCall) => Math.ceil(c.cin / kAlign) * kAlign > POINTWISE_KMAX && c.pixels > 0,
+  };
+}
+const s128 = pointwiseTiles(5, 8);
+const rlx = pointwiseTiles(2, 16);
+
+const POINTWISE_ARGS = ['x', 'pixels', 'cin', 'xStride', 'packed', 'bias', 'scale', 'cout', 'y', 'yStride', 'zpOut', 'qmin', 'qmax'] as const;
+const OUT_F32 = 'int8 or f32 output (pointwise_f32: the classifier)';
+
+export const POINTWISE = {
+  family: 'pointwise',
+  module: 'engine',
+  kernels: {
+    pointwise: POINTWISE_ARGS,
+    pointwise_f32: ['x', 'pixels', 'cin', 'xStride', 'packed', 'bias', 'scale', 'cout', 'y', 'yStride'],
+  },
+  packers: { pointwise_packed_size: ['cin', 'cout'], pointwise_pack: ['w', 'cin', 'cout', 'dst'] },
+  variants: [
+    { name: 'pointwise_1x1_scalar', isa: 'scalar', entry: 'pointwise', also: ['pointwise_f32'], tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'pointwise_5x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '5 px × 8 ch, one k-pair a step (c2x8 packed)', source: 'simd128.ts', when: `each full group of 5 pixels; ${OUT_F32}`, reaches: s128.full },
+    { name: 'pointwise_4x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '4 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 4', reaches: s128.tail(4) },
+    { name: 'pointwise_3x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '3 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 3', reaches: s128.tail(3) },
+    { name: 'pointwise_2x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '2 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 2', reaches: s128.tail(2) },
+    { name: 'pointwise_1x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '1 px × 8 ch, activation pair by load32_splat (the GEMVs)', source: 'simd128.ts', when: 'pixels mod 5 = 1: SE reduce/expand, conv_head, classifier', reaches: s128.tail(1) },
+    { name: 'pointwise_Mx4_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '1..5 px × 4 ch', source: 'simd128.ts', when: 'cout mod 8 in 1..4 (the last block)', reaches: s128.narrow },
+    { name: 'pointwise_bigk_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '1 px × 1 ch over the packed layout', source: 'simd128.ts', when: `K padded to 8 > ${POINTWISE_KMAX}`, reaches: s128.slow },
+    { name: 'pointwise_2x8_relaxed', isa: 'relaxed', entry: 'pointwise', also: ['pointwise_f32'], tile: '2 px × 8 ch × 2 bit planes, one k-quad a step (c4x8 packed)', source: 'relaxed.ts', when: 'each full pair of pixels', reaches: rlx.full },
+    { name: 'pointwise_1x8_relaxed', isa: 'relaxed', entry: 'pointwise', also: ['pointwise_f32'], tile: '1 px × 8 ch × 2 bit planes', source: 'relaxed.ts', when: 'odd pixel count', reaches: rlx.tail(1) },
+    { name: 'pointwise_Mx4_relaxed', isa: 'relaxed', entry: 'pointwise', also: ['pointwise_f32'], tile: '1..2 px × 4 ch', source: 'relaxed.ts', when: 'cout mod 8 in 1..4', reaches: rlx.narrow },
+    { name: 'pointwise_bigk_relaxed', isa: 'relaxed', entry: 'pointwise', also: ['pointwise_f32'], tile: '1 px × 1 ch over the packed layout', source: 'relaxed.ts', when: `K padded to 16 > ${POINTWISE_KMAX}`, reaches: rlx.slow },
+  ],
+} as const satisfies KernelFamily<PointwiseCall>;
+
+export const IM2COL = {
+  family: 'im2col',
+  module: 'engine',
+  kernels: { im2col_3x3s2: ['x', 'H', 'W', 'zpIn', 'dst'] },
+  variants: [
+    { name: 'im2col_3x3s2_scalar', isa: 'scalar', entry: 'im2col_3x3s2', tile: '1 tap', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'im2col_3x3s2_simd128', isa: 'simd128', entry: 'im2col_3x3s2', tile: '1 patch row: three 16-byte stores', source: 'simd128.ts', when: 'interior patches; padded ones and the last row take the scalar path' },
+  ],
+} as const satisfies KernelFamily;
+
+export const DEPTHWISE = {
+  family: 'depthwise',
+  module: 'engine',
+  kernels: { depthwise: ['x', 'H', 'W', 'C', 'xStride', 'packed', 'bias', 'scale', 'kh', 'kw', 'stride', 'zpIn', 'y', 'yStride', 'zpOut', 'qmin', 'qmax'] },
+  packers: { depthwise_packed_size: ['C', 'kh', 'kw'], depthwise_pack: ['w', 'C', 'kh', 'kw', 'dst'] },
+  variants: [
+    { name: 'depthwise_kxk_scalar', isa: 'scalar', entry: 'depthwise', tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'depthwise_3x3s1_rows_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, pair rows in a ring, 5 dots', source: 'rows3x3.ts', when: `3×3 s1, W ≤ ${DEPTHWISE_MAXW} (Ghost cheap op)`, reaches: dw('3x3s1_rows') },
+    { name: 'depthwise_3x3s2_rows_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, pair rows in a ring, 6 dots', source: 'rows3x3.ts', when: `3×3 s2, W ≤ ${DEPTHWISE_MAXW}`, reaches: dw('3x3s2_rows') },
+    { name: 'depthwise_1x5s1_line_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, 5-tap line, 3 dots', source: 'line5.ts', when: `1×5 s1, 4 ≤ W ≤ ${DEPTHWISE_MAXW} (DFC)`, reaches: dw('1x5s1_line') },
+    { name: 'depthwise_5x1s1_line_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, 5-tap line down a column, 3 dots', source: 'line5.ts', when: `5×1 s1, 4 ≤ H ≤ ${DEPTHWISE_MAXW} (DFC)`, reaches: dw('5x1s1_line') },
+    { name: 'depthwise_kx5_rowpass_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, one pass per tap row into an i32 row', source: 'rowpass.ts', when: `k×5 (odd k ≤ ${DEPTHWISE_ROWPASS_MAXK}) s1/s2, W ≤ ${DEPTHWISE_MAXW}, ≥ 12 output columns (5×5 s2)`, reaches: dw('kx5_rowpass') },
+    { name: 'depthwise_general_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, tap pointers per pixel', source: 'general.ts', when: `any other shape with ≤ ${DEPTHWISE_MAXT} taps`, reaches: dw('general') },
+    { name: 'depthwise_huge_simd128', isa: 'simd128', entry: 'depthwise', tile: '1 px × 1 ch over the packed layout', source: 'general.ts', when: `> ${DEPTHWISE_MAXT} taps`, reaches: dw('huge') },
+  ],
+} as const satisfies KernelFamily<DepthwiseCall>;
+
+const requantArgs = ['y', 'yStride', 'zpOut', 'qmin', 'qmax'] as const;
+
+/** gate_upsample_mul_simd128's choice of the dense row stream. */
+const gateRows = (c: GateUpsampleCall) => c.C % 16 !== 0 && c.xStride === c.C && c.yStride === c.C && c.W * c.C <= GATE_GROW_MAX;
+
+export const POOL = {
+  family: 'pool',
+  module: 'engine',
+  kernels: {
+    avgpool2x2: ['x', 'H', 'W', 'C', 'xStride', 'zpIn', 'scale', ...requantArgs],
+    global_avgpool: ['x', 'pixels', 'C', 'xStride', 'zpIn', 'scale', 'y', 'zpOut'],
+  },
+  variants: [
+    { name: 'avgpool2x2_scalar', isa: 'scalar', entry: 'avgpool2x2', tile: '1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'avgpool2x2_16c_simd128', isa: 'simd128', entry: 'avgpool2x2', tile: '16 ch × 1 px, sums in i16', source: 'simd128.ts', when: 'every call (SIMD builds)' },
+    { name: 'global_avgpool_scalar', isa: 'scalar', entry: 'global_avgpool', tile: '1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'global_avgpool_16c_simd128', isa: 'simd128', entry: 'global_avgpool', tile: '16 ch, sums i16 then i32', source: 'simd128.ts', when: 'every call (SIMD builds)' },
+  ],
+} as const satisfies KernelFamily;
+
+export const GATE = {
+  family: 'gate',
+  module: 'engine',
+  kernels: {
+    lut_u8: ['x', 'n', 'lut', 'y'],
+    gate_upsample_mul: ['x', 'H', 'W', 'C', 'xStride', 'zpX', 'g', 'gh', 'gw', 'scale', ...requantArgs],
+    channel_scale: ['x', 'pixels', 'C', 'xStride', 'zpX', 'g', 'scale', ...requantArgs],
+  },
+  variants: [
+    { name: 'lut_u8_scalar', isa: 'scalar', entry: 'lut_u8', tile: '1 byte', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'lut_u8_16x_swizzle_simd128', isa: 'simd128', entry: 'lut_u8', tile: '16 lookups, 16 swizzles', source: 'simd128.ts', when: 'every call (SIMD builds)' },
+    { name: 'gate_upsample_mul_scalar', isa: 'scalar', entry: 'gate_upsample_mul', tile: '1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'gate_upsample_mul_rows_simd128', isa: 'simd128', entry: 'gate_upsample_mul', tile: '16 bytes of a dense row against the horizontally upsampled gate row', source: 'simd128.ts', when: `dense (xStride = yStride = C), C not a multiple of 16, W·C ≤ ${GATE_GROW_MAX}`, reaches: gateRows },
+    { name: 'gate_upsample_mul_16c_simd128', isa: 'simd128', entry: 'gate_upsample_mul', tile: '16 ch × 1 px', source: 'simd128.ts', when: 'every other call', reaches: (c: GateUpsampleCall) => !gateRows(c) },
+    { name: 'channel_scale_scalar', isa: 'scalar', entry: 'channel_scale', tile: '1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'channel_scale_16c_simd128', isa: 'simd128', entry: 'channel_scale', tile: '16 ch × 1 px', source: 'simd128.ts', when: 'every call (SIMD builds)' },
+  ],
+} as const satisfies KernelFamily<GateUpsampleCall>;
+
+export const ADD = {
+  family: 'add',
+  module: 'engine',
+  kernels: { add: ['a', 'pixels', 'C', 'aStride', 'zpA', 'mA', 'b', 'bStride', 'zpB', 'mB', ...requantArgs] },
+  variants: [
+    { name: 'add_scalar', isa: 'scalar', entry: 'add', tile: '1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'add_16c_simd128', isa: 'simd128', entry: 'add', tile: '16 ch × 1 px', source: 'simd128.ts', when: 'every call (SIMD builds)' },
+  ],
+} as const satisfies KernelFamily;
+
+export const INPUT = {
+  family: 'input',
+  module: 'engine',
+  kernels: { quantize_chw: ['x', 'n', 'inv', 'zp', 'y'] },
+  variants: [
+    { name: 'quantize_chw_scalar', isa: 'scalar', entry: 'quantize_chw', tile: '1 px', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'quantize_chw_16px_simd128', isa: 'simd128', entry: 'quantize_chw', tile: '16 px × 3 planes, f64 magic rounding', source: 'simd128.ts', when: 'every call (SIMD builds)' },
+  ],
+} as const satisfies KernelFamily;
+
+export const RESAMPLE = {
+  family: 'resample',
+  module: 'resample',
+  kernels: {
+    resample_h: ['src', 'srcStride', 'rows', 'start', 'count', 'packed', 'ksize', 'nx', 'C', 'dst', 'dstStride'],
+    resample_v: ['ring', 'ringRows', 'ringStride', 'width', 'start', 'count', 'k', 'ksize', 'ny', 'dst', 'dstStride'],
+    rgba_to_l: ['src', 'n', 'dst'],
+  },
+  packers: { resample_h_packed_size: ['nx', 'ksize', 'C'], resample_h_pack: ['k', 'count', 'nx', 'ksize', 'C', 'dst'] },
+  variants: [
+    { name: 'resample_h_scalar', isa: 'scalar', entry: 'resample_h', tile: '1 px × C', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'resample_h_4tap_simd128', isa: 'simd128', entry: 'resample_h', tile: 'C = 3: 4 taps of RGBA a step; C = 1: 8 taps', source: 'simd128.ts', when: 'every call (SIMD build)' },
+    { name: 'resample_v_scalar', isa: 'scalar', entry: 'resample_v', tile: '1 byte', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'resample_v_16b_simd128', isa: 'simd128', entry: 'resample_v', tile: '16 bytes of a row', source: 'simd128.ts', when: 'every call (SIMD build)' },
+    { name: 'rgba_to_l_scalar', isa: 'scalar', entry: 'rgba_to_l', tile: '1 px', source: 'reference.ts', when: 'every call (scalar build)' },
+    { name: 'rgba_to_l_simd128', isa: 'simd128', entry: 'rgba_to_l', tile: '16 px', source: 'simd128.ts', when: 'every call (SIMD build)' },
+  ],
+} as const satisfies KernelFamily;
+
+/** Every family, in the order docs/KERNELS.md lists them. */
+export const KERNEL_FAMILIES = [POINTWISE, IM2COL, DEPTHWISE, POOL, GATE, ADD, INPUT, RESAMPLE] as const;
+
+// -------------------------------------------------------------------------------------------------
+// Bindings derived from the list.
+
+type Family = (typeof KERNEL_FAMILIES)[number];
+type Fn<P> = P extends Params ? (...args: { -readonly [I in keyof P]: number }) => number : never;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+type Of<M extends WasmModule> = Extract<Family, { module: M }>;
+type KernelsOf<F> = F extends Family ? { [K in keyof F['kernels']]: Fn<F['kernels'][K]> } : never;
+type ReferencesOf<F> = F extends Family ? { [K in keyof F['kernels'] as `${K & string}_reference`]: Fn<F['kernels'][K]> } : never;
+type PackersOf<F> = F extends { packers: infer P extends Record<string, Params> } ? { [K in keyof P]: Fn<P[K]> } : Record<never, never>;
+type ModuleExports<M extends WasmModule> = UnionToIntersection<KernelsOf<Of<M>> | ReferencesOf<Of<M>> | PackersOf<Of<M>>>;
+
+/** What every build of either module exports besides its kernels (assembly/arena.ts, index.ts). */
+export interface ArenaExports {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  mark(): number;
+  release(to: number): void;
+  /** 0 scalar, 1 SIMD128, 2 relaxed SIMD. */
+  variant(): number;
+}
+
+/** The engine module (build/engine.*.wasm, assembly/index.ts): arena, layout version, the manifest's kernels. */
+export type EngineExports = ArenaExports & { pack_layout_version(): number } & ModuleExports<'engine'>;
+/** A compute kernel of the engine module (what an op's eval may call). */
+export type EngineKernelName = keyof UnionToIntersection<KernelsOf<Of<'engine'>>> & string;
+/** The image module (build/resample.*.wasm, assembly/image/index.ts). */
+export type ResampleExports = ArenaExports & ModuleExports<'resample'>;
+/** Any kernel, reference or packer export of either module (what a tester or bench may look up). */
+export type KernelExportName = (keyof ModuleExports<'engine'> | keyof ModuleExports<'resample'>) & string;
+
+/** A variant's name, for tests and benches keyed by it. */
+export type VariantName = Family['variants'][number]['name'];
+
+export const VARIANTS: readonly (Variant<never> & { family: string; module: WasmModule })[] = KERNEL_FAMILIES.flatMap((f) =>
+  (f.variants as readonly Variant<never>[]).map((v) => ({ ...v, family: f.family, module: f.module as WasmModule })),
+);
+
+/** Every compute kernel export (with a `_reference`) of a module. */
+export function kernelExports(module?: WasmModule): string[] {
+  return KERNEL_FAMILIES.filter((f) => !module || f.module === module).flatMap((f) => Object.keys(f.kernels));
+}
