@@ -6,19 +6,11 @@ export const add = defineOp({
   kernels: ['add'],
   slices: (op) => [op.a, op.b, op.output],
   prepare(op, ctx, k) {
-    const qa = ctx.q(op.a.tensor);
-    const qb = ctx.q(op.b.tensor);
-    const qo = ctx.q(op.output.tensor);
-    const { h, w } = ctx.dims(op.output);
-    const c = op.output.channels;
-    const mA = ctx.f32Scale(qa.scale / qo.scale, op.output.tensor);
-    const mB = ctx.f32Scale(qb.scale / qo.scale, op.output.tensor);
-    const a = ctx.ptr(op.a);
-    const as = ctx.stride(op.a);
-    const b = ctx.ptr(op.b);
-    const bs = ctx.stride(op.b);
-    const y = ctx.ptr(op.output);
-    const ys = ctx.stride(op.output);
-    return () => k.add(a, h * w, c, as, qa.zero_point, mA, b, bs, qb.zero_point, mB, y, ys, qo.zero_point, -128, 127);
+    const a = ctx.operand(op.a);
+    const b = ctx.operand(op.b);
+    const y = ctx.operand(op.output);
+    const mA = ctx.f32Scale(a.scale / y.scale, op.output.tensor);
+    const mB = ctx.f32Scale(b.scale / y.scale, op.output.tensor);
+    return () => k.add(a.ptr, y.h * y.w, y.c, a.stride, a.zp, mA, b.ptr, b.stride, b.zp, mB, y.ptr, y.stride, y.zp, -128, 127);
   },
 });

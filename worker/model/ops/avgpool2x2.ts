@@ -5,15 +5,9 @@ export const avgpool2x2 = defineOp({
   kind: 'avgpool2x2',
   kernels: ['avgpool2x2'],
   prepare(op, ctx, k) {
-    const qi = ctx.q(op.input.tensor);
-    const qo = ctx.q(op.output.tensor);
-    const { h, w } = ctx.dims(op.input);
-    const c = op.input.channels;
-    const scale = ctx.f32Scale(qi.scale / (4 * qo.scale), op.output.tensor);
-    const x = ctx.ptr(op.input);
-    const xs = ctx.stride(op.input);
-    const y = ctx.ptr(op.output);
-    const ys = ctx.stride(op.output);
-    return () => k.avgpool2x2(x, h, w, c, xs, qi.zero_point, scale, y, ys, qo.zero_point, -128, 127);
+    const x = ctx.operand(op.input);
+    const y = ctx.operand(op.output);
+    const scale = ctx.f32Scale(x.scale / (4 * y.scale), op.output.tensor);
+    return () => k.avgpool2x2(x.ptr, x.h, x.w, x.c, x.stride, x.zp, scale, y.ptr, y.stride, y.zp, -128, 127);
   },
 });

@@ -6,16 +6,11 @@ export const classifier = defineOp({
   kernels: ['pointwise_f32'],
   slices: (op) => [op.input],
   prepare(op, ctx, k) {
-    const qi = ctx.q(op.input.tensor);
-    const cin = op.input.channels;
+    const x = ctx.operand(op.input);
     const cout = ctx.conv(op.conv).cout;
     const plain = () => ctx.model.tensor(`${op.conv}.weight`) as Int8Array;
-    const { packed, bias, scale } = ctx.convWeights(op.conv, { kind: 'pointwise', cin, cout }, plain, qi.scale, 1, qi.zero_point);
-    const { h, w } = ctx.dims(op.input);
-    const pixels = h * w;
-    const x = ctx.ptr(op.input);
-    const xs = ctx.stride(op.input);
+    const { packed, bias, scale } = ctx.convWeights(op.conv, { kind: 'pointwise', cin: x.c, cout }, plain, x.scale, 1, x.zp);
     const y = ctx.logits;
-    return () => k.pointwise_f32(x, pixels, cin, xs, packed, bias, scale, cout, y, cout);
+    return () => k.pointwise_f32(x.ptr, x.h * x.w, x.c, x.stride, packed, bias, scale, cout, y, cout);
   },
 });

@@ -14,6 +14,19 @@ export interface QParams {
 
 export class EngineError extends Error {}
 
+/** A slice as an op's kernels take it: where it is, its pixel stride, its shape and quantization. */
+export interface Operand {
+  ptr: number;
+  /** Bytes from one pixel to the next (its tensor's channel count). */
+  stride: number;
+  h: number;
+  w: number;
+  /** The slice's channels (not the tensor's). */
+  c: number;
+  scale: number;
+  zp: number;
+}
+
 /** One conv's weights in engine memory, as the kernels take them. */
 export interface ConvWeights {
   packed: number;
@@ -95,6 +108,13 @@ export class PrepareContext {
 
   dims(s: Slice): TensorShape {
     return this.init.graph.tensors.get(s.tensor)!;
+  }
+
+  /** Everything about a slice an op's prepare reads. */
+  operand(s: Slice): Operand {
+    const { h, w, c } = this.dims(s);
+    const q = this.q(s.tensor);
+    return { ptr: this.ptr(s), stride: c, h, w, c: s.channels, scale: q.scale, zp: q.zero_point };
   }
 
   /** A conv's kernel size from the architecture (a file with only packed weights has no weight shape). */

@@ -5,20 +5,15 @@ export const depthwise = defineOp({
   kind: 'depthwise',
   kernels: ['depthwise'],
   prepare(op, ctx, k) {
-    const qi = ctx.q(op.input.tensor);
-    const qo = ctx.q(op.output.tensor);
-    const c = op.input.channels;
+    const x = ctx.operand(op.input);
+    const y = ctx.operand(op.output);
     const { kh, kw } = ctx.conv(op.conv);
+    const c = x.c;
     // The Ghost cheap op has `init` filters but only the first `oup - init` outputs are used.
     const plain = () => (ctx.model.tensor(`${op.conv}.weight`) as Int8Array).subarray(0, c * kh * kw);
-    const { packed, bias, scale } = ctx.convWeights(op.conv, { kind: 'depthwise', c, kh, kw }, plain, qi.scale, qo.scale, qi.zero_point);
-    const { h, w } = ctx.dims(op.input);
+    const { packed, bias, scale } = ctx.convWeights(op.conv, { kind: 'depthwise', c, kh, kw }, plain, x.scale, y.scale, x.zp);
     const stride = op.stride;
-    const x = ctx.ptr(op.input);
-    const xs = ctx.stride(op.input);
-    const y = ctx.ptr(op.output);
-    const ys = ctx.stride(op.output);
-    const qmin = op.relu ? Math.max(-128, qo.zero_point) : -128;
-    return () => k.depthwise(x, h, w, c, xs, packed, bias, scale, kh, kw, stride, qi.zero_point, y, ys, qo.zero_point, qmin, 127);
+    const qmin = op.relu ? Math.max(-128, y.zp) : -128;
+    return () => k.depthwise(x.ptr, x.h, x.w, c, x.stride, packed, bias, scale, kh, kw, stride, x.zp, y.ptr, y.stride, y.zp, qmin, 127);
   },
 });

@@ -1,16 +1,16 @@
 /** GhostNetV2's DFC attention: x · upsample(sigmoid(gate)), the gate at half resolution. */
-import { defineOp } from './op.ts';
 import { gateSlices, prepareGate, sigmoid } from './gate.ts';
+import { defineOp } from './op.ts';
 
 export const dfcGate = defineOp({
   kind: 'dfc_gate',
   kernels: ['lut_u8', 'gate_upsample_mul'],
   slices: gateSlices,
   prepare(op, ctx, k) {
-    const { lut, gIn, gn, g, gate, h, w, c, scale, x, xs, zpX, y, ys, zpOut } = prepareGate(op, ctx, sigmoid);
+    const { x, gate, y, lut, gn, g, scale } = prepareGate(op, ctx, sigmoid);
     return () => {
-      k.lut_u8(gIn, gn, lut, g);
-      k.gate_upsample_mul(x, h, w, c, xs, zpX, g, gate.h, gate.w, scale, y, ys, zpOut, -128, 127);
+      k.lut_u8(gate.ptr, gn, lut, g);
+      k.gate_upsample_mul(x.ptr, x.h, x.w, x.c, x.stride, x.zp, g, gate.h, gate.w, scale, y.ptr, y.stride, y.zp, -128, 127);
     };
   },
 });

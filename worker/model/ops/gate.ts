@@ -21,29 +21,13 @@ export const gateSlices = (op: OpOf<'dfc_gate' | 'se_gate'>) => [op.input, op.ga
 
 /** The gate's table and scratch, and the input/output operands of the gated multiply. */
 export function prepareGate(op: OpOf<'dfc_gate' | 'se_gate'>, ctx: PrepareContext, f: (v: number) => number) {
-  const qx = ctx.q(op.input.tensor);
-  const qg = ctx.q(op.gate.tensor);
-  const qo = ctx.q(op.output.tensor);
+  const x = ctx.operand(op.input);
+  const gate = ctx.operand(op.gate);
+  const y = ctx.operand(op.output);
   const table = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) table[i] = roundEven(255 * f(qg.scale * (i - 128 - qg.zero_point)));
-  const gate = ctx.dims(op.gate);
-  const gn = gate.h * gate.w * gate.c;
-  const { h, w } = ctx.dims(op.input);
-  return {
-    lut: ctx.put(table),
-    gIn: ctx.ptr(op.gate),
-    gn,
-    g: ctx.alloc(gn),
-    gate,
-    h,
-    w,
-    c: op.input.channels,
-    scale: ctx.f32Scale(qx.scale / (255 * qo.scale), op.output.tensor),
-    x: ctx.ptr(op.input),
-    xs: ctx.stride(op.input),
-    zpX: qx.zero_point,
-    y: ctx.ptr(op.output),
-    ys: ctx.stride(op.output),
-    zpOut: qo.zero_point,
-  };
+  for (let i = 0; i < 256; i++) table[i] = roundEven(255 * f(gate.scale * (i - 128 - gate.zp)));
+  const lut = ctx.put(table);
+  const gn = gate.h * gate.w * gate.stride;
+  const g = ctx.alloc(gn);
+  return { x, gate, y, lut, gn, g, scale: ctx.f32Scale(x.scale / (255 * y.scale), op.output.tensor) };
 }

@@ -5,12 +5,10 @@ export const stem = defineOp({
   kind: 'stem',
   kernels: ['im2col_3x3s2', 'pointwise'],
   prepare(op, ctx, k) {
-    const qi = ctx.q(op.input.tensor);
-    const qo = ctx.q(op.output.tensor);
-    const { h, w } = ctx.dims(op.input);
-    const out = ctx.dims(op.output);
-    const pixels = out.h * out.w;
-    const cout = op.output.channels;
+    const x = ctx.operand(op.input);
+    const y = ctx.operand(op.output);
+    const pixels = y.h * y.w;
+    const cout = y.c;
     // [cout][c][ky][kx] → [cout][ky][kx][c], the order im2col writes taps in.
     const reorder = () => {
       const src = ctx.model.tensor(`${op.conv}.weight`) as Int8Array;
@@ -18,14 +16,11 @@ export const stem = defineOp({
       for (let o = 0; o < cout; o++) for (let c = 0; c < 3; c++) for (let t = 0; t < 9; t++) wt[o * 27 + t * 3 + c] = src[o * 27 + c * 9 + t];
       return wt;
     };
-    const { packed, bias, scale } = ctx.convWeights(op.conv, { kind: 'pointwise', cin: 27, cout }, reorder, qi.scale, qo.scale, qi.zero_point);
+    const { packed, bias, scale } = ctx.convWeights(op.conv, { kind: 'pointwise', cin: 27, cout }, reorder, x.scale, y.scale, x.zp);
     const cols = ctx.alloc(pixels * 32);
-    const x = ctx.ptr(op.input);
-    const y = ctx.ptr(op.output);
-    const ys = ctx.stride(op.output);
     return () => {
-      k.im2col_3x3s2(x, h, w, qi.zero_point, cols);
-      k.pointwise(cols, pixels, 27, 32, packed, bias, scale, cout, y, ys, qo.zero_point, Math.max(-128, qo.zero_point), 127);
+      k.im2col_3x3s2(x.ptr, x.h, x.w, x.zp, cols);
+      k.pointwise(cols, pixels, 27, 32, packed, bias, scale, cout, y.ptr, y.stride, y.zp, Math.max(-128, y.zp), 127);
     };
   },
 });
