@@ -107,12 +107,6 @@ export function dataFreeRanges(spec: NetSpec, size: number, convs: Map<string, F
       case 'depthwise':
         conv(op.conv, op.input, op.output, op.relu);
         break;
-      case 'avgpool2x2':
-      case 'global_avgpool':
-      case 'dfc_gate':
-      case 'se_gate':
-        copy(op.input, op.output); // a mean or a (0,1) gate never widens the range
-        break;
       case 'add': {
         const a = read(op.a);
         const b = read(op.b);
@@ -125,6 +119,10 @@ export function dataFreeRanges(spec: NetSpec, size: number, convs: Map<string, F
       }
       case 'classifier':
         break;
+      default:
+        // pools and gates (and a new op, until it says otherwise): a mean or a (0,1) gate never
+        // widens the range, so the output keeps its input's
+        copy(op.input, op.output);
     }
   }
 
