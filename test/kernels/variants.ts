@@ -113,6 +113,7 @@ const POINTWISE_RELAXED: Partial<Record<VariantName, VariantCase[]>> = {
   pointwise_bigk_relaxed: [pw({ cin: 4097, cout: 9, pixels: 3 }), pw({ cin: 4100, cout: 5, pixels: 2, f32: true })],
 };
 
+const SEEDS_80 = Array.from({ length: 80 }, (_, i) => 0x5eed + i);
 const sized = <S>(label: string, run: (h: Harness, seed: number, s: S) => void, shapes: S[]): VariantCase[] =>
   shapes.map((s) => ({ label: `${label} ${JSON.stringify(s)}`, run: (h, seed) => run(h, seed, s) }));
 const seeded = (label: string, run: (h: Harness, seed: number) => void, seeds: number[]): VariantCase[] =>
@@ -123,6 +124,15 @@ const gateUp = (s: UpsampleShape, dense: boolean): VariantCase => ({
   label: `gate_upsample_mul ${JSON.stringify(s)} ${dense ? 'dense' : 'strided'}`,
   run: (h, seed) => gateUpsampleCase(h, seed, s, dense),
 });
+/** Gate grids: 1x1, a ratio that never lands on a column boundary, the network's 2:1 (pooled, even and odd), 1:1. */
+const GATE_SHAPES = [
+  { H: 1, W: 1, gh: 1, gw: 1 },
+  { H: 7, W: 5, gh: 3, gw: 2 },
+  { H: 8, W: 8, gh: 4, gw: 4 },
+  { H: 28, W: 28, gh: 14, gw: 14 },
+  { H: 9, W: 11, gh: 4, gw: 5 },
+  { H: 4, W: 9, gh: 4, gw: 9 },
+];
 /** Channel counts around the 16-channel step of the one-variant families. */
 const C16 = [1, 15, 16, 17, 31, 33];
 
@@ -133,19 +143,20 @@ const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
   avgpool2x2_16c_simd128: sized('avgpool2x2', avgpool2x2Case, C16.flatMap((C) => [{ H: 1, W: 1, C }, { H: 3, W: 5, C }, { H: 4, W: 2, C }])),
   global_avgpool_16c_simd128: sized('global_avgpool', globalAvgpoolCase, C16.flatMap((C) => [{ pixels: 1, C }, { pixels: 49, C }, { pixels: 3137, C }])),
   lut_u8_16x_swizzle_simd128: sized('lut_u8', (h, seed, n: number) => lutCase(h, seed, n), [1, 15, 16, 17, 255, 256, 4099]),
-  gate_upsample_mul_rows_simd128: [1, 15, 17, 20, 33, 72].flatMap((C) => [{ H: 1, W: 1, C, gh: 1, gw: 1 }, { H: 7, W: 5, C, gh: 3, gw: 2 }, { H: 4, W: 9, C, gh: 4, gw: 9 }].map((s) => gateUp(s, true)))
+  gate_upsample_mul_rows_simd128: [1, 15, 17, 20, 33, 72].flatMap((C) => GATE_SHAPES.map((g) => gateUp({ ...g, C }, true)))
     .concat(gateUp({ H: 3, W: 512, C: 20, gh: 2, gw: 256 }, true)), // W·C = GROW_MAX
   gate_upsample_mul_16c_simd128: [
-    ...C16.flatMap((C) => [{ H: 1, W: 1, C, gh: 1, gw: 1 }, { H: 7, W: 5, C, gh: 3, gw: 2 }].map((s) => gateUp(s, false))), // strided
-    ...[16, 32, 160].map((C) => gateUp({ H: 6, W: 7, C, gh: 3, gw: 3 }, true)), // dense, C a multiple of 16
+    ...C16.flatMap((C) => GATE_SHAPES.map((g) => gateUp({ ...g, C }, false))), // strided
+    ...[16, 32, 160].flatMap((C) => GATE_SHAPES.map((g) => gateUp({ ...g, C }, true))), // dense, C a multiple of 16
     gateUp({ H: 3, W: 513, C: 20, gh: 2, gw: 256 }, true), // one column past GROW_MAX
   ],
   channel_scale_16c_simd128: sized('channel_scale', channelScaleCase, C16.flatMap((C) => [{ pixels: 1, C }, { pixels: 7, C }])),
   add_16c_simd128: sized('add', addCase, C16.flatMap((C) => [{ pixels: 1, C, dense: true }, { pixels: 5, C, dense: false }, { pixels: 64, C, dense: true }])),
   quantize_chw_16px_simd128: sized('quantize_chw', inputCase, [1, 15, 16, 17, 47, 48, 49, 4099].map((n) => ({ n }))),
-  resample_h_4tap_simd128: seeded('resample_h', resampleHCase, [1, 2, 3, 4, 5, 6, 7, 8]),
-  resample_v_16b_simd128: seeded('resample_v', resampleVCase, [1, 2, 3, 4, 5, 6, 7, 8]),
-  rgba_to_l_simd128: seeded('rgba_to_l', rgbaToLCase, [1, 2, 3, 4, 5, 6, 7, 8]),
+  // The resampler's testers draw their own shapes (filter, C = 1/3, in/out sizes, windows) from a seed.
+  resample_h_4tap_simd128: seeded('resample_h', resampleHCase, SEEDS_80),
+  resample_v_16b_simd128: seeded('resample_v', resampleVCase, SEEDS_80),
+  rgba_to_l_simd128: seeded('rgba_to_l', rgbaToLCase, SEEDS_80),
 };
 
 /** The cases of every SIMD variant, by name (scalar variants are the references: their JS checks are per family). */
