@@ -8,7 +8,7 @@
  * the relaxed ones; both fail for a manifest variant with no row here.
  */
 import type { DepthwiseCall, GateUpsampleCall, PointwiseCall, VariantName } from '../../worker/kernels.ts';
-import type { Harness } from '../../tools/lib/harness.ts';
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
 import { addCase } from './add.tester.ts';
 import { depthwiseCase, type DepthwiseShape } from './depthwise.tester.ts';
 import { channelScaleCase, gateUpsampleCase, lutCase, type UpsampleShape } from './gate.tester.ts';
@@ -156,8 +156,28 @@ const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
   // The resampler's testers draw their own shapes (filter, C = 1/3, in/out sizes, windows) from a seed.
   resample_h_4tap_simd128: seeded('resample_h', resampleHCase, SEEDS_80),
   resample_v_16b_simd128: seeded('resample_v', resampleVCase, SEEDS_80),
-  rgba_to_l_simd128: seeded('rgba_to_l', rgbaToLCase, SEEDS_80),
+  rgba_to_l_simd128: [...seeded('rgba_to_l', rgbaToLCase, SEEDS_80), { label: 'rgba_to_l on rounding ties', run: rgbaToLTies }],
 };
+
+/**
+ * RGBA → L on the pixels whose weighted sum 19595r + 38470g + 7471b sits exactly on a rounding tie
+ * (low 16 bits 0x8000): random pixels almost never do, so a wrong rounding constant would pass them.
+ */
+function rgbaToLTies(h: Harness): void {
+  const ties: number[] = [];
+  for (let r = 0; r < 256 && ties.length < 4 * 67; r += 3)
+    for (let g = 0; g < 256 && ties.length < 4 * 67; g++)
+      for (let b = 0; b < 256; b++) if (((19595 * r + 38470 * g + 7471 * b) & 0xffff) === 0x8000) ties.push(r, g, b, 255);
+  const n = ties.length / 4;
+  h.scoped(() => {
+    const src = h.put(Uint8Array.from(ties));
+    const y1 = h.out(n), y2 = h.out(n);
+    h.fn('rgba_to_l')(src, n, y1);
+    h.fn('rgba_to_l_reference')(src, n, y2);
+    const d = firstDifference(h.bytes(y1, n + 32), h.bytes(y2, n + 32));
+    if (n < 16 || d >= 0) throw new Error(`rgba_to_l on ${n} tie pixels: first difference at byte ${d}`);
+  });
+}
 
 /** The cases of every SIMD variant, by name (scalar variants are the references: their JS checks are per family). */
 export const VARIANT_CASES: Partial<Record<VariantName, VariantCase[]>> = { ...DEPTHWISE, ...POINTWISE_SIMD128, ...POINTWISE_RELAXED, ...ONE_VARIANT };
