@@ -72,6 +72,8 @@ export interface KernelFamily<Call = never> {
 
 /** Widest row (depthwise W, or H for 5×1) the row-ring paths take. */
 export const DEPTHWISE_MAXW = 254;
+/** Bytes of pair rows a whole small 3×3 s1 map may take ((H + 2)·(W + 2)·32) to run as one map. */
+export const DEPTHWISE_MAP_BYTES = 16384;
 /** Most taps dwGeneral keeps pointers for; more go to dwHuge. */
 export const DEPTHWISE_MAXT = 128;
 /** Tallest kernel of the k×5 row pass. */
@@ -86,6 +88,7 @@ const outSize = (n: number, k: number, stride: number) => Math.floor((n + 2 * (k
 /** The SIMD depthwise dispatcher's choice (depthwiseChunk in assembly/kernels/depthwise/simd128.ts). */
 export function depthwisePath(c: DepthwiseCall): string {
   const { H, W, kh, kw, stride } = c;
+  if (kh === 3 && kw === 3 && stride === 1 && (H + 2) * (W + 2) * 32 <= DEPTHWISE_MAP_BYTES) return '3x3s1_map';
   if (kh === 3 && kw === 3 && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW) return stride === 1 ? '3x3s1_rows' : '3x3s2_rows';
   if (stride === 1 && kh === 1 && kw === 5 && W <= DEPTHWISE_MAXW && W >= 4) return '1x5s1_line';
   if (stride === 1 && kh === 5 && kw === 1 && H <= DEPTHWISE_MAXW && H >= 4) return '5x1s1_line';
@@ -160,7 +163,8 @@ export const DEPTHWISE = {
   packers: { depthwise_packed_size: ['C', 'kh', 'kw'], depthwise_pack: ['w', 'C', 'kh', 'kw', 'dst'] },
   variants: [
     { name: 'depthwise_kxk_scalar', isa: 'scalar', entry: 'depthwise', tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
-    { name: 'depthwise_3x3s1_rows_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, pair rows in a ring, 5 dots', source: 'rows3x3.ts', when: `3×3 s1, W ≤ ${DEPTHWISE_MAXW} (Ghost cheap op)`, reaches: dw('3x3s1_rows') },
+    { name: 'depthwise_3x3s1_map_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 2 rows, every pair row of the map built first', source: 'rows3x3.ts', when: `3×3 s1 small maps, (H + 2)·(W + 2)·32 ≤ ${DEPTHWISE_MAP_BYTES} bytes (≤ 20×20: the late blocks' cheap ops)`, reaches: dw('3x3s1_map') },
+    { name: 'depthwise_3x3s1_rows_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, pair rows in a ring, 5 dots', source: 'rows3x3.ts', when: `3×3 s1 larger maps, W ≤ ${DEPTHWISE_MAXW} (Ghost cheap op)`, reaches: dw('3x3s1_rows') },
     { name: 'depthwise_3x3s2_rows_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, pair rows in a ring, 6 dots', source: 'rows3x3.ts', when: `3×3 s2, W ≤ ${DEPTHWISE_MAXW}`, reaches: dw('3x3s2_rows') },
     { name: 'depthwise_1x5s1_line_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, 5-tap line, 3 dots', source: 'line5.ts', when: `1×5 s1, 4 ≤ W ≤ ${DEPTHWISE_MAXW} (DFC)`, reaches: dw('1x5s1_line') },
     { name: 'depthwise_5x1s1_line_simd128', isa: 'simd128', entry: 'depthwise', tile: '4 ch × 1 px, 5-tap line down a column, 3 dots', source: 'line5.ts', when: `5×1 s1, 4 ≤ H ≤ ${DEPTHWISE_MAXW} (DFC)`, reaches: dw('5x1s1_line') },

@@ -42,12 +42,22 @@ const pwTile = (pixels: number[]): VariantCase[] =>
   ]);
 
 const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
-  depthwise_3x3s1_rows_simd128: [
+  depthwise_3x3s1_map_simd128: [
     ...dwEdges({ H: 5, W: 7, kh: 3, kw: 3, stride: 1 }),
     dw({ H: 1, W: 1, C: 5, kh: 3, kw: 3, stride: 1 }),
     dw({ H: 2, W: 2, C: 9, kh: 3, kw: 3, stride: 1 }),
-    dw({ H: 3, W: 254, C: 6, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 7, W: 7, C: 17, kh: 3, kw: 3, stride: 1 }), // odd height: the last row alone
+    dw({ H: 14, W: 14, C: 20, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 30, W: 14, C: 6, kh: 3, kw: 3, stride: 1 }), // 32·16·32 = MAP_BYTES exactly
     dw({ H: 2, W: 3, C: 4100, kh: 3, kw: 3, stride: 1 }), // more channels than one chunk (MAXC)
+  ],
+  depthwise_3x3s1_rows_simd128: [
+    ...dwEdges({ H: 20, W: 31, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 1, W: 254, C: 5, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 31, W: 14, C: 9, kh: 3, kw: 3, stride: 1 }), // one row past the map's MAP_BYTES
+    dw({ H: 3, W: 254, C: 6, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 28, W: 28, C: 17, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 9, W: 60, C: 4100, kh: 3, kw: 3, stride: 1 }), // more channels than one chunk (MAXC)
   ],
   depthwise_3x3s2_rows_simd128: [
     ...dwEdges({ H: 6, W: 9, kh: 3, kw: 3, stride: 2 }),
