@@ -13,13 +13,20 @@ import type { Env } from './env.ts';
 import { initWorkerdDecoders } from './image/decoders-workerd.ts';
 import { ModelRegistry } from './model/registry.ts';
 import { MODELS } from './models.ts';
-import { warmUp } from './warmup.ts';
+import { endWarmUp, warmUp } from './warmup.ts';
 
 initWorkerdDecoders();
 
 /** One registry per isolate; tests import it to read engine memory (same module instance as SELF). */
 export const registry = new ModelRegistry(MODELS, { simd128, relaxed });
-const app = createApp(registry);
+/** The Hono app (tests read its router); the Worker below is what workerd calls. */
+export const app = createApp(registry);
 warmUp(registry, env as Env, app);
 
-export default app;
+/** The Worker: every request first makes sure the start-up warm-up's stand-ins are gone. */
+export default {
+  fetch(request: Request, workerEnv: Env, ctx: ExecutionContext): Response | Promise<Response> {
+    endWarmUp();
+    return app.fetch(request, workerEnv, ctx);
+  },
+} satisfies ExportedHandler<Env>;

@@ -19,7 +19,11 @@
  * body (the JSON is kept beside it, so it can be checked); `setTimeout`/`clearTimeout` (the body
  * deadline) do nothing. They are installed for the duration of the warm-up and removed when it
  * settles; the warm-up does no I/O, so it settles within module evaluation (warmup.test.ts checks
- * that, and that the answer was a 200 with predictions). The request id comes from a `cf-ray`
+ * that, and that the answer was a 200 with predictions). Should a future change make the warm-up
+ * wait on real I/O or a timer, it would not settle there, and the stand-ins would break every real
+ * request (body-less answers, timers that never fire): so the Worker's fetch calls `endWarmUp()`
+ * before it handles a request, which removes them if they are still in and says so in the log.
+ * The request id comes from a `cf-ray`
  * header (no random UUID) and the result cache is off for it (RESULT_CACHE_TTL = 0: the Cache API
  * is I/O).
  *
@@ -80,6 +84,20 @@ function warmUpRequest(url: string, data: Uint8Array): Request {
  */
 let lastBody = '';
 
+/** Removes the stand-ins while they are installed; null once they are gone (or never were). */
+let removeStandIns: (() => void) | null = null;
+
+/**
+ * Called by the Worker's fetch before every request: if the warm-up has not settled yet (it
+ * should always have, within module evaluation), its stand-ins go now, and the log says so.
+ * Idempotent and cheap: one null test once the warm-up is over.
+ */
+export function endWarmUp(): void {
+  if (!removeStandIns) return;
+  removeStandIns();
+  console.error('start-up: the warm-up had not settled before the first request; its stand-ins were removed');
+}
+
 /**
  * Installs the stand-ins for `Response`, `setTimeout` and `clearTimeout` and returns the function
  * that removes them. While installed, they act only on the warm-up: `active` is false otherwise,
@@ -104,6 +122,7 @@ function standIns(): () => void {
   return () => {
     active = false;
     Object.assign(g, real);
+    removeStandIns = null;
   };
 }
 
@@ -123,6 +142,7 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
   const warmEnv: Env = { ...env, RESULT_CACHE_TTL: '0' };
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
   const remove = standIns();
+  removeStandIns = remove;
   const run = async () => {
     for (let i = 0; i < REQUESTS; i++) {
       try {
@@ -139,7 +159,7 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
   run()
     .catch((e) => warmUpReport.answers.push({ error: (e as Error).message }))
     .finally(() => {
-      remove();
+      if (removeStandIns === remove) remove();
       warmUpReport.settled = true;
       const bad = warmUpReport.answers.filter((a) => !('status' in a) || a.status !== 200);
       if (bad.length) console.error(`start-up: a warm-up request did not answer 200: ${JSON.stringify(bad[0]).slice(0, 300)}`);

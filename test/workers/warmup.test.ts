@@ -6,7 +6,7 @@
  * module instance SELF serves (a fresh isolate per test file).
  */
 import { describe, expect, it } from 'vitest';
-import app, { registry } from '../../worker/index.ts';
+import { app, registry } from '../../worker/index.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
 import { warmUpReport } from '../../worker/warmup.ts';
 import { classifyBytes, photo, preloadPhotos } from './support.ts';
