@@ -59,11 +59,13 @@ const positiveInt = (name: string) => (v: string) => {
   return n;
 };
 
-const triple = (name: string) => (v: string): [number, number, number] => {
-  const parts = v.split(',').map(Number);
-  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) throw new InvalidArgumentError(`${name} takes three comma-separated numbers`);
-  return parts as [number, number, number];
-};
+const triple =
+  (name: string) =>
+  (v: string): [number, number, number] => {
+    const parts = v.split(',').map(Number);
+    if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) throw new InvalidArgumentError(`${name} takes three comma-separated numbers`);
+    return parts as [number, number, number];
+  };
 
 async function loadModel(path: string): Promise<ModelFile> {
   return readModelFile(readBytes(path));
@@ -155,7 +157,10 @@ const program = new Command('ghostnet-edge')
   .description('GhostNet (V1/V2/V3) image classification: convert checkpoints, classify, evaluate, benchmark')
   .showHelpAfterError(false)
   .exitOverride()
-  .addHelpText('after', '\nExample:\n  npx ghostnet-edge classify --model models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2 test/fixtures/fashion-mnist/test_00000.png\nEvery command has --help with an example.');
+  .addHelpText(
+    'after',
+    '\nExample:\n  npx ghostnet-edge classify --model models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2 test/fixtures/fashion-mnist/test_00000.png\nEvery command has --help with an example.',
+  );
 
 program
   .command('convert')
@@ -163,13 +168,13 @@ program
   .argument('<checkpoint>')
   .requiredOption('--out <file>', 'model file to write')
   .option('--name <name>', 'model name (default: the checkpoint file name)')
-  .option('--labels <file>', 'class names, one per line (default: the preset\'s, ImageNet names for 1000 classes, else LABEL_i)')
-  .option('--input-size <n>', 'input resolution (default: the preset\'s, else 224)', positiveInt('--input-size'), 224)
-  .option('--crop-pct <x>', 'center-crop fraction (default: the preset\'s, else 0.875)', parseFloat, 0.875)
-  .option('--mean <r,g,b>', 'normalization mean (default: the preset\'s, else ImageNet)', triple('--mean'), [0.485, 0.456, 0.406])
-  .option('--std <r,g,b>', 'normalization std (default: the preset\'s, else ImageNet)', triple('--std'), [0.229, 0.224, 0.225])
+  .option('--labels <file>', "class names, one per line (default: the preset's, ImageNet names for 1000 classes, else LABEL_i)")
+  .option('--input-size <n>', "input resolution (default: the preset's, else 224)", positiveInt('--input-size'), 224)
+  .option('--crop-pct <x>', "center-crop fraction (default: the preset's, else 0.875)", parseFloat, 0.875)
+  .option('--mean <r,g,b>', "normalization mean (default: the preset's, else ImageNet)", triple('--mean'), [0.485, 0.456, 0.406])
+  .option('--std <r,g,b>', "normalization std (default: the preset's, else ImageNet)", triple('--std'), [0.229, 0.224, 0.225])
   .addOption(new Option('--interpolation <kind>', 'resize filter').choices(['bilinear', 'bicubic']).default('bilinear'))
-  .option('--grayscale', 'convert images to gray and copy to 3 channels (default: the preset\'s, else off)', false)
+  .option('--grayscale', "convert images to gray and copy to 3 channels (default: the preset's, else off)", false)
   .option('--training <json>', 'training record to keep in the provenance (e.g. tools/train result.json)')
   .addOption(new Option('--precision <p>', 'weights and activations (default: int8 when --calib is given, else float32)').choices(['float32', 'int8']))
   .option('--calib <path>', `calibration data: a folder of images, a normalized .npy [N,3,H,W], or a preset (${Object.keys(PRESETS).join(', ')}: implies its preprocessing and labels)`)
@@ -189,7 +194,15 @@ program
     const precision: 'float32' | 'int8' = o.precision ?? (o.calib ? 'int8' : 'float32');
     if (o.calib && precision !== 'int8') throw new CliError('--calib only applies to --precision int8');
     const preset = calibrationPreset(o.calib, existsSync);
-    const labelsFile = o.labels ? { path: o.labels as string, labels: readText(o.labels).split('\n').map((l) => l.trim()).filter(Boolean) } : undefined;
+    const labelsFile = o.labels
+      ? {
+          path: o.labels as string,
+          labels: readText(o.labels)
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean),
+        }
+      : undefined;
     const ck = await loadCheckpoint(readBytes(checkpoint), basename(checkpoint));
     const FLAG_KEYS: Record<string, string> = { input_size: 'inputSize', crop_pct: 'cropPct', interpolation: 'interpolation', mean: 'mean', std: 'std', grayscale: 'grayscale' };
     const settings = resolveSettings({
@@ -214,7 +227,16 @@ program
         : calibration
           ? `${calibration.count} images of ${preset ? preset.data : o.calib}, method ${o.calibMethod}`
           : 'none: data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
-    process.stderr.write(formatSettings(settings, { name: opts.name, architecture: `${ck.layout.description}; width ${ck.spec.width}`, numClasses: ck.spec.numClasses, precision, calibration: calibText, presetName: preset?.name }));
+    process.stderr.write(
+      formatSettings(settings, {
+        name: opts.name,
+        architecture: `${ck.layout.description}; width ${ck.spec.width}`,
+        numClasses: ck.spec.numClasses,
+        precision,
+        calibration: calibText,
+        presetName: preset?.name,
+      }),
+    );
     let bytes: Uint8Array;
     if (precision === 'float32') bytes = await writeFloatModel(ck, opts);
     else {
@@ -223,7 +245,8 @@ program
       bar?.stop();
     }
     writeFileSync(o.out, bytes);
-    const how = precision === 'float32' ? '' : calibration ? `, calibrated on ${calibration.count} images (${o.calibMethod})` : ', data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
+    const how =
+      precision === 'float32' ? '' : calibration ? `, calibrated on ${calibration.count} images (${o.calibMethod})` : ', data-free ranges from BatchNorm statistics (less accurate; pass --calib)';
     process.stderr.write(`wrote ${o.out}: ${ck.layout.description}; width ${ck.spec.width}, ${ck.spec.numClasses} classes, ${precision}${how}, ${(bytes.length / 1e6).toFixed(1)} MB\n`);
   });
 
@@ -233,7 +256,10 @@ program
   .argument('<model>')
   .requiredOption('--out <file>', 'model file to write')
   .option('--pack <targets>', `comma list of ${PACK_TARGETS.join(', ')}`, packTargets, DEFAULT_PACK)
-  .addHelpText('after', '\nExample:\n  npx ghostnet-edge pack m.int8.gnv2 --pack simd128,relaxed --out m.packed.gnv2\n(the input must carry plain weights: convert with --pack plain or any --pack list that includes it)')
+  .addHelpText(
+    'after',
+    '\nExample:\n  npx ghostnet-edge pack m.int8.gnv2 --pack simd128,relaxed --out m.packed.gnv2\n(the input must carry plain weights: convert with --pack plain or any --pack list that includes it)',
+  )
   .action(async (path: string, o: { out: string; pack: PackTarget[] }) => {
     const input = readBytes(path);
     await readModelFile(input); // a file from elsewhere: verified before use
@@ -310,12 +336,12 @@ program
   .option('--domain <text>', 'what kind of images it was trained on, for the demo page')
   .addHelpText('after', '\nExample:\n  npx ghostnet-edge add-model ghostnetv2_10.gnv2 --name imagenet --default --domain "ImageNet-1k photos"\n  npm start')
   .action(async (file: string, o) => {
-    process.stderr.write(await addModel(projectRoot(), file, o) + '\n');
+    process.stderr.write((await addModel(projectRoot(), file, o)) + '\n');
   });
 
 program
   .command('remove-model')
-  .description('take a model out of the Worker\'s bundle (models/manifest.json); the file is kept')
+  .description("take a model out of the Worker's bundle (models/manifest.json); the file is kept")
   .argument('<name>')
   .addHelpText('after', '\nExample:\n  npx ghostnet-edge remove-model imagenet')
   .action(async (name: string) => {

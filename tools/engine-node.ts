@@ -12,9 +12,7 @@ export type Build = 'scalar' | 'simd128' | 'relaxed';
  * Where the .wasm builds are read from: build/, unless GHOSTNET_BUILD_DIR names another directory
  * (`npm run test:mutants` points the kernel tests at a deliberately broken build there).
  */
-const BUILD_DIR = process.env.GHOSTNET_BUILD_DIR
-  ? pathToFileURL(`${resolve(process.env.GHOSTNET_BUILD_DIR)}/`)
-  : new URL('../build/', import.meta.url);
+const BUILD_DIR = process.env.GHOSTNET_BUILD_DIR ? pathToFileURL(`${resolve(process.env.GHOSTNET_BUILD_DIR)}/`) : new URL('../build/', import.meta.url);
 
 const modules = new Map<string, WebAssembly.Module>();
 
@@ -44,7 +42,13 @@ export function resampleModule(build: 'scalar' | 'simd128'): WebAssembly.Module 
 /** A fresh instance of an engine build, or of any engine binary given by path (e.g. an older commit's). */
 export function engineExports(build: Build | string): BuildExports {
   const module = build.endsWith('.wasm') ? new WebAssembly.Module(new Uint8Array(readFileSync(build))) : engineModule(build as Build);
-  const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('engine abort'); } } });
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      abort: () => {
+        throw new Error('engine abort');
+      },
+    },
+  });
   return instance.exports as unknown as BuildExports;
 }
 

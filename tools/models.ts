@@ -102,4 +102,3 @@ function regenerate(root: string): void {
     process.chdir(cwd);
   }
 }
-

@@ -7,7 +7,12 @@ export function readGoldenNpy(bytes: Uint8Array): { shape: number[]; data: Uint8
   const off = major === 1 ? 10 : 12;
   const header = new TextDecoder().decode(bytes.subarray(off, off + hlen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = /'shape':\s*\(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const body = bytes.slice(off + hlen);
   if (descr === '|u1') return { shape, data: body };
   if (descr === '<f4') return { shape, data: new Float32Array(body.buffer, body.byteOffset, body.length / 4) };
@@ -17,7 +22,8 @@ export function readGoldenNpy(bytes: Uint8Array): { shape: number[]; data: Uint8
 /** Mean and max absolute difference of two equally long arrays (throws if the lengths differ). */
 export function meanMaxDiff(a: ArrayLike<number>, b: ArrayLike<number>): { mae: number; max: number } {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let sum = 0, max = 0;
+  let sum = 0,
+    max = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
     sum += d;

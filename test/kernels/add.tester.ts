@@ -24,12 +24,15 @@ export function addCase(h: Harness, seed: number, given?: { pixels: number; C: n
   const pixels = given?.pixels ?? (small ? rng.int(1, 20) : rng.int(1, 60) * rng.int(1, 60));
   const C = given?.C ?? (rng.next() < 0.6 ? rng.pick(GHOSTNET_CHANNELS) : rng.int(1, 70));
   const strided = given?.dense === undefined ? rng.next() < 0.5 : !given.dense;
-  const aOff = strided ? rng.int(0, 5) : 0, bOff = strided ? rng.int(0, 5) : 0, yOff = strided ? rng.int(0, 5) : 0;
+  const aOff = strided ? rng.int(0, 5) : 0,
+    bOff = strided ? rng.int(0, 5) : 0,
+    yOff = strided ? rng.int(0, 5) : 0;
   const aStride = C + aOff + (strided ? rng.int(0, 20) : 0);
   const bStride = C + bOff + (strided ? rng.int(0, 20) : 0);
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
   const q = pickQuant(rng);
-  const zpA = q.zpIn, zpB = rng.int(-128, 127);
+  const zpA = q.zpIn,
+    zpB = rng.int(-128, 127);
   // Finite extremes only: two opposite infinities would add to NaN, outside the contract.
   const mA = rng.next() < 0.1 ? extremeScale(rng, true) : Math.fround(rng.next() < 0.2 ? 1 : Math.pow(10, rng.next() * 1.6 - 0.8));
   const mB = rng.next() < 0.1 ? extremeScale(rng, true) : Math.fround(rng.next() < 0.2 ? 0.5 : Math.pow(10, rng.next() * 1.6 - 0.8));
@@ -38,10 +41,12 @@ export function addCase(h: Harness, seed: number, given?: { pixels: number; C: n
     const a = h.put(rng.i8(pixels * aStride)) + aOff;
     const b = h.put(rng.i8(pixels * bStride)) + bOff;
     const yBytes = pixels * yStride;
-    const y1 = h.out(yBytes, POISON), y2 = h.out(yBytes, POISON);
+    const y1 = h.out(yBytes, POISON),
+      y2 = h.out(yBytes, POISON);
     h.fn('add')(a, pixels, C, aStride, zpA, mA, b, bStride, zpB, mB, y1 + yOff, yStride, q.zpOut, q.qmin, q.qmax);
     h.fn('add_reference')(a, pixels, C, aStride, zpA, mA, b, bStride, zpB, mB, y2 + yOff, yStride, q.zpOut, q.qmin, q.qmax);
-    const ya = h.bytes(y1, yBytes + 32), yb = h.bytes(y2, yBytes + 32);
+    const ya = h.bytes(y1, yBytes + 32),
+      yb = h.bytes(y2, yBytes + 32);
     const d = firstDifference(ya, yb);
     if (d >= 0) throw new Error(`${tag}: byte ${d} is ${i8(ya[d])}, reference ${i8(yb[d])}`);
     checkPoison(ya, pixels, C, yStride, yOff, tag);
@@ -50,7 +55,17 @@ export function addCase(h: Harness, seed: number, given?: { pixels: number; C: n
 
 export function addCases(h: Harness, rng: Rng, count: number): void {
   // GhostNet residual shapes at 224 (dense) plus tails and single pixels.
-  for (const [pixels, C] of [[12544, 16], [3136, 24], [784, 40], [196, 80], [196, 112], [49, 160], [1, 1], [1, 15], [3, 17]]) {
+  for (const [pixels, C] of [
+    [12544, 16],
+    [3136, 24],
+    [784, 40],
+    [196, 80],
+    [196, 112],
+    [49, 160],
+    [1, 1],
+    [1, 15],
+    [3, 17],
+  ]) {
     addCase(h, rng.int(0, 0x7fffffff), { pixels, C, dense: true });
     addCase(h, rng.int(0, 0x7fffffff), { pixels: Math.min(pixels, 100), C, dense: false });
   }
@@ -65,8 +80,10 @@ export function addReferenceChecks(h: Harness, rng: Rng, count: number): void {
     const n = r.int(1, 300);
     const q = pickQuant(r);
     const zpB = r.int(-128, 127);
-    const mA = Math.fround(Math.pow(10, r.next() * 1.6 - 0.8)), mB = Math.fround(r.next() < 0.3 ? 0.5 : Math.pow(10, r.next() * 1.6 - 0.8));
-    const a = r.i8(n), b = r.i8(n);
+    const mA = Math.fround(Math.pow(10, r.next() * 1.6 - 0.8)),
+      mB = Math.fround(r.next() < 0.3 ? 0.5 : Math.pow(10, r.next() * 1.6 - 0.8));
+    const a = r.i8(n),
+      b = r.i8(n);
     const want = new Int8Array(n);
     for (let k = 0; k < n; k++) want[k] = addJs(a[k], q.zpIn, mA, b[k], zpB, mB, q.zpOut, q.qmin, q.qmax);
     h.scoped(() => {

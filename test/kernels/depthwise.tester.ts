@@ -27,17 +27,32 @@ export interface DepthwiseShape {
 }
 
 export function depthwiseOutSize(H: number, W: number, kh: number, kw: number, stride: number): [number, number] {
-  const ph = kh >> 1, pw = kw >> 1;
+  const ph = kh >> 1,
+    pw = kw >> 1;
   return [Math.floor((H + 2 * ph - kh) / stride) + 1, Math.floor((W + 2 * pw - kw) / stride) + 1];
 }
 
 /** Independent JS definition (exact integer accumulation, then the contract's requantization). */
 export function depthwiseJs(
-  x: Int8Array, H: number, W: number, C: number, xStride: number, w: Int8Array, bias: Int32Array, scale: Float32Array,
-  kh: number, kw: number, stride: number, zpIn: number, zpOut: number, qmin: number, qmax: number,
+  x: Int8Array,
+  H: number,
+  W: number,
+  C: number,
+  xStride: number,
+  w: Int8Array,
+  bias: Int32Array,
+  scale: Float32Array,
+  kh: number,
+  kw: number,
+  stride: number,
+  zpIn: number,
+  zpOut: number,
+  qmin: number,
+  qmax: number,
 ): Int8Array {
   const [OH, OW] = depthwiseOutSize(H, W, kh, kw, stride);
-  const ph = kh >> 1, pw = kw >> 1;
+  const ph = kh >> 1,
+    pw = kw >> 1;
   const y = new Int8Array(OH * OW * C);
   for (let oy = 0; oy < OH; oy++)
     for (let ox = 0; ox < OW; ox++)
@@ -45,7 +60,8 @@ export function depthwiseJs(
         let acc = bias[c];
         for (let ky = 0; ky < kh; ky++)
           for (let kx = 0; kx < kw; kx++) {
-            const iy = oy * stride - ph + ky, ix = ox * stride - pw + kx;
+            const iy = oy * stride - ph + ky,
+              ix = ox * stride - pw + kx;
             if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
             acc = (acc + w[(c * kh + ky) * kw + kx] * (x[(iy * W + ix) * xStride + c] - zpIn)) | 0;
           }
@@ -56,13 +72,30 @@ export function depthwiseJs(
 
 function randomShape(rng: Rng): DepthwiseShape {
   const kind = rng.int(0, 9);
-  let kh = 3, kw = 3, stride = 1;
+  let kh = 3,
+    kw = 3,
+    stride = 1;
   if (kind === 3) stride = 2;
-  else if (kind === 4) { kh = 5; kw = 5; stride = 2; }
-  else if (kind === 5) { kh = 1; kw = 5; }
-  else if (kind === 6) { kh = 5; kw = 1; }
-  else if (kind === 7) { kh = rng.int(1, 7); kw = rng.int(1, 7); stride = rng.int(1, 3); } // general
-  else if (kind === 8) { kh = 5; kw = 5; stride = rng.int(1, 2); }
+  else if (kind === 4) {
+    kh = 5;
+    kw = 5;
+    stride = 2;
+  } else if (kind === 5) {
+    kh = 1;
+    kw = 5;
+  } else if (kind === 6) {
+    kh = 5;
+    kw = 1;
+  } else if (kind === 7) {
+    kh = rng.int(1, 7);
+    kw = rng.int(1, 7);
+    stride = rng.int(1, 3);
+  } // general
+  else if (kind === 8) {
+    kh = 5;
+    kw = 5;
+    stride = rng.int(1, 2);
+  }
   const small = rng.next() < 0.5;
   const H = small ? rng.int(1, 9) : rng.int(1, 60);
   const W = small ? rng.int(1, 9) : rng.int(1, 60);
@@ -106,7 +139,8 @@ export function depthwiseCase(h: Harness, seed: number, given?: DepthwiseShape):
     const b = h.bytes(y2, yBytes + 32);
     const d = firstDifference(a, b);
     if (d >= 0) {
-      const p = Math.floor((d - yOff) / yStride), c = (d - yOff) % yStride;
+      const p = Math.floor((d - yOff) / yStride),
+        c = (d - yOff) % yStride;
       throw new Error(`${tag}: byte ${d} (pixel ${p}, channel ${c}) is ${(a[d] << 24) >> 24}, reference ${(b[d] << 24) >> 24}`);
     }
     checkPoison(a, OH * OW, C, yStride, yOff, tag);
@@ -120,8 +154,10 @@ export function depthwiseCase(h: Harness, seed: number, given?: DepthwiseShape):
 export function depthwiseConcatCase(h: Harness, seed: number): void {
   const rng = new Rng(seed);
   const C = rng.pick([8, 12, 20, 36, 60, 92, 100, 120, 240, 336, 3, 27]);
-  const H = rng.int(1, 30), W = rng.int(1, 30);
-  const kh = 3, kw = 3;
+  const H = rng.int(1, 30),
+    W = rng.int(1, 30);
+  const kh = 3,
+    kw = 3;
   const stride = 1;
   const q = pickQuant(rng);
   const tag = `depthwise concat seed=${seed} H=${H} W=${W} C=${C}`;
@@ -133,16 +169,19 @@ export function depthwiseConcatCase(h: Harness, seed: number): void {
     const scale = pickScales(rng, C, 3e-4, 3e-2);
     const b1 = h.put(buf);
     const b2 = h.put(buf);
-    const wp = h.put(w), bp = h.put(bias), sp = h.put(scale);
+    const wp = h.put(w),
+      bp = h.put(bias),
+      sp = h.put(scale);
     const packed = h.out(h.fn('depthwise_packed_size')(C, kh, kw) as number);
     h.fn('depthwise_pack')(wp, C, kh, kw, packed);
     h.fn('depthwise')(b1, H, W, C, 2 * C, packed, bp, sp, kh, kw, stride, q.zpIn, b1 + C, 2 * C, q.zpOut, q.qmin, q.qmax);
     h.fn('depthwise_reference')(b2, H, W, C, 2 * C, wp, bp, sp, kh, kw, stride, q.zpIn, b2 + C, 2 * C, q.zpOut, q.qmin, q.qmax);
-    const a = h.bytes(b1, n), b = h.bytes(b2, n);
+    const a = h.bytes(b1, n),
+      b = h.bytes(b2, n);
     const d = firstDifference(a, b);
     if (d >= 0) throw new Error(`${tag}: byte ${d} differs (${(a[d] << 24) >> 24} vs reference ${(b[d] << 24) >> 24})`);
     for (let i = 0; i < n; i++) {
-      if ((i % (2 * C)) < C && a[i] !== (buf[i] & 255)) throw new Error(`${tag}: input channel byte ${i} was overwritten`);
+      if (i % (2 * C) < C && a[i] !== (buf[i] & 255)) throw new Error(`${tag}: input channel byte ${i} was overwritten`);
     }
   });
 }
@@ -150,8 +189,26 @@ export function depthwiseConcatCase(h: Harness, seed: number): void {
 /** `count` random cases plus fixed edge shapes (odd sizes, H or W = 1, every GhostNet kernel, tails). */
 export function depthwiseCases(h: Harness, rng: Rng, count: number): void {
   const fixed: DepthwiseShape[] = [];
-  for (const [kh, kw, stride] of [[3, 3, 1], [3, 3, 2], [5, 5, 2], [1, 5, 1], [5, 1, 1], [5, 5, 1], [3, 3, 3], [7, 7, 1], [13, 13, 1]]) {
-    for (const [H, W] of [[1, 1], [1, 7], [7, 1], [2, 2], [3, 3], [7, 7], [5, 6]]) {
+  for (const [kh, kw, stride] of [
+    [3, 3, 1],
+    [3, 3, 2],
+    [5, 5, 2],
+    [1, 5, 1],
+    [5, 1, 1],
+    [5, 5, 1],
+    [3, 3, 3],
+    [7, 7, 1],
+    [13, 13, 1],
+  ]) {
+    for (const [H, W] of [
+      [1, 1],
+      [1, 7],
+      [7, 1],
+      [2, 2],
+      [3, 3],
+      [7, 7],
+      [5, 6],
+    ]) {
       fixed.push({ H, W, C: rng.pick([1, 7, 8, 9, 15, 16, 17, 20, 36, 92]), kh, kw, stride });
     }
   }
@@ -167,13 +224,34 @@ export function depthwiseCases(h: Harness, rng: Rng, count: number): void {
   // Every channel tail (C mod 8 = 1..8) on every row path: 3x3 s1/s2 rows, 1x5 and 5x1 lines, the
   // k x 5 row pass (s1/s2; it needs 12+ output columns). `npm run test:mutants` found the row pass
   // never given C mod 8 = 5 or 6 (a skipped second half of such a group went unnoticed).
-  for (const [kh, kw, stride, H, W] of [[3, 3, 1, 4, 14], [3, 3, 2, 5, 15], [1, 5, 1, 3, 13], [5, 1, 1, 13, 3], [5, 5, 1, 6, 14], [5, 5, 2, 6, 27], [3, 5, 1, 4, 14]]) {
+  for (const [kh, kw, stride, H, W] of [
+    [3, 3, 1, 4, 14],
+    [3, 3, 2, 5, 15],
+    [1, 5, 1, 3, 13],
+    [5, 1, 1, 13, 3],
+    [5, 5, 1, 6, 14],
+    [5, 5, 2, 6, 27],
+    [3, 5, 1, 4, 14],
+  ]) {
     for (let C = 9; C <= 16; C++) fixed.push({ H, W, C, kh, kw, stride });
   }
   // Requantization edges: products far beyond ±2^22 (the magic-number range) and up to ±Infinity
   // (finite scales near f32 max), tiny scales (everything rounds to zpOut), on every path.
-  const edges: [number, number][] = [[1e3, 1e7], [1e30, 3e38], [1e-9, 1e-7], [0.4, 2]];
-  for (const [kh, kw, stride, H, W] of [[3, 3, 1, 6, 9], [3, 3, 2, 7, 8], [1, 5, 1, 5, 7], [5, 1, 1, 7, 5], [5, 5, 2, 9, 30], [5, 5, 2, 9, 9], [7, 7, 1, 4, 4]]) {
+  const edges: [number, number][] = [
+    [1e3, 1e7],
+    [1e30, 3e38],
+    [1e-9, 1e-7],
+    [0.4, 2],
+  ];
+  for (const [kh, kw, stride, H, W] of [
+    [3, 3, 1, 6, 9],
+    [3, 3, 2, 7, 8],
+    [1, 5, 1, 5, 7],
+    [5, 1, 1, 7, 5],
+    [5, 5, 2, 9, 30],
+    [5, 5, 2, 9, 9],
+    [7, 7, 1, 4, 4],
+  ]) {
     for (const scales of edges) fixed.push({ H, W, C: rng.pick([8, 12, 20, 7]), kh, kw, stride, scales, biasBits: 30 });
   }
   for (const s of fixed) depthwiseCase(h, rng.int(0, 0x7fffffff), s);
@@ -186,8 +264,17 @@ export function depthwiseReferenceChecks(h: Harness, rng: Rng, count: number): v
   for (let i = 0; i < count; i++) {
     const seed = rng.int(0, 0x7fffffff);
     const r = new Rng(seed);
-    const [kh, kw, stride] = r.pick([[3, 3, 1], [3, 3, 2], [5, 5, 2], [1, 5, 1], [5, 1, 1], [2, 4, 2]] as const);
-    const H = r.int(1, 12), W = r.int(1, 12), C = r.int(1, 40);
+    const [kh, kw, stride] = r.pick([
+      [3, 3, 1],
+      [3, 3, 2],
+      [5, 5, 2],
+      [1, 5, 1],
+      [5, 1, 1],
+      [2, 4, 2],
+    ] as const);
+    const H = r.int(1, 12),
+      W = r.int(1, 12),
+      C = r.int(1, 40);
     const xStride = C + r.int(0, 3);
     const q = pickQuant(r);
     const x = r.i8(H * W * xStride);
@@ -245,9 +332,11 @@ export interface Quant {
 /** Random zero points and output range: full, fused ReLU (qmin = max(-128, zpOut)), or a random sub-range. */
 export function pickQuant(rng: Rng): Quant {
   const zp = () => (rng.next() < 0.15 ? rng.pick([-128, 0, 127]) : rng.int(-128, 127));
-  const zpIn = zp(), zpOut = zp();
+  const zpIn = zp(),
+    zpOut = zp();
   const mode = rng.int(0, 2);
-  let qmin = -128, qmax = 127;
+  let qmin = -128,
+    qmax = 127;
   if (mode === 1) qmin = Math.max(-128, zpOut);
   else if (mode === 2) {
     qmin = rng.int(-128, 127);
@@ -273,7 +362,16 @@ export function pickScales(rng: Rng, C: number, lo: number, hi: number): Float32
  * `finite`, [1e30, 3e38] (products overflow to ±Infinity, which must clamp like huge finite values).
  */
 export function extremeScale(rng: Rng, finite = false): number {
-  const ranges: [number, number][] = finite ? [[1e3, 1e7], [1e-9, 1e-7]] : [[1e3, 1e7], [1e-9, 1e-7], [1e30, 3e38]];
+  const ranges: [number, number][] = finite
+    ? [
+        [1e3, 1e7],
+        [1e-9, 1e-7],
+      ]
+    : [
+        [1e3, 1e7],
+        [1e-9, 1e-7],
+        [1e30, 3e38],
+      ];
   const [lo, hi] = rng.pick(ranges);
   return Math.fround(lo * Math.pow(hi / lo, rng.next()));
 }

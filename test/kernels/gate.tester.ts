@@ -16,7 +16,8 @@ function i8(v: number): number {
 function pickLut(rng: Rng): Uint8Array {
   const lut = new Uint8Array(256);
   if (rng.next() < 0.5) {
-    const s = 0.01 + rng.next() * 0.1, z = rng.int(-128, 127);
+    const s = 0.01 + rng.next() * 0.1,
+      z = rng.int(-128, 127);
     for (let i = 0; i < 256; i++) lut[i] = Math.round(255 / (1 + Math.exp(-s * (i - 128 - z))));
   } else for (let i = 0; i < 256; i++) lut[i] = rng.int(0, 255);
   return lut;
@@ -42,10 +43,12 @@ export function lutCase(h: Harness, seed: number, given?: number): void {
   h.scoped(() => {
     const x = h.put(rng.i8(n));
     const lut = h.put(pickLut(rng));
-    const y1 = h.out(n, POISON), y2 = h.out(n, POISON);
+    const y1 = h.out(n, POISON),
+      y2 = h.out(n, POISON);
     h.fn('lut_u8')(x, n, lut, y1);
     h.fn('lut_u8_reference')(x, n, lut, y2);
-    const a = h.bytes(y1, n + 32), b = h.bytes(y2, n + 32);
+    const a = h.bytes(y1, n + 32),
+      b = h.bytes(y2, n + 32);
     const d = firstDifference(a, b);
     if (d >= 0) throw new Error(`${tag}: byte ${d} is ${a[d]}, reference ${b[d]}`);
     checkPoison(a, 1, n, n, 0, tag);
@@ -66,13 +69,15 @@ export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape
   let s = given;
   if (!s) {
     const small = rng.next() < 0.5;
-    const H = rng.int(1, small ? 9 : 60), W = rng.int(1, small ? 9 : 60);
+    const H = rng.int(1, small ? 9 : 60),
+      W = rng.int(1, small ? 9 : 60);
     const pooled = rng.next() < 0.7;
     s = { H, W, C: rng.next() < 0.6 ? rng.pick(GHOSTNET_CHANNELS) : rng.int(1, 70), gh: pooled ? Math.max(1, H >> 1) : rng.int(1, H), gw: pooled ? Math.max(1, W >> 1) : rng.int(1, W) };
   }
   const { H, W, C, gh, gw } = s;
   const strided = dense === undefined ? rng.next() < 0.5 : !dense;
-  const xOff = strided ? rng.int(0, 5) : 0, yOff = strided ? rng.int(0, 5) : 0;
+  const xOff = strided ? rng.int(0, 5) : 0,
+    yOff = strided ? rng.int(0, 5) : 0;
   const xStride = C + xOff + (strided ? rng.int(0, 20) : 0);
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
   const q = pickQuant(rng);
@@ -82,10 +87,12 @@ export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape
     const x = h.put(rng.i8(H * W * xStride)) + xOff;
     const g = h.put(gates(rng, gh * gw * C));
     const yBytes = H * W * yStride;
-    const y1 = h.out(yBytes, POISON), y2 = h.out(yBytes, POISON);
+    const y1 = h.out(yBytes, POISON),
+      y2 = h.out(yBytes, POISON);
     h.fn('gate_upsample_mul')(x, H, W, C, xStride, q.zpIn, g, gh, gw, scale, y1 + yOff, yStride, q.zpOut, q.qmin, q.qmax);
     h.fn('gate_upsample_mul_reference')(x, H, W, C, xStride, q.zpIn, g, gh, gw, scale, y2 + yOff, yStride, q.zpOut, q.qmin, q.qmax);
-    const a = h.bytes(y1, yBytes + 32), b = h.bytes(y2, yBytes + 32);
+    const a = h.bytes(y1, yBytes + 32),
+      b = h.bytes(y2, yBytes + 32);
     const d = firstDifference(a, b);
     if (d >= 0) throw new Error(`${tag}: byte ${d} is ${i8(a[d])}, reference ${i8(b[d])}`);
     checkPoison(a, H * W, C, yStride, yOff, tag);
@@ -97,7 +104,8 @@ export function channelScaleCase(h: Harness, seed: number, given?: { pixels: num
   const pixels = given?.pixels ?? rng.pick([1, 3, 9, 49, 196, 784, rng.int(1, 400)]);
   const C = given?.C ?? (rng.next() < 0.6 ? rng.pick(GHOSTNET_CHANNELS) : rng.int(1, 70));
   const strided = rng.next() < 0.5;
-  const xOff = strided ? rng.int(0, 5) : 0, yOff = strided ? rng.int(0, 5) : 0;
+  const xOff = strided ? rng.int(0, 5) : 0,
+    yOff = strided ? rng.int(0, 5) : 0;
   const xStride = C + xOff + (strided ? rng.int(0, 20) : 0);
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
   const q = pickQuant(rng);
@@ -107,10 +115,12 @@ export function channelScaleCase(h: Harness, seed: number, given?: { pixels: num
     const x = h.put(rng.i8(pixels * xStride)) + xOff;
     const g = h.put(gates(rng, C));
     const yBytes = pixels * yStride;
-    const y1 = h.out(yBytes, POISON), y2 = h.out(yBytes, POISON);
+    const y1 = h.out(yBytes, POISON),
+      y2 = h.out(yBytes, POISON);
     h.fn('channel_scale')(x, pixels, C, xStride, q.zpIn, g, scale, y1 + yOff, yStride, q.zpOut, q.qmin, q.qmax);
     h.fn('channel_scale_reference')(x, pixels, C, xStride, q.zpIn, g, scale, y2 + yOff, yStride, q.zpOut, q.qmin, q.qmax);
-    const a = h.bytes(y1, yBytes + 32), b = h.bytes(y2, yBytes + 32);
+    const a = h.bytes(y1, yBytes + 32),
+      b = h.bytes(y2, yBytes + 32);
     const d = firstDifference(a, b);
     if (d >= 0) throw new Error(`${tag}: byte ${d} is ${i8(a[d])}, reference ${i8(b[d])}`);
     checkPoison(a, pixels, C, yStride, yOff, tag);
@@ -121,13 +131,28 @@ export function gateCases(h: Harness, rng: Rng, count: number): void {
   for (const n of [1, 15, 16, 17, 255, 256, 257, 28 * 28 * 72, 3 * 3 * 960]) lutCase(h, rng.int(0, 0x7fffffff), n);
   // GhostNet DFC gates: pooled maps upsampled back (28→56, 14→28, 7→14, 3→7 i.e. rows 0,0,0,1,1,2,2), and odd ones.
   const fixed: UpsampleShape[] = [
-    { H: 56, W: 56, C: 72, gh: 28, gw: 28 }, { H: 28, W: 28, C: 120, gh: 14, gw: 14 }, { H: 14, W: 14, C: 200, gh: 7, gw: 7 },
-    { H: 7, W: 7, C: 960, gh: 3, gw: 3 }, { H: 7, W: 7, C: 20, gh: 3, gw: 3 }, { H: 3, W: 3, C: 17, gh: 1, gw: 1 },
-    { H: 1, W: 1, C: 8, gh: 1, gw: 1 }, { H: 1, W: 7, C: 36, gh: 1, gw: 3 }, { H: 5, W: 1, C: 92, gh: 2, gw: 1 },
+    { H: 56, W: 56, C: 72, gh: 28, gw: 28 },
+    { H: 28, W: 28, C: 120, gh: 14, gw: 14 },
+    { H: 14, W: 14, C: 200, gh: 7, gw: 7 },
+    { H: 7, W: 7, C: 960, gh: 3, gw: 3 },
+    { H: 7, W: 7, C: 20, gh: 3, gw: 3 },
+    { H: 3, W: 3, C: 17, gh: 1, gw: 1 },
+    { H: 1, W: 1, C: 8, gh: 1, gw: 1 },
+    { H: 1, W: 7, C: 36, gh: 1, gw: 3 },
+    { H: 5, W: 1, C: 92, gh: 2, gw: 1 },
     { H: 14, W: 14, C: 960, gh: 7, gw: 7 }, // a dense row longer than the SIMD row buffer
   ];
   for (const s of fixed) for (const dense of [true, false]) gateUpsampleCase(h, rng.int(0, 0x7fffffff), s, dense);
-  for (const [pixels, C] of [[784, 72], [196, 120], [196, 480], [196, 672], [49, 672], [49, 960], [1, 3]]) channelScaleCase(h, rng.int(0, 0x7fffffff), { pixels, C });
+  for (const [pixels, C] of [
+    [784, 72],
+    [196, 120],
+    [196, 480],
+    [196, 672],
+    [49, 672],
+    [49, 960],
+    [1, 3],
+  ])
+    channelScaleCase(h, rng.int(0, 0x7fffffff), { pixels, C });
   for (let i = 0; i < count; i++) {
     lutCase(h, rng.int(0, 0x7fffffff));
     gateUpsampleCase(h, rng.int(0, 0x7fffffff));
@@ -140,18 +165,25 @@ export function gateReferenceChecks(h: Harness, rng: Rng, count: number): void {
   for (let i = 0; i < count; i++) {
     const seed = rng.int(0, 0x7fffffff);
     const r = new Rng(seed);
-    const H = r.int(1, 9), W = r.int(1, 9), C = r.int(1, 30), gh = r.int(1, H), gw = r.int(1, W);
+    const H = r.int(1, 9),
+      W = r.int(1, 9),
+      C = r.int(1, 30),
+      gh = r.int(1, H),
+      gw = r.int(1, W);
     const q = pickQuant(r);
     const scale = gateScale(r);
     const x = r.i8(H * W * C);
     const g = gates(r, gh * gw * C);
     const lut = pickLut(r);
-    const want = new Int8Array(H * W * C), cWant = new Int8Array(H * W * C), lWant = new Uint8Array(H * W * C);
+    const want = new Int8Array(H * W * C),
+      cWant = new Int8Array(H * W * C),
+      lWant = new Uint8Array(H * W * C);
     // Nearest upsample as PyTorch computes it for these sizes: floor(o * in / out).
     for (let oy = 0; oy < H; oy++)
       for (let ox = 0; ox < W; ox++)
         for (let c = 0; c < C; c++) {
-          const sy = Math.floor((oy * gh) / H), sx = Math.floor((ox * gw) / W);
+          const sy = Math.floor((oy * gh) / H),
+            sx = Math.floor((ox * gw) / W);
           const k = (oy * W + ox) * C + c;
           want[k] = requantJs((x[k] - q.zpIn) * g[(sy * gw + sx) * C + c], scale, q.zpOut, q.qmin, q.qmax);
           cWant[k] = requantJs((x[k] - q.zpIn) * g[c], scale, q.zpOut, q.qmin, q.qmax);
@@ -159,7 +191,8 @@ export function gateReferenceChecks(h: Harness, rng: Rng, count: number): void {
         }
     h.scoped(() => {
       const n = H * W * C;
-      const xp = h.put(x), gp = h.put(g);
+      const xp = h.put(x),
+        gp = h.put(g);
       const y = h.out(n);
       h.fn('gate_upsample_mul_reference')(xp, H, W, C, C, q.zpIn, gp, gh, gw, scale, y, C, q.zpOut, q.qmin, q.qmax);
       let d = firstDifference(h.bytes(y, n), new Uint8Array(want.buffer));

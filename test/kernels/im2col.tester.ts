@@ -23,17 +23,21 @@ export function im2colShape(h: Harness, seed: number, shape: Im2colShape): void 
   const rng = new Rng(seed);
   const { H, W } = shape;
   const zp = shape.zp ?? rng.int(-128, 127);
-  const xOffset = shape.xOffset ?? 0, dstOffset = shape.dstOffset ?? 0;
-  const OH = (H + 1) >> 1, OW = (W + 1) >> 1;
+  const xOffset = shape.xOffset ?? 0,
+    dstOffset = shape.dstOffset ?? 0;
+  const OH = (H + 1) >> 1,
+    OW = (W + 1) >> 1;
   const n = OH * OW * 32;
   const x = rng.i8(xOffset + H * W * 3);
   const what = `im2col_3x3s2 H=${H} W=${W} zp=${zp} xOffset=${xOffset} dstOffset=${dstOffset}`;
   h.scoped(() => {
     const xp = h.put(x);
-    const d1 = h.out(dstOffset + n, POISON), d2 = h.out(dstOffset + n, POISON);
+    const d1 = h.out(dstOffset + n, POISON),
+      d2 = h.out(dstOffset + n, POISON);
     h.fn('im2col_3x3s2')(xp + xOffset, H, W, zp, d1 + dstOffset);
     h.fn('im2col_3x3s2_reference')(xp + xOffset, H, W, zp, d2 + dstOffset);
-    const got = h.bytes(d1, dstOffset + n + 32), want = h.bytes(d2, dstOffset + n + 32);
+    const got = h.bytes(d1, dstOffset + n + 32),
+      want = h.bytes(d2, dstOffset + n + 32);
     const d = firstDifference(got, want);
     if (d >= 0) {
       const e = d - dstOffset;
@@ -58,7 +62,16 @@ export function im2colCase(h: Harness, seed: number): void {
 
 /** `count` random images (1..130 per side, odd and even), plus the GhostNet stem input sizes. */
 export function im2colCases(h: Harness, rng: Rng, count: number): void {
-  for (const [H, W] of [[224, 224], [225, 223], [160, 160], [2, 2], [1, 1], [1, 7], [7, 1], [4, 5]]) {
+  for (const [H, W] of [
+    [224, 224],
+    [225, 223],
+    [160, 160],
+    [2, 2],
+    [1, 1],
+    [1, 7],
+    [7, 1],
+    [4, 5],
+  ]) {
     im2colShape(h, rng.int(0, 0x7fffffff), { H, W });
   }
   for (let i = 0; i < count; i++) im2colCase(h, rng.int(0, 0x7fffffff));
@@ -69,10 +82,13 @@ export function im2colReferenceChecks(h: Harness, rng: Rng, count: number): void
   for (let i = 0; i < count; i++) {
     const seed = rng.int(0, 0x7fffffff);
     const r = new Rng(seed);
-    const H = r.int(1, 17), W = r.int(1, 17), zp = r.int(-128, 127);
+    const H = r.int(1, 17),
+      W = r.int(1, 17),
+      zp = r.int(-128, 127);
     const x = r.i8(H * W * 3);
-    const OH = (H + 1) >> 1, OW = (W + 1) >> 1;
-    const want = new Int8Array(OH * OW * 32 + 32).fill(POISON << 24 >> 24);
+    const OH = (H + 1) >> 1,
+      OW = (W + 1) >> 1;
+    const want = new Int8Array(OH * OW * 32 + 32).fill((POISON << 24) >> 24);
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
         const row = (oy * OW + ox) * 32;
@@ -80,7 +96,8 @@ export function im2colReferenceChecks(h: Harness, rng: Rng, count: number): void
         for (let ky = 0; ky < 3; ky++) {
           for (let kx = 0; kx < 3; kx++) {
             for (let c = 0; c < 3; c++) {
-              const iy = 2 * oy - 1 + ky, ix = 2 * ox - 1 + kx;
+              const iy = 2 * oy - 1 + ky,
+                ix = 2 * ox - 1 + kx;
               want[row + j++] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[(iy * W + ix) * 3 + c] : zp;
             }
           }

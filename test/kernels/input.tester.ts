@@ -20,7 +20,8 @@ function planes(rng: Rng, n: number, scale: number): Float32Array {
   for (let i = 0; i < x.length; i++) {
     const r = rng.next();
     if (r < 0.6) x[i] = (rng.next() * 2 - 1) * 140 * scale;
-    else if (r < 0.85) x[i] = (rng.int(-140, 140) + 0.5) * scale; // ties after the multiply (when exact)
+    else if (r < 0.85)
+      x[i] = (rng.int(-140, 140) + 0.5) * scale; // ties after the multiply (when exact)
     else if (r < 0.95) x[i] = (rng.next() * 2 - 1) * 1e6;
     else x[i] = rng.pick([0, -0, Infinity, -Infinity, NaN, 3.4e38, -3.4e38]);
   }
@@ -36,10 +37,12 @@ export function inputCase(h: Harness, seed: number, given?: { n: number }): void
   const tag = `quantize_chw seed=${seed} n=${n} scale=${scale} zp=${zp}`;
   h.scoped(() => {
     const x = h.put(planes(rng, n, scale));
-    const y1 = h.out(3 * n, POISON), y2 = h.out(3 * n, POISON);
+    const y1 = h.out(3 * n, POISON),
+      y2 = h.out(3 * n, POISON);
     h.fn('quantize_chw')(x, n, inv, zp, y1);
     h.fn('quantize_chw_reference')(x, n, inv, zp, y2);
-    const a = h.bytes(y1, 3 * n + 32), b = h.bytes(y2, 3 * n + 32);
+    const a = h.bytes(y1, 3 * n + 32),
+      b = h.bytes(y2, 3 * n + 32);
     const d = firstDifference(a, b);
     if (d >= 0) throw new Error(`${tag}: byte ${d} is ${(a[d] << 24) >> 24}, reference ${(b[d] << 24) >> 24}`);
     for (let i = 3 * n; i < 3 * n + 32; i++) if (a[i] !== POISON) throw new Error(`${tag}: wrote past the end (byte ${i})`);

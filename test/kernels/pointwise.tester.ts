@@ -45,32 +45,61 @@ export interface PointwiseShape {
 const POISON = 0xa5;
 
 function describe(s: Required<PointwiseShape>): string {
-  return `${s.f32 ? 'pointwise_f32' : 'pointwise'} cin=${s.cin} cout=${s.cout} pixels=${s.pixels} xStride=${s.xStride} ` +
+  return (
+    `${s.f32 ? 'pointwise_f32' : 'pointwise'} cin=${s.cin} cout=${s.cout} pixels=${s.pixels} xStride=${s.xStride} ` +
     `yStride=${s.yStride} xOffset=${s.xOffset} yOffset=${s.yOffset} zp=${s.zp} qmin=${s.qmin} qmax=${s.qmax} data=${s.data}` +
-    (Number.isNaN(s.scale) ? '' : ` scale=${s.scale}`) + (Number.isNaN(s.biasRange) ? '' : ` biasRange=${s.biasRange}`) +
-    (s.wmin === -127 ? '' : ` wmin=${s.wmin}`);
+    (Number.isNaN(s.scale) ? '' : ` scale=${s.scale}`) +
+    (Number.isNaN(s.biasRange) ? '' : ` biasRange=${s.biasRange}`) +
+    (s.wmin === -127 ? '' : ` wmin=${s.wmin}`)
+  );
 }
 
 function complete(rng: Rng, s: PointwiseShape): Required<PointwiseShape> {
   const zp = s.zp ?? rng.int(-128, 127);
-  let qmin = s.qmin, qmax = s.qmax;
+  let qmin = s.qmin,
+    qmax = s.qmax;
   if (qmin === undefined || qmax === undefined) {
     const mode = rng.int(0, 3);
-    if (mode === 0) { qmin = -128; qmax = 127; }                       // no activation
-    else if (mode === 1) { qmin = Math.max(-128, zp); qmax = 127; }    // fused ReLU
-    else { const a = rng.int(-128, 127), b = rng.int(-128, 127); qmin = Math.min(a, b); qmax = Math.max(a, b); }
+    if (mode === 0) {
+      qmin = -128;
+      qmax = 127;
+    } // no activation
+    else if (mode === 1) {
+      qmin = Math.max(-128, zp);
+      qmax = 127;
+    } // fused ReLU
+    else {
+      const a = rng.int(-128, 127),
+        b = rng.int(-128, 127);
+      qmin = Math.min(a, b);
+      qmax = Math.max(a, b);
+    }
   }
   return {
-    cin: s.cin, cout: s.cout, pixels: s.pixels,
-    xStride: s.xStride ?? s.cin, yStride: s.yStride ?? s.cout,
-    xOffset: s.xOffset ?? 0, yOffset: s.yOffset ?? 0,
-    zp, qmin, qmax, f32: s.f32 ?? false, data: s.data ?? 'random',
-    scale: s.scale ?? NaN, biasRange: s.biasRange ?? NaN, wmin: s.wmin ?? -127,
+    cin: s.cin,
+    cout: s.cout,
+    pixels: s.pixels,
+    xStride: s.xStride ?? s.cin,
+    yStride: s.yStride ?? s.cout,
+    xOffset: s.xOffset ?? 0,
+    yOffset: s.yOffset ?? 0,
+    zp,
+    qmin,
+    qmax,
+    f32: s.f32 ?? false,
+    data: s.data ?? 'random',
+    scale: s.scale ?? NaN,
+    biasRange: s.biasRange ?? NaN,
+    wmin: s.wmin ?? -127,
   };
 }
 
 function values(rng: Rng, n: number, lo: number, hi: number, data: string): Int8Array {
-  if (data === 'extreme') { const a = new Int8Array(n); for (let i = 0; i < n; i++) a[i] = rng.next() < 0.5 ? lo : hi; return a; }
+  if (data === 'extreme') {
+    const a = new Int8Array(n);
+    for (let i = 0; i < n; i++) a[i] = rng.next() < 0.5 ? lo : hi;
+    return a;
+  }
   if (data === 'small') return rng.i8(n, -3, 3);
   return rng.i8(n, lo, hi);
 }
@@ -111,16 +140,23 @@ export function pointwiseShape(h: Harness, seed: number, shape: PointwiseShape):
   const bias = Number.isNaN(s.biasRange) ? biases(rng, cout) : rng.i32(cout, -s.biasRange, s.biasRange);
   const scale = Number.isNaN(s.scale) ? scales(rng, cout) : new Float32Array(cout).fill(s.scale);
   h.scoped(() => {
-    const pack = h.fn('pointwise_pack'), packedSize = h.fn('pointwise_packed_size');
+    const pack = h.fn('pointwise_pack'),
+      packedSize = h.fn('pointwise_packed_size');
     const kernel = h.fn(f32 ? 'pointwise_f32' : 'pointwise');
     const reference = h.fn(f32 ? 'pointwise_f32_reference' : 'pointwise_reference');
-    const xp = h.put(x), wp = h.put(w), bp = h.put(bias), sp = h.put(scale);
+    const xp = h.put(x),
+      wp = h.put(w),
+      bp = h.put(bias),
+      sp = h.put(scale);
     const nPacked = packedSize(cin, cout) as number;
     const pp = h.out(nPacked, 0);
     pack(wp, cin, cout, pp);
     const packed = h.bytes(pp, nPacked);
-    const y1 = h.out(yBytes, POISON), y2 = h.out(yBytes, POISON);
-    const xa = xp + s.xOffset, y1a = y1 + s.yOffset * eb, y2a = y2 + s.yOffset * eb;
+    const y1 = h.out(yBytes, POISON),
+      y2 = h.out(yBytes, POISON);
+    const xa = xp + s.xOffset,
+      y1a = y1 + s.yOffset * eb,
+      y2a = y2 + s.yOffset * eb;
     if (f32) {
       kernel(xa, pixels, cin, xStride, pp, bp, sp, cout, y1a, yStride);
       reference(xa, pixels, cin, xStride, wp, bp, sp, cout, y2a, yStride);
@@ -128,13 +164,15 @@ export function pointwiseShape(h: Harness, seed: number, shape: PointwiseShape):
       kernel(xa, pixels, cin, xStride, pp, bp, sp, cout, y1a, yStride, s.zp, s.qmin, s.qmax);
       reference(xa, pixels, cin, xStride, wp, bp, sp, cout, y2a, yStride, s.zp, s.qmin, s.qmax);
     }
-    const got = h.bytes(y1, yBytes + 32), want = h.bytes(y2, yBytes + 32);
+    const got = h.bytes(y1, yBytes + 32),
+      want = h.bytes(y2, yBytes + 32);
     const d = firstDifference(got, want);
     if (d >= 0) {
       let where = 'in the poison after the output';
       if (d < yBytes) {
         const e = Math.floor(d / eb) - s.yOffset;
-        const p = Math.floor(e / yStride), o = e - p * yStride;
+        const p = Math.floor(e / yStride),
+          o = e - p * yStride;
         where = o < cout && e >= 0 ? `at pixel ${p} channel ${o}` : `outside the slice (pixel ${p}, column ${o})`;
       }
       throw new Error(`pointwise mismatch (seed ${seed}) ${describe(s)}: byte ${d} ${where}: got ${got[d]} want ${want[d]}`);
@@ -155,13 +193,16 @@ export function randomPointwiseShape(seed: number): PointwiseShape {
     if (r < 0.8) return rng.int(1, 40);
     return rng.int(1, big);
   };
-  const cin = channels(1300), cout = channels(1300);
+  const cin = channels(1300),
+    cout = channels(1300);
   const r = rng.next();
   let pixels = r < 0.15 ? 1 : r < 0.3 ? rng.int(2, 9) : r < 0.9 ? rng.int(1, 300) : rng.int(300, 3000);
   // keep the scalar reference affordable
   while (pixels > 1 && pixels * cin * cout > 6e6) pixels = Math.max(1, pixels >> 1);
   return {
-    cin, cout, pixels,
+    cin,
+    cout,
+    pixels,
     xStride: rng.next() < 0.5 ? cin : cin + rng.int(1, 70),
     yStride: rng.next() < 0.5 ? cout : cout + rng.int(1, 70),
     xOffset: rng.next() < 0.5 ? 0 : rng.int(1, 15),
@@ -183,10 +224,14 @@ export function pointwiseCases(h: Harness, rng: Rng, count: number): void {
 
 /** The GhostNet layer shapes (and the stem GEMM, the classifier as pointwise_f32), with random data. */
 export function pointwiseGhostnetCases(h: Harness, rng: Rng): void {
-  const distinct = new Map(pointwiseLayers().filter((l) => !l.f32).map(({ cin, cout, pixels }) => [`${cin},${cout},${pixels}`, { cin, cout, pixels }]));
+  const distinct = new Map(
+    pointwiseLayers()
+      .filter((l) => !l.f32)
+      .map(({ cin, cout, pixels }) => [`${cin},${cout},${pixels}`, { cin, cout, pixels }]),
+  );
   for (const shape of distinct.values()) pointwiseShape(h, rng.int(0, 0x7fffffff), shape);
   pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 27, cout: 16, pixels: 12544, xStride: 32, qmin: -10, qmax: 127, zp: -10 }); // stem
-  pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 1280, cout: 1000, pixels: 1, f32: true });                                 // classifier
+  pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 1280, cout: 1000, pixels: 1, f32: true }); // classifier
   // Ghost concat: the primary conv writes the first half of a 2x wider buffer
   pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 80, cout: 92, pixels: 196, yStride: 184 });
   pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 16, cout: 8, pixels: 3000, yStride: 16, yOffset: 8 });
@@ -207,7 +252,10 @@ export function pointwiseTailCases(h: Harness, rng: Rng): void {
   // saturate, never wrap), negative and tiny scales
   for (const scale of [0.5, 0.50000006, 0.75, 4, 100, -3, 1e-9]) {
     for (const zp of [-100, 0, 100]) {
-      for (const [qmin, qmax] of [[-128, 127], [Math.max(-128, zp), 127]]) {
+      for (const [qmin, qmax] of [
+        [-128, 127],
+        [Math.max(-128, zp), 127],
+      ]) {
         pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: rng.int(1, 40), cout: rng.int(1, 20), pixels: rng.int(1, 7), zp, qmin, qmax, scale, biasRange: 2 ** 30 });
         pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: rng.int(1, 40), cout: rng.int(1, 20), pixels: rng.int(1, 7), zp, qmin, qmax, scale, biasRange: 3000, data: 'small' });
       }
@@ -233,18 +281,30 @@ export function pointwiseReferenceChecks(h: Harness, rng: Rng, count: number): v
   for (let i = 0; i < count; i++) {
     const seed = rng.int(0, 0x7fffffff);
     const r = new Rng(seed);
-    const cin = r.int(1, 70), cout = r.int(1, 40), pixels = r.int(1, 20);
-    const xStride = cin + r.int(0, 5), yStride = cout + r.int(0, 5);
+    const cin = r.int(1, 70),
+      cout = r.int(1, 40),
+      pixels = r.int(1, 20);
+    const xStride = cin + r.int(0, 5),
+      yStride = cout + r.int(0, 5);
     const f32 = r.next() < 0.3;
     const zp = r.int(-128, 127);
-    const qmin = r.next() < 0.5 ? -128 : Math.max(-128, zp), qmax = 127;
-    const x = r.i8((pixels - 1) * xStride + cin), w = r.i8(cin * cout, -127, 127);
-    const bias = r.i32(cout, -(1 << 16), 1 << 16), scale = scales(r, cout);
-    if (i % 7 === 0) { scale[0] = 0.5; bias[0] = 0; } // an exact .5 tie for round-half-even
+    const qmin = r.next() < 0.5 ? -128 : Math.max(-128, zp),
+      qmax = 127;
+    const x = r.i8((pixels - 1) * xStride + cin),
+      w = r.i8(cin * cout, -127, 127);
+    const bias = r.i32(cout, -(1 << 16), 1 << 16),
+      scale = scales(r, cout);
+    if (i % 7 === 0) {
+      scale[0] = 0.5;
+      bias[0] = 0;
+    } // an exact .5 tie for round-half-even
     h.scoped(() => {
       const eb = f32 ? 4 : 1;
       const yBytes = ((pixels - 1) * yStride + cout) * eb;
-      const xp = h.put(x), wp = h.put(w), bp = h.put(bias), sp = h.put(scale);
+      const xp = h.put(x),
+        wp = h.put(w),
+        bp = h.put(bias),
+        sp = h.put(scale);
       const yp = h.out(yBytes, POISON);
       if (f32) h.fn('pointwise_f32_reference')(xp, pixels, cin, xStride, wp, bp, sp, cout, yp, yStride);
       else h.fn('pointwise_reference')(xp, pixels, cin, xStride, wp, bp, sp, cout, yp, yStride, zp, qmin, qmax);

@@ -44,7 +44,8 @@ function sizes(rng: Rng, maxIn: number): [number, number] {
 /** The output rows must match the reference, and bytes between rows and after the last must keep the poison. */
 function compareRows(h: Harness, got: number, want: number, rows: number, rowBytes: number, stride: number, tag: string): void {
   const total = rows * stride + 32;
-  const a = h.bytes(got, total), b = h.bytes(want, total);
+  const a = h.bytes(got, total),
+    b = h.bytes(want, total);
   const d = firstDifference(a, b);
   if (d >= 0) throw new Error(`${tag}: byte ${d} (row ${Math.floor(d / stride)}, col ${d % stride}) is ${a[d]}, reference ${b[d]}`);
   for (let i = 0; i < total; i++) {
@@ -68,10 +69,13 @@ export function resampleHCase(h: Harness, seed: number): void {
   const tag = `resample_h seed=${seed} ${filter} C=${C} ${inW}->${outW} cols ${first}+${nx} ksize=${c.ksize} rows=${rows} strides ${srcStride}/${dstStride}`;
   h.scoped(() => {
     const src = h.put(pixels(rng, rows * srcStride));
-    const start = h.put(c.start), count = h.put(c.count), k = h.put(c.k);
+    const start = h.put(c.start),
+      count = h.put(c.count),
+      k = h.put(c.k);
     const packed = h.out(h.fn('resample_h_packed_size')(nx, c.ksize, C) as number);
     h.fn('resample_h_pack')(k, count, nx, c.ksize, C, packed);
-    const y1 = h.out(rows * dstStride, POISON), y2 = h.out(rows * dstStride, POISON);
+    const y1 = h.out(rows * dstStride, POISON),
+      y2 = h.out(rows * dstStride, POISON);
     h.fn('resample_h')(src, srcStride, rows, start, count, packed, c.ksize, nx, C, y1, dstStride);
     h.fn('resample_h_reference')(src, srcStride, rows, start, count, k, c.ksize, nx, C, y2, dstStride);
     compareRows(h, y1, y2, rows, nx * C, dstStride, tag);
@@ -93,8 +97,11 @@ export function resampleVCase(h: Harness, seed: number): void {
   const tag = `resample_v seed=${seed} ${filter} ${inH}->${outH} rows ${first}+${ny} ksize=${c.ksize} ring ${ringRows}x${ringStride} width=${width}`;
   h.scoped(() => {
     const ring = h.put(pixels(rng, ringRows * ringStride));
-    const start = h.put(c.start), count = h.put(c.count), k = h.put(c.k);
-    const y1 = h.out(ny * dstStride, POISON), y2 = h.out(ny * dstStride, POISON);
+    const start = h.put(c.start),
+      count = h.put(c.count),
+      k = h.put(c.k);
+    const y1 = h.out(ny * dstStride, POISON),
+      y2 = h.out(ny * dstStride, POISON);
     h.fn('resample_v')(ring, ringRows, ringStride, width, start, count, k, c.ksize, ny, y1, dstStride);
     h.fn('resample_v_reference')(ring, ringRows, ringStride, width, start, count, k, c.ksize, ny, y2, dstStride);
     compareRows(h, y1, y2, ny, width, dstStride, tag);
@@ -107,7 +114,8 @@ export function rgbaToLCase(h: Harness, seed: number): void {
   const tag = `rgba_to_l seed=${seed} n=${n}`;
   h.scoped(() => {
     const src = h.put(pixels(rng, 4 * n));
-    const y1 = h.out(n, POISON), y2 = h.out(n, POISON);
+    const y1 = h.out(n, POISON),
+      y2 = h.out(n, POISON);
     h.fn('rgba_to_l')(src, n, y1);
     h.fn('rgba_to_l_reference')(src, n, y2);
     compareRows(h, y1, y2, 1, n, n, tag);
@@ -147,8 +155,13 @@ export function resampleReferenceChecks(h: Harness, rng: Rng, count: number): vo
       wantL[j] = clip(s);
     }
     h.scoped(() => {
-      const src = h.put(rgba), start = h.put(c.start), cnt = h.put(c.count), k = h.put(c.k);
-      const y = h.out(3 * outW), l = h.out(inW), yl = h.out(outW);
+      const src = h.put(rgba),
+        start = h.put(c.start),
+        cnt = h.put(c.count),
+        k = h.put(c.k);
+      const y = h.out(3 * outW),
+        l = h.out(inW),
+        yl = h.out(outW);
       h.fn('resample_h_reference')(src, 4 * inW, 1, start, cnt, k, c.ksize, outW, 3, y, 3 * outW);
       h.fn('rgba_to_l_reference')(src, inW, l);
       h.fn('resample_h_reference')(l, inW, 1, start, cnt, k, c.ksize, outW, 1, yl, outW);
@@ -182,18 +195,21 @@ function randomImage(rng: Rng, w: number, h: number, orientation: Orientation): 
 export function resampleWindowCase(impls: Resampler[], seed: number): void {
   const rng = new Rng(seed);
   const big = rng.next() < 0.15;
-  const w = rng.int(1, big ? 300 : 50), h = rng.int(1, big ? 300 : 50);
+  const w = rng.int(1, big ? 300 : 50),
+    h = rng.int(1, big ? 300 : 50);
   const orientation = rng.int(1, 8) as Orientation;
   const img = randomImage(rng, w, h, orientation);
   const view = orientedView(img);
   const filter = rng.pick(FILTERS);
   const gray = rng.next() < 0.4;
   const pick = (n: number) => (rng.next() < 0.5 ? rng.int(1, n) : rng.int(n, 3 * n + 4));
-  const outW = pick(view.width), outH = pick(view.height);
+  const outW = pick(view.width),
+    outH = pick(view.height);
   const size = rng.int(1, Math.max(outW, outH) + 6);
   // Mostly a centred window; sometimes one that hangs over an edge (zero padding) or misses entirely.
   const offset = (out: number) => (rng.next() < 0.7 ? Math.round((out - size) / 2) : rng.int(-size - 2, out + 2));
-  const left = offset(outW), top = offset(outH);
+  const left = offset(outW),
+    top = offset(outH);
   const want = resampleWindow(view, outW, outH, filter, left, top, size, gray);
   const tag = `resampleWindow seed=${seed} ${w}x${h} orientation ${orientation} ${filter}${gray ? ' gray' : ''} -> ${outW}x${outH} window ${size} at (${left}, ${top})`;
   impls.forEach((r, i) => {
@@ -210,7 +226,12 @@ export function resampleWindowCases(impls: Resampler[], rng: Rng, count: number)
     const view = orientedView(img);
     for (const filter of FILTERS)
       for (const gray of [false, true])
-        for (const [outW, outH, size] of [[19, 12, 10], [90, 57, 40], [37, 23, 23], [13, 40, 45]]) {
+        for (const [outW, outH, size] of [
+          [19, 12, 10],
+          [90, 57, 40],
+          [37, 23, 23],
+          [13, 40, 45],
+        ]) {
           const want = resampleWindow(view, outW, outH, filter, (outW - size) >> 1, (outH - size) >> 1, size, gray);
           impls.forEach((r, i) => {
             const got = r.resampleWindow(view, outW, outH, filter, (outW - size) >> 1, (outH - size) >> 1, size, gray);

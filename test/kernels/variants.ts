@@ -27,8 +27,7 @@ export interface VariantCase {
 }
 
 const dw = (s: DepthwiseShape): VariantCase => ({ call: s, label: JSON.stringify(s), run: (h, seed) => depthwiseCase(h, seed, s) });
-const dwEdges = (base: Omit<DepthwiseShape, 'C'>): VariantCase[] =>
-  [1, 3, 4, 5, 8, 13, 16, 17].map((C) => dw({ ...base, C }));
+const dwEdges = (base: Omit<DepthwiseShape, 'C'>): VariantCase[] => [1, 3, 4, 5, 8, 13, 16, 17].map((C) => dw({ ...base, C }));
 
 const pw = (s: PointwiseShape): VariantCase => ({ call: s, label: JSON.stringify(s), run: (h, seed) => pointwiseShape(h, seed, s) });
 /** A pixel count's tile at every channel tail that uses the 8-wide tile, int8 and f32 out, K at its edges. */
@@ -95,11 +94,7 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 9, W: 10, C: 7, kh: 7, kw: 7, stride: 3 }),
     dw({ H: 9, W: 17, C: 5, kh: 8, kw: 16, stride: 1 }), // exactly MAXT taps
   ],
-  depthwise_huge_simd128: [
-    dw({ H: 12, W: 14, C: 5, kh: 11, kw: 13, stride: 1 }),
-    dw({ H: 3, W: 2, C: 17, kh: 9, kw: 15, stride: 2 }),
-    dw({ H: 9, W: 17, C: 4, kh: 1, kw: 129, stride: 1 }),
-  ],
+  depthwise_huge_simd128: [dw({ H: 12, W: 14, C: 5, kh: 11, kw: 13, stride: 1 }), dw({ H: 3, W: 2, C: 17, kh: 9, kw: 15, stride: 2 }), dw({ H: 9, W: 17, C: 4, kh: 1, kw: 129, stride: 1 })],
 };
 
 const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
@@ -108,12 +103,10 @@ const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
   pointwise_3x8_simd128: pwTile([3, 8]),
   pointwise_2x8_simd128: pwTile([2, 7]),
   pointwise_1x8_simd128: [...pwTile([1, 6]), pw({ cin: 960, cout: 1280, pixels: 1 }), pw({ cin: 1280, cout: 1000, pixels: 1, f32: true })],
-  pointwise_Mx4_simd128: [1, 2, 3, 4].flatMap((cout) => [1, 2, 3, 4, 5, 6].map((pixels) => pw({ cin: 7 + cout, cout, pixels, f32: pixels === 6 }))).concat(pw({ cin: 33, cout: 12, pixels: 11, yStride: 13, yOffset: 3 })),
-  pointwise_bigk_simd128: [
-    pw({ cin: 4097, cout: 9, pixels: 3 }),
-    pw({ cin: 4100, cout: 1, pixels: 1 }),
-    pw({ cin: 4100, cout: 5, pixels: 2, f32: true }),
-  ],
+  pointwise_Mx4_simd128: [1, 2, 3, 4]
+    .flatMap((cout) => [1, 2, 3, 4, 5, 6].map((pixels) => pw({ cin: 7 + cout, cout, pixels, f32: pixels === 6 })))
+    .concat(pw({ cin: 33, cout: 12, pixels: 11, yStride: 13, yOffset: 3 })),
+  pointwise_bigk_simd128: [pw({ cin: 4097, cout: 9, pixels: 3 }), pw({ cin: 4100, cout: 1, pixels: 1 }), pw({ cin: 4100, cout: 5, pixels: 2, f32: true })],
 };
 
 const POINTWISE_RELAXED: Partial<Record<VariantName, VariantCase[]>> = {
@@ -126,8 +119,7 @@ const POINTWISE_RELAXED: Partial<Record<VariantName, VariantCase[]>> = {
 const SEEDS_80 = Array.from({ length: 80 }, (_, i) => 0x5eed + i);
 const sized = <S>(label: string, run: (h: Harness, seed: number, s: S) => void, shapes: S[]): VariantCase[] =>
   shapes.map((s) => ({ label: `${label} ${JSON.stringify(s)}`, run: (h, seed) => run(h, seed, s) }));
-const seeded = (label: string, run: (h: Harness, seed: number) => void, seeds: number[]): VariantCase[] =>
-  seeds.map((seed) => ({ label: `${label} seed ${seed}`, run: (h) => run(h, seed) }));
+const seeded = (label: string, run: (h: Harness, seed: number) => void, seeds: number[]): VariantCase[] => seeds.map((seed) => ({ label: `${label} seed ${seed}`, run: (h) => run(h, seed) }));
 /** gate_upsample_mul, dense (xStride = yStride = C) or strided (the tester picks strides > C). */
 const gateUp = (s: UpsampleShape, dense: boolean): VariantCase => ({
   call: { W: s.W, C: s.C, xStride: dense ? s.C : s.C + 1, yStride: dense ? s.C : s.C + 1 },
@@ -148,21 +140,61 @@ const C16 = [1, 15, 16, 17, 31, 33];
 
 const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
   im2col_3x3s2_simd128: sized('im2col', im2colShape, [
-    { H: 1, W: 1 }, { H: 2, W: 2 }, { H: 3, W: 3, xOffset: 5 }, { H: 2, W: 17, dstOffset: 3 }, { H: 9, W: 1 }, { H: 64, W: 64 }, { H: 7, W: 33, xOffset: 1, dstOffset: 7 },
+    { H: 1, W: 1 },
+    { H: 2, W: 2 },
+    { H: 3, W: 3, xOffset: 5 },
+    { H: 2, W: 17, dstOffset: 3 },
+    { H: 9, W: 1 },
+    { H: 64, W: 64 },
+    { H: 7, W: 33, xOffset: 1, dstOffset: 7 },
   ]),
-  avgpool2x2_16c_simd128: sized('avgpool2x2', avgpool2x2Case, C16.flatMap((C) => [{ H: 1, W: 1, C }, { H: 3, W: 5, C }, { H: 4, W: 2, C }])),
-  global_avgpool_16c_simd128: sized('global_avgpool', globalAvgpoolCase, C16.flatMap((C) => [{ pixels: 1, C }, { pixels: 49, C }, { pixels: 3137, C }])),
+  avgpool2x2_16c_simd128: sized(
+    'avgpool2x2',
+    avgpool2x2Case,
+    C16.flatMap((C) => [
+      { H: 1, W: 1, C },
+      { H: 3, W: 5, C },
+      { H: 4, W: 2, C },
+    ]),
+  ),
+  global_avgpool_16c_simd128: sized(
+    'global_avgpool',
+    globalAvgpoolCase,
+    C16.flatMap((C) => [
+      { pixels: 1, C },
+      { pixels: 49, C },
+      { pixels: 3137, C },
+    ]),
+  ),
   lut_u8_16x_swizzle_simd128: sized('lut_u8', (h, seed, n: number) => lutCase(h, seed, n), [1, 15, 16, 17, 255, 256, 4099]),
-  gate_upsample_mul_rows_simd128: [1, 15, 17, 20, 33, 72].flatMap((C) => GATE_SHAPES.map((g) => gateUp({ ...g, C }, true)))
-    .concat(gateUp({ H: 3, W: 512, C: 20, gh: 2, gw: 256 }, true)), // W·C = GROW_MAX
+  gate_upsample_mul_rows_simd128: [1, 15, 17, 20, 33, 72].flatMap((C) => GATE_SHAPES.map((g) => gateUp({ ...g, C }, true))).concat(gateUp({ H: 3, W: 512, C: 20, gh: 2, gw: 256 }, true)), // W·C = GROW_MAX
   gate_upsample_mul_16c_simd128: [
     ...C16.flatMap((C) => GATE_SHAPES.map((g) => gateUp({ ...g, C }, false))), // strided
     ...[16, 32, 160].flatMap((C) => GATE_SHAPES.map((g) => gateUp({ ...g, C }, true))), // dense, C a multiple of 16
     gateUp({ H: 3, W: 513, C: 20, gh: 2, gw: 256 }, true), // one column past GROW_MAX
   ],
-  channel_scale_16c_simd128: sized('channel_scale', channelScaleCase, C16.flatMap((C) => [{ pixels: 1, C }, { pixels: 7, C }])),
-  add_16c_simd128: sized('add', addCase, C16.flatMap((C) => [{ pixels: 1, C, dense: true }, { pixels: 5, C, dense: false }, { pixels: 64, C, dense: true }])),
-  quantize_chw_16px_simd128: sized('quantize_chw', inputCase, [1, 15, 16, 17, 47, 48, 49, 4099].map((n) => ({ n }))),
+  channel_scale_16c_simd128: sized(
+    'channel_scale',
+    channelScaleCase,
+    C16.flatMap((C) => [
+      { pixels: 1, C },
+      { pixels: 7, C },
+    ]),
+  ),
+  add_16c_simd128: sized(
+    'add',
+    addCase,
+    C16.flatMap((C) => [
+      { pixels: 1, C, dense: true },
+      { pixels: 5, C, dense: false },
+      { pixels: 64, C, dense: true },
+    ]),
+  ),
+  quantize_chw_16px_simd128: sized(
+    'quantize_chw',
+    inputCase,
+    [1, 15, 16, 17, 47, 48, 49, 4099].map((n) => ({ n })),
+  ),
   // The resampler's testers draw their own shapes (filter, C = 1/3, in/out sizes, windows) from a seed.
   resample_h_4tap_simd128: seeded('resample_h', resampleHCase, SEEDS_80),
   resample_v_16b_simd128: seeded('resample_v', resampleVCase, SEEDS_80),
@@ -176,12 +208,12 @@ const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
 function rgbaToLTies(h: Harness): void {
   const ties: number[] = [];
   for (let r = 0; r < 256 && ties.length < 4 * 67; r += 3)
-    for (let g = 0; g < 256 && ties.length < 4 * 67; g++)
-      for (let b = 0; b < 256; b++) if (((19595 * r + 38470 * g + 7471 * b) & 0xffff) === 0x8000) ties.push(r, g, b, 255);
+    for (let g = 0; g < 256 && ties.length < 4 * 67; g++) for (let b = 0; b < 256; b++) if (((19595 * r + 38470 * g + 7471 * b) & 0xffff) === 0x8000) ties.push(r, g, b, 255);
   const n = ties.length / 4;
   h.scoped(() => {
     const src = h.put(Uint8Array.from(ties));
-    const y1 = h.out(n), y2 = h.out(n);
+    const y1 = h.out(n),
+      y2 = h.out(n);
     h.fn('rgba_to_l')(src, n, y1);
     h.fn('rgba_to_l_reference')(src, n, y2);
     const d = firstDifference(h.bytes(y1, n + 32), h.bytes(y2, n + 32));

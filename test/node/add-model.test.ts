@@ -55,7 +55,11 @@ describe.skipIf(!!MISSING)('bring your own model: checkpoint → convert → add
   it('the new model is the default in /v1/models and classifies a photo as the CLI does; remove-model takes it out', async () => {
     dir = scratchProject();
     const ck = join(dir, 'ck_ghostnetv2_synthetic.pth.tar');
-    const made = spawnSync('/usr/bin/python3', [join(ROOT, 'tools/reference/make_checkpoint.py'), '--width', '0.15', '--classes', String(LABELS.length), '--size', '64', '--calib', '16', '--threads', '1', '--out', ck], { encoding: 'utf8', timeout: 600_000 });
+    const made = spawnSync(
+      '/usr/bin/python3',
+      [join(ROOT, 'tools/reference/make_checkpoint.py'), '--width', '0.15', '--classes', String(LABELS.length), '--size', '64', '--calib', '16', '--threads', '1', '--out', ck],
+      { encoding: 'utf8', timeout: 600_000 },
+    );
     expect(made.status, made.stderr).toBe(0);
     writeFileSync(join(dir, 'labels.txt'), LABELS.join('\n') + '\n');
 
@@ -80,7 +84,11 @@ describe.skipIf(!!MISSING)('bring your own model: checkpoint → convert → add
       modules: true,
       scriptPath: join(dir, 'dist/index.js'),
       modulesRoot: join(dir, 'dist'),
-      modulesRules: config.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({ type: r.type, include: r.globs, fallthrough: r.fallthrough })),
+      modulesRules: config.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({
+        type: r.type,
+        include: r.globs,
+        fallthrough: r.fallthrough,
+      })),
       compatibilityDate: config.compatibility_date,
       compatibilityFlags: config.compatibility_flags,
       bindings: config.vars as Record<string, string>,

@@ -110,7 +110,12 @@ describe('shape inference', () => {
     expect(makeDivisible(3, 4)).toBe(4);
   });
 
-  for (const [family, form] of [['ghostnetv1', 'bn'], ['ghostnetv2', 'bn'], ['ghostnetv3', 'v3-train'], ['ghostnetv3', 'v3-deploy']] as [Family, Form][]) {
+  for (const [family, form] of [
+    ['ghostnetv1', 'bn'],
+    ['ghostnetv2', 'bn'],
+    ['ghostnetv3', 'v3-train'],
+    ['ghostnetv3', 'v3-deploy'],
+  ] as [Family, Form][]) {
     for (const width of [1.0, 1.3, 1.6, 0.5, 0.35]) {
       it(`recovers ${family} (${form}), width ${width} and the class count from shapes alone`, () => {
         const got = inferLayout(expectedShapes(netSpec(width, 7, family), form));
@@ -155,7 +160,11 @@ describe('shape inference', () => {
   });
 
   it('refuses a checkpoint of another network, naming its first key', () => {
-    const resnet = new Map<string, number[]>([['conv1.weight', [64, 3, 7, 7]], ['bn1.weight', [64]], ['fc.weight', [1000, 2048]]]);
+    const resnet = new Map<string, number[]>([
+      ['conv1.weight', [64, 3, 7, 7]],
+      ['bn1.weight', [64]],
+      ['fc.weight', [1000, 2048]],
+    ]);
     expect(() => inferLayout(resnet)).toThrow(/fits no GhostNet V1\/V2\/V3 layout .*unexpected key conv1\.weight/);
   });
 });

@@ -34,7 +34,11 @@ beforeAll(async () => {
   mf = new Miniflare({
     modules: true,
     scriptPath: join(outdir, 'index.js'),
-    modulesRules: config.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({ type: r.type, include: r.globs, fallthrough: r.fallthrough })),
+    modulesRules: config.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({
+      type: r.type,
+      include: r.globs,
+      fallthrough: r.fallthrough,
+    })),
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
     bindings: { ...(config.vars as Record<string, string>), IMAGE_ORIGINS: `127.0.0.1:${origin.port}` },
@@ -59,7 +63,9 @@ describe('deploy bundle (dist/index.js under Miniflare)', () => {
 
   it('bundles exactly the models of models/manifest.json: never the test fixture models', async () => {
     const manifest = JSON.parse(readFileSync(join(root, 'models/manifest.json'), 'utf8')) as { models: Array<{ name: string; file: string; default?: boolean }> };
-    const bundledFiles = readdirSync(outdir, { recursive: true }).map(String).filter((f) => f.endsWith('.gnv2'));
+    const bundledFiles = readdirSync(outdir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.gnv2'));
     // wrangler writes each module as <sha1>-<file name>
     expect(bundledFiles.map((f) => basename(f).replace(/^[0-9a-f]{40}-/, '')).sort()).toEqual(manifest.models.map((m) => basename(m.file)).sort());
     expect(readFileSync(join(outdir, 'index.js'), 'utf8')).not.toContain('tiny');

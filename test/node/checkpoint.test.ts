@@ -61,15 +61,35 @@ const enc = new TextEncoder();
 const u32le = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 const op = {
   proto2: [0x80, 2],
-  str: (s: string): number[] => { const b = enc.encode(s); return [0x58, ...u32le(b.length), ...b]; },
+  str: (s: string): number[] => {
+    const b = enc.encode(s);
+    return [0x58, ...u32le(b.length), ...b];
+  },
   int: (n: number): number[] => [0x4a, ...u32le(n)],
   global: (m: string, n: string): number[] => [0x63, ...enc.encode(`${m}\n${n}\n`)],
-  mark: [0x28], tuple: [0x74], emptyTuple: [0x29], emptyList: [0x5d], emptyDict: [0x7d],
-  reduce: [0x52], build: [0x62], setitems: [0x75], persid: [0x51], newfalse: [0x89], stop: [0x2e],
+  mark: [0x28],
+  tuple: [0x74],
+  emptyTuple: [0x29],
+  emptyList: [0x5d],
+  emptyDict: [0x7d],
+  reduce: [0x52],
+  build: [0x62],
+  setitems: [0x75],
+  persid: [0x51],
+  newfalse: [0x89],
+  stop: [0x2e],
 };
 const pickle = (...parts: (number[] | number)[]): Uint8Array => new Uint8Array(parts.flat());
 
-interface TensorSpec { key: string; storage?: string; storageType?: string; numel: number; offset?: number; size: number[]; stride?: number[] }
+interface TensorSpec {
+  key: string;
+  storage?: string;
+  storageType?: string;
+  numel: number;
+  offset?: number;
+  size: number[];
+  stride?: number[];
+}
 
 /** An OrderedDict of _rebuild_tensor_v2 calls, exactly as torch.save lays it out. */
 function statePickle(tensors: TensorSpec[]): Uint8Array {
@@ -80,11 +100,23 @@ function statePickle(tensors: TensorSpec[]): Uint8Array {
       ...op.str(t.key),
       ...op.global('torch._utils', '_rebuild_tensor_v2'),
       ...op.mark,
-      ...op.mark, ...op.str('storage'), ...op.global('torch', t.storageType ?? 'FloatStorage'),
-      ...op.str(t.storage ?? '0'), ...op.str('cpu'), ...op.int(t.numel), ...op.tuple, ...op.persid,
-      ...op.int(t.offset ?? 0), ...tuple(t.size), ...tuple(stride), ...op.newfalse,
-      ...op.global('collections', 'OrderedDict'), ...op.emptyTuple, ...op.reduce,
-      ...op.tuple, ...op.reduce,
+      ...op.mark,
+      ...op.str('storage'),
+      ...op.global('torch', t.storageType ?? 'FloatStorage'),
+      ...op.str(t.storage ?? '0'),
+      ...op.str('cpu'),
+      ...op.int(t.numel),
+      ...op.tuple,
+      ...op.persid,
+      ...op.int(t.offset ?? 0),
+      ...tuple(t.size),
+      ...tuple(stride),
+      ...op.newfalse,
+      ...op.global('collections', 'OrderedDict'),
+      ...op.emptyTuple,
+      ...op.reduce,
+      ...op.tuple,
+      ...op.reduce,
     ];
   });
   return pickle(op.proto2, op.global('collections', 'OrderedDict'), op.emptyTuple, op.reduce, op.mark, body, op.setitems, op.stop);
@@ -253,10 +285,7 @@ describe('refuses hostile checkpoints', () => {
     // REDUCE on a list, on a storage class, BUILD on a list (pickleparser would Object.assign).
     expectRefused(torchZip(pickle(op.proto2, op.emptyList, op.emptyTuple, op.reduce, op.stop)), /REDUCE of something that is not a global/);
     expectRefused(torchZip(pickle(op.proto2, op.global('torch', 'FloatStorage'), op.emptyTuple, op.reduce, op.stop)), /torch\.FloatStorage is not callable/);
-    expectRefused(
-      torchZip(pickle(op.proto2, op.emptyList, op.emptyDict, op.str('__setstate__'), op.int(1), [0x73], op.build, op.stop)),
-      /BUILD .* only allowed on dicts/,
-    );
+    expectRefused(torchZip(pickle(op.proto2, op.emptyList, op.emptyDict, op.str('__setstate__'), op.int(1), [0x73], op.build, op.stop)), /BUILD .* only allowed on dicts/);
   });
 
   it('refuses storage keys that could escape data/', () => {
@@ -301,7 +330,10 @@ describe('refuses lying shapes and sizes', () => {
   });
 
   it('refuses a key that appears both with and without module.', () => {
-    const pkl = statePickle([{ key: 'w', numel: 1, size: [1] }, { key: 'module.w', numel: 1, size: [1] }]);
+    const pkl = statePickle([
+      { key: 'w', numel: 1, size: [1] },
+      { key: 'module.w', numel: 1, size: [1] },
+    ]);
     expectRefused(torchZip(pkl, { '0': f32bytes(1) }), /both 'w' and 'module\.w'/);
   });
 
@@ -357,8 +389,12 @@ describe('refuses broken containers', () => {
 
 describe('unpickle', () => {
   const noHooks = {
-    resolveGlobal: (m: string, n: string): PyGlobal => { throw new CheckpointError(`no ${m}.${n}`); },
-    persistentLoad: (): unknown => { throw new CheckpointError('no pid'); },
+    resolveGlobal: (m: string, n: string): PyGlobal => {
+      throw new CheckpointError(`no ${m}.${n}`);
+    },
+    persistentLoad: (): unknown => {
+      throw new CheckpointError('no pid');
+    },
   };
 
   it('decodes integers and floats like Python', () => {

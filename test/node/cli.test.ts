@@ -38,7 +38,10 @@ describe('classify', () => {
   it('goes on past inputs it cannot read or decode: one error line each, JSON lines for the rest, exit 1', () => {
     const r = runCli(['classify', '--model', MODEL, '--top-k', '1', FM('test_00000.png'), 'no/such.png', 'test/fixtures/hostile/truncated_half.jpg', FM('test_00001.png')]);
     expect(r.status).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { input: string; predictions: Array<{ label: string }> });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input: string; predictions: Array<{ label: string }> });
     expect(lines.map((l) => l.input)).toEqual([FM('test_00000.png'), FM('test_00001.png')]);
     // labels.json of the fixtures: an ankle boot and a pullover
     expect(lines.map((l) => l.predictions[0].label)).toEqual(['Ankle boot', 'Pullover']);

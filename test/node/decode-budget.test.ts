@@ -125,7 +125,9 @@ describe('DCT scale and memory budget, judged from the header', () => {
     expect(err).toBeInstanceOf(ImageError);
     expect(err.status).toBe(413);
     expect(err.code).toBe('image_too_large');
-    expect(err.message).toMatch(/^Image too large: a 7745x5161 progressive JPEG \(40\.0 megapixels\) needs about 11\d MiB of memory to decode even at 1\/8 scale \(it keeps all its DCT coefficients, 11\d MiB, whatever the output size\); the limit is 64 MiB\.$/);
+    expect(err.message).toMatch(
+      /^Image too large: a 7745x5161 progressive JPEG \(40\.0 megapixels\) needs about 11\d MiB of memory to decode even at 1\/8 scale \(it keeps all its DCT coefficients, 11\d MiB, whatever the output size\); the limit is 64 MiB\.$/,
+    );
   });
 
   it('PNG and WebP decode at full size only: 24 Mpx is over the budget', () => {
@@ -134,10 +136,28 @@ describe('DCT scale and memory budget, judged from the header', () => {
   });
 
   it('coefficient buffer size follows the sampling factors (3 B/px for 4:2:0, 6 for 4:4:4, 2 for gray)', () => {
-    expect(jpegCoefficientBytes(1600, 1600, [[2, 2], [1, 1], [1, 1]])).toBe(1600 * 1600 * 3);
-    expect(jpegCoefficientBytes(1600, 1600, [[1, 1], [1, 1], [1, 1]])).toBe(1600 * 1600 * 6);
+    expect(
+      jpegCoefficientBytes(1600, 1600, [
+        [2, 2],
+        [1, 1],
+        [1, 1],
+      ]),
+    ).toBe(1600 * 1600 * 3);
+    expect(
+      jpegCoefficientBytes(1600, 1600, [
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ]),
+    ).toBe(1600 * 1600 * 6);
     expect(jpegCoefficientBytes(1600, 1600, [[1, 1]])).toBe(1600 * 1600 * 2);
-    expect(jpegCoefficientBytes(1, 1, [[2, 2], [1, 1], [1, 1]])).toBe((4 + 1 + 1) * 128); // padded to whole MCUs
+    expect(
+      jpegCoefficientBytes(1, 1, [
+        [2, 2],
+        [1, 1],
+        [1, 1],
+      ]),
+    ).toBe((4 + 1 + 1) * 128); // padded to whole MCUs
   });
 
   it('the estimates are upper bounds of what the decoders really use (fresh decoder, every fixture, every DCT scale)', async () => {
@@ -178,7 +198,10 @@ describe('DCT scale and memory budget, judged from the header', () => {
 describe('40 Mpx baseline JPEG through the whole pipeline', () => {
   it('decodes at 1/4 for a 224 model in ~10 MiB of decoder memory, at 1/8 for the 64 px default in ~3 MiB', async () => {
     const jpeg = getDecoders().jpeg;
-    for (const [p, bound] of [[IMAGENET, 12 * MiB], [GRAY64, 5 * MiB]] as const) {
+    for (const [p, bound] of [
+      [IMAGENET, 12 * MiB],
+      [GRAY64, 5 * MiB],
+    ] as const) {
       jpeg.reset();
       const t = inputToCHW(await imageToInput(read(BIG), p), p);
       expect(t.length).toBe(3 * p.input_size * p.input_size);
@@ -205,7 +228,14 @@ describe('40 Mpx baseline JPEG through the whole pipeline', () => {
 });
 
 describe('DCT-scaled decode + fractional-box resize vs Pillow', () => {
-  interface LargeGolden { kind: 'full' | 'draft'; source: string; golden: string; orientation: Orientation; scale: number; preprocessing: Preprocessing }
+  interface LargeGolden {
+    kind: 'full' | 'draft';
+    source: string;
+    golden: string;
+    orientation: Orientation;
+    scale: number;
+    preprocessing: Preprocessing;
+  }
   const entries: LargeGolden[] = JSON.parse(readFileSync(join(FIX, 'large/golden/manifest.json'), 'utf8')).entries;
 
   // "draft": Pillow's own DCT-scaled decode (Image.draft) + resize over the box (0, 0, W/k, H/k)
@@ -281,7 +311,11 @@ describe('libjpeg-turbo decoder', () => {
     await withDecodedImage(read('photos/flower_640x427.jpg'), {}, () => {}); // reuses the decoder memory
     expect(meanMaxDiff(owned.data, snapshot).max, 'the copy is not affected by later decodes').toBe(0);
     const boom = new TypeError('bug in the consumer');
-    await expect(withDecodedImage(bytes, {}, () => { throw boom; })).rejects.toBe(boom); // not mapped to a 400
+    await expect(
+      withDecodedImage(bytes, {}, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom); // not mapped to a 400
     expect(meanMaxDiff((await decodeImage(bytes)).data, snapshot).max).toBe(0); // the decoder still works
     expect(preprocess(await decodeImage(read('hostile/one_pixel_1x1.jpg')), IMAGENET).length).toBe(3 * 224 * 224);
   });

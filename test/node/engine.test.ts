@@ -64,8 +64,7 @@ describe('int8 engine, whole network', () => {
       const shared = await createEngine(int8, 'simd128');
       const separate = await createEngine(int8, 'simd128', true);
       const before = shared.memoryBytes;
-      for (let round = 0; round < 25; round++)
-        for (const x of xs) expect(Array.from(shared.run(x.data).logits)).toEqual(Array.from(separate.run(x.data).logits));
+      for (let round = 0; round < 25; round++) for (const x of xs) expect(Array.from(shared.run(x.data).logits)).toEqual(Array.from(separate.run(x.data).logits));
       expect(shared.memoryBytes).toBe(before);
       expect(shared.memoryBytes).toBeLessThan(separate.memoryBytes);
     });

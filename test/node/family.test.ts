@@ -30,7 +30,10 @@ function expectPyTorch(model: ModelFile, tag: string) {
   const inputs = loadNpy(fixture('golden/inputs_s64.npy'));
   const [n, c, h, w] = inputs.shape;
   const net = floatNetFromModel(model);
-  for (const [what, ref] of [['logits', loadNpy(family(`logits_${tag}.npy`))], ['features', loadNpy(family(`features_${tag}.npy`))]] as const) {
+  for (const [what, ref] of [
+    ['logits', loadNpy(family(`logits_${tag}.npy`))],
+    ['features', loadNpy(family(`features_${tag}.npy`))],
+  ] as const) {
     const per = ref.shape[1];
     for (let i = 0; i < n; i++) {
       const out = net.forward(new Feature(c, h, w, inputs.data.slice(i * c * h * w, (i + 1) * c * h * w)));

@@ -84,7 +84,10 @@ describe('float reference vs PyTorch (committed fixtures)', () => {
     expect(conv.status, conv.stderr).toBe(0);
     const cls = runCli(['classify', '--model', out, '--float', '--logits', '--top-k', '3', golden('inputs_s64.npy').pathname]);
     expect(cls.status, cls.stderr).toBe(0);
-    const lines = cls.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = cls.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     const ref = loadNpy(golden('logits_tiny_w015_c10_s64.npy'));
     lines.forEach((line, i) => {

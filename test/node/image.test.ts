@@ -25,8 +25,21 @@ const FIX = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const read = (rel: string) => new Uint8Array(readFileSync(join(FIX, rel)));
 const json = (rel: string) => JSON.parse(readFileSync(join(FIX, rel), 'utf8'));
 
-interface PhotoEntry { file: string; format: string; width: number; height: number; orientation: string; display_width?: number; display_height?: number }
-interface HostileEntry { file: string; expected_status: number; acceptable_status: number[]; description: string }
+interface PhotoEntry {
+  file: string;
+  format: string;
+  width: number;
+  height: number;
+  orientation: string;
+  display_width?: number;
+  display_height?: number;
+}
+interface HostileEntry {
+  file: string;
+  expected_status: number;
+  acceptable_status: number[];
+  description: string;
+}
 interface GoldenEntry {
   kind: 'preprocess' | 'decode';
   source: string;
@@ -204,7 +217,14 @@ describe('sniff + header dimensions', () => {
       return b;
     };
     expect(parseExifOrientation(tiff(true, [[0x0112, 3, 1, 6]]))).toBe(6);
-    expect(parseExifOrientation(tiff(false, [[0x0100, 4, 1, 640], [0x0112, 3, 1, 8]]))).toBe(8);
+    expect(
+      parseExifOrientation(
+        tiff(false, [
+          [0x0100, 4, 1, 640],
+          [0x0112, 3, 1, 8],
+        ]),
+      ),
+    ).toBe(8);
     expect(parseExifOrientation(tiff(false, [[0x0112, 4, 1, 3]]))).toBe(3);
     expect(parseExifOrientation(tiff(true, [[0x0112, 3, 1, 9]]))).toBe(1);
     expect(parseExifOrientation(tiff(true, [[0x0112, 3, 2, 6]]))).toBe(1);
@@ -350,9 +370,15 @@ describe('hostile files get the status their README gives', () => {
     await expectImageError(decodeImage(jpeg), 413);
     // VP8X canvas 16384x16384.
     const webp = new Uint8Array(30);
-    webp.set([...'RIFF'].map((c) => c.charCodeAt(0)), 0);
+    webp.set(
+      [...'RIFF'].map((c) => c.charCodeAt(0)),
+      0,
+    );
     new DataView(webp.buffer).setUint32(4, 22, true);
-    webp.set([...'WEBPVP8X'].map((c) => c.charCodeAt(0)), 8);
+    webp.set(
+      [...'WEBPVP8X'].map((c) => c.charCodeAt(0)),
+      8,
+    );
     new DataView(webp.buffer).setUint32(16, 10, true);
     webp.set([0xff, 0x3f, 0x00, 0xff, 0x3f, 0x00], 24);
     await expectImageError(decodeImage(webp), 413);
@@ -398,13 +424,16 @@ describe('fuzz: mutated JPEG/PNG/WebP either decode or throw ImageError', () => 
         return b;
       case 2: // truncate
         return b.subarray(0, Math.max(1, at()));
-      case 3: { // random block
+      case 3: {
+        // random block
         const p = at();
         for (let i = p; i < Math.min(b.length, p + 1 + Math.floor(r() * 256)); i++) b[i] = Math.floor(r() * 256);
         return b;
       }
-      case 4: { // splice: insert a copy of another range
-        const p = at(), q = at();
+      case 4: {
+        // splice: insert a copy of another range
+        const p = at(),
+          q = at();
         const piece = b.subarray(q, q + Math.floor(r() * 512));
         const out = new Uint8Array(b.length + piece.length);
         out.set(b.subarray(0, p));
@@ -462,7 +491,8 @@ describe('torchvision geometry', () => {
     const p: Preprocessing = { ...IMAGENET, input_size: 64, crop_pct: 1.25 }; // resize to 51, crop 64
     const hwc = resizeAndCrop(img, p);
     const [w, h] = resizedSize(150, 103, 51);
-    const left = centerCropOffset(w, 64), top = centerCropOffset(h, 64);
+    const left = centerCropOffset(w, 64),
+      top = centerCropOffset(h, 64);
     expect(top).toBeLessThan(0);
     for (let y = 0; y < 64; y++) {
       const inside = y + top >= 0 && y + top < h;
@@ -483,9 +513,18 @@ describe('quantizeInputNHWC', () => {
   it('rounds half to even, adds the zero point, clamps, and lays out NHWC', () => {
     const S = 2;
     const chw = new Float32Array([
-      0.5, 1.5, 2.5, -0.5, // R plane
-      -2.5, 300, -300, 0.49, // G
-      3.5, -3.5, 0, 1.51, // B
+      0.5,
+      1.5,
+      2.5,
+      -0.5, // R plane
+      -2.5,
+      300,
+      -300,
+      0.49, // G
+      3.5,
+      -3.5,
+      0,
+      1.51, // B
     ]);
     const q = quantizeInputNHWC(chw, S, 1, 0);
     expect(Array.from(q)).toEqual([0, -2, 4, 2, 127, -4, 2, -128, 0, 0, 0, 2]);
@@ -493,4 +532,3 @@ describe('quantizeInputNHWC', () => {
     expect(() => quantizeInputNHWC(new Float32Array(11), S, 1, 0)).toThrow(RangeError);
   });
 });
-

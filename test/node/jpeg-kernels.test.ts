@@ -37,9 +37,17 @@ interface JpegTestExports extends JpegExports {
 
 /** J_COLOR_SPACE values (jpeglib.h) and their pixel sizes. */
 const RGB_SPACES: Array<[string, number, number]> = [
-  ['JCS_RGB', 2, 3], ['JCS_EXT_RGB', 6, 3], ['JCS_EXT_RGBX', 7, 4], ['JCS_EXT_BGR', 8, 3], ['JCS_EXT_BGRX', 9, 4],
-  ['JCS_EXT_XBGR', 10, 4], ['JCS_EXT_XRGB', 11, 4], ['JCS_EXT_RGBA', 12, 4], ['JCS_EXT_BGRA', 13, 4],
-  ['JCS_EXT_ABGR', 14, 4], ['JCS_EXT_ARGB', 15, 4],
+  ['JCS_RGB', 2, 3],
+  ['JCS_EXT_RGB', 6, 3],
+  ['JCS_EXT_RGBX', 7, 4],
+  ['JCS_EXT_BGR', 8, 3],
+  ['JCS_EXT_BGRX', 9, 4],
+  ['JCS_EXT_XBGR', 10, 4],
+  ['JCS_EXT_XRGB', 11, 4],
+  ['JCS_EXT_RGBA', 12, 4],
+  ['JCS_EXT_BGRA', 13, 4],
+  ['JCS_EXT_ABGR', 14, 4],
+  ['JCS_EXT_ARGB', 15, 4],
 ];
 const JCS_EXT_RGBA = 12;
 
@@ -92,9 +100,7 @@ describe('IDCT kernels vs jidctint.c / jidctred.c', () => {
     ex.jd_test_idct(size, 1, coef, quant, outS, 8);
     const a = new Uint8Array(ex.memory.buffer, outC, 64);
     const b = new Uint8Array(ex.memory.buffer, outS, 64);
-    for (let r = 0; r < size; r++)
-      for (let k = 0; k < size; k++)
-        if (a[8 * r + k] !== b[8 * r + k]) return `row ${r} col ${k}: C ${a[8 * r + k]}, SIMD ${b[8 * r + k]}; coef [${c}] quant [${q}]`;
+    for (let r = 0; r < size; r++) for (let k = 0; k < size; k++) if (a[8 * r + k] !== b[8 * r + k]) return `row ${r} col ${k}: C ${a[8 * r + k]}, SIMD ${b[8 * r + k]}; coef [${c}] quant [${q}]`;
     return null;
   }
 
@@ -129,7 +135,15 @@ describe('IDCT kernels vs jidctint.c / jidctred.c', () => {
     });
 
     it(`${size}x${size}: extremes (every coefficient at +-32767/-32768, quantizers +-32767, the 16-bit path's bounds)`, () => {
-      const cases: Array<[number, number]> = [[32767, 32767], [-32768, -32768], [-32768, 32767], [32767, -1], [1, -32768], [181, 181], [-181, 181]];
+      const cases: Array<[number, number]> = [
+        [32767, 32767],
+        [-32768, -32768],
+        [-32768, 32767],
+        [32767, -1],
+        [1, -32768],
+        [181, 181],
+        [-181, 181],
+      ];
       for (const [cv, qv] of cases) {
         for (const pattern of ['all', 'dc', 'column0', 'row0', 'alternate']) {
           const c = new Int16Array(64);
@@ -143,7 +157,15 @@ describe('IDCT kernels vs jidctint.c / jidctred.c', () => {
         }
       }
       // Around the 16-bit path's limits: products at 2^14, column sums at 5905/5906.
-      for (const [cv, qv] of [[128, 128], [127, 129], [-128, 128], [5905, 1], [5906, 1], [738, 8], [739, 8]]) {
+      for (const [cv, qv] of [
+        [128, 128],
+        [127, 129],
+        [-128, 128],
+        [5905, 1],
+        [5906, 1],
+        [738, 8],
+        [739, 8],
+      ]) {
         const c = new Int16Array(64);
         const q = new Int16Array(64).fill(1);
         for (let r = 0; r < 8; r++) {
@@ -168,8 +190,11 @@ describe('YCbCr -> RGB vs jdcolor.c', () => {
     ex.jd_test_ref_open(put(ex, jpeg), jpeg.length, JCS_EXT_RGBA);
     const width = 65536; // Y = i & 255, Cb = i >> 8; Cr = the row
     const rows = 16;
-    const y = ex.malloc(width * rows), cb = ex.malloc(width * rows), cr = ex.malloc(width * rows);
-    const outC = ex.malloc(width * rows * 4), outS = ex.malloc(width * rows * 4);
+    const y = ex.malloc(width * rows),
+      cb = ex.malloc(width * rows),
+      cr = ex.malloc(width * rows);
+    const outC = ex.malloc(width * rows * 4),
+      outS = ex.malloc(width * rows * 4);
     for (let r = 0; r < rows; r++)
       for (let i = 0; i < width; i++) {
         new Uint8Array(ex.memory.buffer, y, width * rows)[r * width + i] = i & 255;
@@ -221,7 +246,10 @@ describe('YCbCr -> RGB vs jdcolor.c', () => {
 });
 
 describe('fancy upsampling vs jdsample.c', () => {
-  for (const [kind, fixture] of [['h2v2 (4:2:0)', 'jpeg/s420_77x45.jpg'], ['h2v1 (4:2:2)', 'jpeg/s422_77x45.jpg']] as const) {
+  for (const [kind, fixture] of [
+    ['h2v2 (4:2:0)', 'jpeg/s420_77x45.jpg'],
+    ['h2v1 (4:2:2)', 'jpeg/s422_77x45.jpg'],
+  ] as const) {
     it(`${kind}: widths 3-70, 333, 1024, 4000, random rows, identical`, () => {
       const rnd = prng(kind.length);
       const ex = testInstance();
@@ -256,8 +284,12 @@ function parses(rel: string): boolean {
   }
 }
 
-const KERNEL_FIXTURES = readdirSync(join(FIX, 'jpeg')).filter((f) => f.endsWith('.jpg')).map((f) => `jpeg/${f}`);
-const PHOTO_JPEGS = readdirSync(join(FIX, 'photos')).filter((f) => f.endsWith('.jpg')).map((f) => `photos/${f}`);
+const KERNEL_FIXTURES = readdirSync(join(FIX, 'jpeg'))
+  .filter((f) => f.endsWith('.jpg'))
+  .map((f) => `jpeg/${f}`);
+const PHOTO_JPEGS = readdirSync(join(FIX, 'photos'))
+  .filter((f) => f.endsWith('.jpg'))
+  .map((f) => `photos/${f}`);
 
 /** A codec on the test build: with our SIMD kernels, or with libjpeg's C functions only. */
 function codec(kind: 'simd' | 'c'): JpegCodec {
@@ -268,7 +300,10 @@ type Outcome = { pixels: Uint8Array; truncated: boolean } | { error: string };
 
 function decodeWith(c: JpegCodec, bytes: Uint8Array, eighths: number, width: number, height: number, cmyk: boolean): Outcome {
   try {
-    return c.decode(bytes, { width, height, scale: jpegEighths(eighths), cmyk }, (img, warning) => ({ pixels: new Uint8Array(img.data).slice(), truncated: /premature end of jpeg file/i.test(warning ?? '') }));
+    return c.decode(bytes, { width, height, scale: jpegEighths(eighths), cmyk }, (img, warning) => ({
+      pixels: new Uint8Array(img.data).slice(),
+      truncated: /premature end of jpeg file/i.test(warning ?? ''),
+    }));
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
@@ -289,7 +324,15 @@ describe('corrupted files', () => {
     const rnd = prng(2024);
     const simd = codec('simd');
     const c = codec('c');
-    const sources = ['jpeg/s420_77x45.jpg', 'jpeg/restart1_s420_77x45.jpg', 'jpeg/restart2rows_s422_77x45.jpg', 'jpeg/multiscan_s420_77x45.jpg', 'jpeg/q100_s444_77x45.jpg', 'jpeg/gray_77x45.jpg', 'photos/video001_cmyk_150x103.jpg'];
+    const sources = [
+      'jpeg/s420_77x45.jpg',
+      'jpeg/restart1_s420_77x45.jpg',
+      'jpeg/restart2rows_s422_77x45.jpg',
+      'jpeg/multiscan_s420_77x45.jpg',
+      'jpeg/q100_s444_77x45.jpg',
+      'jpeg/gray_77x45.jpg',
+      'photos/video001_cmyk_150x103.jpg',
+    ];
     let decoded = 0;
     for (let i = 0; i < 2000; i++) {
       const rel = sources[i % sources.length];
@@ -310,8 +353,16 @@ describe('corrupted files', () => {
         case 2: // random bytes over a stretch
           for (let k = pos(), n = Math.floor(rnd() * 40); n > 0 && k < b.length; k++, n--) b[k] = Math.floor(rnd() * 256);
           break;
-        case 3: { // an inserted FF 00 / FF FF / RSTn / other marker
-          const ins = [[0xff, 0x00], [0xff, 0xff, 0x00], [0xff, 0xd0 + Math.floor(rnd() * 8)], [0xff, 0xd9], [0xff, 0xff, 0xd3], [0xff, 0xc4]][Math.floor(rnd() * 6)];
+        case 3: {
+          // an inserted FF 00 / FF FF / RSTn / other marker
+          const ins = [
+            [0xff, 0x00],
+            [0xff, 0xff, 0x00],
+            [0xff, 0xd0 + Math.floor(rnd() * 8)],
+            [0xff, 0xd9],
+            [0xff, 0xff, 0xd3],
+            [0xff, 0xc4],
+          ][Math.floor(rnd() * 6)];
           const at = pos();
           b = Uint8Array.from([...b.subarray(0, at), ...ins, ...b.subarray(at)]);
           break;
@@ -319,7 +370,8 @@ describe('corrupted files', () => {
         case 4: // a run of zeros or ones
           b.fill(rnd() < 0.5 ? 0 : 0xff, pos(), pos());
           break;
-        case 5: { // bytes deleted
+        case 5: {
+          // bytes deleted
           const at = pos();
           b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(Math.min(b.length, at + 1 + Math.floor(rnd() * 12)))]);
           break;

@@ -15,9 +15,7 @@ import { JPEG_DECODER_WASM } from '../../worker/image/decoders-node.ts';
 import { readImageHeader } from '../../worker/image/dimensions.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
-const golden: { files: Record<string, Record<string, { width: number; height: number; sha256: string }>> } = JSON.parse(
-  readFileSync(join(FIX, 'jpeg', 'djpeg-scaled.json'), 'utf8'),
-);
+const golden: { files: Record<string, Record<string, { width: number; height: number; sha256: string }>> } = JSON.parse(readFileSync(join(FIX, 'jpeg', 'djpeg-scaled.json'), 'utf8'));
 const codec = new JpegCodec(new WebAssembly.Module(readFileSync(JPEG_DECODER_WASM)));
 
 /** SHA-256 of the RGB bytes of an RGBA image (what the golden hashes). */

@@ -21,7 +21,10 @@ import { VARIANT_CASES } from '../kernels/variants.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
-const testers = readdirSync(new URL('test/kernels/', root)).filter((f) => f.endsWith('.tester.ts')).map((f) => read(`test/kernels/${f}`)).join('\n');
+const testers = readdirSync(new URL('test/kernels/', root))
+  .filter((f) => f.endsWith('.tester.ts'))
+  .map((f) => read(`test/kernels/${f}`))
+  .join('\n');
 const kernelsDoc = read('docs/KERNELS.md');
 const simdVariants = VARIANTS.filter((v) => v.isa !== 'scalar');
 
@@ -47,7 +50,13 @@ describe('kernel manifest', () => {
     for (const f of KERNEL_FAMILIES) {
       const own = ex[f.module] as Record<string, unknown>;
       const entries: [string, readonly string[]][] = [
-        ...Object.entries(f.kernels).flatMap(([k, p]) => [[k, p], [`${k}_reference`, p]] as [string, readonly string[]][]),
+        ...Object.entries(f.kernels).flatMap(
+          ([k, p]) =>
+            [
+              [k, p],
+              [`${k}_reference`, p],
+            ] as [string, readonly string[]][],
+        ),
         ...Object.entries('packers' in f ? f.packers : {}),
       ];
       for (const [name, params] of entries) {
@@ -69,7 +78,10 @@ describe('kernel manifest', () => {
     for (const f of KERNEL_FAMILIES)
       for (const [k, params] of Object.entries(f.kernels)) {
         const m = new RegExp(`^${k}\\(([^)]*)\\)`, 'm').exec(kernelsDoc);
-        const doc = m?.[1].replace(/\/\*.*?\*\//g, '').split(',').map((p) => p.trim());
+        const doc = m?.[1]
+          .replace(/\/\*.*?\*\//g, '')
+          .split(',')
+          .map((p) => p.trim());
         if (!doc || doc.join(',') !== params.join(',')) wrong.push(`${k}: doc (${doc?.join(', ') ?? 'missing'}), manifest (${params.join(', ')})`);
       }
     expect(wrong).toEqual([]);

@@ -49,92 +49,118 @@ interface Family {
 // `build.length` in a seed: the two builds draw different shapes, as they always have.
 const FAMILIES: Family[] = [
   {
-    name: 'add', module: 'engine',
+    name: 'add',
+    module: 'engine',
     vsReference: [['matches the reference on random shapes', ({ h, build }) => addCases(h, new Rng(0x9e37 + build.length), 300)]],
     always: [['reference agrees with an independent JS computation', ({ h }) => addReferenceChecks(h, new Rng(31), 40)]],
   },
   {
-    name: 'gate', module: 'engine',
+    name: 'gate',
+    module: 'engine',
     vsReference: [['matches the reference on random shapes', ({ h, build }) => gateCases(h, new Rng(0x9e37 + build.length), 300)]],
     always: [['reference agrees with an independent JS computation', ({ h }) => gateReferenceChecks(h, new Rng(31), 40)]],
   },
   {
-    name: 'pool', module: 'engine',
+    name: 'pool',
+    module: 'engine',
     vsReference: [['matches the reference on random shapes', ({ h, build }) => poolCases(h, new Rng(0x9e37 + build.length), 300)]],
     always: [['reference agrees with an independent JS computation', ({ h }) => poolReferenceChecks(h, new Rng(31), 40)]],
   },
   {
-    name: 'input', module: 'engine',
+    name: 'input',
+    module: 'engine',
     vsReference: [['matches the reference on random shapes', ({ h, build }) => inputCases(h, new Rng(0x9e37 + build.length), 300)]],
     always: [['reference agrees with an independent JS computation', ({ h }) => inputReferenceChecks(h, new Rng(31), 40)]],
   },
   {
-    name: 'im2col', module: 'engine',
+    name: 'im2col',
+    module: 'engine',
     vsReference: [
       ['matches the reference on random images (odd/even sizes, 1..130 px, unaligned) and the stem sizes', ({ h, build }) => im2colCases(h, new Rng(0x1c2c + build.length), 300)],
-      ['matches the reference on every small size', ({ h }) => {
-        const rng = new Rng(0x51);
-        for (let H = 1; H <= 9; H++) for (let W = 1; W <= 9; W++) im2colShape(h, rng.int(0, 0x7fffffff), { H, W, dstOffset: (H * W) % 7 });
-      }],
+      [
+        'matches the reference on every small size',
+        ({ h }) => {
+          const rng = new Rng(0x51);
+          for (let H = 1; H <= 9; H++) for (let W = 1; W <= 9; W++) im2colShape(h, rng.int(0, 0x7fffffff), { H, W, dstOffset: (H * W) % 7 });
+        },
+      ],
     ],
     always: [['reference agrees with an independent JS computation', ({ h }) => im2colReferenceChecks(h, new Rng(0x2c0), 60)]],
   },
   {
-    name: 'depthwise', module: 'engine',
+    name: 'depthwise',
+    module: 'engine',
     vsReference: [
       ['matches the reference on random shapes', ({ h, build }) => depthwiseCases(h, new Rng(0xd3e1 + build.length), 400)],
-      ['matches the reference on every GhostNetV2-1.0 depthwise layer at 224', ({ h }) => {
-        const rng = new Rng(224);
-        for (const { C, H, W, kh, kw, stride } of depthwiseLayers()) depthwiseCase(h, rng.int(0, 0x7fffffff), { C, H, W, kh, kw, stride });
-      }],
+      [
+        'matches the reference on every GhostNetV2-1.0 depthwise layer at 224',
+        ({ h }) => {
+          const rng = new Rng(224);
+          for (const { C, H, W, kh, kw, stride } of depthwiseLayers()) depthwiseCase(h, rng.int(0, 0x7fffffff), { C, H, W, kh, kw, stride });
+        },
+      ],
     ],
     always: [['reference agrees with an independent JS computation', ({ h }) => depthwiseReferenceChecks(h, new Rng(77), 40)]],
   },
   {
-    name: 'pointwise', module: 'engine',
+    name: 'pointwise',
+    module: 'engine',
     vsReference: [
       ['matches the reference on random shapes (strides, offsets, zp, ReLU/clamps, f32 outputs)', ({ h, build }) => pointwiseCases(h, new Rng(0x9017 + build.length), 500)],
       ['matches the reference on every K / cout / pixel tail and on requantization edge cases', ({ h }) => pointwiseTailCases(h, new Rng(0x7a11))],
       ['matches the reference on every GhostNetV2-1.0 1x1 layer at 224, the stem GEMM and the classifier', ({ h }) => pointwiseGhostnetCases(h, new Rng(224))],
-      ['matches the reference on large pixel counts and wide layers', ({ h }) => {
-        const rng = new Rng(0xb16);
-        pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 16, cout: 24, pixels: 12544 });
-        pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 1280, cout: 1280, pixels: 7, xStride: 1300, yStride: 1290, yOffset: 5 });
-        pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 1248, cout: 92, pixels: 61, f32: true });
-        pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 3, cout: 1280, pixels: 33, data: 'extreme' });
-      }],
+      [
+        'matches the reference on large pixel counts and wide layers',
+        ({ h }) => {
+          const rng = new Rng(0xb16);
+          pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 16, cout: 24, pixels: 12544 });
+          pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 1280, cout: 1280, pixels: 7, xStride: 1300, yStride: 1290, yOffset: 5 });
+          pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 1248, cout: 92, pixels: 61, f32: true });
+          pointwiseShape(h, rng.int(0, 0x7fffffff), { cin: 3, cout: 1280, pixels: 33, data: 'extreme' });
+        },
+      ],
     ],
     always: [
-      ['packed size: the build layout (simd128: 8-channel blocks x K padded to 8)', ({ h, build }) => {
-        const size = h.fn('pointwise_packed_size');
-        if (build === 'scalar') expect([size(27, 16), size(960, 1280)]).toEqual([27 * 16, 960 * 1280]);
-        else expect([size(27, 16), size(1, 1), size(960, 1280), size(72, 20)]).toEqual([32 * 16, 8 * 8, 960 * 1280, 72 * 24]);
-      }],
+      [
+        'packed size: the build layout (simd128: 8-channel blocks x K padded to 8)',
+        ({ h, build }) => {
+          const size = h.fn('pointwise_packed_size');
+          if (build === 'scalar') expect([size(27, 16), size(960, 1280)]).toEqual([27 * 16, 960 * 1280]);
+          else expect([size(27, 16), size(1, 1), size(960, 1280), size(72, 20)]).toEqual([32 * 16, 8 * 8, 960 * 1280, 72 * 24]);
+        },
+      ],
       ['reference agrees with an independent JS computation', ({ h }) => pointwiseReferenceChecks(h, new Rng(0x1ef), 60)],
     ],
   },
   {
-    name: 'resample', module: 'resample',
+    name: 'resample',
+    module: 'resample',
     vsReference: [['kernels match the reference on random shapes', ({ h, build }) => resampleKernelCases(h, new Rng(0x4e5a + build.length), 400)]],
     always: [
       ['references agree with a direct JS evaluation', ({ h }) => resampleReferenceChecks(h, new Rng(77), 60)],
       ['the resampler reports the build it runs', ({ build, module }) => expect(new WasmResampler(module).variant).toBe(build)],
-      ['whole resize = resample.ts: all orientations, gray, both filters, up/down, padded windows, tiny batches (ring wrap)', ({ build, module }) => {
-        const impls = [new WasmResampler(module), new WasmResampler(module, { batchRows: 1 }), new WasmResampler(module, { batchRows: 3 })];
-        resampleWindowCases(impls, new Rng(0x1e5 + build.length), build === 'scalar' ? 60 : 400);
-      }],
-      ['memory is bounded and reused: repeated resizes do not grow it', ({ module }) => {
-        const r = new WasmResampler(module);
-        for (let i = 0; i < 20; i++) resampleWindowCase([r], 12345 + (i % 5));
-        const after = r.memoryBytes;
-        for (let i = 0; i < 200; i++) resampleWindowCase([r], 12345 + (i % 5));
-        expect(r.memoryBytes).toBe(after);
-        // A 3000x2000 photo to 224: O(row width + crop window), not O(image).
-        const img = { width: 3000, height: 2000, data: new Uint8ClampedArray(3000 * 2000 * 4), orientation: 6 as const };
-        const big = new WasmResampler(module);
-        big.resampleWindow(orientedView(img), 256, 384, 'bicubic', 16, 80, 224, false);
-        expect(big.memoryBytes).toBeLessThan(2 * 1024 * 1024);
-      }],
+      [
+        'whole resize = resample.ts: all orientations, gray, both filters, up/down, padded windows, tiny batches (ring wrap)',
+        ({ build, module }) => {
+          const impls = [new WasmResampler(module), new WasmResampler(module, { batchRows: 1 }), new WasmResampler(module, { batchRows: 3 })];
+          resampleWindowCases(impls, new Rng(0x1e5 + build.length), build === 'scalar' ? 60 : 400);
+        },
+      ],
+      [
+        'memory is bounded and reused: repeated resizes do not grow it',
+        ({ module }) => {
+          const r = new WasmResampler(module);
+          for (let i = 0; i < 20; i++) resampleWindowCase([r], 12345 + (i % 5));
+          const after = r.memoryBytes;
+          for (let i = 0; i < 200; i++) resampleWindowCase([r], 12345 + (i % 5));
+          expect(r.memoryBytes).toBe(after);
+          // A 3000x2000 photo to 224: O(row width + crop window), not O(image).
+          const img = { width: 3000, height: 2000, data: new Uint8ClampedArray(3000 * 2000 * 4), orientation: 6 as const };
+          const big = new WasmResampler(module);
+          big.resampleWindow(orientedView(img), 256, 384, 'bicubic', 16, 80, 224, false);
+          expect(big.memoryBytes).toBeLessThan(2 * 1024 * 1024);
+        },
+      ],
     ],
   },
 ];

@@ -16,9 +16,7 @@ import { expectDecodeError, firstDifference } from '../helpers/decode-error.ts';
 import { readGoldenNpy } from '../helpers/golden.ts';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'png');
-const manifest: { cases: Array<{ file: string; color_type: number; depth: number; interlaced: boolean; trns: boolean }> } = JSON.parse(
-  readFileSync(join(DIR, 'manifest.json'), 'utf8'),
-);
+const manifest: { cases: Array<{ file: string; color_type: number; depth: number; interlaced: boolean; trns: boolean }> } = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8'));
 const read = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
 
 beforeAll(() => initNodeDecoders());
@@ -95,7 +93,7 @@ describe('PNG decoder: broken files are 400 with the reason', () => {
     await expectDecodeError(await withImageData(rgb, raw.subarray(0, 200), false), 400, /corrupt zlib data/);
   });
 
-  it('an IDAT CRC mismatch (the CRCs before IDAT are the header parser\'s)', async () => {
+  it("an IDAT CRC mismatch (the CRCs before IDAT are the header parser's)", async () => {
     const b = rgb.slice();
     const [at, len] = chunks(b).find((c) => c[2] === 'IDAT')!;
     b[at + 8 + len] ^= 1;
@@ -103,7 +101,9 @@ describe('PNG decoder: broken files are 400 with the reason', () => {
   });
 
   it('a file cut inside its image data', async () => {
-    const [at] = chunks(rgb).filter((c) => c[2] === 'IDAT').at(-1)!;
+    const [at] = chunks(rgb)
+      .filter((c) => c[2] === 'IDAT')
+      .at(-1)!;
     await expectDecodeError(rgb.subarray(0, at + 20), 400, /past the end of the file|truncated/);
   });
 

@@ -37,7 +37,12 @@ function run(e: Int8Engine, x: Float32Array): Map<string, string> {
 async function withHeader(m: ModelFile, edit: (h: Record<string, unknown>) => void): Promise<ModelFile> {
   const { tensors, ...header } = structuredClone(m.header) as unknown as Record<string, unknown> & { tensors: ModelFile['header']['tensors'] };
   edit(header);
-  return readModelFile(await writeModelFile(header as never, tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: m.tensor(t.name) }))));
+  return readModelFile(
+    await writeModelFile(
+      header as never,
+      tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: m.tensor(t.name) })),
+    ),
+  );
 }
 
 describe('prepared weights (model format 2)', () => {
@@ -83,7 +88,9 @@ describe('prepared weights (model format 2)', () => {
     const ref = run(await createEngine(parseModelFile(plain), 'simd128', true), calib[0].data);
     const stale = (m: ModelFile) => withHeader(m, (h) => ((h.packing as { layout_version: number }).layout_version -= 1));
     const simdOnly = await stale(parseModelFile(await packInt8Model(plain, ['simd128'])));
-    await expect(createEngine(simdOnly, 'simd128')).rejects.toThrow(/layout version \d+\) and no plain weights, but this is the simd128 build \(layout version \d+\): re-convert it with --pack simd128/);
+    await expect(createEngine(simdOnly, 'simd128')).rejects.toThrow(
+      /layout version \d+\) and no plain weights, but this is the simd128 build \(layout version \d+\): re-convert it with --pack simd128/,
+    );
     const both = await stale(parseModelFile(await packInt8Model(plain, ['simd128', 'plain'])));
     expect(run(await createEngine(both, 'simd128', true), calib[0].data)).toEqual(ref);
   });
@@ -94,7 +101,11 @@ describe('prepared weights (model format 2)', () => {
     const cut = await readModelFile(
       await writeModelFile(
         header,
-        tensors.map((t) => (t.name === 'conv_head.requant' ? { name: t.name, dtype: t.dtype, shape: [t.shape[0] - 1], data: (m.tensor(t.name) as Float32Array).slice(1) } : { name: t.name, dtype: t.dtype, shape: t.shape, data: m.tensor(t.name) })),
+        tensors.map((t) =>
+          t.name === 'conv_head.requant'
+            ? { name: t.name, dtype: t.dtype, shape: [t.shape[0] - 1], data: (m.tensor(t.name) as Float32Array).slice(1) }
+            : { name: t.name, dtype: t.dtype, shape: t.shape, data: m.tensor(t.name) },
+        ),
       ),
     );
     await expect(createEngine(cut, 'simd128')).rejects.toThrow(/conv_head.requant has \d+ bytes, the engine expects \d+/);

@@ -133,7 +133,11 @@ describe('the generated workerd config', () => {
 
   it('carries wrangler.toml vars, compatibility date and flags, and the socket address', () => {
     const text = workerdConfig({
-      modules: [{ name: 'index.js', type: 'ESModule' }, { name: 'a.wasm', type: 'CompiledWasm' }, { name: 'm.gnv2', type: 'Data' }],
+      modules: [
+        { name: 'index.js', type: 'ESModule' },
+        { name: 'a.wasm', type: 'CompiledWasm' },
+        { name: 'm.gnv2', type: 'Data' },
+      ],
       compatibilityDate: config.compatibility_date!,
       compatibilityFlags: config.compatibility_flags,
       vars: config.vars,

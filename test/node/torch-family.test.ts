@@ -18,7 +18,11 @@ const TORCH = hasTorch();
 if (!TORCH) console.warn('SKIPPED torch-family: /usr/bin/python3 cannot import torch (apt-get install python3-torch python3-torchvision)');
 const CALIB = 8; // calibrate on the first 8 photos, measure int8 on the other 9
 
-const rowsOf = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { logits: number[] });
+const rowsOf = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { logits: number[] });
 
 describe.skipIf(!TORCH)('GhostNetV1/V3 parity with PyTorch at 224, 1000 classes (torch needed)', () => {
   beforeAll(ensureLargeSet, LARGE_SET_TIMEOUT_MS);
@@ -26,7 +30,9 @@ describe.skipIf(!TORCH)('GhostNetV1/V3 parity with PyTorch at 224, 1000 classes 
   for (const w of ['10', '13']) {
     it(`PyTorch: re-parameterized GhostNetV3-${w[0]}.${w[1]} matches the multi-branch network to ≤ 1e-5 relative`, () => {
       const r = JSON.parse(readFileSync(join(LARGE, `reparam_v3_w${w}.json`), 'utf8'));
-      console.log(`GhostNetV3-${w[0]}.${w[1]} in PyTorch: re-parameterized vs multi-branch max|Δ|/max|logit| ${r.max_rel.toExponential(2)} over ${r.inputs} photos; params ${r.params_multi_branch} → ${r.params_reparameterized}`);
+      console.log(
+        `GhostNetV3-${w[0]}.${w[1]} in PyTorch: re-parameterized vs multi-branch max|Δ|/max|logit| ${r.max_rel.toExponential(2)} over ${r.inputs} photos; params ${r.params_multi_branch} → ${r.params_reparameterized}`,
+      );
       expect(r.inputs).toBe(17);
       expect(r.max_rel).toBeLessThanOrEqual(1e-5);
     });
@@ -74,7 +80,11 @@ describe.skipIf(!TORCH)('GhostNetV1/V3 parity with PyTorch at 224, 1000 classes 
   // The issue's floor, as V2's. The V1 checkpoint's conv_head and classifier are made 'neutral'
   // (tools/reference/large_set.py): with random ones, which amplify int8 noise ~10 dB more than
   // the signal, this V1 draw stays at 0.908; docs/v1-int8-fidelity.md.
-  const int8Cases = [['v3_w10_timm.safetensors', 'v3_w10'], ['v3_w13_timm.safetensors', 'v3_w13'], ['v1_w10.pth.tar', 'v1_w10']] as const;
+  const int8Cases = [
+    ['v3_w10_timm.safetensors', 'v3_w10'],
+    ['v3_w13_timm.safetensors', 'v3_w13'],
+    ['v1_w10.pth.tar', 'v1_w10'],
+  ] as const;
   const floor = 0.93;
   for (const [file, tag] of int8Cases) {
     it(`${file}: int8 (calibrated on 8 photos) reaches mean logits cosine ≥ ${floor} on the 9 held-out photos`, () => {

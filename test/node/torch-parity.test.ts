@@ -21,7 +21,10 @@ if (MISSING) console.warn(`SKIPPED torch-parity: ${MISSING}`);
 describe.skipIf(!TORCH)('float parity with PyTorch at 224, 1000 classes (torch needed)', () => {
   beforeAll(ensureLargeSet, LARGE_SET_TIMEOUT_MS);
 
-  for (const [width, tag] of [[1.0, 'w10'], [1.3, 'w13']] as const) {
+  for (const [width, tag] of [
+    [1.0, 'w10'],
+    [1.3, 'w13'],
+  ] as const) {
     it(`width ${width}: convert --precision float32 then classify --float --logits reproduces PyTorch's logits`, () => {
       const model = join(LARGE, `${tag}.f32.gnv2`);
       const conv = runCli(['convert', join(LARGE, `ck_${tag}.pth.tar`), '--out', model, '--precision', 'float32']);
@@ -30,11 +33,17 @@ describe.skipIf(!TORCH)('float parity with PyTorch at 224, 1000 classes (torch n
       expect(info.architecture).toMatchObject({ width, num_classes: 1000 });
       expect(info.labels[1]).toBe('goldfish');
 
-      for (const [inputs, logitsFile] of [['inputs_s224.npy', `logits_${tag}.npy`], ['photos_s224.npy', `photos_logits_${tag}.npy`]]) {
+      for (const [inputs, logitsFile] of [
+        ['inputs_s224.npy', `logits_${tag}.npy`],
+        ['photos_s224.npy', `photos_logits_${tag}.npy`],
+      ]) {
         const cls = runCli(['classify', '--model', model, '--float', '--logits', join(LARGE, inputs)]);
         expect(cls.status, cls.stderr).toBe(0);
         const ref = loadNpy(join(LARGE, logitsFile));
-        const rows = cls.stdout.trim().split('\n').map((l) => JSON.parse(l));
+        const rows = cls.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
         expect(rows.length).toBe(ref.shape[0]);
         let worst = 0;
         rows.forEach((row, i) => {
@@ -50,10 +59,13 @@ describe.skipIf(!TORCH)('float parity with PyTorch at 224, 1000 classes (torch n
   }
 
   it('width 1.0 through our own image pipeline (image files, not tensors): same top-5 as PyTorch + Pillow', () => {
-    const names = (JSON.parse(readFileSync(join(LARGE, 'photos_top5_w10.json'), 'utf8')) as { name: string; top5: number[] }[]);
+    const names = JSON.parse(readFileSync(join(LARGE, 'photos_top5_w10.json'), 'utf8')) as { name: string; top5: number[] }[];
     const cls = runCli(['classify', '--model', join(LARGE, 'w10.f32.gnv2'), '--float', ...names.map((n) => join(PHOTOS, n.name))]);
     expect(cls.status, cls.stderr).toBe(0);
-    const rows = cls.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = cls.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     rows.forEach((row, i) => {
       const got: number[] = row.predictions.map((p: { index: number }) => p.index);
       // Every photo, CMYK JPEGs included, decodes bit-identically to Pillow (the CLI decodes at full size).
@@ -87,7 +99,10 @@ describe.skipIf(!TORCH)('int8 fidelity against PyTorch float at 224, 1000 classe
       const cls = runCli(['classify', '--model', model, '--logits', photos]);
       expect(cls.status, cls.stderr).toBe(0);
       const ref = loadNpy(join(LARGE, `photos_logits_${tag}.npy`));
-      const rows = cls.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const rows = cls.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const cos: number[] = [];
       for (let i = CALIB; i < rows.length; i++) {
         const r = ref.data.subarray(i * 1000, (i + 1) * 1000);

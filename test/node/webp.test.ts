@@ -27,12 +27,15 @@ describe('WebP decoder: bit-exact RGBA with Pillow (same libwebp)', () => {
     expect([img.height, img.width, 4]).toEqual(want.shape);
     const bad = firstDifference(img.data, want.data);
     expect(bad, bad < 0 ? '' : `first difference at pixel ${bad >> 2}, channel ${bad & 3}: ${img.data[bad]} != ${want.data[bad]}`).toBe(-1);
-    if (c.mode === 'RGBA') expect(img.data.some((v, i) => i % 4 === 3 && v < 255), 'the fixture has transparent pixels').toBe(true);
+    if (c.mode === 'RGBA')
+      expect(
+        img.data.some((v, i) => i % 4 === 3 && v < 255),
+        'the fixture has transparent pixels',
+      ).toBe(true);
   });
 });
 
 describe('WebP decoder: broken files are 400 with the reason', () => {
-
   it('a lossy file cut in its image data', async () => {
     const b = read('lossy_q80.webp');
     await expectDecodeError(b.subarray(0, b.length >> 1), 400, /not enough data|truncated|bitstream/);

@@ -9,8 +9,7 @@ await preloadPhotos(['video005_gray_150x103.jpg']);
 
 const KEY = 'k3y-with-enough-entropy-0123456789';
 const withKey = (path: string, init: RequestInit = {}) => fetchWithEnv(new Request(`${BASE}${path}`, init), { API_KEY: KEY });
-const classify = (headers: Record<string, string>) =>
-  withKey('/v1/classify', { method: 'POST', body: photo('video005_gray_150x103.jpg') as Uint8Array<ArrayBuffer>, headers });
+const classify = (headers: Record<string, string>) => withKey('/v1/classify', { method: 'POST', body: photo('video005_gray_150x103.jpg') as Uint8Array<ArrayBuffer>, headers });
 
 describe('API_KEY bearer auth', () => {
   it('no token → 401 with WWW-Authenticate, in the error shape', async () => {

@@ -15,8 +15,7 @@ const FLOWER = 'flower_640x427.jpg';
 await preloadPhotos([FLOWER, 'chelsea_cat_451x300.png', 'plush_gophers_lossless_600x400.webp']);
 
 const query = (url: string, extra = '') => `/v1/classify?url=${encodeURIComponent(url)}${extra}`;
-const get = (url: string, env: Record<string, string> = ALLOW, extra = '', headers: Record<string, string> = {}) =>
-  fetchWithEnv(new Request(`${BASE}${query(url, extra)}`, { headers }), env);
+const get = (url: string, env: Record<string, string> = ALLOW, extra = '', headers: Record<string, string> = {}) => fetchWithEnv(new Request(`${BASE}${query(url, extra)}`, { headers }), env);
 const stats = async (path: string) => (await (await fetch(`${ORIGIN}/__stats?path=${encodeURIComponent(path)}`)).json()) as { requests: number; bytes: number; aborted: number };
 
 interface Answer {
@@ -41,7 +40,7 @@ async function refused(res: Response, status: number): Promise<string> {
 }
 
 describe('classify by URL: switched on by IMAGE_ORIGINS', () => {
-  it('off when IMAGE_ORIGINS is empty (wrangler.toml\'s default, checked in bundle.test.ts): 403 url_fetch_disabled, before any fetch', async () => {
+  it("off when IMAGE_ORIGINS is empty (wrangler.toml's default, checked in bundle.test.ts): 403 url_fetch_disabled, before any fetch", async () => {
     const res = await get(`${ORIGIN}/img/${FLOWER}?n=off`, { IMAGE_ORIGINS: ' , ' });
     expect(await refused(res, 403)).toBe('url_fetch_disabled');
     expect((await stats(`/img/${FLOWER}?n=off`)).requests).toBe(0);

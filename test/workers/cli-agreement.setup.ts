@@ -46,8 +46,14 @@ const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 export default async function setup(project: TestProject): Promise<void> {
   const results: CliAgreement['results'] = {};
   for (const m of AGREEMENT_MODELS) {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'bin/ghostnet-edge.js'), 'classify', '--model', m.file, '--logits', '--top-k', '0', ...AGREEMENT_FILES], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { input: string; logits: number[]; predictions: Array<{ index: number; score: number }> });
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'bin/ghostnet-edge.js'), 'classify', '--model', m.file, '--logits', '--top-k', '0', ...AGREEMENT_FILES], {
+      cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input: string; logits: number[]; predictions: Array<{ index: number; score: number }> });
     const p = (await readModelFile(new Uint8Array(readFileSync(join(root, m.file))))).header.preprocessing;
     results[m.name] = [];
     for (const [i, path] of AGREEMENT_FILES.entries()) {

@@ -10,7 +10,16 @@ import { getDecoders } from '../../worker/image/decoders.ts';
 import { wasmResampler } from '../../worker/image/resample-wasm.ts';
 import { BASE, classifyBytes, fetchWithEnv, photo, post, preloadPhotos, withoutVolatile } from './support.ts';
 
-const MIX = ['video005_gray_150x103.jpg', 'video001_cmyk_150x103.jpg', 'video001_410_progressive_150x103.jpg', 'grace_hopper_512x600.jpg', 'chelsea_cat_451x300.png', 'plush_gophers_lossless_600x400.webp', 'grace_hopper_exif_orient6_600x512.jpg', 'coffee_rgba_cutout_600x400.png'];
+const MIX = [
+  'video005_gray_150x103.jpg',
+  'video001_cmyk_150x103.jpg',
+  'video001_410_progressive_150x103.jpg',
+  'grace_hopper_512x600.jpg',
+  'chelsea_cat_451x300.png',
+  'plush_gophers_lossless_600x400.webp',
+  'grace_hopper_exif_orient6_600x512.jpg',
+  'coffee_rgba_cutout_600x400.png',
+];
 
 await preloadPhotos(MIX);
 
@@ -26,16 +35,12 @@ async function answer(i: number, mix = MIX, send = viaSelf): Promise<{ status: n
   const name = mix[i % mix.length];
   // every 4th request is an embed, every 7th a broken image, so errors interleave with work
   const res =
-    i % 7 === 6
-      ? await send('/v1/classify', photo(name).slice(0, 2000))
-      : i % 4 === 3
-        ? await send('/v1/embed', photo(name))
-        : await send(`/v1/classify?top_k=${i % 3 === 0 ? 0 : 3}`, photo(name));
+    i % 7 === 6 ? await send('/v1/classify', photo(name).slice(0, 2000)) : i % 4 === 3 ? await send('/v1/embed', photo(name)) : await send(`/v1/classify?top_k=${i % 3 === 0 ? 0 : 3}`, photo(name));
   return { status: res.status, body: withoutVolatile(await res.json()) };
 }
 
 describe('concurrency', () => {
-  it('the default model is ready before any request; requests racing a lazy model\'s first load share one load', async () => {
+  it("the default model is ready before any request; requests racing a lazy model's first load share one load", async () => {
     expect(registry.loaded().map((l) => l.name)).toEqual(['fashion-mnist']); // prepared at module scope
     const prepare = vi.spyOn(Int8Engine, 'prepare');
     try {

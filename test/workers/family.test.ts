@@ -17,7 +17,15 @@ import { cosine } from '../../tools/lib/cosine.ts';
 import { BASE, loadPhotos } from './support.ts';
 
 initWorkerdDecoders();
-const app = createApp(new ModelRegistry([{ name: 'tiny-v1', data: v1Model }, { name: 'tiny-v3', data: v3Model }], { simd128 }));
+const app = createApp(
+  new ModelRegistry(
+    [
+      { name: 'tiny-v1', data: v1Model },
+      { name: 'tiny-v3', data: v3Model },
+    ],
+    { simd128 },
+  ),
+);
 const photos = new Map((await loadPhotos()).map((p) => [p.file, p.data]));
 
 async function call(path: string, init?: RequestInit): Promise<Response> {
@@ -47,7 +55,10 @@ describe('GhostNetV1 and GhostNetV3 in the Worker', () => {
     ]);
   });
 
-  for (const [model, key, floor] of [['tiny-v1', 'v1', 0.8], ['tiny-v3', 'v3', 0.8]] as const) {
+  for (const [model, key, floor] of [
+    ['tiny-v1', 'v1', 0.8],
+    ['tiny-v3', 'v3', 0.8],
+  ] as const) {
     it(`${model}: classifies the ${reference.names.length} photos over HTTP, following PyTorch's float logits`, async () => {
       const cos: number[] = [];
       let top1 = 0;

@@ -44,7 +44,10 @@ describe('large images (workerd)', () => {
       expect(exact.status).toBe(200);
       expect(fast.status).toBe(200);
       // 512x600: the shorter side 512 at 2/8 is 128 = 2 x 64
-      expect(spy.mock.calls.map((c) => c[1].scale)).toEqual([{ num: 1, denom: 1 }, { num: 1, denom: 4 }]);
+      expect(spy.mock.calls.map((c) => c[1].scale)).toEqual([
+        { num: 1, denom: 1 },
+        { num: 1, denom: 4 },
+      ]);
     } finally {
       spy.mockRestore();
     }
@@ -90,7 +93,10 @@ describe('large images (workerd)', () => {
     const d = getDecoders();
     const spies = [vi.spyOn(d.png, 'decode'), vi.spyOn(d.webp, 'decode')];
     try {
-      for (const [bytes, kind] of [[PNG_24MP, 'PNG'], [WEBP_24MP, 'lossless WebP']] as const) {
+      for (const [bytes, kind] of [
+        [PNG_24MP, 'PNG'],
+        [WEBP_24MP, 'lossless WebP'],
+      ] as const) {
         const res = await classify(bytes);
         expect(res.status, kind).toBe(413);
         const err = await errorOf(res);

@@ -6,7 +6,13 @@ import { BASE } from './support.ts';
 type Doc = {
   openapi: string;
   info: { title: string; version: string };
-  paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean }>; requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown>; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { parameters?: Array<{ name: string; in: string; required?: boolean }>; requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown>; security?: unknown[] }
+    >
+  >;
   components: { schemas: Record<string, unknown>; securitySchemes?: Record<string, { type: string; scheme: string }> };
 };
 
@@ -42,9 +48,7 @@ describe('GET /openapi.json', () => {
   it('documents classify: query parameters, every body form, every error status', async () => {
     const op = (await doc()).paths['/v1/classify'].post;
     expect(op.parameters!.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:model', 'query:top_k']);
-    expect(Object.keys(op.requestBody!.content).sort()).toEqual(
-      ['application/json', 'application/octet-stream', 'image/jpeg', 'image/png', 'image/webp', 'multipart/form-data'].sort(),
-    );
+    expect(Object.keys(op.requestBody!.content).sort()).toEqual(['application/json', 'application/octet-stream', 'image/jpeg', 'image/png', 'image/webp', 'multipart/form-data'].sort());
     expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '408', '413', '415', '422', '502', '503', '504']);
     expect(op.security).toEqual([{}, { bearer: [] }]);
   });

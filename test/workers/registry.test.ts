@@ -34,7 +34,8 @@ function fake(calls: { n: number }, fail = 0): ClassifierFactory {
 describe('engine build selection', () => {
   it('SIMD128 unless ENGINE says relaxed (runtime validates relaxed SIMD) or auto (and the relaxed dot is native)', () => {
     const both = { simd128, relaxed };
-    const yes = () => true, no = () => false;
+    const yes = () => true,
+      no = () => false;
     expect(chooseBuild('simd128', both, yes, yes)).toBe('simd128');
     expect(chooseBuild('relaxed', both, yes, no)).toBe('relaxed');
     expect(chooseBuild('auto', both, yes, yes)).toBe('relaxed');

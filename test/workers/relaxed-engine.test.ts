@@ -22,7 +22,13 @@ import { readModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
 
 async function relaxedExports(): Promise<BuildExports> {
-  const instance = await WebAssembly.instantiate(relaxedModule, { env: { abort() { throw new Error('abort'); } } });
+  const instance = await WebAssembly.instantiate(relaxedModule, {
+    env: {
+      abort() {
+        throw new Error('abort');
+      },
+    },
+  });
   return instance.exports as unknown as BuildExports;
 }
 

@@ -106,7 +106,7 @@ export function run(cmd: string, args: string[], logFile: string, env: Record<st
 /** Natural-image-like input without Python: smooth random colour fields plus edges, ImageNet-normalized. */
 export function syntheticImages(count: number, size: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   const mean = [0.485, 0.456, 0.406];
   const std = [0.229, 0.224, 0.225];
   const out = new Float32Array(count * 3 * size * size);
@@ -171,7 +171,31 @@ export function prepareArtifacts(o: ArtifactOptions): Artifacts {
     if (torch.ok && a.checkpoint) {
       const key = { script: fileSha(ref('reference_outputs.py')), gen: fileSha(ref('make_checkpoint.py')), ...spec };
       cached(o, path, key, `${count} input(s), reference_outputs.py`, () =>
-        run(o.python, [ref('reference_outputs.py'), '--checkpoint', a.checkpoint!, '--width', String(o.width), '--classes', String(o.classes), '--size', String(o.size), '--count', String(count), '--seed', String(seed), '--write-inputs', path, '--out-logits', path.replace(/\.npy$/, '.logits.npy'), '--threads', '1'], path + '.log'),
+        run(
+          o.python,
+          [
+            ref('reference_outputs.py'),
+            '--checkpoint',
+            a.checkpoint!,
+            '--width',
+            String(o.width),
+            '--classes',
+            String(o.classes),
+            '--size',
+            String(o.size),
+            '--count',
+            String(count),
+            '--seed',
+            String(seed),
+            '--write-inputs',
+            path,
+            '--out-logits',
+            path.replace(/\.npy$/, '.logits.npy'),
+            '--threads',
+            '1',
+          ],
+          path + '.log',
+        ),
       );
       return path;
     }
@@ -217,7 +241,11 @@ export function prepareArtifacts(o: ArtifactOptions): Artifacts {
     };
     attempt('int8 model', () =>
       cached(o, int8, key, 'ghostnet-edge convert --calib, ~2 min once', () =>
-        run(process.execPath, [join(ROOT, 'bin/ghostnet-edge.js'), 'convert', a.checkpoint!, '--out', int8, '--calib', a.calibNpy!, '--calib-count', String(o.calibCount), '--pack', 'simd128,plain'], int8 + '.log'),
+        run(
+          process.execPath,
+          [join(ROOT, 'bin/ghostnet-edge.js'), 'convert', a.checkpoint!, '--out', int8, '--calib', a.calibNpy!, '--calib-count', String(o.calibCount), '--pack', 'simd128,plain'],
+          int8 + '.log',
+        ),
       ),
     );
     if (!a.missing['int8 model']) a.int8Model = int8;

@@ -77,7 +77,10 @@ bootstrap interval in brackets.`;
 function selected(only: string | undefined): Set<Id> {
   if (!only) return new Set(ALL);
   const out = new Set<Id>();
-  for (const raw of only.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const ids = ALIASES[raw] ?? ((ALL as readonly string[]).includes(raw) ? [raw as Id] : null);
     if (!ids) throw new UsageError(`--only: unknown contender ${raw} (known: ${ALL.join(', ')})`);
     for (const id of ids) out.add(id);
@@ -147,7 +150,17 @@ async function main(argv: string[]): Promise<number> {
 
   // Artifacts (cached in tmp/bench/).
   log('\nartifacts:');
-  const art = prepareArtifacts({ dir: `${ROOT}/tmp/bench`, python, checkpoint: o.checkpoint && resolve(o.checkpoint), width: 1.0, classes: 1000, size: 224, calibCount, rebuild: o.rebuild, log: (s) => log(s) });
+  const art = prepareArtifacts({
+    dir: `${ROOT}/tmp/bench`,
+    python,
+    checkpoint: o.checkpoint && resolve(o.checkpoint),
+    width: 1.0,
+    classes: 1000,
+    size: 224,
+    calibCount,
+    rebuild: o.rebuild,
+    log: (s) => log(s),
+  });
   if (!art.hasTorch) log(`  skipped: ${art.torchWhy} (no PyTorch contender, no ONNX export)`);
   if (!art.inputNpy) {
     log('no bench input could be made; nothing to run');
@@ -172,9 +185,14 @@ async function main(argv: string[]): Promise<number> {
     try {
       qdqInfo = await prepareQdq({ dir: `${ROOT}/tmp/bench`, python, onnx: art.onnx, calibNpy: art.calibNpy, calibCount, tag: basename(art.onnx, '.onnx'), rebuild: o.rebuild, log: (s) => log(s) });
       inputs.qdqOnnx = qdqInfo.path;
-      const ops = Object.entries(qdqInfo.optimizedOps).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+      const ops = Object.entries(qdqInfo.optimizedOps)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       log(`  int8 QDQ model in onnxruntime-node's optimized graph: ${qdqInfo.convs.qlinear} QLinearConv, ${qdqInfo.convs.float} float Conv (${ops})`);
-      notes.push(`int8 ONNX anchors: ${relative(ROOT, qdqInfo.path)} (tools/bench/qdq.py: per-channel int8 weights, uint8 activations MinMax-calibrated on the same ${calibCount} images, QDQ as ORT's quantize_static); onnxruntime-node's optimized graph runs ${qdqInfo.convs.qlinear} of the convolutions as QLinearConv, ${qdqInfo.convs.float} as float`);
+      notes.push(
+        `int8 ONNX anchors: ${relative(ROOT, qdqInfo.path)} (tools/bench/qdq.py: per-channel int8 weights, uint8 activations MinMax-calibrated on the same ${calibCount} images, QDQ as ORT's quantize_static); onnxruntime-node's optimized graph runs ${qdqInfo.convs.qlinear} of the convolutions as QLinearConv, ${qdqInfo.convs.float} as float`,
+      );
     } catch (e) {
       log(`  skipped: int8 QDQ model: ${(e as Error).message}`);
     }
@@ -243,7 +261,9 @@ async function main(argv: string[]): Promise<number> {
       agreement.push(ag);
       const float = !c.id.startsWith('edge-') && !c.id.endsWith('-int8');
       if (float && !ag.top1Match) harnessBroken = true;
-      log(`  ${c.id.padEnd(13)} vs ${r.padEnd(13)} top-1 ${ag.top1}/${ag.referenceTop1} ${ag.top1Match ? 'match' : 'DIFFER'}  cosine ${ag.cosine.toFixed(5)}  max|Δ| ${ag.maxAbsDiff.toExponential(2)}`);
+      log(
+        `  ${c.id.padEnd(13)} vs ${r.padEnd(13)} top-1 ${ag.top1}/${ag.referenceTop1} ${ag.top1Match ? 'match' : 'DIFFER'}  cosine ${ag.cosine.toFixed(5)}  max|Δ| ${ag.maxAbsDiff.toExponential(2)}`,
+      );
     }
   }
   // The relaxed build is timed only where it computes what the SIMD128 build computes.

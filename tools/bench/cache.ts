@@ -172,7 +172,9 @@ async function main(argv: string[]): Promise<number> {
       2,
     ),
     '',
-    'Wall ms (client side, medians): ' + rows.map((r) => `${r.image}/${r.model}: upload ${f(r.wall['upload-miss'])} → ${f(r.wall['upload-hit'])}, URL ${f(r.wall['url-miss'])} → ${f(r.wall['url-hit'])}`).join('; ') + '.',
+    'Wall ms (client side, medians): ' +
+      rows.map((r) => `${r.image}/${r.model}: upload ${f(r.wall['upload-miss'])} → ${f(r.wall['upload-hit'])}, URL ${f(r.wall['url-miss'])} → ${f(r.wall['url-hit'])}`).join('; ') +
+      '.',
     '',
   ].join('\n');
   log('\n' + md);

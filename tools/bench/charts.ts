@@ -28,7 +28,12 @@ interface Axis {
 }
 
 function chart(title: string, subtitle: string, bars: Bar[], axis: Axis, marks: { at: number; label: string }[], footer: string): string {
-  const W = 960, left = 290, right = 230, top = 84, rowH = 28, barH = 16;
+  const W = 960,
+    left = 290,
+    right = 230,
+    top = 84,
+    rowH = 28,
+    barH = 16;
   const plotW = W - left - right;
   const H = top + bars.length * rowH + 62;
   const x = (v: number) => {
@@ -128,7 +133,12 @@ export function familiesChart(rep: Report): string | null {
   const dw = p.families.find((f) => f.family === 'depthwise');
   if (dw?.gmacs) {
     const at = bars.findIndex((b) => b.label.startsWith('dw ')) + classes.filter((c) => c.name.startsWith('dw ')).length;
-    bars.splice(at, 0, { label: `depthwise, all ${dw.ops} layers (${(dw.macs / 1e6).toFixed(1)} MMAC)`, value: dw.gmacs, text: `${dw.gmacs.toFixed(1)} GMAC/s = ${((100 * dw.gmacs) / peak).toFixed(0)}%`, colour: '#116329' });
+    bars.splice(at, 0, {
+      label: `depthwise, all ${dw.ops} layers (${(dw.macs / 1e6).toFixed(1)} MMAC)`,
+      value: dw.gmacs,
+      text: `${dw.gmacs.toFixed(1)} GMAC/s = ${((100 * dw.gmacs) / peak).toFixed(0)}%`,
+      colour: '#116329',
+    });
   }
   bars.push({ label: `whole network (${(p.totalMacs / 1e6).toFixed(0)} MMAC)`, value: total, text: `${total.toFixed(1)} GMAC/s = ${((100 * total) / peak).toFixed(0)}%`, colour: '#111' });
   const max = Math.ceil((peak * 1.08) / 5) * 5;

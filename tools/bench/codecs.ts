@@ -64,7 +64,10 @@ const IMAGES: Image[] = [
   { name: '600x400 WebP lossless (plush)', file: join(FIX, 'photos/plush_gophers_lossless_600x400.webp'), format: 'webp' },
 ];
 
-ensureJpegBenchImages(IMAGES.map((i) => i.file).filter((f) => f.startsWith(JPEG_BENCH_IMAGES)), 'bench:codecs');
+ensureJpegBenchImages(
+  IMAGES.map((i) => i.file).filter((f) => f.startsWith(JPEG_BENCH_IMAGES)),
+  'bench:codecs',
+);
 if (!IMAGES.every((i) => !i.file.startsWith(MADE) || existsSync(i.file))) {
   console.error('bench:codecs: making the WebP images with Pillow (tools/bench/codecs/images.py)');
   execFileSync('/usr/bin/python3', [join(ROOT, 'tools/bench/codecs/images.py'), MADE], { stdio: 'inherit' });
@@ -119,10 +122,16 @@ const GROUPS: Array<[string, RegExp]> = [
   ['to RGBA', /^(pd_expand_row|emit_\w+|rgb8|gray8|gray_alpha8)$/],
   // libwebp: VP8 (lossy) and VP8L (lossless) decoding, alpha plane, YUV->RGB and fancy upsampling
   ['VP8 lossy: bitstream (coefficients)', /^(GetCoeffs\w*|VP8DecodeMB|ParseIntraMode\w*|VP8ParseIntraModeRow|VP8GetBit\w*|VP8LoadNewBytes|VP8GetSigned|GetLargeValue)$/],
-  ['VP8 lossy: transforms, prediction, loop filter', /^(Transform\w*|TransformTwo|TM\w*|VE\w*|HE\w*|DC\w*|RD4|VR4|LD4|VL4|HU4|HD4|SimpleVFilter\w*|SimpleHFilter\w*|VFilter\w*|HFilter\w*|FilterLoop\w*|DoFilter\w*|FilterRow|ReconstructRow|VP8ProcessRow|FinishRow|DoUVTransform|DoTransform)$/],
+  [
+    'VP8 lossy: transforms, prediction, loop filter',
+    /^(Transform\w*|TransformTwo|TM\w*|VE\w*|HE\w*|DC\w*|RD4|VR4|LD4|VL4|HU4|HD4|SimpleVFilter\w*|SimpleHFilter\w*|VFilter\w*|HFilter\w*|FilterLoop\w*|DoFilter\w*|FilterRow|ReconstructRow|VP8ProcessRow|FinishRow|DoUVTransform|DoTransform)$/,
+  ],
   ['YUV to RGBA + upsampling', /^(UpsampleRgbaLinePair\w*|EmitFancyRGB|EmitSampledRGB|VP8YuvToRgba\w*|YuvToRgba\w*|FancyUpsampler\w*|\w*Upsample\w*|\w*YuvTo\w*)$/],
   ['alpha plane', /^(ALPHDecode|AllocateAlphaPlane|VP8DecompressAlphaRows|EmitAlphaRGB|ApplyAlphaMultiply|\w*Filter_C|ExtractAlphaRows|DispatchAlpha\w*|ExtractGreen\w*)$/],
-  ['VP8L lossless', /^(DecodeImageData|DecodeAlphaData|ReadSymbol|VP8L\w*|PredictorAdd\w*|Predictor\w*|AddGreenToBlueAndRed\w*|TransformColorInverse\w*|ColorIndexInverseTransform\w*|CopyBlock\w*|ProcessRows|ApplyInverseTransforms|EmitRows|ReadHuffmanCode\w*|BuildHuffmanTable|ConvertBGRAToRGBA\w*|\w*BGRA\w*)$/],
+  [
+    'VP8L lossless',
+    /^(DecodeImageData|DecodeAlphaData|ReadSymbol|VP8L\w*|PredictorAdd\w*|Predictor\w*|AddGreenToBlueAndRed\w*|TransformColorInverse\w*|ColorIndexInverseTransform\w*|CopyBlock\w*|ProcessRows|ApplyInverseTransforms|EmitRows|ReadHuffmanCode\w*|BuildHuffmanTable|ConvertBGRAToRGBA\w*|\w*BGRA\w*)$/,
+  ],
   ['chunks, glue', /^(pd_decode|pd_\w+|memcpy|memset|memmove|malloc|free|dlmalloc|dlfree|js-to-wasm\W.*)$/],
 ];
 const profile = (fn: Fn, n: number) =>
@@ -144,7 +153,9 @@ for (const [i, r] of rows.entries()) {
 }
 
 const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
-console.log(`\nPNG/WebP decode, CPU ms (median of ${RUNS} interleaved rounds); load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after\n`);
+console.log(
+  `\nPNG/WebP decode, CPU ms (median of ${RUNS} interleaved rounds); load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after\n`,
+);
 console.log('| image | old | ours | **old / ours** | ns/px old → ours |');
 console.log('|---|---|---|---|---|');
 for (const r of results) {
@@ -152,7 +163,12 @@ for (const r of results) {
 }
 if (PROFILE) {
   console.log('\nWhere our decode spends its time (profile self time):\n');
-  for (const r of results) console.log(`- ${r.image}: ${Object.entries(r.profile!).map(([k, v]) => `${k} ${Math.round(100 * v)}%`).join(', ')}`);
+  for (const r of results)
+    console.log(
+      `- ${r.image}: ${Object.entries(r.profile!)
+        .map(([k, v]) => `${k} ${Math.round(100 * v)}%`)
+        .join(', ')}`,
+    );
 }
 
 mkdirSync(join(ROOT, 'tmp', 'bench'), { recursive: true });

@@ -27,7 +27,16 @@ if (!builds.length) builds.push('simd128', 'scalar');
 
 const LAYERS = depthwiseLayers();
 interface Shape {
-  C: number; H: number; W: number; kh: number; kw: number; stride: number; OH: number; OW: number; layers: number; macs: number;
+  C: number;
+  H: number;
+  W: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  OH: number;
+  OW: number;
+  layers: number;
+  macs: number;
 }
 const shapes = new Map<string, Shape>();
 for (const { C, H, W, kh, kw, stride, OH, OW } of LAYERS) {
@@ -95,12 +104,7 @@ for (const { key, s, ms, best } of rows) {
   console.log(line);
 }
 console.log(`\nall ${LAYERS.length} depthwise layers at 224 (${(totalMacs / 1e6).toFixed(2)} MMAC), median of ${samples} interleaved samples:`);
-builds.forEach((b, i) =>
-  console.log(
-    `  ${b.padEnd(24)} ${totals[i].toFixed(3)} ms  (${(totalMacs / totals[i] / 1e6).toFixed(2)} GMAC/s)` +
-      `   [sum of per-shape minima: ${bests[i].toFixed(3)} ms]`,
-  ),
-);
+builds.forEach((b, i) => console.log(`  ${b.padEnd(24)} ${totals[i].toFixed(3)} ms  (${(totalMacs / totals[i] / 1e6).toFixed(2)} GMAC/s)` + `   [sum of per-shape minima: ${bests[i].toFixed(3)} ms]`));
 console.log('\nper SIMD variant (all layers it runs):');
 const variants = [...new Set(rows.map((r) => depthwiseVariant(r.s)))];
 for (const v of variants) {

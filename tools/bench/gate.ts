@@ -48,7 +48,8 @@ for (const [key, { H, W, C, gh, gw, ops }] of shapes) {
     const lut = h.put(sigmoid);
     const g = h.out(gn);
     const y = h.out(H * W * C);
-    const L = h.fn('lut_u8'), M = h.fn('gate_upsample_mul');
+    const L = h.fn('lut_u8'),
+      M = h.fn('gate_upsample_mul');
     return [() => L(pre, gn, lut, g), () => M(x, H, W, C, C, 3, g, gh, gw, 0.002, y, C, -4, -128, 127)];
   });
   let line = `${key.padEnd(26)} ${pad(String(ops), 3)}`;

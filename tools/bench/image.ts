@@ -25,7 +25,11 @@ const cpuMs = () => {
 };
 
 const wasm = (build: 'scalar' | 'simd128') => new WasmResampler(resampleModule(build));
-const IMPLS: Array<[string, Resampler]> = [['TS', TS_RESAMPLER], ['AS-scalar', wasm('scalar')], ['AS-SIMD', wasm('simd128')]];
+const IMPLS: Array<[string, Resampler]> = [
+  ['TS', TS_RESAMPLER],
+  ['AS-scalar', wasm('scalar')],
+  ['AS-SIMD', wasm('simd128')],
+];
 
 const SETTINGS: Array<[string, Preprocessing]> = [
   ['224 bilinear', IMAGENET_PREPROCESSING],

@@ -74,7 +74,10 @@ const IMAGES: Image[] = [
   { name: '600x400 WebP lossless (plush)', file: join(ROOT, 'test/fixtures/photos/plush_gophers_lossless_600x400.webp'), format: 'webp', scale: 1 },
 ];
 
-ensureJpegBenchImages(IMAGES.map((i) => i.file), 'bench:jpeg');
+ensureJpegBenchImages(
+  IMAGES.map((i) => i.file),
+  'bench:jpeg',
+);
 
 await initNodeDecoders();
 const decoders = getDecoders();
@@ -173,8 +176,12 @@ for (const [i, r] of rows.entries()) {
 
 const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : `${Math.round(100 * x)}%`);
-console.log(`\nJPEG decode, CPU ms (median of ${RUNS} interleaved rounds); load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after\n`);
-console.log('| image | old @cwasm (2.0.4 -Oz) | ours, kernels off (2.1.5 -O3 C) | ours | old / ours | ns/px ours | Huffman share before → after' + (PROFILE ? ' (profile: before → after)' : '') + ' |');
+console.log(
+  `\nJPEG decode, CPU ms (median of ${RUNS} interleaved rounds); load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after\n`,
+);
+console.log(
+  '| image | old @cwasm (2.0.4 -Oz) | ours, kernels off (2.1.5 -O3 C) | ours | old / ours | ns/px ours | Huffman share before → after' + (PROFILE ? ' (profile: before → after)' : '') + ' |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of results) {
   if (r.speedup === undefined) continue;

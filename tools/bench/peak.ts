@@ -28,7 +28,13 @@ interface ProbeExports {
 function probe(build: 'simd128' | 'relaxed'): ProbeExports {
   const url = new URL(`../../build/probe.${build}.wasm`, import.meta.url);
   const module = new WebAssembly.Module(readFileSync(url));
-  return new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('probe abort'); } } }).exports as unknown as ProbeExports;
+  return new WebAssembly.Instance(module, {
+    env: {
+      abort: () => {
+        throw new Error('probe abort');
+      },
+    },
+  }).exports as unknown as ProbeExports;
 }
 
 /** Best-of-`trials` GMAC/s of `run(iters)` doing `macsPerIter` MACs per iteration. */

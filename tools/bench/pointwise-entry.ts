@@ -14,7 +14,13 @@ let job: PreparedJob | null = null;
 async function load(): Promise<{ name: string; ex: BuildExports }[]> {
   const out = [];
   for (const b of builds) {
-    const instance = await WebAssembly.instantiate(b.module, { env: { abort: () => { throw new Error('engine abort'); } } });
+    const instance = await WebAssembly.instantiate(b.module, {
+      env: {
+        abort: () => {
+          throw new Error('engine abort');
+        },
+      },
+    });
     out.push({ name: b.name, ex: instance.exports as unknown as BuildExports });
   }
   return out;
@@ -31,7 +37,8 @@ export default {
         job = prepareJob(loaded, key, 8, () => performance.now());
         return Response.json({ job: job.job, perRep: job.perRep });
       }
-      const b = Number(u.searchParams.get('run')), reps = Number(u.searchParams.get('reps'));
+      const b = Number(u.searchParams.get('run')),
+        reps = Number(u.searchParams.get('reps'));
       const t0 = performance.now();
       if (b >= 0) job!.runs[b](reps);
       return Response.json({ ms: performance.now() - t0 });

@@ -9,7 +9,6 @@ import { median } from '../lib/median.ts';
 import { Rng } from '../lib/rng.ts';
 import { pointwiseLayers } from './layers.ts';
 
-
 export interface BenchOptions {
   samples: number;
   /** minimum duration of one sample of the fastest build, ms */
@@ -52,12 +51,17 @@ function prepare(ex: BuildExports, j: Job): { run: (reps: number) => void; check
   const rng = new Rng(j.cin * 65536 + j.cout);
   const same = (p: number, q: number, n: number) => firstDifference(h.bytes(p, n), h.bytes(q, n));
   if (j.im2col) {
-    const H = 224, W = 224, n = 112 * 112 * 32;
+    const H = 224,
+      W = 224,
+      n = 112 * 112 * 32;
     const x = h.put(rng.i8(H * W * 3));
-    const d1 = h.out(n), d2 = h.out(n);
+    const d1 = h.out(n),
+      d2 = h.out(n);
     const f = h.fn('im2col_3x3s2');
     return {
-      run: (reps) => { for (let r = 0; r < reps; r++) f(x, H, W, -3, d1); },
+      run: (reps) => {
+        for (let r = 0; r < reps; r++) f(x, H, W, -3, d1);
+      },
       check: () => {
         f(x, H, W, -3, d1);
         h.fn('im2col_3x3s2_reference')(x, H, W, -3, d2);
@@ -74,13 +78,14 @@ function prepare(ex: BuildExports, j: Job): { run: (reps: number) => void; check
   const packed = h.out(h.fn('pointwise_packed_size')(cin, cout) as number);
   h.fn('pointwise_pack')(w, cin, cout, packed);
   const n = pixels * cout * (f32 ? 4 : 1);
-  const y = h.out(n), y2 = h.out(n);
+  const y = h.out(n),
+    y2 = h.out(n);
   const f = h.fn(f32 ? 'pointwise_f32' : 'pointwise');
-  const call = f32
-    ? (out: number) => f(x, pixels, cin, xStride, packed, bias, scale, cout, out, cout)
-    : (out: number) => f(x, pixels, cin, xStride, packed, bias, scale, cout, out, cout, -5, -5, 127);
+  const call = f32 ? (out: number) => f(x, pixels, cin, xStride, packed, bias, scale, cout, out, cout) : (out: number) => f(x, pixels, cin, xStride, packed, bias, scale, cout, out, cout, -5, -5, 127);
   return {
-    run: (reps) => { for (let r = 0; r < reps; r++) call(y); },
+    run: (reps) => {
+      for (let r = 0; r < reps; r++) call(y);
+    },
     check: () => {
       call(y);
       const ref = h.fn(f32 ? 'pointwise_f32_reference' : 'pointwise_reference');
@@ -138,13 +143,19 @@ export function prepareJob(builds: { name: string; ex: BuildExports }[], key: st
     for (const r of runs) {
       const t0 = now();
       let k = 0;
-      while (k < 3 || now() - t0 < 20) { r.run(1); k++; }
+      while (k < 3 || now() - t0 < 20) {
+        r.run(1);
+        k++;
+      }
       let n = 1;
       for (;;) {
         const t1 = now();
         r.run(n);
         const dt = now() - t1;
-        if (dt >= calibrateMs || n >= 1 << 24) { perRep = Math.min(perRep, dt / n); break; }
+        if (dt >= calibrateMs || n >= 1 << 24) {
+          perRep = Math.min(perRep, dt / n);
+          break;
+        }
         n *= 2;
       }
     }
@@ -185,7 +196,11 @@ export class Report {
   private total: number[];
   private totalMin: number[];
   private totalMacs = 0;
-  constructor(private names: string[], samples: number, private print: (line: string) => void) {
+  constructor(
+    private names: string[],
+    samples: number,
+    private print: (line: string) => void,
+  ) {
     this.total = names.map(() => 0);
     this.totalMin = names.map(() => 0);
     print(`pointwise: ${samples} interleaved samples per shape, median; GMAC/s per shape (min-time GMAC/s in brackets)`);
@@ -193,26 +208,34 @@ export class Report {
   }
   add(r: JobResult): void {
     const mmac = r.im2col ? 0 : r.macs / 1e6;
-    const cells = r.median.map((m, b) => (r.im2col
-      ? `${(m * 1000).toFixed(1)} us`
-      : `${(mmac / m).toFixed(2)} [${(mmac / r.min[b]).toFixed(2)}]`).padStart(24));
+    const cells = r.median.map((m, b) => (r.im2col ? `${(m * 1000).toFixed(1)} us` : `${(mmac / m).toFixed(2)} [${(mmac / r.min[b]).toFixed(2)}]`).padStart(24));
     this.print(`${r.label.padEnd(22)}${String(r.layers).padStart(7)}${mmac.toFixed(2).padStart(8)}  ${cells.join('')}${r.inTotal ? '' : '   (not in total)'}`);
     if (r.inTotal) {
       this.totalMacs += r.macs * r.layers;
-      r.median.forEach((m, b) => { this.total[b] += m * r.layers; });
-      r.min.forEach((m, b) => { this.totalMin[b] += m * r.layers; });
+      r.median.forEach((m, b) => {
+        this.total[b] += m * r.layers;
+      });
+      r.min.forEach((m, b) => {
+        this.totalMin[b] += m * r.layers;
+      });
     }
   }
   finish(): void {
     if (!this.totalMacs) return;
     this.print(`all 1x1 layers (${(this.totalMacs / 1e6).toFixed(1)} MMAC): sum over layers of the median time per call`);
-    this.names.forEach((n, b) => this.print(`  ${n.padEnd(10)} ${this.total[b].toFixed(3)} ms  = ${(this.totalMacs / this.total[b] / 1e6).toFixed(2)} GMAC/s   (sum of per-shape minima: ${this.totalMin[b].toFixed(3)} ms)`));
+    this.names.forEach((n, b) =>
+      this.print(`  ${n.padEnd(10)} ${this.total[b].toFixed(3)} ms  = ${(this.totalMacs / this.total[b] / 1e6).toFixed(2)} GMAC/s   (sum of per-shape minima: ${this.totalMin[b].toFixed(3)} ms)`),
+    );
   }
 }
 
 /** Runs the whole benchmark in this environment and prints the report. */
 export function benchPointwise(builds: { name: string; ex: BuildExports }[], opt: BenchOptions, now: () => number, print: (line: string) => void): void {
-  const report = new Report(builds.map((b) => b.name), opt.samples, print);
+  const report = new Report(
+    builds.map((b) => b.name),
+    opt.samples,
+    print,
+  );
   for (const key of jobKeys(opt.filter)) report.add(benchJob(builds, key, opt, now));
   report.finish();
 }

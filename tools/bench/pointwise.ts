@@ -25,7 +25,10 @@ import { benchPointwise, jobKeys, Report, type JobResult } from './pointwise-job
 const ROOT = resolve(import.meta.dirname, '../..');
 
 const args = process.argv.slice(2);
-let samples = 31, filter: string | undefined, workerd = false, cpu = false;
+let samples = 31,
+  filter: string | undefined,
+  workerd = false,
+  cpu = false;
 const specs: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--samples') samples = Math.max(30, Number(args[++i]));
@@ -46,7 +49,12 @@ if (!workerd) {
   if (builds.some((b) => b.name.includes('relaxed'))) console.warn('warning: Node 20 computes relaxed SIMD wrongly; use --workerd for the relaxed build');
   const loaded = builds.map((b) => ({ name: b.name, ex: engineExports(b.path) }));
   console.log(`node ${process.version}, V8 ${process.versions.v8}; clock: ${cpu ? 'process CPU time' : 'wall time'}`);
-  const clock = cpu ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
+  const clock = cpu
+    ? () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      }
+    : () => performance.now();
   benchPointwise(loaded, { samples, minSampleMs: 2, filter }, clock, (l) => console.log(l));
 } else {
   // The bench Worker (pointwise-entry.ts) gets the builds through one generated module, builds.mjs.
@@ -62,7 +70,11 @@ if (!workerd) {
       if (!res.ok) throw new Error(`workerd: ${await res.text()}`);
       return res.json();
     };
-    const report = new Report(builds.map((b) => b.name), samples, (l) => console.log(l));
+    const report = new Report(
+      builds.map((b) => b.name),
+      samples,
+      (l) => console.log(l),
+    );
     for (const key of jobKeys(filter)) {
       const { job, perRep } = (await get(`prepare=${encodeURIComponent(key)}`)) as { job: JobResult; perRep: number };
       const reps = Math.max(1, Math.ceil(25 / perRep)); // ~25 ms of work per request

@@ -103,8 +103,20 @@ const CONV_FAMILIES = new Set(['stem', 'pointwise', 'depthwise', 'classifier']);
 
 /** Display order of the classes (opClass). */
 export const CLASS_ORDER = [
-  'stem', '1×1 spatial', '1×1 1-pixel (GEMV)', 'dw 3×3 s1', 'dw 3×3 s2', 'dw 5×5 s2', 'dw 1×5 / 5×1 (DFC)', 'dw other',
-  'DFC avg-pool 2×2', 'DFC gate', 'SE pool', 'SE gate', 'add', 'outside the ops',
+  'stem',
+  '1×1 spatial',
+  '1×1 1-pixel (GEMV)',
+  'dw 3×3 s1',
+  'dw 3×3 s2',
+  'dw 5×5 s2',
+  'dw 1×5 / 5×1 (DFC)',
+  'dw other',
+  'DFC avg-pool 2×2',
+  'DFC gate',
+  'SE pool',
+  'SE gate',
+  'add',
+  'outside the ops',
 ];
 
 /**
@@ -191,5 +203,17 @@ export function profileEngine(engine: Int8Engine, model: ModelFile, chw: Float32
   const dw = per.filter((p) => p.kind === 'depthwise');
   const dwMs = dw.reduce((a, p) => a + p.ms, 0);
   const depthwiseShapes = group(dw, (p) => p.shape, [], dwMs).sort((a, b) => b.ms - a.ms);
-  return { runs, ops: per, families, classes, depthwiseShapes, totalMs, totalMacs: per.reduce((s, p) => s + p.macs, 0), memoryBytes: engine.memoryBytes, runBackToBackMs: median(plain), runBackToBackMinMs: Math.min(...plain), outsideOpsMs };
+  return {
+    runs,
+    ops: per,
+    families,
+    classes,
+    depthwiseShapes,
+    totalMs,
+    totalMacs: per.reduce((s, p) => s + p.macs, 0),
+    memoryBytes: engine.memoryBytes,
+    runBackToBackMs: median(plain),
+    runBackToBackMinMs: Math.min(...plain),
+    outsideOpsMs,
+  };
 }

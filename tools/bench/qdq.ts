@@ -96,7 +96,8 @@ export async function prepareQdq(o: Options): Promise<QdqModel> {
       const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', img, [1, c, h, w]) });
       for (const name of s.outputNames) {
         const d = out[name].data as Float32Array;
-        let lo = Infinity, hi = -Infinity;
+        let lo = Infinity,
+          hi = -Infinity;
         for (let k = 0; k < d.length; k++) {
           const v = d[k];
           if (v < lo) lo = v;

@@ -155,8 +155,18 @@ export function formatComparison(before: EngineProfile, after: EngineProfile, pe
     const g = (c?: ClassProfile) => (c?.gmacs == null ? '–' : f(c.gmacs, 2));
     return [n, b ? f(b.ms, 3) : '–', g(b), pct(b?.gmacs ?? null, peak), a ? f(a.ms, 3) : '–', g(a), pct(a?.gmacs ?? null, peak), a && b ? `${f(b.ms / a.ms, 2)}×` : '–'];
   });
-  const tb = before.totalMs + before.outsideOpsMs, ta = after.totalMs + after.outsideOpsMs;
-  rows.push(['total (ops + outside)', f(tb, 3), f(before.totalMacs / (before.totalMs * 1e6), 2), pct(before.totalMacs / (before.totalMs * 1e6), peak), f(ta, 3), f(after.totalMacs / (after.totalMs * 1e6), 2), pct(after.totalMacs / (after.totalMs * 1e6), peak), `${f(tb / ta, 2)}×`]);
+  const tb = before.totalMs + before.outsideOpsMs,
+    ta = after.totalMs + after.outsideOpsMs;
+  rows.push([
+    'total (ops + outside)',
+    f(tb, 3),
+    f(before.totalMacs / (before.totalMs * 1e6), 2),
+    pct(before.totalMacs / (before.totalMs * 1e6), peak),
+    f(ta, 3),
+    f(after.totalMacs / (after.totalMs * 1e6), 2),
+    pct(after.totalMacs / (after.totalMs * 1e6), peak),
+    `${f(tb / ta, 2)}×`,
+  ]);
   return table(head, rows);
 }
 

@@ -61,7 +61,10 @@ const log = (s = '') => process.stdout.write(s + '\n');
 
 function list(v: string | undefined, known: string[], name: string): string[] | undefined {
   if (v === undefined) return undefined;
-  const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const id of ids) if (!known.includes(id)) throw new UsageError(`${name}: unknown ${id} (known: ${known.join(', ')})`);
   return ids;
 }
@@ -264,7 +267,10 @@ async function main(argv: string[]): Promise<number> {
     ]),
     { what: 'isolate start-up, CPU ms (workerd until ready, minus an empty Worker)', target: '< 200', limit: 200, strict: true, values: perVariant((v) => coldOf(v, 'noop')?.startupCpuMs) },
   ];
-  if (retried.count) notes.push(`${retried.count} request(s) sent again after workerd reset a kept-alive connection before answering (docs/reliability.md: the pinned workerd drops kept-alive connections now and then)`);
+  if (retried.count)
+    notes.push(
+      `${retried.count} request(s) sent again after workerd reset a kept-alive connection before answering (docs/reliability.md: the pinned workerd drops kept-alive connections now and then)`,
+    );
   machine.loadavgAfter = machineInfo().loadavg;
   const report: RequestReport = {
     date: new Date().toISOString(),

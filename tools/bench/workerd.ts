@@ -16,8 +16,10 @@ import { median, quantileSorted, sortedCopy } from '../lib/median.ts';
 import { startBenchWorker } from './miniflare.ts';
 
 const { values: o } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, runs: { type: 'string', default: '5' } } });
-const rounds = Number(o.rounds), runs = Number(o.runs);
-const MODEL = 'tmp/bench/w10.int8.gnv2', INPUT = 'tmp/bench/input.npy';
+const rounds = Number(o.rounds),
+  runs = Number(o.runs);
+const MODEL = 'tmp/bench/w10.int8.gnv2',
+  INPUT = 'tmp/bench/input.npy';
 for (const f of [MODEL, INPUT, 'build/engine.simd128.wasm']) {
   if (!existsSync(f)) {
     console.error(`workerd bench: ${f} is missing — run \`npm run bench\` first (it builds and caches it)`);
@@ -60,6 +62,12 @@ const base = median(times['node simd128']);
 console.log(`GhostNetV2-1.0 224², ms per inference (median of ${rounds} rounds × ${runs} runs; workerd via Miniflare ${process.versions.node ? `on Node ${process.versions.node}` : ''})`);
 for (const [k, v] of Object.entries(times)) {
   const s = sortedCopy(v);
-  console.log(`  ${k.padEnd(16)} ${median(v).toFixed(2).padStart(7)} ms  [p10 ${quantileSorted(s, 0.1).toFixed(2)}, p90 ${quantileSorted(s, 0.9).toFixed(2)}]  ÷ node ${(median(v) / base).toFixed(2)}`);
+  console.log(
+    `  ${k.padEnd(16)} ${median(v).toFixed(2).padStart(7)} ms  [p10 ${quantileSorted(s, 0.1).toFixed(2)}, p90 ${quantileSorted(s, 0.9).toFixed(2)}]  ÷ node ${(median(v) / base).toFixed(2)}`,
+  );
 }
-console.log(`  first use in a fresh isolate (SHA-256 check, parse, prepare; wall ms): ${Object.entries(loadMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(
+  `  first use in a fresh isolate (SHA-256 check, parse, prepare; wall ms): ${Object.entries(loadMs)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+);

@@ -89,7 +89,9 @@ export function generateModule(manifests: Array<{ path: string; manifest: Manife
   let n = 0;
   for (const { path, manifest } of manifests) {
     for (const e of manifest.models) {
-      let spec = relative(dirname(resolve(outFile)), resolve(dirname(path), e.file)).split('\\').join('/');
+      let spec = relative(dirname(resolve(outFile)), resolve(dirname(path), e.file))
+        .split('\\')
+        .join('/');
       if (!spec.startsWith('.')) spec = './' + spec;
       lines.push(`import m${n} from ${JSON.stringify(spec)};`);
       const samples = e.samples?.map((x) => ({ label: x.label ?? '', image: readFileSync(join(dirname(path), x.file)).toString('base64') }));
@@ -97,8 +99,19 @@ export function generateModule(manifests: Array<{ path: string; manifest: Manife
       // instead of hashing it on every cold start (test/workers/bundled-models.test.ts recomputes it).
       const file = readFileSync(resolve(dirname(path), e.file));
       const sha256 = file.subarray(file.length - 32).toString('hex');
-      const meta = { name: e.name, sha256, ...(e.name === defaultModel(manifests[0].manifest) ? { default: true } : {}), ...(e.description ? { description: e.description } : {}), ...(e.domain ? { domain: e.domain } : {}), ...(samples ? { samples } : {}) };
-      entries.push(`  { ${Object.entries(meta).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}, data: m${n} },`);
+      const meta = {
+        name: e.name,
+        sha256,
+        ...(e.name === defaultModel(manifests[0].manifest) ? { default: true } : {}),
+        ...(e.description ? { description: e.description } : {}),
+        ...(e.domain ? { domain: e.domain } : {}),
+        ...(samples ? { samples } : {}),
+      };
+      entries.push(
+        `  { ${Object.entries(meta)
+          .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+          .join(', ')}, data: m${n} },`,
+      );
       n++;
     }
   }

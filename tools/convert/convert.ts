@@ -43,7 +43,9 @@ export class ConvertError extends Error {}
 /** ImageNet class names, from Debian's python3-torchvision (torchvision.models._meta, BSD-3-Clause). */
 export function imagenetLabels(): string[] {
   const path = fileURLToPath(new URL('../../models/imagenet_labels.txt', import.meta.url));
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 export function defaultLabels(numClasses: number): string[] {
@@ -137,8 +139,5 @@ export async function writeInt8Model(ck: LoadedCheckpoint, opts: ConvertOptions,
   }
   activations.set('input', input);
   const tensors = quantizedTensors(ck.spec, size, ck.convs, activations);
-  return writeModelFile(
-    { ...header, quantization: { scheme: QUANT_SCHEME, calibration, activations: Object.fromEntries(activations) } },
-    tensors,
-  );
+  return writeModelFile({ ...header, quantization: { scheme: QUANT_SCHEME, calibration, activations: Object.fromEntries(activations) } }, tensors);
 }

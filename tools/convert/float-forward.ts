@@ -41,10 +41,7 @@ export function conv2d(x: Feature, p: FoldedConv, relu: boolean): Feature {
   const coutPerGroup = cout / groups;
   const acc = new Float64Array(oh * ow);
   // Output rows (columns) whose tap ky (kx) lands inside the input: 0 <= o*stride + k - pad < size.
-  const valid = (k: number, pad: number, size: number, out: number) => [
-    Math.max(0, Math.ceil((pad - k) / stride)),
-    Math.min(out, Math.floor((size - 1 + pad - k) / stride) + 1),
-  ];
+  const valid = (k: number, pad: number, size: number, out: number) => [Math.max(0, Math.ceil((pad - k) / stride)), Math.min(out, Math.floor((size - 1 + pad - k) / stride) + 1)];
   const rows = Array.from({ length: kh }, (_, ky) => valid(ky, ph, x.h, oh));
   const cols = Array.from({ length: kw }, (_, kx) => valid(kx, pw, x.w, ow));
   for (let o = 0; o < cout; o++) {

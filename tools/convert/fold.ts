@@ -60,8 +60,7 @@ export function foldConv(src: ConvSource, sd: StateDict): FoldedConv {
         const dy = (c.kh - b.kh) >> 1;
         const dx = (c.kw - b.kw) >> 1;
         for (let i = 0; i < perGroup; i++)
-          for (let y = 0; y < b.kh; y++)
-            for (let x = 0; x < b.kw; x++) weight[o * perOut + (i * c.kh + y + dy) * c.kw + x + dx] += w![((o * perGroup + i) * b.kh + y) * b.kw + x] * s;
+          for (let y = 0; y < b.kh; y++) for (let x = 0; x < b.kw; x++) weight[o * perOut + (i * c.kh + y + dy) * c.kw + x + dx] += w![((o * perGroup + i) * b.kh + y) * b.kw + x] * s;
       } else {
         // Identity: output channel o reads input channel o, which is index o % perGroup of its group.
         weight[o * perOut + ((o % perGroup) * c.kh + (c.kh >> 1)) * c.kw + (c.kw >> 1)] += s;

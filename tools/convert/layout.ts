@@ -20,10 +20,7 @@ import { ArchitectureError, CFGS, convSpecs, familyName, netSpec, type ConvSpec,
 export type Form = 'bn' | 'v3-train' | 'v3-deploy';
 
 /** Branches summed into one conv. The kernel of a conv-bn branch may be smaller (1x1): it sits at the centre. */
-export type Branch =
-  | { kind: 'conv-bn'; weight: string; bn: string; kh: number; kw: number }
-  | { kind: 'conv-bias'; weight: string; bias: string }
-  | { kind: 'bn-identity'; bn: string };
+export type Branch = { kind: 'conv-bn'; weight: string; bn: string; kh: number; kw: number } | { kind: 'conv-bias'; weight: string; bias: string } | { kind: 'bn-identity'; bn: string };
 
 export interface ConvSource {
   spec: ConvSpec;

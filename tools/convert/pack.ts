@@ -53,7 +53,10 @@ export async function packInt8Model(file: Uint8Array, targets: readonly PackTarg
 }
 
 export function parsePackTargets(raw: string): PackTarget[] {
-  const out = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const out = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const t of out) if (!(PACK_TARGETS as readonly string[]).includes(t)) throw new PackError(`--pack: unknown target ${JSON.stringify(t)} (choose from ${PACK_TARGETS.join(', ')})`);
   if (!out.length) throw new PackError(`--pack needs at least one of ${PACK_TARGETS.join(', ')}`);
   return [...new Set(out)] as PackTarget[];

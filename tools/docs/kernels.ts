@@ -13,8 +13,7 @@ export const END = '<!-- end of variants -->';
 
 export function variantTable(): string {
   const rows = ['| family | variant | ISA | tile | runs when | source |', '|---|---|---|---|---|---|'];
-  for (const f of KERNEL_FAMILIES)
-    for (const v of f.variants) rows.push(`| ${f.family} | \`${v.name}\` | ${v.isa} | ${v.tile} | ${v.when} | ${f.family}/${v.source} |`);
+  for (const f of KERNEL_FAMILIES) for (const v of f.variants) rows.push(`| ${f.family} | \`${v.name}\` | ${v.isa} | ${v.tile} | ${v.when} | ${f.family}/${v.source} |`);
   return `${BEGIN}\n${rows.join('\n')}\n${END}`;
 }
 

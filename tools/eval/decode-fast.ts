@@ -148,7 +148,9 @@ function report(models: Array<{ path: string; file: ModelFile; rows: Row[] }>, r
     );
     for (const r of rows) {
       const t = (m: DecodeMode) => (r.top5Same[m] ? 'same' : `${r.overlap[m]}/5`);
-      out.push(`| ${r.photo} | ${r.scale.exact} | ${r.scale.fast} | ${f3(r.mean.exact)} | ${r.max.exact} | ${f3(r.mean.fast)} | ${r.max.fast} | ${t('exact')} | ${t('fast')} | ${r.ms.exact.toFixed(2)} | ${r.ms.fast.toFixed(2)} | ${(r.ms.fast / r.ms.exact).toFixed(2)}× |`);
+      out.push(
+        `| ${r.photo} | ${r.scale.exact} | ${r.scale.fast} | ${f3(r.mean.exact)} | ${r.max.exact} | ${f3(r.mean.fast)} | ${r.max.fast} | ${t('exact')} | ${t('fast')} | ${r.ms.exact.toFixed(2)} | ${r.ms.fast.toFixed(2)} | ${(r.ms.fast / r.ms.exact).toFixed(2)}× |`,
+      );
     }
     const scaled = rows.filter((r) => r.scale.fast !== r.scale.exact);
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);

@@ -64,7 +64,8 @@ const meanCos = (qa: (n: string) => boolean, qw: (n: string) => boolean) => {
   const cs = evalIdx.map((i) => cosine(run(xs[i], qa, qw), ref(i)));
   return cs.reduce((a, b) => a + b, 0) / cs.length;
 };
-const yes = () => true, no = () => false;
+const yes = () => true,
+  no = () => false;
 console.log(`${basename(checkpoint)} calib ${calib} ${method}, eval on ${evalIdx.length}; float cos ${meanCos(no, no).toFixed(5)}`);
 if (mode === 'all' || mode === 'w' || mode === 'a') {
   console.log(`all ${meanCos(yes, yes).toFixed(4)}  weights-only ${meanCos(no, yes).toFixed(4)}  acts-only ${meanCos(yes, no).toFixed(4)}`);
@@ -77,7 +78,8 @@ if (mode === 'all' || mode === 'w' || mode === 'a') {
   // per tensor: share of the (fake-quant all) error energy that is a per-channel constant (spatial mean per image)
   const acc = new Map<string, { e: number; b: number; s: number }>();
   for (const i of evalIdx) {
-    const rf = new Map<string, Feature>(), rq = new Map<string, Feature>();
+    const rf = new Map<string, Feature>(),
+      rq = new Map<string, Feature>();
     run(xs[i], no, no, rf);
     run(xs[i], yes, yes, rq);
     for (const [nm, f] of rf) {
@@ -97,5 +99,5 @@ if (mode === 'all' || mode === 'w' || mode === 'a') {
       }
     }
   }
-  for (const [nm, a] of acc) console.log(`${(10 * Math.log10(a.s / a.e)).toFixed(2).padStart(7)} dB  mean-share ${(100 * a.b / a.e).toFixed(1).padStart(5)}%  ${nm}`);
+  for (const [nm, a] of acc) console.log(`${(10 * Math.log10(a.s / a.e)).toFixed(2).padStart(7)} dB  mean-share ${((100 * a.b) / a.e).toFixed(1).padStart(5)}%  ${nm}`);
 }

@@ -62,7 +62,9 @@ export function evalReport(truth: ArrayLike<number>, predicted: ArrayLike<number
 
 export function formatReport(r: EvalReport, floatAccuracy?: number): string {
   const pct = (x: number) => (100 * x).toFixed(2).padStart(6);
-  const lines = [`int8 accuracy: ${pct(r.accuracy)}% on ${r.count} images` + (floatAccuracy !== undefined ? `   (float: ${pct(floatAccuracy)}%, Δ ${(100 * (r.accuracy - floatAccuracy)).toFixed(2)} points)` : '')];
+  const lines = [
+    `int8 accuracy: ${pct(r.accuracy)}% on ${r.count} images` + (floatAccuracy !== undefined ? `   (float: ${pct(floatAccuracy)}%, Δ ${(100 * (r.accuracy - floatAccuracy)).toFixed(2)} points)` : ''),
+  ];
   lines.push('', 'per class:');
   for (const c of r.perClass) lines.push(`  ${c.label.padEnd(12)} ${pct(c.accuracy)}%  (${c.count})`);
   lines.push('', 'confusion matrix (rows: true, columns: predicted):');

@@ -24,11 +24,18 @@ export interface FidelityRow {
   top5Overlap: number; // mean |top5 ∩ top5_torch| / 5
 }
 
-const top = (a: ArrayLike<number>, k: number) => Array.from(a, (v, i) => [v, i] as const).sort((x, y) => y[0] - x[0]).slice(0, k).map(([, i]) => i);
+const top = (a: ArrayLike<number>, k: number) =>
+  Array.from(a, (v, i) => [v, i] as const)
+    .sort((x, y) => y[0] - x[0])
+    .slice(0, k)
+    .map(([, i]) => i);
 
 async function measure(ck: LoadedCheckpoint, size: number, act: Map<string, QParams>, evalSet: Feature[], ref: Float32Array[], method: string): Promise<FidelityRow> {
   const header = modelHeader(ck, { name: 'fidelity', sourceName: 'fidelity', preprocessing: { input_size: size } }, 'int8', null);
-  const bytes = await writeModelFile({ ...header, quantization: { scheme: QUANT_SCHEME, calibration: { method }, activations: Object.fromEntries(act) } }, quantizedTensors(ck.spec, size, ck.convs, act));
+  const bytes = await writeModelFile(
+    { ...header, quantization: { scheme: QUANT_SCHEME, calibration: { method }, activations: Object.fromEntries(act) } },
+    quantizedTensors(ck.spec, size, ck.convs, act),
+  );
   const engine = await createEngine(await readModelFile(bytes));
   const cos: number[] = [];
   let top1 = 0;
@@ -70,5 +77,8 @@ if (process.argv[1]?.endsWith('fidelity.ts')) {
   const rows = await fidelity(checkpoint, images, logits, Number(calib));
   console.log(`int8 vs PyTorch float, ${basename(checkpoint)}: calibrated on ${calib} images, measured on the rest`);
   console.log('method       mean cos   min cos   top-1 agree   top-5 overlap');
-  for (const r of rows) console.log(`${r.method.padEnd(12)} ${r.meanCosine.toFixed(4).padStart(8)}  ${r.minCosine.toFixed(4).padStart(8)}  ${(100 * r.top1Agreement).toFixed(0).padStart(10)}%  ${(100 * r.top5Overlap).toFixed(0).padStart(12)}%`);
+  for (const r of rows)
+    console.log(
+      `${r.method.padEnd(12)} ${r.meanCosine.toFixed(4).padStart(8)}  ${r.minCosine.toFixed(4).padStart(8)}  ${(100 * r.top1Agreement).toFixed(0).padStart(10)}%  ${(100 * r.top5Overlap).toFixed(0).padStart(12)}%`,
+    );
 }

@@ -28,7 +28,14 @@ const act = (model.header.quantization as { activations: Record<string, { scale:
 const engine = await createEngine(model, 'simd128', true);
 const net = new FloatGhostNetV2(ck.spec, ck.convs);
 
-interface Acc { sq: number[]; intr: number[]; rms: number[]; max: number[]; clip: number[]; mean: number[] }
+interface Acc {
+  sq: number[];
+  intr: number[];
+  rms: number[];
+  max: number[];
+  clip: number[];
+  mean: number[];
+}
 const acc = new Map<string, Acc>();
 const cos: number[] = [];
 for (let i = calib; i < n; i++) {
@@ -43,10 +50,16 @@ for (let i = calib; i < n; i++) {
     acc.set(name, a);
     a.sq.push(sqnr(f, engine.tensor(name)));
     const p = act[name];
-    let s2 = 0, m = 0, s = 0, e = 0, cl = 0;
+    let s2 = 0,
+      m = 0,
+      s = 0,
+      e = 0,
+      cl = 0;
     for (let j = 0; j < f.length; j++) {
       const v = f[j];
-      s += v; s2 += v * v; m = Math.max(m, Math.abs(v));
+      s += v;
+      s2 += v * v;
+      m = Math.max(m, Math.abs(v));
       if (p) {
         let qq = Math.round(v / p.scale) + p.zero_point;
         if (qq > 127 || qq < -128) cl++;
@@ -55,8 +68,11 @@ for (let i = calib; i < n; i++) {
         e += d * d;
       }
     }
-    a.rms.push(Math.sqrt(s2 / f.length)); a.max.push(m); a.mean.push(s / f.length);
-    a.intr.push(p ? 10 * Math.log10(s2 / e) : NaN); a.clip.push(cl / f.length);
+    a.rms.push(Math.sqrt(s2 / f.length));
+    a.max.push(m);
+    a.mean.push(s / f.length);
+    a.intr.push(p ? 10 * Math.log10(s2 / e) : NaN);
+    a.clip.push(cl / f.length);
     void out;
   }
 }
@@ -65,6 +81,13 @@ console.log(`${basename(checkpoint)} ${method} calib ${calib}: logits cosine mea
 console.log('   sqnr   intr     rms      mean     max   max/rms  clip%   scale      lo..hi  tensor');
 for (const [name, a] of acc) {
   const p = act[name];
-  const lo = p ? (-128 - p.zero_point) * p.scale : NaN, hi = p ? (127 - p.zero_point) * p.scale : NaN;
-  console.log(`${avg(a.sq).toFixed(2).padStart(7)} ${avg(a.intr).toFixed(2).padStart(6)} ${avg(a.rms).toFixed(3).padStart(7)} ${avg(a.mean).toFixed(3).padStart(8)} ${Math.max(...a.max).toFixed(2).padStart(7)} ${(avg(a.max) / avg(a.rms)).toFixed(1).padStart(7)} ${(100 * avg(a.clip)).toFixed(3).padStart(6)} ${p ? p.scale.toExponential(2) : '-'.padStart(8)} ${lo.toFixed(1)}..${hi.toFixed(1)}  ${name}`);
+  const lo = p ? (-128 - p.zero_point) * p.scale : NaN,
+    hi = p ? (127 - p.zero_point) * p.scale : NaN;
+  console.log(
+    `${avg(a.sq).toFixed(2).padStart(7)} ${avg(a.intr).toFixed(2).padStart(6)} ${avg(a.rms).toFixed(3).padStart(7)} ${avg(a.mean).toFixed(3).padStart(8)} ${Math.max(...a.max)
+      .toFixed(2)
+      .padStart(
+        7,
+      )} ${(avg(a.max) / avg(a.rms)).toFixed(1).padStart(7)} ${(100 * avg(a.clip)).toFixed(3).padStart(6)} ${p ? p.scale.toExponential(2) : '-'.padStart(8)} ${lo.toFixed(1)}..${hi.toFixed(1)}  ${name}`,
+  );
 }

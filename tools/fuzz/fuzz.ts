@@ -29,7 +29,9 @@ const { values: o } = parseArgs({
     out: { type: 'string', default: 'tmp/fuzz' },
   },
 });
-const seed = Number(o.seed), from = Number(o.from), cases = Number(o.cases);
+const seed = Number(o.seed),
+  from = Number(o.from),
+  cases = Number(o.cases);
 
 interface Failure {
   i: number;
@@ -48,7 +50,10 @@ function save(t: FuzzTarget, f: Failure): string {
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `seed${seed}-case${f.i}`);
   writeFileSync(base + EXT[t.name](seedName), bytes);
-  writeFileSync(`${base}.txt`, `${t.name} case ${f.i} (seed ${seed}), a mutant of ${seedName}, ${bytes.length} bytes\n${f.why}\n\nreplay: npm run fuzz -- --target ${t.name} --seed ${seed} --from ${f.i} --cases 1\n`);
+  writeFileSync(
+    `${base}.txt`,
+    `${t.name} case ${f.i} (seed ${seed}), a mutant of ${seedName}, ${bytes.length} bytes\n${f.why}\n\nreplay: npm run fuzz -- --target ${t.name} --seed ${seed} --from ${f.i} --cases 1\n`,
+  );
   return base + EXT[t.name](seedName);
 }
 
@@ -56,7 +61,9 @@ function save(t: FuzzTarget, f: Failure): string {
 async function fuzzTarget(t: FuzzTarget): Promise<{ failures: Failure[]; outcomes: Record<string, number>; maxMs: number; maxPeakMiB: number; seconds: number }> {
   const failures: Failure[] = [];
   const outcomes: Record<string, number> = {};
-  let maxMs = 0, maxPeakMiB = 0, next = from;
+  let maxMs = 0,
+    maxPeakMiB = 0,
+    next = from;
   const end = from + cases;
   const hangMs = Math.max(10_000, 3 * t.timeBoundMs);
   const t0 = performance.now();
@@ -66,7 +73,8 @@ async function fuzzTarget(t: FuzzTarget): Promise<{ failures: Failure[]; outcome
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    let current = -1, ended = false;
+    let current = -1,
+      ended = false;
     let watchdog: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(watchdog);

@@ -30,13 +30,16 @@ export function mutateBytes(src: Uint8Array, r: Rand, hot = 600): Uint8Array {
       return b;
     case 2: // truncate
       return b.subarray(0, at());
-    case 3: { // random block
+    case 3: {
+      // random block
       const p = at();
       for (let i = p; i < Math.min(n, p + 1 + int(r, 256)); i++) b[i] = int(r, 256);
       return b;
     }
-    case 4: { // splice: insert a copy of another range
-      const p = at(), q = at();
+    case 4: {
+      // splice: insert a copy of another range
+      const p = at(),
+        q = at();
       const piece = b.subarray(q, q + int(r, 512));
       const out = new Uint8Array(n + piece.length);
       out.set(b.subarray(0, p));
@@ -47,20 +50,29 @@ export function mutateBytes(src: Uint8Array, r: Rand, hot = 600): Uint8Array {
     case 5: // 0xFF storms (JPEG marker confusion)
       for (let k = 1 + int(r, 16); k > 0; k--) b[at()] = 0xff;
       return b;
-    case 6: { // an interesting integer, big- or little-endian, in the header
-      const v = pick(r, INTERESTING), width = pick(r, [1, 2, 4]), p = hotAt(), le = r() < 0.5;
+    case 6: {
+      // an interesting integer, big- or little-endian, in the header
+      const v = pick(r, INTERESTING),
+        width = pick(r, [1, 2, 4]),
+        p = hotAt(),
+        le = r() < 0.5;
       for (let i = 0; i < width && p + i < n; i++) b[p + i] = (v >>> (8 * (le ? i : width - 1 - i))) & 0xff;
       return b;
     }
-    case 7: { // delete a range
-      const p = at(), len = Math.min(n - p, 1 + int(r, 64));
+    case 7: {
+      // delete a range
+      const p = at(),
+        len = Math.min(n - p, 1 + int(r, 64));
       const out = new Uint8Array(n - len);
       out.set(b.subarray(0, p));
       out.set(b.subarray(p + len), p);
       return out;
     }
-    default: { // duplicate a range in place
-      const p = at(), q = at(), len = int(r, 128);
+    default: {
+      // duplicate a range in place
+      const p = at(),
+        q = at(),
+        len = int(r, 128);
       b.copyWithin(p, q, Math.min(n, q + len));
       return b;
     }
@@ -100,22 +112,25 @@ export function mutateJpegSegments(src: Uint8Array, r: Rand): Uint8Array {
   if (segs.length === 0) return mutateBytes(src, r);
   const [s, e] = pick(r, segs);
   switch (int(r, 3)) {
-    case 0: { // duplicate
+    case 0: {
+      // duplicate
       const out = new Uint8Array(src.length + (e - s));
       out.set(src.subarray(0, e));
       out.set(src.subarray(s, e), e);
       out.set(src.subarray(e), 2 * e - s);
       return out;
     }
-    case 1: { // drop
+    case 1: {
+      // drop
       const out = new Uint8Array(src.length - (e - s));
       out.set(src.subarray(0, s));
       out.set(src.subarray(e), s);
       return out;
     }
-    default: { // lie about the length
+    default: {
+      // lie about the length
       const b = src.slice();
-      const len = pick(r, [0, 1, 2, 3, 0xffff, (e - s - 2) + 1, (e - s - 2) - 1, int(r, 0x10000)]);
+      const len = pick(r, [0, 1, 2, 3, 0xffff, e - s - 2 + 1, e - s - 2 - 1, int(r, 0x10000)]);
       b[s + 2] = len >> 8;
       b[s + 3] = len & 0xff;
       return b;
@@ -138,7 +153,9 @@ export function zipStoredEntries(b: Uint8Array): Array<{ name: string; start: nu
   const out = [];
   for (let p = 0; p + 46 <= b.length; p++) {
     if (v.getUint32(p, true) !== 0x02014b50) continue;
-    const method = v.getUint16(p + 10, true), size = v.getUint32(p + 20, true), local = v.getUint32(p + 42, true);
+    const method = v.getUint16(p + 10, true),
+      size = v.getUint32(p + 20, true),
+      local = v.getUint32(p + 42, true);
     const nameLen = v.getUint16(p + 28, true);
     if (method !== 0 || size === 0xffffffff || local === 0xffffffff || local + 30 > b.length) continue;
     if (v.getUint32(local, true) !== 0x04034b50) continue;
@@ -203,6 +220,11 @@ export function mutateJson(value: unknown, r: Rand): unknown {
 /** SHA-256 of everything before the last 32 bytes, written into them (the model file's digest). */
 export function fixTrailingSha256(b: Uint8Array): Uint8Array {
   if (b.length < 32) return b;
-  b.set(createHash('sha256').update(b.subarray(0, b.length - 32)).digest(), b.length - 32);
+  b.set(
+    createHash('sha256')
+      .update(b.subarray(0, b.length - 32))
+      .digest(),
+    b.length - 32,
+  );
   return b;
 }

@@ -7,10 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { makeCase } from './cases.ts';
 import { Finding, loadTarget } from './targets.ts';
 
-export type Message =
-  | { type: 'start'; i: number }
-  | { type: 'done'; i: number; outcome: string; finding?: string; ms: number; peakMiB: number }
-  | { type: 'end' };
+export type Message = { type: 'start'; i: number } | { type: 'done'; i: number; outcome: string; finding?: string; ms: number; peakMiB: number } | { type: 'end' };
 
 const [name, seedArg, fromArg, toArg] = process.argv.slice(2);
 const send = (m: Message) => new Promise<void>((r) => process.send!(m, () => r()));

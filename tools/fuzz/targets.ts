@@ -80,7 +80,9 @@ async function imageTarget(): Promise<FuzzTarget> {
     name: 'image',
     seeds,
     mutate(seed, r) {
-      const jpeg = /\.jpe?g$/i.test(seed.name), png = /\.png$/i.test(seed.name), webp = /\.webp$/i.test(seed.name);
+      const jpeg = /\.jpe?g$/i.test(seed.name),
+        png = /\.png$/i.test(seed.name),
+        webp = /\.webp$/i.test(seed.name);
       let b = jpeg && r() < 0.3 ? mutateJpegSegments(seed.bytes, r) : mutateBytes(seed.bytes, r);
       if (r() < 0.5) b = mutateBytes(b, r); // sometimes two edits
       if (png && r() < 0.6) b = fixPngCrcs(b.slice());
@@ -136,12 +138,14 @@ function modelTarget(): FuzzTarget {
       switch (int(r, 4)) {
         case 0: // a structured edit of the header (shapes, offsets, scales, labels, …)
           return withHeader(b, new TextEncoder().encode(JSON.stringify(mutateJson(JSON.parse(json), r))));
-        case 1: { // a textual edit of the header: a number's digits, a bracket, a quote
+        case 1: {
+          // a textual edit of the header: a number's digits, a bracket, a quote
           const text = json.split('');
           for (let k = 1 + int(r, 3); k > 0; k--) text[int(r, text.length)] = pick(r, ['0', '9', '-', '.', 'e', '"', '[', ']', '{', ',', ' ', '1']);
           return withHeader(b, new TextEncoder().encode(text.join('')));
         }
-        case 2: { // tensor data (weights, scales, biases)
+        case 2: {
+          // tensor data (weights, scales, biases)
           const out = b.slice();
           const start = Math.ceil((PREFIX + len) / 16) * 16;
           for (let k = 1 + int(r, 32); k > 0; k--) out[start + int(r, out.length - 32 - start)] = int(r, 256);

@@ -22,7 +22,11 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (descr !== '<f4') throw new NpyError(`.npy dtype must be float32 ('<f4'), got ${descr}`);
   if (fortran !== 'False') throw new NpyError('.npy must be C-ordered');
   if (shapeText === undefined) throw new NpyError('.npy header has no shape');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
   if (bytes.length - dataStart < count * 4) throw new NpyError(`.npy data is truncated: shape [${shape}] needs ${count * 4} bytes`);

@@ -70,7 +70,11 @@ const { values: o } = parseArgs({
     json: { type: 'string', default: 'tmp/loadtest/report.json' },
   },
 });
-const N = Number(o.n), C = Number(o.c), WARMUP = Number(o.warmup), BURSTS = Number(o.bursts), TIMEOUT = Number(o.timeout) * 1000;
+const N = Number(o.n),
+  C = Number(o.c),
+  WARMUP = Number(o.warmup),
+  BURSTS = Number(o.bursts),
+  TIMEOUT = Number(o.timeout) * 1000;
 if (o.cache !== 'on' && o.cache !== 'off') throw new Error(`--cache must be on or off, got ${o.cache}`);
 const cases = loadCases(resolve(root, o.photos!), resolve(root, o['hostile-dir']!));
 
@@ -91,7 +95,8 @@ function schedule(n: number, seed: number): Case[] {
 
 async function runAll(agent: http.Agent, base: URL, list: Case[], concurrency: number, t0: number, onDone?: (done: number) => void): Promise<Result[]> {
   const results: Result[] = new Array(list.length);
-  let next = 0, done = 0;
+  let next = 0,
+    done = 0;
   const worker = async () => {
     while (next < list.length) {
       const i = next++;
@@ -273,7 +278,13 @@ async function runTarget(target: Target) {
   const burstFailures: Result[] = [];
   const rand = mulberry32(Number(o.seed) + 2);
   for (let b = 0; b < BURSTS; b++) {
-    const burst = await runAll(agent, base, schedule(100, Number(o.seed) + 10 + b).map((c) => (c.kind === 'oversize' ? cases.photo[0] : c)), C, t0);
+    const burst = await runAll(
+      agent,
+      base,
+      schedule(100, Number(o.seed) + 10 + b).map((c) => (c.kind === 'oversize' ? cases.photo[0] : c)),
+      C,
+      t0,
+    );
     const idleSeconds = Math.round((4.5 + 1.5 * rand()) * 100) / 100;
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const g = await get(agent, base, '/healthz');
@@ -305,7 +316,9 @@ async function runTarget(target: Target) {
 function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
   const s = r.summary;
   const { warmRounds } = r.rss;
-  console.log(`\n== ${r.target} (${r.url}): ${s.requests} requests at concurrency ${C}, result cache ${o.cache}; warm-up ${warmRounds.length || 1} × ${WARMUP}${warmRounds.length ? ` (Worker RSS floor per round: ${warmRounds.join(', ')} MiB)` : ''}${r.serverLog ? `; server output in ${r.serverLog}` : ''}`);
+  console.log(
+    `\n== ${r.target} (${r.url}): ${s.requests} requests at concurrency ${C}, result cache ${o.cache}; warm-up ${warmRounds.length || 1} × ${WARMUP}${warmRounds.length ? ` (Worker RSS floor per round: ${warmRounds.join(', ')} MiB)` : ''}${r.serverLog ? `; server output in ${r.serverLog}` : ''}`,
+  );
   console.log(`   ${s.reqPerSec} req/s over ${s.seconds} s; latency p50 ${s.p50} ms, p99 ${s.p99} ms`);
   for (const [k, v] of Object.entries(s.byKind)) console.log(`   ${k.padEnd(9)} n=${v.n} p50 ${v.p50} ms p99 ${v.p99} ms`);
   console.log(`   statuses ${JSON.stringify(s.statuses)}; this client's event-loop lag p99 ${r.clientLagMs.p99} ms, max ${r.clientLagMs.max} ms`);
@@ -345,7 +358,9 @@ function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
     const point = points.end[w] / points['warm-up'][w] - 1;
     const floor = floors.last[w] / floors.first[w] - 1;
     const pctOf = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-    console.log(`   workerd (worker) RSS after the run vs after warm-up: ${pctOf(growth)} (${afterWarmup[w]} → ${afterRun[w]} MiB); one sample at the end vs one at warm-up ${pctOf(point)}; floor of the last fifth vs the first fifth ${pctOf(floor)}`);
+    console.log(
+      `   workerd (worker) RSS after the run vs after warm-up: ${pctOf(growth)} (${afterWarmup[w]} → ${afterRun[w]} MiB); one sample at the end vs one at warm-up ${pctOf(point)}; floor of the last fifth vs the first fifth ${pctOf(floor)}`,
+    );
     if (o['max-rss-growth'] !== undefined && growth > Number(o['max-rss-growth'])) {
       console.log(`   FAIL: it grew more than ${(Number(o['max-rss-growth']) * 100).toFixed(0)}%`);
       ok = false;
@@ -365,7 +380,14 @@ const targets: Array<() => Promise<Target>> = o.url
       throw new Error(`--target must be start, serve or both (start,serve), got ${t}`);
     });
 
-console.log(`loadtest: ${N} requests, concurrency ${C}; mix: ${cases.photo.length} photos, ${cases.hostile.length} hostile files, oversize ${cases.oversize[0].name} ${(cases.oversize[0].body.length / 1048576).toFixed(1)} MiB at ${o.oversize}, hostile at ${o.hostile}; seed ${o.seed}; load ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `loadtest: ${N} requests, concurrency ${C}; mix: ${cases.photo.length} photos, ${cases.hostile.length} hostile files, oversize ${cases.oversize[0].name} ${(cases.oversize[0].body.length / 1048576).toFixed(1)} MiB at ${o.oversize}, hostile at ${o.hostile}; seed ${o.seed}; load ${(
+    await import('node:os')
+  )
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 const all = [];
 let ok = true;
 for (const start of targets) {

@@ -137,10 +137,7 @@ async function launch(name: string, args: string[], port: number, log: string, r
     url,
     log,
     inspector: inspector ? `http://127.0.0.1:${inspector}` : undefined,
-    processes: () =>
-      [child.pid!, ...descendants(child.pid!)]
-        .map((pid) => ({ pid, role: roleOf(cmdline(pid)) }))
-        .filter((p): p is Proc => p.role !== null),
+    processes: () => [child.pid!, ...descendants(child.pid!)].map((pid) => ({ pid, role: roleOf(cmdline(pid)) })).filter((p): p is Proc => p.role !== null),
     stop,
   };
 }

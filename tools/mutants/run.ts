@@ -80,12 +80,15 @@ function kernelTests(which: { families: string[] } | { variant: string }, build:
   // test/node/kernels.test.ts names its suites "<family> (<build> build)" (only the SIMD128 halves
   // run here) and its per-variant tests "variants (simd128 build) <variant>: ...". The relaxed build
   // runs in workerd (test/workers/relaxed-engine.test.ts: "<family>: ..." and "variant <variant>: ...").
-  const filter = 'variant' in which
-    ? build === 'simd128' ? `^variants \\(simd128 build\\) ${which.variant}:` : `variant ${which.variant}:`
-    : build === 'simd128' ? `^(${which.families.join('|')}) \\(simd128 build\\)` : `(${which.families.join('|')}):`;
-  const args = build === 'simd128'
-    ? ['--project', 'node', 'test/node/kernels.test.ts', '-t', filter]
-    : ['--project', 'workers', 'test/workers/relaxed-engine.test.ts', '-t', filter];
+  const filter =
+    'variant' in which
+      ? build === 'simd128'
+        ? `^variants \\(simd128 build\\) ${which.variant}:`
+        : `variant ${which.variant}:`
+      : build === 'simd128'
+        ? `^(${which.families.join('|')}) \\(simd128 build\\)`
+        : `(${which.families.join('|')}):`;
+  const args = build === 'simd128' ? ['--project', 'node', 'test/node/kernels.test.ts', '-t', filter] : ['--project', 'workers', 'test/workers/relaxed-engine.test.ts', '-t', filter];
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -140,9 +143,11 @@ for (const m of chosen) {
     if (err) rows.push({ m, verdict: 'NO-COMPILE', detail: err });
     else {
       const run = kernelTests(testsOf(m), targetOf(m).build);
-      rows.push(run.ok
-        ? { m, verdict: 'SURVIVED', detail: `${run.passed} tests passed` }
-        : { m, verdict: 'caught', detail: `${run.failed} of ${run.failed + run.passed} red${run.firstFailure ? `, e.g. ${run.firstFailure}` : ''}` });
+      rows.push(
+        run.ok
+          ? { m, verdict: 'SURVIVED', detail: `${run.passed} tests passed` }
+          : { m, verdict: 'caught', detail: `${run.failed} of ${run.failed + run.passed} red${run.firstFailure ? `, e.g. ${run.firstFailure}` : ''}` },
+      );
     }
   }
   const r = rows[rows.length - 1];

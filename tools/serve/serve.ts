@@ -70,7 +70,11 @@ const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF
 
 if (!o['no-bundle']) {
   try {
-    execFileSync(process.execPath, [join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outdir], { cwd: root, env: quietEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outdir], {
+      cwd: root,
+      env: quietEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } catch {
     console.error('serve: `wrangler deploy --dry-run` failed (its output is above)');
     process.exit(1);

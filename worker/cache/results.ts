@@ -122,8 +122,6 @@ export class ResultCache {
     const buf = encode(result);
     const cache = this.cache;
     const headers = { 'Content-Type': 'application/octet-stream', 'Cache-Control': `public, max-age=${this.ttl}` };
-    this.defer(
-      Promise.all(keys.map((k) => cache.put(k, new Response(buf.slice(0), { headers })))).catch((e) => console.error('result cache write failed:', (e as Error).message)),
-    );
+    this.defer(Promise.all(keys.map((k) => cache.put(k, new Response(buf.slice(0), { headers })))).catch((e) => console.error('result cache write failed:', (e as Error).message)));
   }
 }

@@ -150,8 +150,7 @@ export function planDecode(h: ImageHeader, o: PlanOptions): DecodePlan {
   const full = (s: JpegScale) => s.num === s.denom;
   // Full size is always acceptable; a reduction only as far as the decoded shorter side allows.
   const allowed = SCALES[o.mode ?? 'exact'].filter((s) => full(s) || (scalable && decodedShort(s) >= SCALE_MIN_RATIO * target));
-  const preferredOk = (s: JpegScale) =>
-    full(s) || o.mode === 'fast' || (h.width * h.height > SCALE_MIN_PIXELS && decodedShort(s) >= SCALE_PREFERRED_RATIO * target);
+  const preferredOk = (s: JpegScale) => full(s) || o.mode === 'fast' || (h.width * h.height > SCALE_MIN_PIXELS && decodedShort(s) >= SCALE_PREFERRED_RATIO * target);
   let preferred = 0; // allowed[0] is full size
   allowed.forEach((s, i) => {
     if (preferredOk(s)) preferred = i;

@@ -30,12 +30,7 @@ export function initNodeDecoders(): Promise<void> {
   if (decodersReady() && wasmResampler()) return Promise.resolve();
   return (pending ??= (async () => {
     const compile = async (file: URL) => WebAssembly.compile(await readFile(file));
-    const [jpeg, png, webp, resampler] = await Promise.all([
-      compile(JPEG_DECODER_WASM),
-      compile(PNG_DECODER_WASM),
-      compile(WEBP_DECODER_WASM),
-      compileResampler(),
-    ]);
+    const [jpeg, png, webp, resampler] = await Promise.all([compile(JPEG_DECODER_WASM), compile(PNG_DECODER_WASM), compile(WEBP_DECODER_WASM), compileResampler()]);
     if (!decodersReady()) initDecoders({ jpeg, png, webp });
     initResampler(resampler);
   })().catch((e) => {

@@ -113,7 +113,8 @@ export function readJpegHeader(b: Uint8Array): ImageHeader {
       const sampling: Array<[number, number]> = [];
       for (let c = 0; c < components; c++) {
         const hv = b[segStart + 7 + 3 * c];
-        const h = hv >> 4, v = hv & 15;
+        const h = hv >> 4,
+          v = hv & 15;
         if (h < 1 || h > 4 || v < 1 || v > 4) throw bad(`bad sampling factors ${h}x${v} for component ${c + 1}`); // libjpeg: "Bogus sampling factors"
         sampling.push([h, v]);
       }
@@ -235,7 +236,10 @@ export function readPngHeader(b: Uint8Array): ImageHeader {
       if (!sawIdat) throw bad('chunk length out of range');
       break; // damage after the image data: like Pillow, let the decoder decide whether the image is complete
     }
-    const t0 = b[p + 4], t1 = b[p + 5], t2 = b[p + 6], t3 = b[p + 7];
+    const t0 = b[p + 4],
+      t1 = b[p + 5],
+      t2 = b[p + 6],
+      t3 = b[p + 7];
     if (!isChunkTypeByte(t0) || !isChunkTypeByte(t1) || !isChunkTypeByte(t2) || !isChunkTypeByte(t3)) {
       if (!sawIdat) throw bad(`invalid chunk type at byte ${p}`);
       break; // junk after the image data: the decoder decides whether the image is complete

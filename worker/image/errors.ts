@@ -41,9 +41,7 @@ export function emptyBody(): ImageError {
 
 /** 415 for a recognised-but-unsupported format (`name` = "GIF", "SVG", ...) or for bytes we do not recognise at all. */
 export function unsupportedFormat(name: string | null, detail?: string): ImageError {
-  const what = name
-    ? `${name} images are not supported`
-    : 'The body is not a recognised image (format is detected from its bytes, not from its name or Content-Type)';
+  const what = name ? `${name} images are not supported` : 'The body is not a recognised image (format is detected from its bytes, not from its name or Content-Type)';
   return new ImageError('unsupported_media_type', `${what}${detail ? ` (${detail})` : ''}. ${ACCEPTED_SENTENCE}`);
 }
 

@@ -35,10 +35,7 @@ export function parseExifOrientation(b: Uint8Array, start = 0, end = b.length): 
   else return 1;
 
   const rd16 = (p: number): number => (p + 2 > end ? -1 : le ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1]);
-  const rd32 = (p: number): number =>
-    p + 4 > end
-      ? -1
-      : (le ? (b[p + 3] << 24) | (b[p + 2] << 16) | (b[p + 1] << 8) | b[p] : (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+  const rd32 = (p: number): number => (p + 4 > end ? -1 : (le ? (b[p + 3] << 24) | (b[p + 2] << 16) | (b[p + 1] << 8) | b[p] : (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0);
 
   const ifd0 = rd32(base + 4);
   if (ifd0 < 8) return 1;

@@ -44,14 +44,29 @@ export function orientedView(img: DecodedImage): OrientedView {
   const bottom = row * (h - 1); // offset of the last row
   let base: number, sx: number, sy: number;
   switch (img.orientation) {
-    case 2: [base, sx, sy] = [last, -4, row]; break;
-    case 3: [base, sx, sy] = [last + bottom, -4, -row]; break;
-    case 4: [base, sx, sy] = [bottom, 4, -row]; break;
-    case 5: [base, sx, sy] = [0, row, 4]; break;
-    case 6: [base, sx, sy] = [bottom, -row, 4]; break;
-    case 7: [base, sx, sy] = [last + bottom, -row, -4]; break;
-    case 8: [base, sx, sy] = [last, row, -4]; break;
-    default: [base, sx, sy] = [0, 4, row];
+    case 2:
+      [base, sx, sy] = [last, -4, row];
+      break;
+    case 3:
+      [base, sx, sy] = [last + bottom, -4, -row];
+      break;
+    case 4:
+      [base, sx, sy] = [bottom, 4, -row];
+      break;
+    case 5:
+      [base, sx, sy] = [0, row, 4];
+      break;
+    case 6:
+      [base, sx, sy] = [bottom, -row, 4];
+      break;
+    case 7:
+      [base, sx, sy] = [last + bottom, -row, -4];
+      break;
+    case 8:
+      [base, sx, sy] = [last, row, -4];
+      break;
+    default:
+      [base, sx, sy] = [0, 4, row];
   }
   const swap = swapsAxes(img.orientation);
   const view: OrientedView = { data, width: swap ? h : w, height: swap ? w : h, base, sx, sy };

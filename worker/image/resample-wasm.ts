@@ -29,7 +29,6 @@ import type { ResampleExports } from '../kernels.ts';
 import type { OrientedView } from './orient.ts';
 import { windowTaps, type Resampler, type ResampleFilter } from './resample.ts';
 
-
 /**
  * Size of the gathered-rows buffer a batch aims for: small enough to stay in L2 between the gather
  * and the horizontal pass; larger for orientations 5–8, whose gather walks every stored row once a
@@ -66,29 +65,22 @@ export class WasmResampler implements Resampler {
   }
 
   /** Same contract as resampleWindow() in resample.ts. */
-  resampleWindow(
-    src: OrientedView,
-    outW: number,
-    outH: number,
-    filter: ResampleFilter,
-    left: number,
-    top: number,
-    size: number,
-    gray: boolean,
-  ): Uint8ClampedArray {
+  resampleWindow(src: OrientedView, outW: number, outH: number, filter: ResampleFilter, left: number, top: number, size: number, gray: boolean): Uint8ClampedArray {
     const C = gray ? 1 : 3;
     const plan = windowTaps(src, outW, outH, filter, left, top, size);
     if (!plan) return new Uint8ClampedArray(size * size * C);
     const { x0, y0, nx, ny, hc, vc } = plan;
 
     // Source columns the horizontal pass reads, source rows the vertical pass reads.
-    let colFirst = hc.start[0], colLast = 0;
+    let colFirst = hc.start[0],
+      colLast = 0;
     for (let j = 0; j < nx; j++) {
       colFirst = Math.min(colFirst, hc.start[j]);
       colLast = Math.max(colLast, hc.start[j] + hc.count[j]);
     }
     const rowFirst = vc.start[0];
-    let rowLast = 0, maxTaps = 0;
+    let rowLast = 0,
+      maxTaps = 0;
     for (let i = 0; i < ny; i++) {
       if (i > 0 && vc.start[i] < vc.start[i - 1]) throw new Error('resampler: vertical taps must move down'); // Pillow's always do
       rowLast = Math.max(rowLast, vc.start[i] + vc.count[i]);
@@ -130,7 +122,8 @@ export class WasmResampler implements Resampler {
         // the pixels: the same products, summed in another order — the same int32 sum.
         const hk = i32(hK, nx * hc.ksize);
         for (let j = 0; j < nx; j++) {
-          const n = hc.count[j], o = j * hc.ksize;
+          const n = hc.count[j],
+            o = j * hc.ksize;
           hs[j] = colLast - hc.start[j] - n;
           for (let t = 0; t < n; t++) hk[o + t] = hc.k[o + n - 1 - t];
         }
@@ -204,7 +197,8 @@ function gatherer(v: OrientedView, buf: ArrayBuffer, dst: number, colFirst: numb
     const s32 = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
     const d32 = new Uint32Array(buf);
     const d0 = dst >> 2;
-    const px = sx >> 2, py = sy >> 2;
+    const px = sx >> 2,
+      py = sy >> 2;
     // Orientations 5–8: displayed rows are stored columns. Walk 8 stored rows at a time, reading
     // the n displayed rows' pixels of each (neighbours in the stored row); the unrolled 8 keeps 8
     // streams in flight and writes 32 contiguous bytes a step (~4x faster than one at a time).

@@ -141,7 +141,10 @@ export function windowTaps(src: OrientedView, outW: number, outH: number, filter
   const nx = x1 - x0;
   const ny = y1 - y0;
   return {
-    x0, y0, nx, ny,
+    x0,
+    y0,
+    nx,
+    ny,
     hc: coefficients(src.width, outW, filter, x0, nx, src.scaled?.xBox),
     vc: coefficients(src.height, outH, filter, y0, ny, src.scaled?.yBox),
   };
@@ -156,16 +159,7 @@ export function windowTaps(src: OrientedView, outW: number, outH: number, filter
  * like Pillow's convert('L'): (R*19595 + G*38470 + B*7471 + 0x8000) >> 16.
  * The alpha byte of the RGBA source is never read (= Pillow's convert('RGB')).
  */
-export function resampleWindow(
-  src: OrientedView,
-  outW: number,
-  outH: number,
-  filter: ResampleFilter,
-  left: number,
-  top: number,
-  size: number,
-  gray: boolean,
-): Uint8ClampedArray {
+export function resampleWindow(src: OrientedView, outW: number, outH: number, filter: ResampleFilter, left: number, top: number, size: number, gray: boolean): Uint8ClampedArray {
   const C = gray ? 1 : 3;
   const out = new Uint8ClampedArray(size * size * C);
   const plan = windowTaps(src, outW, outH, filter, left, top, size);
@@ -195,8 +189,13 @@ export function resampleWindow(
 }
 
 function horizontalRgb(src: OrientedView, c: Coefficients, rowFirst: number, rows: number, nx: number, tmp: Uint8ClampedArray): void {
-  const d = src.data, sx = src.sx, sy = src.sy;
-  const k = c.k, ks = c.ksize, start = c.start, count = c.count;
+  const d = src.data,
+    sx = src.sx,
+    sy = src.sy;
+  const k = c.k,
+    ks = c.ksize,
+    start = c.start,
+    count = c.count;
   let o = 0;
   for (let r = 0; r < rows; r++) {
     const rowBase = src.base + (rowFirst + r) * sy;
@@ -204,7 +203,9 @@ function horizontalRgb(src: OrientedView, c: Coefficients, rowFirst: number, row
       const n = count[j];
       let kp = j * ks;
       let p = rowBase + start[j] * sx;
-      let s0 = HALF, s1 = HALF, s2 = HALF;
+      let s0 = HALF,
+        s1 = HALF,
+        s2 = HALF;
       for (let t = 0; t < n; t++, p += sx) {
         const w = k[kp++];
         s0 = (s0 + Math.imul(d[p], w)) | 0;
@@ -221,8 +222,13 @@ function horizontalRgb(src: OrientedView, c: Coefficients, rowFirst: number, row
 
 /** Same as horizontalRgb on Pillow's L = (R*19595 + G*38470 + B*7471 + 0x8000) >> 16 of each source pixel. */
 function horizontalGray(src: OrientedView, c: Coefficients, rowFirst: number, rows: number, nx: number, tmp: Uint8ClampedArray): void {
-  const d = src.data, sx = src.sx, sy = src.sy;
-  const k = c.k, ks = c.ksize, start = c.start, count = c.count;
+  const d = src.data,
+    sx = src.sx,
+    sy = src.sy;
+  const k = c.k,
+    ks = c.ksize,
+    start = c.start,
+    count = c.count;
   let o = 0;
   for (let r = 0; r < rows; r++) {
     const rowBase = src.base + (rowFirst + r) * sy;
@@ -239,11 +245,11 @@ function horizontalGray(src: OrientedView, c: Coefficients, rowFirst: number, ro
   }
 }
 
-function verticalRgb(
-  tmp: Uint8ClampedArray, c: Coefficients, rowFirst: number, ny: number, nx: number,
-  out: Uint8ClampedArray, outOffset: number, outStride: number,
-): void {
-  const k = c.k, ks = c.ksize, start = c.start, count = c.count;
+function verticalRgb(tmp: Uint8ClampedArray, c: Coefficients, rowFirst: number, ny: number, nx: number, out: Uint8ClampedArray, outOffset: number, outStride: number): void {
+  const k = c.k,
+    ks = c.ksize,
+    start = c.start,
+    count = c.count;
   const rowStride = nx * 3;
   for (let i = 0; i < ny; i++) {
     const n = count[i];
@@ -252,7 +258,9 @@ function verticalRgb(
     let q = outOffset + i * outStride;
     for (let j = 0; j < rowStride; j += 3) {
       let p = firstRow + j;
-      let s0 = HALF, s1 = HALF, s2 = HALF;
+      let s0 = HALF,
+        s1 = HALF,
+        s2 = HALF;
       for (let t = 0; t < n; t++, p += rowStride) {
         const w = k[kBase + t];
         s0 = (s0 + Math.imul(tmp[p], w)) | 0;
@@ -267,11 +275,11 @@ function verticalRgb(
   }
 }
 
-function verticalGray(
-  tmp: Uint8ClampedArray, c: Coefficients, rowFirst: number, ny: number, nx: number,
-  out: Uint8ClampedArray, outOffset: number, outStride: number,
-): void {
-  const k = c.k, ks = c.ksize, start = c.start, count = c.count;
+function verticalGray(tmp: Uint8ClampedArray, c: Coefficients, rowFirst: number, ny: number, nx: number, out: Uint8ClampedArray, outOffset: number, outStride: number): void {
+  const k = c.k,
+    ks = c.ksize,
+    start = c.start,
+    count = c.count;
   for (let i = 0; i < ny; i++) {
     const n = count[i];
     const kBase = i * ks;

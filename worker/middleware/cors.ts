@@ -9,7 +9,10 @@ import type { AppEnv } from '../env.ts';
 
 export function allowedOrigin(list: string | undefined, origin: string): string | null {
   if (!list) return null;
-  const entries = list.split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean);
+  const entries = list
+    .split(',')
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
   if (entries.includes('*')) return '*';
   return origin && entries.includes(origin) ? origin : null;
 }

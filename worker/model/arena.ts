@@ -19,7 +19,7 @@ export function planArena(graph: Graph, share: boolean): { offsets: Map<string, 
   const touch = (s: Slice, i: number) => {
     const l = life.get(s.tensor);
     if (!l) life.set(s.tensor, { first: i, last: i });
-    else l.last = Math.max(l.last, i), (l.first = Math.min(l.first, i));
+    else (l.last = Math.max(l.last, i)), (l.first = Math.min(l.first, i));
   };
   graph.ops.forEach((op, i) => {
     for (const s of slicesOf(op)) touch(s, i);

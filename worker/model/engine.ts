@@ -90,7 +90,13 @@ export class Int8Engine {
     if (model.header.precision !== 'int8') throw new EngineError('the int8 engine needs an int8 model file');
     const q = model.header.quantization as { scheme?: string; activations?: Record<string, QParams> } | null;
     if (!q?.activations) throw new EngineError('model file has no activation quantization parameters');
-    const instance = new WebAssembly.Instance(wasm, { env: { abort: () => { throw new EngineError('engine aborted'); } } });
+    const instance = new WebAssembly.Instance(wasm, {
+      env: {
+        abort: () => {
+          throw new EngineError('engine aborted');
+        },
+      },
+    });
     return new Int8Engine(instance.exports as unknown as EngineExports, model, q.activations, opts);
   }
 

@@ -147,7 +147,13 @@ let relaxedDotNative: boolean | undefined;
 export function relaxedDotIsNative(relaxed: WebAssembly.Module | undefined): boolean {
   if (relaxedDotNative === undefined) {
     try {
-      const ex = new WebAssembly.Instance(relaxed!, { env: { abort: () => { throw new Error('abort'); } } }).exports as { relaxed_dot_lowering?: () => number };
+      const ex = new WebAssembly.Instance(relaxed!, {
+        env: {
+          abort: () => {
+            throw new Error('abort');
+          },
+        },
+      }).exports as { relaxed_dot_lowering?: () => number };
       relaxedDotNative = ex.relaxed_dot_lowering?.() === RELAXED_DOT_VNNI;
     } catch {
       relaxedDotNative = false;

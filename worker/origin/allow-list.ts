@@ -38,7 +38,9 @@ export function parseAllowList(raw: string | undefined): AllowList | null {
       }
     }
     if (!host || (port !== undefined && Number(port) > 65535)) {
-      throw new ConfigError(`IMAGE_ORIGINS has a malformed entry ${JSON.stringify(item.slice(0, 100))}: each entry is a host or host:port, without scheme or path (e.g. "images.example.com, 127.0.0.1:8000").`);
+      throw new ConfigError(
+        `IMAGE_ORIGINS has a malformed entry ${JSON.stringify(item.slice(0, 100))}: each entry is a host or host:port, without scheme or path (e.g. "images.example.com, 127.0.0.1:8000").`,
+      );
     }
     entries.add(port === undefined ? host : `${host}:${Number(port)}`);
   }

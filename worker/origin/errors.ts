@@ -44,7 +44,11 @@ export const tooManyRedirects = () => new ApiError(502, 'too_many_redirects', `T
 export const badRedirect = (status: number) => new ApiError(502, 'origin_error', `The origin answered HTTP ${status} without a usable Location; the image was not fetched.`);
 
 export const unreachable = (during: 'connect' | 'body') =>
-  new ApiError(502, 'origin_unreachable', during === 'connect' ? 'The origin could not be reached (DNS, connection or TLS failure).' : 'The connection to the origin broke while the image was being read.');
+  new ApiError(
+    502,
+    'origin_unreachable',
+    during === 'connect' ? 'The origin could not be reached (DNS, connection or TLS failure).' : 'The connection to the origin broke while the image was being read.',
+  );
 
 export const emptyImage = () => new ApiError(502, 'origin_error', 'The origin answered with an empty body instead of the image.');
 

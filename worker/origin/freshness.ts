@@ -23,7 +23,10 @@ function parseCacheControl(value: string | null): Directives {
   for (const part of (value ?? '').split(',')) {
     const [rawName, ...rest] = part.split('=');
     const name = rawName.trim().toLowerCase();
-    const arg = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
+    const arg = rest
+      .join('=')
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (name === 'no-store') d.noStore = true;
     else if (name === 'no-cache') d.noCache = true;
     else if (name === 'private') d.private = true;

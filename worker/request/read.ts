@@ -108,7 +108,11 @@ function fromJson(body: Uint8Array, acceptsTopK: boolean, acceptsUrl: boolean): 
   const allowed = ['image', ...(acceptsUrl ? ['url'] : []), 'model', ...(acceptsTopK ? ['top_k'] : [])];
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
   if (unknown.length) {
-    const names = unknown.slice(0, 3).map((k) => quote(k)).join(', ') + (unknown.length > 3 ? ` and ${unknown.length - 3} more` : '');
+    const names =
+      unknown
+        .slice(0, 3)
+        .map((k) => quote(k))
+        .join(', ') + (unknown.length > 3 ? ` and ${unknown.length - 3} more` : '');
     throw bad('invalid_parameter', `Unknown field${unknown.length > 1 ? 's' : ''} ${names} in the JSON body (allowed: ${allowed.join(', ')}).`);
   }
   if (o.model !== undefined && typeof o.model !== 'string') throw bad('invalid_parameter', 'The "model" field must be a string.');
@@ -148,7 +152,10 @@ export function fromBase64(s: string): Uint8Array {
   let text = s;
   const dataUrl = /^data:[^,]*;base64,/i.exec(text.slice(0, 256));
   if (dataUrl) text = text.slice(dataUrl[0].length);
-  text = text.replace(/[\t\n\f\r ]+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  text = text
+    .replace(/[\t\n\f\r ]+/g, '')
+    .replace(/-/g, '+')
+    .replace(/_/g, '/');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1) {
     throw bad('invalid_base64', 'The "image" string is not valid base64.');
   }

@@ -41,10 +41,7 @@ const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
  * are copied out with no await in between, so concurrent requests in this isolate cannot
  * interleave inside the engine.
  */
-export async function runImage(
-  image: ImageInput,
-  ctx: RunContext,
-): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing; domain: DomainNote | null; image: ImageStats }> {
+export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing; domain: DomainNote | null; image: ImageStats }> {
   const input = await imageToInput(image.bytes, ctx.preprocessing, inputLimits(ctx.limits));
   const classifier = await ctx.classifier();
   const t0 = performance.now();

@@ -23,8 +23,6 @@ export const healthRoute = createRoute({
 
 export function health(registry: ModelRegistry) {
   const app = new OpenAPIHono<AppEnv>();
-  app.openapi(healthRoute, (c) =>
-    c.json({ status: 'ok' as const, models: registry.names, loaded: registry.loaded(), relaxed_simd: runtimeHasRelaxedSimd() }, 200),
-  );
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const, models: registry.names, loaded: registry.loaded(), relaxed_simd: runtimeHasRelaxedSimd() }, 200));
   return app;
 }

@@ -35,10 +35,7 @@ const ModelInfoSchema = z
       grayscale: z.boolean(),
     }),
     precision: z.enum(['float32', 'int8']),
-    quantization: z
-      .object({ scheme: z.string().nullable(), calibration_method: z.string().nullable() })
-      .nullable()
-      .openapi({ description: 'null for float32 models' }),
+    quantization: z.object({ scheme: z.string().nullable(), calibration_method: z.string().nullable() }).nullable().openapi({ description: 'null for float32 models' }),
     engine: z.enum(['simd128', 'relaxed']).openapi({ description: 'engine build this deployment runs for this model (ENGINE var, runtime support, and the builds the file is packed for)' }),
   })
   .openapi('ModelInfo');

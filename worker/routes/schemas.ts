@@ -79,8 +79,7 @@ export const ClassifyUrlQuerySchema = ImageQuerySchema.extend({
         name: 'url',
         in: 'query',
         required: true,
-        description:
-          'The image’s http(s) URL (percent-encoded). Its host (host:port) must be in the IMAGE_ORIGINS allow-list; redirects are followed within it, at most 3.',
+        description: 'The image’s http(s) URL (percent-encoded). Its host (host:port) must be in the IMAGE_ORIGINS allow-list; redirects are followed within it, at most 3.',
       },
       example: 'https://images.example.com/cat.jpg',
     }),

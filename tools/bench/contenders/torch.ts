@@ -49,11 +49,10 @@ export async function createTorch(inp: BenchInputs, hasTorch: boolean): Promise<
   if (!hasTorch) throw new Skip(`${inp.python} has no torch`);
   if (!inp.checkpoint) throw new Skip('no float checkpoint');
   if (!inp.inputNpy) throw new Skip('no input .npy for the PyTorch process');
-  const child = spawn(
-    inp.python,
-    [SERVER, '--checkpoint', inp.checkpoint, '--width', String(inp.width), '--classes', String(inp.classes), '--input', inp.inputNpy, '--threads', '1'],
-    { env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const child = spawn(inp.python, [SERVER, '--checkpoint', inp.checkpoint, '--width', String(inp.width), '--classes', String(inp.classes), '--input', inp.inputNpy, '--threads', '1'], {
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const ch = new LineChannel(child);
   let ready: Record<string, unknown>;
   try {

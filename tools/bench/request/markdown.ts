@@ -50,11 +50,24 @@ export function formatMarkdown(r: RequestReport): string {
   const p = (s = '') => out.push(s);
   p('# Whole-request benchmark (`npm run bench:request`)');
   p();
-  p(`${r.date.slice(0, 16).replace('T', ' ')} UTC, git ${m.git ?? '?'}; ${m.cpu}, ${m.cores} cores; load average ${m.loadavg.join(' ')} before, ${(m.loadavgAfter ?? []).join(' ')} after; Node ${m.node}.`);
-  p(`${r.options.samples} timed requests per variant, image and model after ${r.options.warmup} warm-up rounds, all interleaved in a shuffled order; ${r.options.coldRuns} fresh isolates per cold-start figure.`);
+  p(
+    `${r.date.slice(0, 16).replace('T', ' ')} UTC, git ${m.git ?? '?'}; ${m.cpu}, ${m.cores} cores; load average ${m.loadavg.join(' ')} before, ${(m.loadavgAfter ?? []).join(' ')} after; Node ${m.node}.`,
+  );
+  p(
+    `${r.options.samples} timed requests per variant, image and model after ${r.options.warmup} warm-up rounds, all interleaved in a shuffled order; ${r.options.coldRuns} fresh isolates per cold-start figure.`,
+  );
   p();
   p('Variants (all running at once, requests interleaved):');
-  for (const v of vs) p(`- \`${v.id}\`: ${v.label}${Object.keys(v.vars).length ? ` (vars ${Object.entries(v.vars).map(([k, x]) => `${k}=${x}`).join(', ')})` : ''}`);
+  for (const v of vs)
+    p(
+      `- \`${v.id}\`: ${v.label}${
+        Object.keys(v.vars).length
+          ? ` (vars ${Object.entries(v.vars)
+              .map(([k, x]) => `${k}=${x}`)
+              .join(', ')})`
+          : ''
+      }`,
+    );
   p();
   p('Models: ' + r.models.map((x) => `\`${x.id}\` = ${x.label}`).join('; ') + '.');
   p();
@@ -89,7 +102,18 @@ export function formatMarkdown(r: RequestReport): string {
   const noopCell = (s: { cpu: Summary; wall: Summary }) => `${f(s.cpu.median)} / ${f(s.wall.median)}`;
   p('The no-op route itself (CPU / wall ms, median; subtracted above):');
   p();
-  p(markdownTable(['image', ...vs.map((v) => v.id)], r.images.map((i) => [img(i.id), ...vs.map((v) => { const n = r.noop.find((x) => x.variant === v.id && x.image === i.id); return n ? noopCell(n) : '–'; })])));
+  p(
+    markdownTable(
+      ['image', ...vs.map((v) => v.id)],
+      r.images.map((i) => [
+        img(i.id),
+        ...vs.map((v) => {
+          const n = r.noop.find((x) => x.variant === v.id && x.image === i.id);
+          return n ? noopCell(n) : '–';
+        }),
+      ]),
+    ),
+  );
 
   if (r.cold.length) {
     p();
@@ -99,10 +123,10 @@ export function formatMarkdown(r: RequestReport): string {
       `The first request sends ${img(r.images[0].id)}. Start-up = workerd's CPU until it is ready, minus an empty Worker's ` +
         `(${f(r.emptyStartup?.cpuMs, 1)} ms CPU, ${f(r.emptyStartup?.wallMs, 0)} ms wall). Medians of ${r.cold[0].runs} runs. ` +
         'The request figures here are whole requests (nothing subtracted): the first, the second, and "warm", the median of the next seven, all in the same isolate. ' +
-        'The first row is an empty Worker (it answers `{}` to anything): what workerd itself charges for an isolate\'s first request, which no Worker can go below. ' +
-        '"above the floor" = (first − the empty Worker\'s first) ÷ (warm − the empty Worker\'s warm): the ratio of what the Worker\'s own code costs. ' +
+        "The first row is an empty Worker (it answers `{}` to anything): what workerd itself charges for an isolate's first request, which no Worker can go below. " +
+        "\"above the floor\" = (first − the empty Worker's first) ÷ (warm − the empty Worker's warm): the ratio of what the Worker's own code costs. " +
         'CPU is the whole workerd process (all threads); "isolate thread" is workerd\'s main thread alone, the one that runs the Worker ' +
-        '(what Workers bill), without V8\'s background threads (optimising compiles started by the start-up warm-up or by the request, GC).',
+        "(what Workers bill), without V8's background threads (optimising compiles started by the start-up warm-up or by the request, GC).",
     );
     p();
     const e = r.emptyCold;
@@ -135,10 +159,7 @@ export function formatMarkdown(r: RequestReport): string {
           'first ÷ warm',
           'first request wall ms',
         ],
-        [
-          ...(e ? [row(e, 'empty Worker', '`{}` (start-up absolute)')] : []),
-          ...r.cold.map((c) => row(c, c.variant, c.target === 'noop' ? 'no-op route' : `${c.target} model`)),
-        ],
+        [...(e ? [row(e, 'empty Worker', '`{}` (start-up absolute)')] : []), ...r.cold.map((c) => row(c, c.variant, c.target === 'noop' ? 'no-op route' : `${c.target} model`))],
         2,
       ),
     );
@@ -147,7 +168,13 @@ export function formatMarkdown(r: RequestReport): string {
     p();
     p(`## The same stages in Node, in-process (\`${v0}\`; CPU ms per call, median)`);
     p();
-    p(markdownTable(['image', 'model', ...STAGES, 'sum'], r.stages.map((s) => [img(s.image), s.model, ...STAGES.map((st) => f(s.stages[st].median, st === 'sniff+header' ? 4 : 2)), f(s.totalMs)]), 2));
+    p(
+      markdownTable(
+        ['image', 'model', ...STAGES, 'sum'],
+        r.stages.map((s) => [img(s.image), s.model, ...STAGES.map((st) => f(s.stages[st].median, st === 'sniff+header' ? 4 : 2)), f(s.totalMs)]),
+        2,
+      ),
+    );
   }
   p();
   p('## Targets (issue #10)');

@@ -94,7 +94,11 @@ export function startWorker(bundle: Bundle, o: StartOptions = {}): Promise<Runni
     ...common,
     modules: true,
     scriptPath: bundle.scriptPath,
-    modulesRules: c.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({ type: r.type, include: r.globs, fallthrough: r.fallthrough })),
+    modulesRules: c.rules.map((r: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; globs: string[]; fallthrough?: boolean }) => ({
+      type: r.type,
+      include: r.globs,
+      fallthrough: r.fallthrough,
+    })),
     bindings: { ...(c.vars as Record<string, string>), ...o.vars },
   });
 }

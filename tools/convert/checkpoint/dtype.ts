@@ -8,18 +8,42 @@
 import { CheckpointError } from './errors.ts';
 
 export type DType =
-  | 'float32' | 'float16' | 'bfloat16' | 'float64'
-  | 'int64' | 'int32' | 'int16' | 'int8'
-  | 'uint64' | 'uint32' | 'uint16' | 'uint8'
-  | 'bool' | 'complex64' | 'complex128'
-  | 'float8_e4m3fn' | 'float8_e5m2';
+  | 'float32'
+  | 'float16'
+  | 'bfloat16'
+  | 'float64'
+  | 'int64'
+  | 'int32'
+  | 'int16'
+  | 'int8'
+  | 'uint64'
+  | 'uint32'
+  | 'uint16'
+  | 'uint8'
+  | 'bool'
+  | 'complex64'
+  | 'complex128'
+  | 'float8_e4m3fn'
+  | 'float8_e5m2';
 
 export const ITEM_SIZE: Readonly<Record<DType, number>> = {
-  float32: 4, float16: 2, bfloat16: 2, float64: 8,
-  int64: 8, int32: 4, int16: 2, int8: 1,
-  uint64: 8, uint32: 4, uint16: 2, uint8: 1,
-  bool: 1, complex64: 8, complex128: 16,
-  float8_e4m3fn: 1, float8_e5m2: 1,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint64: 8,
+  uint32: 4,
+  uint16: 2,
+  uint8: 1,
+  bool: 1,
+  complex64: 8,
+  complex128: 16,
+  float8_e4m3fn: 1,
+  float8_e5m2: 1,
 };
 
 /** The dtypes we convert to float32. */
@@ -45,10 +69,13 @@ export function viewStorage(bytes: Uint8Array, dtype: FloatDType): Float32Array 
   const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
   const n = Math.floor(aligned.byteLength / size);
   switch (dtype) {
-    case 'float32': return new Float32Array(aligned.buffer, aligned.byteOffset, n);
-    case 'float64': return new Float64Array(aligned.buffer, aligned.byteOffset, n);
+    case 'float32':
+      return new Float32Array(aligned.buffer, aligned.byteOffset, n);
+    case 'float64':
+      return new Float64Array(aligned.buffer, aligned.byteOffset, n);
     case 'float16':
-    case 'bfloat16': return new Uint16Array(aligned.buffer, aligned.byteOffset, n);
+    case 'bfloat16':
+      return new Uint16Array(aligned.buffer, aligned.byteOffset, n);
   }
 }
 

@@ -39,10 +39,7 @@ function readContainer(bytes: Uint8Array): unknown {
   if (isZip(bytes)) return readTorchZip(bytes);
   if (looksLikeSafetensors(bytes)) return readSafetensors(bytes);
   if (isLegacyTorch(bytes)) {
-    throw new CheckpointError(
-      "checkpoint uses PyTorch's legacy (pre-1.6, non-zip) torch.save format, which is not supported; " +
-        're-save it with torch>=1.6: torch.save(torch.load(path), new_path)',
-    );
+    throw new CheckpointError("checkpoint uses PyTorch's legacy (pre-1.6, non-zip) torch.save format, which is not supported; " + 're-save it with torch>=1.6: torch.save(torch.load(path), new_path)');
   }
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
     throw new CheckpointError('file is a plain Python pickle, not a torch.save zip archive or safetensors file');

@@ -9,10 +9,21 @@ import { CheckpointError, LIMITS } from './errors.ts';
 import { LazyTensor, type Storage } from './tensor.ts';
 
 const DTYPES: Readonly<Record<string, DType>> = {
-  F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64',
-  I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8',
-  U64: 'uint64', U32: 'uint32', U16: 'uint16', U8: 'uint8',
-  BOOL: 'bool', F8_E4M3: 'float8_e4m3fn', F8_E5M2: 'float8_e5m2',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  F64: 'float64',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U64: 'uint64',
+  U32: 'uint32',
+  U16: 'uint16',
+  U8: 'uint8',
+  BOOL: 'bool',
+  F8_E4M3: 'float8_e4m3fn',
+  F8_E5M2: 'float8_e5m2',
   C64: 'complex64',
 };
 

@@ -75,10 +75,7 @@ export class LazyTensor {
       last += (this.shape[d]! - 1) * this.stride[d]!;
     }
     if (last >= have) {
-      return (
-        `shape ${shapeStr} (stride [${this.stride.join(', ')}], offset ${this.offset}) reaches beyond ` +
-        `its storage, which holds ${have} ${this.dtype} elements (${this.storage.describe})`
-      );
+      return `shape ${shapeStr} (stride [${this.stride.join(', ')}], offset ${this.offset}) reaches beyond ` + `its storage, which holds ${have} ${this.dtype} elements (${this.storage.describe})`;
     }
     return undefined;
   }
@@ -105,21 +102,27 @@ export class LazyTensor {
       case 'float64': {
         // Typed-array stores round to nearest-even, as torch's .float() does.
         const values = src as Float32Array | Float64Array;
-        this.gather((dst, s) => { out[dst] = values[s]!; });
+        this.gather((dst, s) => {
+          out[dst] = values[s]!;
+        });
         break;
       }
       case 'float16': {
         const table = halfToFloatBitsTable();
         const bits = new Uint32Array(out.buffer);
         const halves = src as Uint16Array;
-        this.gather((dst, s) => { bits[dst] = table[halves[s]!]!; });
+        this.gather((dst, s) => {
+          bits[dst] = table[halves[s]!]!;
+        });
         break;
       }
       case 'bfloat16': {
         // bfloat16 is the top half of a float32.
         const bits = new Uint32Array(out.buffer);
         const halves = src as Uint16Array;
-        this.gather((dst, s) => { bits[dst] = halves[s]! << 16; });
+        this.gather((dst, s) => {
+          bits[dst] = halves[s]! << 16;
+        });
         break;
       }
     }

@@ -157,7 +157,10 @@ class TorchStorage implements Storage {
 class StorageTable {
   private readonly loaded = new Map<string, TorchStorage>();
 
-  constructor(private readonly zip: ZipArchive, private readonly prefix: string) {}
+  constructor(
+    private readonly zip: ZipArchive,
+    private readonly prefix: string,
+  ) {}
 
   load(pid: unknown): TorchStorage {
     if (!isTuple(pid) || pid.length !== 5 || pid[0] !== 'storage') {

@@ -63,7 +63,9 @@ if (scenario === 'upload') {
   const [mode = 'cancel', seconds = '20'] = rest;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const end = Date.now() + Number(seconds) * 1000;
-  const gets = [], uploads = [], lastUpload = { t: 0 };
+  const gets = [],
+    uploads = [],
+    lastUpload = { t: 0 };
   const failedNearUpload = [];
   const getLoop = async () => {
     while (Date.now() < end) {
@@ -79,9 +81,13 @@ if (scenario === 'upload') {
       uploads.push(await send(agent, 'POST', `/upload?mode=${mode}`, BIG, i++ % 2 ? 'chunked' : 'cl'));
     }
   };
-  const loops = Number(process.env.LOOPS ?? 8), uploaders = Number(process.env.UPLOADERS ?? 1);
+  const loops = Number(process.env.LOOPS ?? 8),
+    uploaders = Number(process.env.UPLOADERS ?? 1);
   await Promise.all([...Array.from({ length: uploaders }, uploadLoop), ...Array.from({ length: loops }, getLoop)]);
-  console.log(`mixed mode=${mode}: uploads ${JSON.stringify(tally(uploads))}; other requests ${JSON.stringify(tally(gets))}` + (failedNearUpload.length ? `; failures at ${failedNearUpload.join(', ')} ms after an upload started` : ''));
+  console.log(
+    `mixed mode=${mode}: uploads ${JSON.stringify(tally(uploads))}; other requests ${JSON.stringify(tally(gets))}` +
+      (failedNearUpload.length ? `; failures at ${failedNearUpload.join(', ')} ms after an upload started` : ''),
+  );
   agent.destroy();
 } else if (scenario === 'idle') {
   const [reps = '8', idle = '5'] = rest;
@@ -96,7 +102,8 @@ if (scenario === 'upload') {
 } else if (scenario === 'reuse') {
   const [mode = 'drain', n = '50'] = rest;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const uploads = [], gets = [];
+  const uploads = [],
+    gets = [];
   for (let i = 0; i < Number(n); i++) {
     uploads.push(await send(agent, 'POST', `/upload?mode=${mode}`, BIG, i % 2 ? 'chunked' : 'cl'));
     gets.push(await send(agent, 'GET', '/other', null));
@@ -106,20 +113,34 @@ if (scenario === 'upload') {
 } else if (scenario === 'soak') {
   const [n = '5000', pids = '', kind = 'get'] = rest;
   const { readFileSync } = await import('node:fs');
-  const rss = () => pids.split(',').filter(Boolean).map((p) => { try { return `${p}:${(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024).toFixed(1)}MiB`; } catch { return `${p}:gone`; } }).join(' ');
+  const rss = () =>
+    pids
+      .split(',')
+      .filter(Boolean)
+      .map((p) => {
+        try {
+          return `${p}:${(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024).toFixed(1)}MiB`;
+        } catch {
+          return `${p}:gone`;
+        }
+      })
+      .join(' ');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const total = Number(n);
-  let next = 0, done = 0;
+  let next = 0,
+    done = 0;
   const results = [];
   console.log(`soak ${kind} 0/${total}: ${rss()}`);
   const one = () => (kind === 'get' ? send(agent, 'GET', '/other', null) : kind === 'post' ? send(agent, 'POST', '/other?mode=ok', SMALL, 'cl') : send(agent, 'POST', '/upload?mode=drain', BIG, 'cl'));
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < total) {
-      next++;
-      results.push(await one());
-      if (++done % Math.max(1, Math.floor(total / 5)) === 0) console.log(`soak ${kind} ${done}/${total}: ${rss()}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < total) {
+        next++;
+        results.push(await one());
+        if (++done % Math.max(1, Math.floor(total / 5)) === 0) console.log(`soak ${kind} ${done}/${total}: ${rss()}`);
+      }
+    }),
+  );
   await new Promise((r) => setTimeout(r, 10_000));
   console.log(`soak ${kind} idle 10 s: ${rss()}; answers ${JSON.stringify(tally(results))}`);
   agent.destroy();
