@@ -74,13 +74,16 @@ export function formatMarkdown(r: RequestReport): string {
   p(
     '**CPU** = CPU time of the workerd process during the request (all its threads, read from /proc in ns), minus the median of the no-op route ' +
       '(POST /v1/bench/noop: routing, middleware, reading the body) with the same body. **Wall** = time until the client has the whole answer, minus the ' +
-      "no-op route's wall median. On an idle machine the two agree; on a shared one CPU is the robust figure, and the targets are judged on it.",
+      "no-op route's wall median. On an idle machine the two agree; on a shared one CPU is the robust figure, and the targets are judged on it. " +
+      "**Isolate thread** = the same CPU figure for workerd's main thread alone, the one that runs the Worker: what Workers bill; the whole process also counts " +
+      "V8's garbage-collector and compiler threads, which take more of an idle machine's spare cores.",
   );
 
   const warmOf = (v: string, image: string, model: string) => r.warm.find((w) => w.variant === v && w.image === image && w.model === model);
   const pairs = r.warm.filter((w) => w.variant === v0);
   for (const [title, k] of [
     ['Warm requests in workerd: CPU ms per request (median, p95)', 'cpu'],
+    ["Warm requests in workerd: the isolate thread's CPU ms per request (median, p95; workerd's main thread alone, what Workers bill)", 'main'],
     ['Warm requests in workerd: wall ms per request (median, p95)', 'wall'],
   ] as const) {
     p();

@@ -39,6 +39,8 @@ export interface Sample {
 export interface Measured {
   wall: Summary;
   cpu: Summary;
+  /** CPU of workerd's main thread alone: the isolate's, what Workers bill (no GC or compiler threads). */
+  main: Summary;
 }
 
 export interface NoopRow extends Measured {
@@ -52,6 +54,8 @@ export interface WarmRow {
   model: string;
   /** The request minus the no-op median of the same body and variant: median and p95, ms. */
   cpu: { median: number; p95: number };
+  /** The same for the isolate thread alone (minus the no-op route's isolate-thread median). */
+  main: { median: number; p95: number };
   wall: { median: number; p95: number };
   raw: Measured;
   /** Top-1 class index the Worker answered. */
@@ -181,7 +185,7 @@ export async function measureWarm(variants: Variant[], images: BenchImage[], mod
   }
   const measured = (k: string): Measured => {
     const s = series.get(k)!;
-    return { wall: summarize(s.map((x) => x.wallMs)), cpu: summarize(s.map((x) => x.cpuMs)) };
+    return { wall: summarize(s.map((x) => x.wallMs)), cpu: summarize(s.map((x) => x.cpuMs)), main: summarize(s.map((x) => x.mainCpuMs)) };
   };
   const noop: NoopRow[] = [];
   const warm: WarmRow[] = [];
@@ -196,6 +200,7 @@ export async function measureWarm(variants: Variant[], images: BenchImage[], mod
           image: image.id,
           model: model.id,
           cpu: { median: m.cpu.median - n.cpu.median, p95: m.cpu.p95 - n.cpu.median },
+          main: { median: m.main.median - n.main.median, p95: m.main.p95 - n.main.median },
           wall: { median: m.wall.median - n.wall.median, p95: m.wall.p95 - n.wall.median },
           raw: m,
           top1: top1.get(key(v.id, image.id, model.id)) ?? -1,
