@@ -1,9 +1,9 @@
 /**
  * The kernel manifest (XNNPACK-style): every kernel family, the exports it gives JS, and every
- * microkernel variant inside it, named `<family>_<what>_<isa>` by what it is. The engine binding
+ * microkernel variant inside it, named `<kernel>_<what>_<isa>` by what it is. The engine binding
  * (`EngineKernels`), the resampler binding (`ResampleKernels`), the kernel testers' per-variant
  * cases (test/node/kernels.test.ts), the kernel benches' labels and the table in docs/KERNELS.md
- * (`npm run docs:kernels`, checked by test/node/kernel-manifest.test.ts) all derive from this list.
+ * (`npm run docs:kernels`, checked by test/node/kernel-coverage.test.ts) all derive from this list.
  *
  * A build exports one entry point per kernel (the variant it was compiled for dispatches inside it)
  * and the entry's `_reference`; the variants are not exported one by one. `reaches` says which
@@ -40,7 +40,7 @@ export interface PointwiseCall {
 }
 
 export interface Variant<Call = never> {
-  /** `<family>_<what>_<isa>`: the name tests, benches, mutants and docs use. */
+  /** `<kernel>_<what>_<isa>`: the name tests, benches, mutants and docs use. */
   name: string;
   isa: Isa;
   /** The export it runs under... */

@@ -6,7 +6,9 @@
  * signature, with the manifest's parameters, in docs/KERNELS.md; every variant names its kernel and
  * ISA, has its source file, and (SIMD variants) has its own cases in test/kernels/variants.ts and a
  * planted bug in tools/mutants/list.ts; the variant table in docs/KERNELS.md is the generated one.
- * docs/ARCHITECTURE.md says where a new op or kernel goes.
+ * Every `_reference` export is a manifest kernel, and every family has its row in the table-driven
+ * kernel tests (and, for the engine's, in the relaxed build's tests in workerd and the shared
+ * mutants). docs/ARCHITECTURE.md says where a new op or kernel goes.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +66,27 @@ describe('kernel manifest', () => {
         if (typeof fn !== 'function') wrong.push(`${f.module}: no ${name}`);
         else if (fn.length !== params.length) wrong.push(`${f.module}: ${name} takes ${fn.length} parameters, the manifest lists ${params.length}`);
       }
+    }
+    // The other way round: a kernel in assembly/ (an export with a `_reference`) that the manifest
+    // does not list would escape every check below.
+    for (const module of ['engine', 'resample'] as const) {
+      const listed = new Set(KERNEL_FAMILIES.filter((f) => f.module === module).flatMap((f) => Object.keys(f.kernels)));
+      for (const name of Object.keys(ex[module]))
+        if (name.endsWith('_reference') && !listed.has(name.slice(0, -'_reference'.length))) wrong.push(`${module}: ${name.slice(0, -'_reference'.length)} is exported but not in worker/kernels.ts`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('every family has its row in the table of test/node/kernels.test.ts; every engine family its line in test/workers/relaxed-engine.test.ts and in the shared mutants (tools/mutants/list.ts ALL_FAMILIES)', () => {
+    const table = read('test/node/kernels.test.ts');
+    const relaxed = read('test/workers/relaxed-engine.test.ts');
+    const allFamilies = /const ALL_FAMILIES = \[([^\]]*)\]/.exec(read('tools/mutants/list.ts'))?.[1] ?? '';
+    const wrong: string[] = [];
+    for (const f of KERNEL_FAMILIES) {
+      if (!table.includes(`name: '${f.family}',`)) wrong.push(`${f.family}: no row in test/node/kernels.test.ts`);
+      if (f.module !== 'engine') continue;
+      if (!relaxed.includes(`['${f.family}', `)) wrong.push(`${f.family}: not in test/workers/relaxed-engine.test.ts's families`);
+      if (!allFamilies.includes(`'${f.family}'`)) wrong.push(`${f.family}: not in tools/mutants/list.ts ALL_FAMILIES`);
     }
     expect(wrong).toEqual([]);
   });
