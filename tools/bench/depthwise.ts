@@ -13,7 +13,7 @@ import { engineExports } from '../engine-node.ts';
 import { Harness } from '../lib/harness.ts';
 import { median } from '../lib/median.ts';
 import { Rng } from '../lib/rng.ts';
-import { depthwiseLayers } from './layers.ts';
+import { type DepthwiseLayer, depthwiseLayers } from './layers.ts';
 import { depthwiseVariant } from '../../worker/kernels.ts';
 
 const args = process.argv.slice(2);
@@ -26,15 +26,8 @@ for (let i = 0; i < args.length; i++) {
 if (!builds.length) builds.push('simd128', 'scalar');
 
 const LAYERS = depthwiseLayers();
-interface Shape {
-  C: number;
-  H: number;
-  W: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  OH: number;
-  OW: number;
+/** A distinct layer shape: the geometry of `DepthwiseLayer`, how many layers have it, and its MACs. */
+interface Shape extends Omit<DepthwiseLayer, 'name'> {
   layers: number;
   macs: number;
 }
