@@ -58,7 +58,7 @@ export const MUTANTS: Mutant[] = [
   // gate
   {
     id: 'gate-tail',
-    what: 'gate multiply: channel tail one byte short',
+    what: 'gate multiply: channel tail one byte short (per-pixel loop and dense rows share it)',
     module: 'engine',
     tests: ['gate'],
     file: 'kernels/gate/simd128.ts',
@@ -74,16 +74,6 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/gate/simd128.ts',
     find: 'else storeTail(y + <usize>i, r, n - i);',
     replace: 'else storeTail(y + <usize>i, r, n - i - 1);',
-  },
-  {
-    id: 'gate-row-tail',
-    variant: 'gate_upsample_mul_rows_simd128',
-    what: 'gate multiply, dense rows: row tail one byte short',
-    module: 'engine',
-    tests: ['gate'],
-    file: 'kernels/gate/simd128.ts',
-    find: 'shift), vmax), n - i);',
-    replace: 'shift), vmax), n - i - 1);',
   },
   {
     id: 'gate-pixel-expand',

@@ -143,20 +143,10 @@ const GROW: usize = memory.data(GROW_MAX + 64, 16);
   }
 }
 
-/** One dense row of n bytes against GROW. FAST: qmax = 127, no min (the narrows saturate at 127). */
+/** One dense row of n bytes against GROW: the per-pixel multiply over the whole row (n = W·C). FAST: qmax = 127, no min. */
 // @ts-ignore: decorator
 @inline function flatRow(FAST: bool, xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const o = <usize>i;
-    let r = mul16(xr + o, GROW + o, zpx, s, magic, floor, shift);
-    if (!FAST) r = i8x16.min_s(r, vmax);
-    v128.store(yr + o, r);
-  }
-  if (i < n) {
-    const o = <usize>i;
-    storeTail(yr + o, i8x16.min_s(mul16(xr + o, GROW + o, zpx, s, magic, floor, shift), vmax), n - i);
-  }
+  mulPixel(FAST, xr, GROW, yr, n, zpx, s, magic, floor, shift, vmax);
 }
 
 function flatRowFast(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
