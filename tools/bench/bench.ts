@@ -27,7 +27,7 @@ import { Skip, type BenchInputs, type Contender } from './contenders/types.ts';
 import { dotPeak, relaxedDotPeak, type Peak } from './peak.ts';
 import { prepareQdq } from './qdq.ts';
 import { contendersChart, familiesChart } from './charts.ts';
-import { profileEngine, profileHook } from './profile.ts';
+import { profileEngines, profileHook } from './profile.ts';
 import { ANCHOR_NAMES, formatComparison, formatMachine, formatPeak, formatProfile, formatResults, machineInfo, type Agreement, type Report, type Row } from './report.ts';
 import { cosine } from '../lib/cosine.ts';
 import { median } from '../lib/median.ts';
@@ -315,17 +315,19 @@ async function main(argv: string[]): Promise<number> {
   progress('');
   const benchSeconds = (performance.now() - t0) / 1000;
 
-  // Per-op profile of the SIMD128 engine (after the timed rounds, so it cannot disturb them).
+  // Per-op profile of the SIMD128 engine (after the timed rounds, so it cannot disturb them), and of
+  // the --baseline engine in alternation with it (profileEngines: same stretch of time).
   let profile: Report['profile'];
+  let baselineProfile: Report['baselineProfile'];
   const edge = contenders.find((c) => c.id === 'edge-simd128') as EdgeContender | undefined;
+  const base = contenders.find((c) => c.id === 'edge-baseline') as EdgeContender | undefined;
   if (edge && profileRuns > 0) {
     if (profileHook(edge.engine)) {
-      profile = { ...profileEngine(edge.engine, edge.model, inputs.chw, profileRuns, 5), runMedianMs: median(times.get('edge-simd128')!) };
+      const [p, b] = profileEngines(base ? [edge, base] : [edge], inputs.chw, profileRuns, 5);
+      profile = { ...p, runMedianMs: median(times.get('edge-simd128')!) };
+      if (b) baselineProfile = { ...b, runMedianMs: median(times.get('edge-baseline')!) };
     } else notes.push('per-op profile skipped: Int8Engine has no profile(chw) method');
   }
-  let baselineProfile: Report['baselineProfile'];
-  const base = contenders.find((c) => c.id === 'edge-baseline') as EdgeContender | undefined;
-  if (base && profile && profileRuns > 0) baselineProfile = { ...profileEngine(base.engine, base.model, inputs.chw, profileRuns, 5), runMedianMs: median(times.get('edge-baseline')!) };
 
   for (const c of contenders) await c.close();
   const peakAfter = dotPeak();

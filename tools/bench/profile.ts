@@ -161,28 +161,46 @@ function group(per: OpProfile[], key: (o: OpProfile) => string, order: string[],
 }
 export const FAMILY_ORDER = ['stem', 'pointwise', 'depthwise', 'classifier', 'avgpool2x2', 'global_avgpool', 'dfc_gate', 'se_gate', 'add'];
 
-/** Profiles `runs` inferences (after `warmup` more) and returns per-op medians and per-family sums. */
-export function profileEngine(engine: Int8Engine, model: ModelFile, chw: Float32Array, runs: number, warmup: number): EngineProfile {
-  const hook = profileHook(engine);
-  if (!hook) throw new Error('the engine has no profile(chw) method (see tools/bench/profile.ts)');
-  const ops = engine.graph.ops;
-  for (let i = 0; i < warmup; i++) hook(chw);
-  const times: number[][] = ops.map(() => []);
-  const plain: number[] = [];
-  const outside: number[] = [];
+/**
+ * Profiles several engines (e.g. a build and its --baseline) in alternation: each round runs every
+ * engine once (plain run(), then profile()), in an order rotated every round, after `warmup` rounds;
+ * per-op medians and per-family sums for each. Profiling one engine's runs after the other's compared
+ * two stretches of time: the memory-bound ops (the GEMVs stream their weights from L3, which every
+ * process on the machine shares) read 0.83–0.88× apart between identical GEMV kernels that way, in
+ * three of four runs; 1.00× interleaved (2026-12-07, tmp runs of npm run bench --baseline).
+ */
+export function profileEngines(list: { engine: Int8Engine; model: ModelFile }[], chw: Float32Array, runs: number, warmup: number): EngineProfile[] {
+  const hooks = list.map(({ engine }) => {
+    const hook = profileHook(engine);
+    if (!hook) throw new Error('the engine has no profile(chw) method (see tools/bench/profile.ts)');
+    return hook;
+  });
+  for (let i = 0; i < warmup; i++) for (const hook of hooks) hook(chw);
+  const state = list.map(({ engine }) => ({ times: engine.graph.ops.map(() => [] as number[]), plain: [] as number[], outside: [] as number[] }));
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    engine.run(chw);
-    plain.push(performance.now() - t0);
-    const w0 = performance.now();
-    const steps = hook(chw);
-    outside.push(performance.now() - w0 - steps.reduce((acc, st) => acc + st.ms, 0));
-    if (steps.length !== ops.length) throw new Error(`engine.profile returned ${steps.length} steps for ${ops.length} ops`);
-    steps.forEach((s, i) => {
-      if (s.kind !== ops[i].kind) throw new Error(`engine.profile step ${i} is ${s.kind}, the graph says ${ops[i].kind}`);
-      times[i].push(s.ms);
-    });
+    for (let j = 0; j < list.length; j++) {
+      const e = (j + r) % list.length;
+      const { engine } = list[e];
+      const ops = engine.graph.ops;
+      const st = state[e];
+      const t0 = performance.now();
+      engine.run(chw);
+      st.plain.push(performance.now() - t0);
+      const w0 = performance.now();
+      const steps = hooks[e](chw);
+      st.outside.push(performance.now() - w0 - steps.reduce((acc, s) => acc + s.ms, 0));
+      if (steps.length !== ops.length) throw new Error(`engine.profile returned ${steps.length} steps for ${ops.length} ops`);
+      steps.forEach((s, i) => {
+        if (s.kind !== ops[i].kind) throw new Error(`engine.profile step ${i} is ${s.kind}, the graph says ${ops[i].kind}`);
+        st.times[i].push(s.ms);
+      });
+    }
   }
+  return list.map(({ engine, model }, e) => summarizeProfile(engine, model, state[e].times, state[e].plain, state[e].outside, runs));
+}
+
+function summarizeProfile(engine: Int8Engine, model: ModelFile, times: number[][], plain: number[], outside: number[], runs: number): EngineProfile {
+  const ops = engine.graph.ops;
   const per: OpProfile[] = ops.map((op, i) => {
     const { macs, shape } = opMacs(engine, model, op);
     const name = 'conv' in op ? op.conv : op.output.tensor;
