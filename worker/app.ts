@@ -41,7 +41,7 @@ export function createApp(registry: ModelRegistry): OpenAPIHono<AppEnv> {
   app.route('/', classify(registry));
   app.route('/', classifyByUrl(registry));
   app.route('/', embed(registry));
-  app.route('/', bench());
+  app.route('/', bench(registry));
   openapi(app);
 
   app.notFound(notFound(allowedMethods(app)));

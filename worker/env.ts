@@ -33,7 +33,7 @@ export interface Env extends Partial<Cloudflare.Env> {
   FETCH_TIMEOUT_MS?: string;
   /** Seconds a result stays in the result cache (default 604800 = 7 days); 0 turns the cache off. */
   RESULT_CACHE_TTL?: string;
-  /** "1" turns on POST /v1/bench/noop, the do-nothing route `npm run bench:request` subtracts (routes/bench.ts). */
+  /** "1" turns on the bench routes (routes/bench.ts): POST /v1/bench/noop, the do-nothing route `npm run bench:request` subtracts, and /v1/bench/stages. */
   BENCH_ROUTES?: string;
 }
 

@@ -36,6 +36,7 @@ import { formatMarkdown, met, type RequestReport, type Target } from './request/
 import { measureCold, measureWarm, retried, type BenchModel, type Variant } from './request/measure.ts';
 import { refTree } from './request/ref.ts';
 import { timeStages, type StageResult } from './request/stages.ts';
+import { startNodeServer } from './request/node-server.ts';
 import { bundleWorker, startWorker, type Bundle } from './request/workerd.ts';
 import { argmax } from './stats.ts';
 
@@ -51,6 +52,8 @@ Whole classify requests on the real Worker in workerd (Miniflare), from outside 
   --model FILE     bench this int8 .gnv2 file as the second model (id "file") instead of the synthetic w10
   --against REF    also run the Worker of git commit REF (built in tmp/bench/request/ref-*) in the same run
   --fast           also run this tree's Worker with DECODE=fast (variant "fast") in the same run
+  --node           also serve this tree's app from a Node process (variant "node", warm rows only):
+                   what workerd adds, as a ratio from the same run (request/node-server.ts)
   --json FILE      JSON report (default tmp/bench/request.json)
   --md FILE        markdown report (default tmp/bench/request.md)
   --python PATH    Python with torch + Pillow for the artifacts (default /usr/bin/python3)
@@ -131,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string' },
       against: { type: 'string' },
       fast: { type: 'boolean', default: false },
+      node: { type: 'boolean', default: false },
       json: { type: 'string' },
       md: { type: 'string' },
       python: { type: 'string' },
@@ -185,11 +189,16 @@ async function main(argv: string[]): Promise<number> {
   const models: BenchModel[] = [];
   if (modelIds.includes('default')) {
     const d = await defaultModel(variants[0].bundle);
-    models.push({ id: 'default', label: `${d.name} (the default model)`, path: d.path });
+    models.push({ id: 'default', label: `${d.name} (the default model)`, name: d.name, path: d.path });
   }
   if (w10Path) {
     const label = o.model ? relative(ROOT, w10Path) : 'GhostNetV2-1.0, 1000 classes, 224² (synthetic weights)';
-    models.push({ id: o.model ? 'file' : 'w10', label, param: W10_NAME, path: w10Path });
+    models.push({ id: o.model ? 'file' : 'w10', label, param: W10_NAME, name: W10_NAME, path: w10Path });
+  }
+  if (o.node) {
+    const served = models.map((m) => ({ name: m.name, path: m.path, default: m.param === undefined }));
+    const config = { models: served, vars: { ...(variants[0].bundle.config.vars as Record<string, string>), ...BENCH_VARS }, engineWasm: `${ROOT}/build/engine.simd128.wasm` };
+    variants.push({ id: 'node', label: "this tree's app served by Node (request/node-server.ts)", bundle: variants[0].bundle, vars: config.vars, start: () => startNodeServer(config) });
   }
   for (const m of models) {
     const pp = (await readModelFile(new Uint8Array(readFileSync(m.path)))).header.preprocessing;

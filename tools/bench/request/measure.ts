@@ -18,6 +18,8 @@ export interface Variant {
   label: string;
   bundle: Bundle;
   vars: Record<string, string>;
+  /** Serves the variant some other way than workerd (the `node` variant: node-server.ts); warm rows only. */
+  start?: () => Promise<RunningWorker>;
 }
 
 /** A model as the bench addresses it: `param` undefined asks without ?model= (the MODEL var's). */
@@ -25,6 +27,8 @@ export interface BenchModel {
   id: string;
   label: string;
   param?: string;
+  /** Its name in the Worker's model list. */
+  name: string;
   /** The .gnv2 file (for the in-process stages). */
   path: string;
 }
@@ -165,7 +169,7 @@ export async function measureWarm(variants: Variant[], images: BenchImage[], mod
   const rand = mulberry32(7);
   const t0 = performance.now();
   try {
-    for (const v of variants) workers.set(v.id, await startWorker(v.bundle, { vars: v.vars }));
+    for (const v of variants) workers.set(v.id, await (v.start ? v.start() : startWorker(v.bundle, { vars: v.vars })));
     for (let r = 0; r < o.warmup + o.samples; r++) {
       for (const t of shuffle(tasks, rand)) {
         const k = key(t.variant, t.image.id, t.model?.id ?? 'noop');
@@ -276,6 +280,7 @@ export async function measureCold(
   const targets: Array<{ id: string; model?: BenchModel }> = [{ id: 'noop' }, ...models.map((m) => ({ id: m.id, model: m }))];
   const empty: ColdSample[] = [];
   const runs = new Map<string, ColdSample[]>();
+  variants = variants.filter((v) => !v.start); // a fresh isolate is workerd's
   for (let r = 0; r < o.runs; r++) {
     const e = await startWorker(variants[0].bundle, { script: EMPTY_WORKER });
     try {
