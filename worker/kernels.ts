@@ -371,7 +371,14 @@ export const INPUT = {
   kernels: { quantize_chw: ['x', 'n', 'inv', 'zp', 'y'] },
   variants: [
     { name: 'quantize_chw_scalar', isa: 'scalar', entry: 'quantize_chw', tile: '1 px', source: 'reference.ts', when: 'every call (scalar build)' },
-    { name: 'quantize_chw_16px_simd128', isa: 'simd128', entry: 'quantize_chw', tile: '16 px × 3 planes, f64 magic rounding', source: 'simd128.ts', when: 'every call (SIMD builds)' },
+    {
+      name: 'quantize_chw_16px_simd128',
+      isa: 'simd128',
+      entry: 'quantize_chw',
+      tile: '16 px × 3 planes, one plane a step; f32 pre-clamp, f64 magic rounding',
+      source: 'simd128.ts',
+      when: 'every call (SIMD builds)',
+    },
   ],
 } as const satisfies KernelFamily;
 

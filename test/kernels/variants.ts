@@ -190,11 +190,11 @@ const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
       { pixels: 64, C, dense: true },
     ]),
   ),
-  quantize_chw_16px_simd128: sized(
-    'quantize_chw',
-    inputCase,
-    [1, 15, 16, 17, 47, 48, 49, 4099].map((n) => ({ n })),
-  ),
+  quantize_chw_16px_simd128: sized('quantize_chw', inputCase, [
+    ...[1, 15, 16, 17, 47, 48, 49, 4099].map((n) => ({ n })),
+    // the reference's loop (inv 0, 1e60: no f32 lim), and lim near f32's subnormal floor (1e-44 scales)
+    ...[0, 1e60, 1 / Math.fround(1e-44), 1e47].map((inv) => ({ n: 49, inv })),
+  ]),
   // The resampler's testers draw their own shapes (filter, C = 1/3, in/out sizes, windows) from a seed.
   resample_h_4tap_simd128: seeded('resample_h', resampleHCase, SEEDS_80),
   resample_v_16b_simd128: seeded('resample_v', resampleVCase, SEEDS_80),

@@ -169,6 +169,26 @@ export const MUTANTS: Mutant[] = [
     find: 'const zpv = i32x4.splat(zp);',
     replace: 'const zpv = i32x4.splat(zp + zp);',
   },
+  {
+    id: 'input-lim',
+    variant: 'quantize_chw_16px_simd128',
+    what: 'input quantization: the f32 pre-clamp 16x too tight (lim·inv = 128 no longer saturates with zp > 0)',
+    module: 'engine',
+    tests: ['input'],
+    file: 'kernels/input/simd128.ts',
+    find: 'const lo = f32x4.splat(-lim);',
+    replace: 'const lo = f32x4.splat(-lim * 0.0625);',
+  },
+  {
+    id: 'input-rgb4',
+    variant: 'quantize_chw_16px_simd128',
+    what: 'input quantization: the last 4 bytes of each 4-pixel RGB run taken from the dropped lane',
+    module: 'engine',
+    tests: ['input'],
+    file: 'kernels/input/simd128.ts',
+    find: 'v128.store32_lane(p, c, 2, 8);',
+    replace: 'v128.store32_lane(p, c, 3, 8);',
+  },
   // im2col
   {
     id: 'im2col-pad',
