@@ -88,4 +88,15 @@ describe('int8 engine, whole network', () => {
     expect(() => engine.run(new Float32Array(3 * 32 * 32))).toThrow(/input must be \[3, 64, 64\]/);
     expect(int8.header.quantization).toMatchObject({ calibration: { method: 'bn-stats' } });
   });
+
+  it('refuses to answer when finite but absurd classifier scales overflow the logits', async () => {
+    const model = await readModelFile(new Uint8Array(readFileSync(new URL('../fixtures/models/tiny_w015_c10_s64.int8.gnv2', import.meta.url))));
+    const x = inputs('inputs_s64.npy')[0].data;
+    expect(Array.from((await createEngine(model)).run(x).logits).every(Number.isFinite)).toBe(true);
+    const scales = model.bytes('classifier.requant'); // the prepared scales, a view of the file's bytes
+    const view = new DataView(scales.buffer, scales.byteOffset, scales.byteLength);
+    for (let i = 0; i < scales.byteLength; i += 4) view.setFloat32(i, 3e38, true);
+    const engine = await createEngine(model);
+    expect(() => engine.run(x)).toThrow(/non-finite logits/);
+  });
 });

