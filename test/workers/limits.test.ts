@@ -2,7 +2,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { DRAIN_LIMIT } from '../../worker/middleware/body.ts';
-import { BASE, classifyBytes, errorOf, fetchWithEnv, photo, preloadPhotos } from './support.ts';
+import { streamOf } from '../helpers/streams.ts';
+import { BASE, classifyBytes, errorOf, fetchWithEnv, photo, preloadPhotos, withoutVolatile } from './support.ts';
 
 await preloadPhotos(['grace_hopper_512x600.jpg', 'video005_gray_150x103.jpg', 'raccoon_face_1024x768.jpg']);
 
@@ -113,6 +114,49 @@ describe('body size limit', () => {
     const err = await errorOf(res);
     expect(err.code).toBe('misconfigured');
     expect(err.message).toContain('MAX_BODY_BYTES');
+  });
+});
+
+/**
+ * A byte stream (what workerd gives for a request body) is read into the Worker's own buffer
+ * (BYOB), not chunk by chunk: worker/middleware/body.ts says why (memory). Both kinds of stream
+ * must give the same bytes and the same limit.
+ */
+describe('reading into our own buffer (byte streams)', () => {
+  const send = (body: ReadableStream<Uint8Array>, env: Record<string, string> = {}, headers: Record<string, string> = {}) =>
+    fetchWithEnv(new Request(`${BASE}/v1/classify`, { method: 'POST', body, headers: { 'Content-Type': 'image/jpeg', ...headers }, duplex: 'half' } as RequestInit), env);
+
+  it('a photo streamed in 1000-byte pieces classifies exactly as sent whole; a byte stream is read with a BYOB reader', async () => {
+    const bytes = photo('grace_hopper_512x600.jpg');
+    const whole = withoutVolatile(await (await classifyBytes(bytes)).json());
+    for (const kind of ['bytes', 'default'] as const) {
+      for (const headers of [{}, { 'Content-Length': String(bytes.length) }] as Record<string, string>[]) {
+        const getReader = vi.spyOn(ReadableStream.prototype, 'getReader');
+        try {
+          const res = await send(streamOf(bytes, kind, 1000).stream, {}, headers);
+          expect(res.status).toBe(200);
+          expect(withoutVolatile(await res.json())).toEqual(whole);
+          // workerd hands the Worker its own byte stream for either kind: the body is read in BYOB mode.
+          expect(getReader.mock.calls.some(([opts]) => (opts as { mode?: string } | undefined)?.mode === 'byob')).toBe(true);
+        } finally {
+          getReader.mockRestore();
+        }
+      }
+    }
+  });
+
+  it('exactly MAX_BODY_BYTES is read, one byte more is 413, from either kind of stream', async () => {
+    for (const kind of ['bytes', 'default'] as const) {
+      for (const headers of [{}, { 'Content-Length': '4096' }] as Record<string, string>[]) {
+        const exact = await send(streamOf(bigJpegLike(4096), kind, 700).stream, { MAX_BODY_BYTES: '4096' }, headers);
+        expect(exact.status, `${kind} ${JSON.stringify(headers)}`).toBe(400); // read whole, then judged as an image
+        expect((await errorOf(exact)).code).not.toBe('body_too_large');
+      }
+      const over = streamOf(bigJpegLike(4097), kind, 700);
+      const res = await send(over.stream, { MAX_BODY_BYTES: '4096' });
+      expect(res.status).toBe(413);
+      expect((await errorOf(res)).code).toBe('body_too_large');
+    }
   });
 });
 
