@@ -4,13 +4,14 @@
  * then stops it with SIGTERM. Also checks the generated workerd config against wrangler.toml.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
-import { capnpString, moduleType, workerdConfig } from '../../tools/serve/config.ts';
+import { bundleModules, capnpString, moduleType, workerdConfig, type Rule } from '../../tools/serve/config.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const outdir = 'tmp/test-serve';
@@ -129,6 +130,21 @@ describe('the generated workerd config', () => {
     expect(moduleType('chunk.js', rules)).toBe('ESModule');
     expect(moduleType('notes.txt', rules)).toBe('Text');
     expect(moduleType('index.js.map', rules)).toBeNull();
+  });
+
+  it('embeds the modules the entry imports, not the leftovers of earlier builds in the same folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serve-modules-'));
+    try {
+      writeFileSync(join(dir, 'index.js'), 'import a from "./new-engine.wasm";\nimport m from "./m.gnv2";\n');
+      for (const f of ['new-engine.wasm', 'old-engine.wasm', 'm.gnv2', 'index.js.map', 'README.md']) writeFileSync(join(dir, f), '');
+      expect(bundleModules(dir, 'index.js', config.rules as Rule[])).toEqual([
+        { name: 'index.js', type: 'ESModule' },
+        { name: 'm.gnv2', type: 'Data' },
+        { name: 'new-engine.wasm', type: 'CompiledWasm' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('carries wrangler.toml vars, compatibility date and flags, and the socket address', () => {

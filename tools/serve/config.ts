@@ -3,7 +3,8 @@
  * with workerd alone: the same modules, vars, compatibility date and flags as wrangler.toml, one
  * HTTP socket, no dev proxy in front.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export type ModuleType = 'ESModule' | 'CommonJS' | 'CompiledWasm' | 'Data' | 'Text';
 
@@ -50,10 +51,17 @@ export function moduleType(name: string, rules: Rule[]): ModuleType | null {
   return null;
 }
 
-/** The bundle's modules: the entry first, then every other file a rule claims (not source maps or the README wrangler writes). */
+/**
+ * The bundle's modules: the entry first, then every file it imports, typed by the rules. Only
+ * those: `wrangler deploy --dry-run --outdir` does not empty the folder, and the files of earlier
+ * builds (hashed names: an older engine, decoder or model) would otherwise be loaded too — each
+ * WebAssembly module compiled at start-up, and kept in memory, for nothing.
+ */
 export function bundleModules(dir: string, entry: string, rules: Rule[]): Array<{ name: string; type: ModuleType }> {
+  const source = readFileSync(join(dir, entry), 'utf8');
+  const imported = (f: string) => source.includes(`"./${f}"`) || source.includes(`'./${f}'`);
   const others = readdirSync(dir)
-    .filter((f) => f !== entry && !f.endsWith('.map') && f !== 'README.md' && !f.endsWith('.capnp'))
+    .filter((f) => f !== entry && !f.endsWith('.map') && f !== 'README.md' && !f.endsWith('.capnp') && imported(f))
     .sort();
   const modules = [{ name: entry, type: 'ESModule' as ModuleType }];
   for (const name of others) {
