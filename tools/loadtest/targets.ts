@@ -4,7 +4,8 @@
  *  - `start`: `wrangler dev` with the flags of `npm start` (a Node process, a workerd running
  *    wrangler's dev proxy and a workerd running the Worker);
  *  - `serve`: `npm run serve` (the deploy bundle under one workerd, no proxy);
- *  - a URL: a server someone else started (RSS only for the pids given).
+ *  - a URL: a server someone else started (RSS only for the pids given; the first is taken as
+ *    the Worker's workerd).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -175,7 +176,8 @@ export function attach(url: string, pids: number[]): Target {
     name: url,
     url: url.replace(/\/+$/, ''),
     log: null,
-    processes: () => pids.map((pid) => ({ pid, role: `pid ${pid} (${cmdline(pid).split(' ')[0].split('/').pop()})` })),
+    // The first pid is taken as the Worker's process: warm-up rounds and --max-rss-growth use it.
+    processes: () => pids.map((pid, i) => ({ pid, role: `${i === 0 ? 'workerd (worker) ' : ''}pid ${pid} (${cmdline(pid).split(' ')[0].split('/').pop()})` })),
     stop: async () => {},
   };
 }
