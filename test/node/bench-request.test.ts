@@ -16,21 +16,26 @@ const work = join(ROOT, 'tmp/test-bench-request');
 describe('npm run bench:request (smallest run)', () => {
   it('measures the real Worker in workerd and writes the JSON and markdown reports', () => {
     rmSync(work, { recursive: true, force: true });
-    const args = ['--samples', '2', '--warmup', '1', '--cold-runs', '1', '--node-rounds', '1', '--images', 'jpeg-640-444,png'];
+    const args = ['--samples', '2', '--warmup', '1', '--cold-runs', '1', '--node-rounds', '1', '--images', 'jpeg-640-444,png', '--node'];
     args.push('--model', 'test/fixtures/models/tiny_w015_c10_s64.int8.gnv2', '--work', work, '--json', `${work}/r.json`, '--md', `${work}/r.md`);
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/bench/request.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     const rep = JSON.parse(readFileSync(`${work}/r.json`, 'utf8')) as RequestReport;
     expect(rep.models.map((m) => m.id)).toEqual(['default', 'file']);
-    expect(rep.warm.map((w) => `${w.image}|${w.model}`)).toEqual(['jpeg-640-444|default', 'jpeg-640-444|file', 'png|default', 'png|file']);
+    const now = rep.warm.filter((w) => w.variant === 'now');
+    expect(now.map((w) => `${w.image}|${w.model}`)).toEqual(['jpeg-640-444|default', 'jpeg-640-444|file', 'png|default', 'png|file']);
+    // --node: the same app served by a Node process, measured the same way, answers the same classes.
+    const node = rep.warm.filter((w) => w.variant === 'node');
+    expect(node.map((w) => `${w.image}|${w.model}|${w.top1}`)).toEqual(now.map((w) => `${w.image}|${w.model}|${w.top1}`));
     for (const w of rep.warm) {
       expect(w.raw.cpu.n).toBe(2);
       expect(w.raw.cpu.median).toBeGreaterThan(0);
       expect(w.raw.wall.median).toBeGreaterThan(0);
       expect(w.top1).toBeGreaterThanOrEqual(0);
     }
-    expect(rep.noop.map((n) => n.image)).toEqual(['jpeg-640-444', 'png']);
-    expect(rep.cold.map((c) => c.target)).toEqual(['noop', 'default', 'file']);
+    expect(rep.noop.map((n) => `${n.variant}|${n.image}`)).toEqual(['now|jpeg-640-444', 'now|png', 'node|jpeg-640-444', 'node|png']);
+    // Cold starts are workerd's: the node variant has none.
+    expect(rep.cold.map((c) => `${c.variant}|${c.target}`)).toEqual(['now|noop', 'now|default', 'now|file']);
     for (const c of rep.cold) {
       expect(c.firstCpuMs).toBeGreaterThan(0);
       // The isolate's thread is one of the process's threads: its CPU is part of the whole.
