@@ -9,8 +9,11 @@
  *
  * Warm-up, and "RSS after warm-up": the same mix at the same concurrency, in rounds of --warmup
  * requests (500: long enough to hold several GC cycles, so that its floor is the heap's floor, not
- * a point on the way down), until the Worker's RSS floor (lowest sample, every 250 ms) of a round is
- * no more than --plateau (5%) above the previous round's, or --warmup-rounds rounds. RSS after warm-up is the
+ * a point on the way down), until the Worker's RSS floor (lowest sample, every 250 ms) has risen no
+ * more than --plateau (5%) from round to round for --plateau-rounds (2) rounds in a row, or
+ * --warmup-rounds rounds. One flat round was not enough: workerd's allocator keeps the high-water
+ * mark of its native heap, which 16 concurrent requests with 12 MB bodies take ~3,000 requests to
+ * reach (docs/reliability.md, section 3). RSS after warm-up is the
  * floor of the last warm-up round; RSS after the run is the floor of the run's last --warmup
  * requests (a window of the same size). A floor, not one sample: the RSS is a sawtooth of V8's
  * garbage collection, hundreds of MiB high with 12 MB bodies in flight. `--cache off` runs the
@@ -24,7 +27,7 @@
  *
  *   npm run loadtest -- [--target start,serve | --url http://host:port [--pids 123,456]]
  *                       [-n 5000] [-c 16] [--oversize 0.05] [--hostile 0.2] [--seed 1]
- *                       [--warmup 500] [--warmup-rounds 10] [--plateau 0.05] [--cache on|off]
+ *                       [--warmup 500] [--warmup-rounds 10] [--plateau 0.05] [--plateau-rounds 2] [--cache on|off]
  *                       [--workerd serve|wrangler] [--heap]
  *                       [--bursts 4] [--settle 10] [--max-rss-growth 0.1]
  *                       [--photos test/fixtures/photos] [--hostile-dir test/fixtures/hostile]
@@ -56,6 +59,8 @@ const { values: o } = parseArgs({
     warmup: { type: 'string', default: '500' },
     'warmup-rounds': { type: 'string', default: '10' },
     plateau: { type: 'string', default: '0.05' },
+    /** Consecutive rounds that must each stay within --plateau of the round before. */
+    'plateau-rounds': { type: 'string', default: '2' },
     cache: { type: 'string', default: 'on' },
     /** npm run serve's workerd: serve (tools/serve's pinned one) or wrangler (the one wrangler ships). */
     workerd: { type: 'string', default: 'serve' },
@@ -243,6 +248,7 @@ async function runTarget(target: Target) {
   const warm: Result[] = [];
   const warmRounds: number[] = [];
   let warmFloor: Sample = {};
+  let flat = 0; // consecutive rounds whose floor rose no more than --plateau
   for (let round = 0; round < Number(o['warmup-rounds']); round++) {
     const from = rss.now();
     warm.push(...(await runAll(agent, base, schedule(WARMUP, Number(o.seed) + 1000 + round), C, t0)));
@@ -251,7 +257,10 @@ async function runTarget(target: Target) {
     const previous = w ? warmRounds.at(-1) : undefined;
     if (w) warmRounds.push(floor[w]);
     warmFloor = floor;
-    if (!w || (previous !== undefined && floor[w] <= previous * (1 + Number(o.plateau)))) break;
+    if (!w) break;
+    if (previous !== undefined && floor[w] <= previous * (1 + Number(o.plateau))) flat++;
+    else flat = 0;
+    if (flat >= Number(o['plateau-rounds'])) break;
   }
   await rss.point('warm-up');
   rss.phase = 'run';
