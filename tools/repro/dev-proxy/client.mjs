@@ -6,6 +6,8 @@
 //   node client.mjs idle   <base-url> [reps=8] [idle-s=5]          100 requests, idle, then one GET on the kept-alive connection
 //   node client.mjs reuse  <base-url> <mode> [n=50]                 a 12 MB upload, then a GET on the same kept-alive connection, n times
 //   node client.mjs soak   <base-url> <n> <pid,pid,...> [kind=get|post|big]   n requests at concurrency 16, RSS of the pids every n/5
+//                                                                   (big: 12 MB uploads drained, MODE=byob with a BYOB reader)
+// SHOW=1 prints every upload's answer: the Worker's reads, ms and longest wait between two reads.
 import http from 'node:http';
 
 const [scenario, base, ...rest] = process.argv.slice(2);
@@ -20,8 +22,13 @@ function send(agent, method, path, body, framing) {
     const headers = {};
     if (body && framing === 'cl') headers['content-length'] = String(body.length);
     const req = http.request({ host: url.hostname, port: url.port, method, path, agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        // SHOW=1: each upload's answer (the Worker's reads, ms and longest wait between reads).
+        if (process.env.SHOW && path.startsWith('/upload')) console.log(`${(performance.now() - t0).toFixed(0)} ms: ${text}`);
+        resolve({ status: res.statusCode, ms: performance.now() - t0 });
+      });
       res.on('error', (e) => resolve({ error: e.code ?? e.message, ms: performance.now() - t0 }));
     });
     req.on('error', (e) => resolve({ error: e.code ?? e.message, ms: performance.now() - t0 }));
@@ -131,7 +138,12 @@ if (scenario === 'upload') {
     done = 0;
   const results = [];
   console.log(`soak ${kind} 0/${total}: ${rss()}`);
-  const one = () => (kind === 'get' ? send(agent, 'GET', '/other', null) : kind === 'post' ? send(agent, 'POST', '/other?mode=ok', SMALL, 'cl') : send(agent, 'POST', '/upload?mode=drain', BIG, 'cl'));
+  const one = () =>
+    kind === 'get'
+      ? send(agent, 'GET', '/other', null)
+      : kind === 'post'
+        ? send(agent, 'POST', '/other?mode=ok', SMALL, 'cl')
+        : send(agent, 'POST', `/upload?mode=${process.env.MODE ?? 'drain'}`, BIG, 'cl');
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (next < total) {

@@ -3,16 +3,24 @@
 //   cancel     cancel the body unread, answer at once (what a Content-Length check does)
 //   partial    read up to LIMIT, cancel the rest, answer (what a counting reader does)
 //   drain      read the whole body and discard it, then answer
+//   byob       the same with a BYOB reader into one reused 256 KiB buffer (no new chunk per read)
 //   waituntil  answer at once, read and discard the body in ctx.waitUntil
 // GET, or POST ?mode=ok, answers 200 (the other clients' requests; POST reads its body);
 // ?busy=ms first holds the thread that long, as a CPU-bound request (a classify) does.
 const LIMIT = 10 * 1024 * 1024;
 
-async function discard(reader, budget = Infinity) {
+// Counts the reads and the longest wait between two of them (the 413 reports both): how many turns
+// of the isolate a body took, and how long the Worker waited for the next bytes.
+async function discard(reader, budget = Infinity, stats = { reads: 0, maxGapMs: 0 }) {
   let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
+  let buf = reader instanceof ReadableStreamBYOBReader ? new ArrayBuffer(256 * 1024) : null;
+  for (let last = Date.now(); ; ) {
+    const { done, value } = buf ? await reader.read(new Uint8Array(buf)) : await reader.read();
+    stats.reads++;
+    stats.maxGapMs = Math.max(stats.maxGapMs, Date.now() - last);
+    last = Date.now();
     if (done) return n;
+    if (buf) buf = value.buffer;
     n += value.byteLength;
     if (n > budget) {
       await reader.cancel();
@@ -30,11 +38,13 @@ export default {
     if (request.method !== 'POST') return new Response('ok');
     const mode = url.searchParams.get('mode') ?? 'cancel';
     if (mode === 'ok') return new Response(`ok ${(await request.arrayBuffer()).byteLength}`);
-    const tooLarge = () => new Response(JSON.stringify({ error: { code: 'body_too_large' } }), { status: 413, headers: { 'content-type': 'application/json' } });
-    const reader = request.body.getReader();
+    const t0 = Date.now();
+    const stats = { reads: 0, maxGapMs: 0 };
+    const tooLarge = () => new Response(JSON.stringify({ error: { code: 'body_too_large' }, ms: Date.now() - t0, ...stats }), { status: 413, headers: { 'content-type': 'application/json' } });
+    const reader = request.body.getReader(mode === 'byob' ? { mode: 'byob' } : undefined);
     if (mode === 'cancel') await reader.cancel();
-    else if (mode === 'partial') await discard(reader, LIMIT);
-    else if (mode === 'drain') await discard(reader);
+    else if (mode === 'partial') await discard(reader, LIMIT, stats);
+    else if (mode === 'drain' || mode === 'byob') await discard(reader, Infinity, stats);
     else if (mode === 'waituntil') ctx.waitUntil(discard(reader));
     return tooLarge();
   },
