@@ -127,6 +127,16 @@ export const MUTANTS: Mutant[] = [
     replace: 'const magic = f32x4.splat(MAGIC + 1.0);',
     nth: 0,
   },
+  {
+    id: 'gate-interleave',
+    variant: 'channel_scale_16c_simd128',
+    what: 'gate multiply (shared by the upsample multiply and the SE scale): channels 8-15 interleaved odd-first',
+    module: 'engine',
+    tests: ['gate'],
+    file: 'kernels/gate/simd128.ts',
+    find: 'i8x16.shuffle(even, odd, 8, 9, 24, 25,',
+    replace: 'i8x16.shuffle(odd, even, 8, 9, 24, 25,',
+  },
   // pool
   {
     id: 'pool-tail',
