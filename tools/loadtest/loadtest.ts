@@ -7,13 +7,15 @@
  * end and after idling, its peak, and its floor (lowest sample) in the first and last fifth of the
  * run. Each server's own output goes to <json dir>/<target>.server.log.
  *
- * Warm-up, and "RSS after warm-up": the same mix at the same concurrency, in rounds of --warmup
- * requests (500: long enough to hold several GC cycles, so that its floor is the heap's floor, not
- * a point on the way down), until the Worker's RSS floor (lowest sample, every 250 ms) has risen no
- * more than --plateau (5%) from round to round for --plateau-rounds (2) rounds in a row, or
- * --warmup-rounds rounds. One flat round was not enough: workerd's allocator keeps the high-water
- * mark of its native heap, which 16 concurrent requests with 12 MB bodies take ~3,000 requests to
- * reach (docs/reliability.md, section 3). RSS after warm-up is the
+ * Warm-up, and "RSS after warm-up": the same mix at the same concurrency, one continuous stream
+ * cut into rounds of --warmup answers (500: long enough to hold several GC cycles, so that a
+ * round's floor is the heap's floor, not a point on the way down), until the Worker's RSS floor
+ * (lowest sample, every 250 ms) has risen no more than --plateau (5%) from round to round for
+ * --plateau-rounds (2) rounds in a row, or --warmup-rounds rounds. Continuous, because rounds sent
+ * one after the other each began and ended idle, and a round's floor fell in that idle moment,
+ * which the run never has (serve: rounds at 220-226 MiB, the run's floor at 262-300); two flat
+ * rounds, because workerd's allocator keeps the high-water mark of its native heap, which takes
+ * thousands of requests to form (docs/reliability.md, section 3). RSS after warm-up is the
  * floor of the last warm-up round; RSS after the run is the floor of the run's last --warmup
  * requests (a window of the same size). A floor, not one sample: the RSS is a sawtooth of V8's
  * garbage collection, hundreds of MiB high with 12 MB bodies in flight. `--cache off` runs the
@@ -98,19 +100,20 @@ function schedule(n: number, seed: number): Case[] {
   return out;
 }
 
-async function runAll(agent: http.Agent, base: URL, list: Case[], concurrency: number, t0: number, onDone?: (done: number) => void): Promise<Result[]> {
+/** Sends `list` at `concurrency`; `stop()` true makes the clients take no further request (the answers so far are returned). */
+async function runAll(agent: http.Agent, base: URL, list: Case[], concurrency: number, t0: number, onDone?: (done: number) => void, stop: () => boolean = () => false): Promise<Result[]> {
   const results: Result[] = new Array(list.length);
   let next = 0,
     done = 0;
   const worker = async () => {
-    while (next < list.length) {
+    while (next < list.length && !stop()) {
       const i = next++;
       results[i] = await send(agent, base, list[i], t0, TIMEOUT);
       onDone?.(++done);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
-  return results;
+  return results.slice(0, next);
 }
 
 function get(agent: http.Agent, base: URL, path: string): Promise<{ status?: number; error?: string; ms: number }> {
@@ -244,24 +247,26 @@ async function runTarget(target: Target) {
   rss.start();
   const t0 = performance.now();
 
-  // Warm-up rounds until the Worker's RSS floor stops rising (see the top of this file).
-  const warm: Result[] = [];
+  // Warm-up rounds until the Worker's RSS floor stops rising (see the top of this file): one
+  // continuous stream, cut into rounds of WARMUP answers, so that no round starts or ends idle.
   const warmRounds: number[] = [];
   let warmFloor: Sample = {};
   let flat = 0; // consecutive rounds whose floor rose no more than --plateau
-  for (let round = 0; round < Number(o['warmup-rounds']); round++) {
-    const from = rss.now();
-    warm.push(...(await runAll(agent, base, schedule(WARMUP, Number(o.seed) + 1000 + round), C, t0)));
-    const floor = rss.floor(from, rss.now());
+  let warmedUp = false;
+  let roundFrom = rss.now();
+  const endOfRound = (done: number) => {
+    if (warmedUp || done % WARMUP !== 0) return;
+    const floor = rss.floor(roundFrom, rss.now());
+    roundFrom = rss.now();
     const w = Object.keys(floor).find((k) => k.startsWith('workerd (worker)'));
     const previous = w ? warmRounds.at(-1) : undefined;
     if (w) warmRounds.push(floor[w]);
     warmFloor = floor;
-    if (!w) break;
-    if (previous !== undefined && floor[w] <= previous * (1 + Number(o.plateau))) flat++;
+    if (previous !== undefined && w && floor[w] <= previous * (1 + Number(o.plateau))) flat++;
     else flat = 0;
-    if (flat >= Number(o['plateau-rounds'])) break;
-  }
+    if (!w || flat >= Number(o['plateau-rounds'])) warmedUp = true;
+  };
+  const warm = await runAll(agent, base, schedule(WARMUP * Number(o['warmup-rounds']), Number(o.seed) + 1000), C, t0, endOfRound, () => warmedUp);
   await rss.point('warm-up');
   rss.phase = 'run';
 
