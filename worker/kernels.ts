@@ -330,7 +330,7 @@ export const GATE = {
   },
   variants: [
     { name: 'lut_u8_scalar', isa: 'scalar', entry: 'lut_u8', tile: '1 byte', source: 'reference.ts', when: 'every call (scalar build)' },
-    { name: 'lut_u8_16x_swizzle_simd128', isa: 'simd128', entry: 'lut_u8', tile: '16 lookups, 16 swizzles', source: 'simd128.ts', when: 'every call (SIMD builds)' },
+    { name: 'lut_u8_16x_swizzle_simd128', isa: 'simd128', entry: 'lut_u8', tile: '16 lookups, two passes of 8 swizzles', source: 'simd128.ts', when: 'every call (SIMD builds)' },
     { name: 'gate_upsample_mul_scalar', isa: 'scalar', entry: 'gate_upsample_mul', tile: '1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
     {
       name: 'gate_upsample_mul_rows_simd128',

@@ -128,6 +128,16 @@ export const MUTANTS: Mutant[] = [
     nth: 0,
   },
   {
+    id: 'gate-lut-half',
+    variant: 'lut_u8_16x_swizzle_simd128',
+    what: 'LUT sigmoid: the second pass (table bytes 128-255) indexed 16 too high',
+    module: 'engine',
+    tests: ['gate'],
+    file: 'kernels/gate/simd128.ts',
+    find: 'i8x16.splat(SECOND ? 0 : -128)',
+    replace: 'i8x16.splat(SECOND ? 16 : -128)',
+  },
+  {
     id: 'gate-interleave',
     variant: 'channel_scale_16c_simd128',
     what: 'gate multiply (shared by the upsample multiply and the SE scale): channels 8-15 interleaved odd-first',

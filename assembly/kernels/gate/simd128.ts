@@ -6,14 +6,20 @@ import { storeTail } from '../../store';
 /**
  * y[i] = lut[x[i] + 128]. 16 lookups per step: the index (x ^ 0x80) is looked up in each of the
  * sixteen 16-byte slices of the table with i8x16.swizzle, which yields 0 for indices ≥ 16, so
- * exactly one slice contributes per lane; the index is lowered by 16 before each next slice.
+ * exactly one slice contributes per lane; the index is lowered by 16 before each next slice. Two
+ * passes of eight slices (the second ORs into the first's output): sixteen slices in one loop held
+ * 18 vectors, and V8 reloaded five spilled slices every step (lut 0.128 → 0.113 ms over the 14 gates).
  */
 export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
+  lutHalf(false, x, n, lut, y);
+  lutHalf(true, x, n, lut + 128, y);
+}
+
+// @ts-ignore: decorator
+@inline function lutHalf(SECOND: bool, x: usize, n: i32, lut: usize, y: usize): void {
   const t0 = v128.load(lut), t1 = v128.load(lut, 16), t2 = v128.load(lut, 32), t3 = v128.load(lut, 48);
   const t4 = v128.load(lut, 64), t5 = v128.load(lut, 80), t6 = v128.load(lut, 96), t7 = v128.load(lut, 112);
-  const t8 = v128.load(lut, 128), t9 = v128.load(lut, 144), t10 = v128.load(lut, 160), t11 = v128.load(lut, 176);
-  const t12 = v128.load(lut, 192), t13 = v128.load(lut, 208), t14 = v128.load(lut, 224), t15 = v128.load(lut, 240);
-  const bias = i8x16.splat(-128);
+  const bias = i8x16.splat(SECOND ? 0 : -128); // second half: (x ^ 0x80) - 128 = x
   const step = i8x16.splat(16);
   for (let i = 0; i < n; i += 16) {
     let k = v128.xor(v128.load(x + <usize>i), bias);
@@ -25,14 +31,7 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
     k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t5, k));
     k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t6, k));
     k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t7, k));
-    k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t8, k));
-    k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t9, k));
-    k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t10, k));
-    k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t11, k));
-    k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t12, k));
-    k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t13, k));
-    k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t14, k));
-    k = i8x16.sub(k, step); r = v128.or(r, i8x16.swizzle(t15, k));
+    if (SECOND) r = v128.or(r, v128.load(y + <usize>i));
     if (i + 16 <= n) v128.store(y + <usize>i, r);
     else storeTail(y + <usize>i, r, n - i);
   }
