@@ -5,6 +5,7 @@
  */
 import { cors as honoCors } from 'hono/cors';
 import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
 
 export function allowedOrigin(list: string | undefined, origin: string): string | null {
@@ -17,11 +18,34 @@ export function allowedOrigin(list: string | undefined, origin: string): string 
   return origin && entries.includes(origin) ? origin : null;
 }
 
-export const cors = () =>
+const EXPOSE_HEADERS = ['Server-Timing', 'Content-Length', 'X-Cache', 'X-Request-Id'];
+
+/** Preflights: Hono's cors middleware. */
+const preflight = () =>
   honoCors({
     origin: (origin, c: Context<AppEnv>) => allowedOrigin(c.env.CORS_ORIGINS, origin),
     allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type'],
-    exposeHeaders: ['Server-Timing', 'Content-Length', 'X-Cache', 'X-Request-Id'],
+    exposeHeaders: EXPOSE_HEADERS,
     maxAge: 86400,
   });
+
+/**
+ * Preflights go to Hono's cors middleware; every other request gets the same headers as it would
+ * set (Access-Control-Allow-Origin when allowed, Access-Control-Expose-Headers, Vary: Origin), but
+ * through `c.header` before the answer exists. Hono's sets them on `c.res` first, which makes a
+ * placeholder Response that the answer is then copied over, and appends Vary to the finished
+ * answer, which copies it once more: three Responses per request instead of one, ~0.17 ms of
+ * isolate CPU per request in a V8 profile of workerd (the Response constructor).
+ */
+export const cors = () => {
+  const options = preflight();
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method === 'OPTIONS') return options(c, next);
+    const origin = allowedOrigin(c.env.CORS_ORIGINS, c.req.header('origin') || '');
+    if (origin) c.header('Access-Control-Allow-Origin', origin);
+    c.header('Access-Control-Expose-Headers', EXPOSE_HEADERS.join(','));
+    c.header('Vary', 'Origin', { append: true });
+    await next();
+  });
+};
