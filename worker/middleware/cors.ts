@@ -19,6 +19,7 @@ export function allowedOrigin(list: string | undefined, origin: string): string 
 }
 
 const EXPOSE_HEADERS = ['Server-Timing', 'Content-Length', 'X-Cache', 'X-Request-Id'];
+const EXPOSE_HEADER_VALUE = EXPOSE_HEADERS.join(',');
 
 /** Preflights: Hono's cors middleware. */
 const preflight = () =>
@@ -44,7 +45,7 @@ export const cors = () => {
     if (c.req.method === 'OPTIONS') return options(c, next);
     const origin = allowedOrigin(c.env.CORS_ORIGINS, c.req.header('origin') || '');
     if (origin) c.header('Access-Control-Allow-Origin', origin);
-    c.header('Access-Control-Expose-Headers', EXPOSE_HEADERS.join(','));
+    c.header('Access-Control-Expose-Headers', EXPOSE_HEADER_VALUE);
     c.header('Vary', 'Origin', { append: true });
     await next();
   });
