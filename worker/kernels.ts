@@ -401,8 +401,25 @@ export const RESAMPLE = {
   ],
 } as const satisfies KernelFamily;
 
+export const QUANTIZE = {
+  family: 'quantize',
+  module: 'resample',
+  kernels: { quantize_hwc: ['src', 'n', 'C', 'params', 'dst'] },
+  variants: [
+    { name: 'quantize_hwc_scalar', isa: 'scalar', entry: 'quantize_hwc', tile: '1 px (3 table lookups)', source: 'reference.ts', when: 'scalar build; SIMD build when the table has no affine form' },
+    {
+      name: 'quantize_hwc_48b_simd128',
+      isa: 'simd128',
+      entry: 'quantize_hwc',
+      tile: 'C = 3: 48 bytes (3 vectors, one per channel phase); C = 1: 16 px → 48 bytes',
+      source: 'simd128.ts',
+      when: 'SIMD build, when quantizeParams found the affine form (every model so far)',
+    },
+  ],
+} as const satisfies KernelFamily;
+
 /** Every family, in the order docs/KERNELS.md lists them. */
-export const KERNEL_FAMILIES = [POINTWISE, IM2COL, DEPTHWISE, POOL, GATE, ADD, INPUT, RESAMPLE] as const;
+export const KERNEL_FAMILIES = [POINTWISE, IM2COL, DEPTHWISE, POOL, GATE, ADD, INPUT, RESAMPLE, QUANTIZE] as const;
 
 // -------------------------------------------------------------------------------------------------
 // Bindings derived from the list.

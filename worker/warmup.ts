@@ -32,8 +32,8 @@
  */
 import type { Hono } from 'hono';
 import type { AppEnv, Env } from './env.ts';
-import { imageToInput } from './image/input.ts';
-import type { ModelRegistry } from './model/registry.ts';
+import { imageToEngineInput, imageToInput } from './image/input.ts';
+import { inputQuantizeParams, type ModelRegistry } from './model/registry.ts';
 import { WARM_UP_JPEG_BASE64 } from './warmup-jpeg.ts';
 
 /** Runs of the default model at start-up: enough for V8 to optimise the kernels of a small model. */
@@ -136,8 +136,8 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
   if (!classifier) return;
   const p = classifier.header.preprocessing;
   try {
-    const pixels = new Uint8Array(3 * p.input_size * p.input_size);
-    for (let i = 0; i < MODEL_RUNS; i++) classifier.runPixels(pixels);
+    const int8 = new Int8Array(3 * p.input_size * p.input_size);
+    for (let i = 0; i < MODEL_RUNS; i++) classifier.runInt8(int8);
   } catch (e) {
     console.error(`start-up: the default model's first run failed: ${(e as Error).message}`);
   }
@@ -156,8 +156,9 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
         warmUpReport.answers.push({ error: (e as Error).message });
       }
     }
-    // The RGB path of the decoder and the resampler, for the bundled RGB models.
-    if (p.grayscale) await imageToInput(jpeg, { ...p, grayscale: false });
+    // The RGB path of the decoder and the resampler (and its quantization), for the bundled RGB models.
+    const params = inputQuantizeParams(classifier.header);
+    if (p.grayscale) await (params ? imageToEngineInput(jpeg, { ...p, grayscale: false }, params) : imageToInput(jpeg, { ...p, grayscale: false }));
   };
   run()
     .catch((e) => warmUpReport.answers.push({ error: (e as Error).message }))

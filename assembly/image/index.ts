@@ -5,6 +5,7 @@
 // so the memory grows to the largest resize seen and is reused after that.
 export { alloc, mark, release } from '../arena';
 export * from '../kernels/resample';
+export * from '../kernels/quantize';
 
 /** Which variant this build runs: 0 scalar, 1 SIMD128. */
 export function variant(): i32 {

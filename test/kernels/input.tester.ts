@@ -45,12 +45,17 @@ export function inputCase(h: Harness, seed: number, given?: { n: number; inv?: n
       y2 = h.out(3 * n, POISON);
     h.fn('quantize_chw')(x, n, inv, zp, y1);
     h.fn('quantize_chw_reference')(x, n, inv, zp, y2);
-    const a = h.bytes(y1, 3 * n + 32),
-      b = h.bytes(y2, 3 * n + 32);
-    const d = firstDifference(a, b);
-    if (d >= 0) throw new Error(`${tag}: byte ${d} is ${(a[d] << 24) >> 24}, reference ${(b[d] << 24) >> 24}`);
-    for (let i = 3 * n; i < 3 * n + 32; i++) if (a[i] !== POISON) throw new Error(`${tag}: wrote past the end (byte ${i})`);
+    expectSameInt8(h, y1, y2, 3 * n, tag);
   });
+}
+
+/** `n` int8 outputs at `got` equal the reference's at `want`, and the 32 poisoned bytes after `got` are untouched. */
+export function expectSameInt8(h: Harness, got: number, want: number, n: number, tag: string): void {
+  const a = h.bytes(got, n + 32),
+    b = h.bytes(want, n + 32);
+  const d = firstDifference(a, b);
+  if (d >= 0) throw new Error(`${tag}: byte ${d} is ${(a[d] << 24) >> 24}, reference ${(b[d] << 24) >> 24}`);
+  for (let i = n; i < n + 32; i++) if (a[i] !== POISON) throw new Error(`${tag}: wrote past the end (byte ${i})`);
 }
 
 export function inputCases(h: Harness, rng: Rng, count: number): void {

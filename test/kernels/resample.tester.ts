@@ -182,7 +182,7 @@ export function resampleReferenceChecks(h: Harness, rng: Rng, count: number): vo
 }
 
 /** A random RGBA image (alpha random too: it must never be read), sometimes at an unaligned byte offset. */
-function randomImage(rng: Rng, w: number, h: number, orientation: Orientation): DecodedImage {
+export function randomImage(rng: Rng, w: number, h: number, orientation: Orientation): DecodedImage {
   const off = rng.next() < 0.2 ? rng.int(1, 3) : 0;
   const bytes = pixels(rng, off + 4 * w * h);
   return { width: w, height: h, data: new Uint8ClampedArray(bytes.buffer, off, 4 * w * h), orientation };

@@ -16,6 +16,7 @@ import { im2colShape } from './im2col.tester.ts';
 import { inputCase } from './input.tester.ts';
 import { pointwiseShape, type PointwiseShape } from './pointwise.tester.ts';
 import { avgpool2x2Case, globalAvgpoolCase } from './pool.tester.ts';
+import { quantizeHwcCase } from './quantize.tester.ts';
 import { resampleHCase, resampleVCase, rgbaToLCase } from './resample.tester.ts';
 
 export interface VariantCase {
@@ -199,6 +200,7 @@ const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
   resample_h_4tap_simd128: seeded('resample_h', resampleHCase, SEEDS_80),
   resample_v_16b_simd128: seeded('resample_v', resampleVCase, SEEDS_80),
   rgba_to_l_simd128: [...seeded('rgba_to_l', rgbaToLCase, SEEDS_80), { label: 'rgba_to_l on rounding ties', run: rgbaToLTies }],
+  quantize_hwc_48b_simd128: seeded('quantize_hwc', quantizeHwcCase, SEEDS_80),
 };
 
 /**

@@ -12,10 +12,11 @@ import { readImageHeader, scanJpegData } from '../../worker/image/dimensions.ts'
 import { ImageError } from '../../worker/image/errors.ts';
 import { parseExifOrientation } from '../../worker/image/exif.ts';
 import { applyOrientation } from '../../worker/image/orient.ts';
-import { centerCropOffset, defaultResampler, normalizeToCHW, preprocess, resizeAndCrop, resizedSize } from '../../worker/image/preprocess.ts';
+import { centerCropOffset, defaultResampler, normalizeToCHW, preprocess, resizeAndCrop, resizeCropQuantize, resizedSize } from '../../worker/image/preprocess.ts';
 import { TS_RESAMPLER } from '../../worker/image/resample.ts';
 import { WasmResampler } from '../../worker/image/resample-wasm.ts';
-import { quantizeInputNHWC } from '../../worker/image/quantize.ts';
+import { inputQuantTable, quantizeHWC, quantizeInputNHWC, quantizeParams } from '../../worker/image/quantize.ts';
+import { inputQParams } from '../../tools/convert/quantize.ts';
 import { isSupportedFormat, sniffFormat, type ImageFormat } from '../../worker/image/sniff.ts';
 import type { DecodedImage, Preprocessing } from '../../worker/image/types.ts';
 import { mulberry32 } from '../../tools/lib/rng.ts';
@@ -246,6 +247,12 @@ describe('sniff + header dimensions', () => {
 
 // ---------------------------------------------------------------- Pillow / torchvision parity
 
+/** An ImageNet-like input quantization for `p` (the converter's), as params and as the JS table. */
+const quantOf = (p: Preprocessing) => inputQParams(p);
+const quantParams = (p: Preprocessing) => quantizeParams(p.mean, p.std, quantOf(p).scale, quantOf(p).zero_point);
+const quantTable = (p: Preprocessing) => inputQuantTable(p.mean, p.std, quantOf(p).scale, quantOf(p).zero_point);
+const firstDiff = (a: Int8Array, b: Int8Array) => (a.length !== b.length ? -2 : a.findIndex((v, i) => v !== b[i]));
+
 describe('decode + preprocess vs Pillow/torchvision goldens', () => {
   // Every path, CMYK/YCCK JPEGs included (libjpeg-turbo + Pillow's cmyk2rgb), is bit-identical
   // to Pillow at full size. The goldens are full-size decodes, so no DCT scaling here (no
@@ -278,11 +285,14 @@ describe('decode + preprocess vs Pillow/torchvision goldens', () => {
       // The float tensor must be exactly ToTensor+Normalize of those bytes (checked against torchvision below).
       const t = preprocess(img, p);
       expect(t.length).toBe(3 * p.input_size * p.input_size);
+      // The engine's input, quantized in the resampler's module, is Pillow's pixels through the JS table.
+      expect(firstDiff(resizeCropQuantize(img, p, quantParams(p)), quantizeHWC(g.data as Uint8Array, quantTable(p))), 'int8 input vs Pillow pixels quantized').toBe(-1);
     } else {
       const p = e.preprocessing!;
       const t = preprocess(img, p);
       const f = meanMaxDiff(t, g.data);
       expect(f.max, 'float32 tensor vs torchvision').toBeLessThanOrEqual(1e-6);
+      expect(firstDiff(resizeCropQuantize(img, p, quantParams(p)), quantizeHWC(resizeAndCrop(img, p), quantTable(p))), 'int8 input vs the JS path').toBe(-1);
       // Report on the 0..255 scale like the others: undo Normalize.
       const un = (x: Float32Array | Uint8Array) =>
         Float64Array.from(x, (v, i) => (v * p.std[Math.floor(i / (p.input_size * p.input_size))] + p.mean[Math.floor(i / (p.input_size * p.input_size))]) * 255);

@@ -21,6 +21,7 @@ import { im2colCases, im2colReferenceChecks, im2colShape } from '../kernels/im2c
 import { inputCases, inputReferenceChecks } from '../kernels/input.tester.ts';
 import { pointwiseCases, pointwiseGhostnetCases, pointwiseReferenceChecks, pointwiseShape, pointwiseTailCases } from '../kernels/pointwise.tester.ts';
 import { poolCases, poolReferenceChecks } from '../kernels/pool.tester.ts';
+import { quantizeKernelCases, quantizedWindowCases, quantizeParamsChecks, quantizeReferenceChecks } from '../kernels/quantize.tester.ts';
 import { resampleKernelCases, resampleReferenceChecks, resampleWindowCase, resampleWindowCases } from '../kernels/resample.tester.ts';
 import { VARIANT_CASES } from '../kernels/variants.ts';
 import { VARIANTS } from '../../worker/kernels.ts';
@@ -161,6 +162,18 @@ const FAMILIES: Family[] = [
           expect(big.memoryBytes).toBeLessThan(2 * 1024 * 1024);
         },
       ],
+    ],
+  },
+  {
+    name: 'quantize',
+    module: 'resample',
+    vsReference: [
+      ['matches the reference (the table) on random quantizations, lengths, C = 1/3, and with the table fallback', ({ h, build }) => quantizeKernelCases(h, new Rng(0x91a + build.length), 300)],
+    ],
+    always: [
+      ['reference agrees with quantizeHWC (the JS path)', ({ h }) => quantizeReferenceChecks(h, new Rng(0x3e1), 60)],
+      ['quantizeParams: every affine form gives every table entry, and nearly every quantization has one', () => expect(quantizeParamsChecks(new Rng(0x3e2), 300)).toBeGreaterThan(290)],
+      ['whole window = quantizeHWC of resample.ts: orientations, gray, padding', ({ module }) => quantizedWindowCases(new WasmResampler(module), new Rng(0x3e3), 150)],
     ],
   },
 ];

@@ -11,7 +11,7 @@ import type { ModelRegistry } from '../../worker/model/registry.ts';
 import { endWarmUp, warmUp, warmUpReport } from '../../worker/warmup.ts';
 
 const registry = {
-  preloadDefault: () => ({ header: { preprocessing: { input_size: 2, grayscale: false } }, runPixels() {} }),
+  preloadDefault: () => ({ header: { preprocessing: { input_size: 2, grayscale: false } }, runPixels() {}, runInt8() {} }),
 } as unknown as ModelRegistry;
 const neverAnswers = { fetch: () => new Promise<Response>(() => {}) } as unknown as Hono<AppEnv>;
 

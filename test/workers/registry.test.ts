@@ -27,7 +27,16 @@ function fake(calls: { n: number }, fail = 0): ClassifierFactory {
     calls.n++;
     await new Promise((r) => setTimeout(r, 20));
     if (calls.n <= fail) throw new Error(`boom ${calls.n}`);
-    return { name, sha256: file.sha256, header: file.header, build, memoryBytes: 1, runs: 0, runPixels: () => ({ logits: new Float32Array(1), features: new Float32Array(1) }) } satisfies Classifier;
+    return {
+      name,
+      sha256: file.sha256,
+      header: file.header,
+      build,
+      memoryBytes: 1,
+      runs: 0,
+      runPixels: () => ({ logits: new Float32Array(1), features: new Float32Array(1) }),
+      runInt8: () => ({ logits: new Float32Array(1), features: new Float32Array(1) }),
+    } satisfies Classifier;
   };
 }
 

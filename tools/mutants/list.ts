@@ -613,4 +613,25 @@ export const MUTANTS: Mutant[] = [
     find: 'round = i32x4.splat(0x8000);',
     replace: 'round = i32x4.splat(0x7fff);',
   },
+  // the input quantization in the image module
+  {
+    id: 'q-tail',
+    variant: 'quantize_hwc_48b_simd128',
+    what: "input quantization, C = 3: the last step's third vector one byte short",
+    module: 'resample',
+    tests: ['quantize'],
+    file: 'kernels/quantize/simd128.ts',
+    find: 'p + 128, shift), r - 32);',
+    replace: 'p + 128, shift), r - 33);',
+  },
+  {
+    id: 'q-gray-interleave',
+    variant: 'quantize_hwc_48b_simd128',
+    what: "input quantization, gray: channel 2 of pixel 15 takes channel 1's value",
+    module: 'resample',
+    tests: ['quantize'],
+    file: 'kernels/quantize/simd128.ts',
+    find: '10, 11, 30, 13, 14, 31);',
+    replace: '10, 11, 30, 13, 14, 15);',
+  },
 ];

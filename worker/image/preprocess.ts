@@ -17,7 +17,8 @@
 
 import { orientedView } from './orient.ts';
 import { TS_RESAMPLER, type Resampler } from './resample.ts';
-import { wasmResampler } from './resample-wasm.ts';
+import { WasmResampler, wasmResampler } from './resample-wasm.ts';
+import { quantizeHWC, QUANTIZE_PARAMS_BYTES } from './quantize.ts';
 import type { DecodedImage, Preprocessing } from './types.ts';
 
 export { quantizeInputNHWC } from './quantize.ts';
@@ -72,18 +73,36 @@ export function defaultResampler(): Resampler {
  * without copying the image. `resampler` picks the implementation (all give the same bytes).
  */
 export function resizeAndCrop(img: DecodedImage, p: Preprocessing, resampler: Resampler = defaultResampler()): Uint8Array {
+  const w = cropWindow(img, p);
+  const win = resampler.resampleWindow(w.view, w.outW, w.outH, p.interpolation, w.left, w.top, p.input_size, p.grayscale);
+  const S = p.input_size;
+  if (!p.grayscale) return new Uint8Array(win.buffer, win.byteOffset, win.length);
+  const rgb = new Uint8Array(S * S * 3);
+  for (let i = 0, o = 0; i < win.length; i++, o += 3) rgb[o] = rgb[o + 1] = rgb[o + 2] = win[i];
+  return rgb;
+}
+
+/** What the resize reads and where its CenterCrop window lies. */
+function cropWindow(img: DecodedImage, p: Preprocessing) {
   validate(p);
   const S = p.input_size;
   const view = orientedView(img);
   // The resize size comes from the image in the file, also when the decoder scaled it (view.scaled).
   const [outW, outH] = resizedSize(view.scaled?.width ?? view.width, view.scaled?.height ?? view.height, resizeShortSide(p));
-  const left = centerCropOffset(outW, S);
-  const top = centerCropOffset(outH, S);
-  const win = resampler.resampleWindow(view, outW, outH, p.interpolation, left, top, S, p.grayscale);
-  if (!p.grayscale) return new Uint8Array(win.buffer, win.byteOffset, win.length);
-  const rgb = new Uint8Array(S * S * 3);
-  for (let i = 0, o = 0; i < win.length; i++, o += 3) rgb[o] = rgb[o + 1] = rgb[o + 2] = win[i];
-  return rgb;
+  return { view, outW, outH, left: centerCropOffset(outW, S), top: centerCropOffset(outH, S) };
+}
+
+/**
+ * Resize + CenterCrop + the engine's input quantization: int8 NHWC [S, S, 3], equal to
+ * quantizeHWC(resizeAndCrop(img, p), table) for the table `params` holds (quantize.ts
+ * quantizeParams). The wasm resampler quantizes the window in its own module before copying it
+ * out (its SIMD build in one affine pass); resample.ts resizes and quantizeHWC quantizes.
+ */
+export function resizeCropQuantize(img: DecodedImage, p: Preprocessing, params: Uint8Array, resampler: Resampler = defaultResampler()): Int8Array {
+  if (params.length !== QUANTIZE_PARAMS_BYTES) throw new RangeError(`quantize params must be ${QUANTIZE_PARAMS_BYTES} bytes, got ${params.length}`);
+  if (!(resampler instanceof WasmResampler)) return quantizeHWC(resizeAndCrop(img, p, resampler), new Int8Array(params.buffer, params.byteOffset, 768));
+  const w = cropWindow(img, p);
+  return resampler.resampleWindowInt8(w.view, w.outW, w.outH, p.interpolation, w.left, w.top, p.input_size, p.grayscale, params);
 }
 
 /**

@@ -27,6 +27,7 @@
 
 import type { ResampleExports } from '../kernels.ts';
 import type { OrientedView } from './orient.ts';
+import { QUANTIZE_PARAMS_BYTES, quantizeHWC } from './quantize.ts';
 import { windowTaps, type Resampler, type ResampleFilter } from './resample.ts';
 
 /**
@@ -66,9 +67,27 @@ export class WasmResampler implements Resampler {
 
   /** Same contract as resampleWindow() in resample.ts. */
   resampleWindow(src: OrientedView, outW: number, outH: number, filter: ResampleFilter, left: number, top: number, size: number, gray: boolean): Uint8ClampedArray {
+    const out = this.#window(src, outW, outH, filter, left, top, size, gray, null);
+    return out ? new Uint8ClampedArray(out.buffer, out.byteOffset, out.length) : new Uint8ClampedArray(size * size * (gray ? 1 : 3));
+  }
+
+  /**
+   * The same window quantized for the engine in the same module (`quantize_hwc` on the window
+   * while it is still in wasm memory): int8 NHWC [size, size, 3] (gray repeated into 3 channels),
+   * equal to quantizeHWC(resizeAndCrop bytes, table) for the table `params` was made from
+   * (quantize.ts quantizeParams).
+   */
+  resampleWindowInt8(src: OrientedView, outW: number, outH: number, filter: ResampleFilter, left: number, top: number, size: number, gray: boolean, params: Uint8Array): Int8Array {
+    if (params.length !== QUANTIZE_PARAMS_BYTES) throw new RangeError(`quantize params must be ${QUANTIZE_PARAMS_BYTES} bytes, got ${params.length}`);
+    const out = this.#window(src, outW, outH, filter, left, top, size, gray, params);
+    return out ? new Int8Array(out.buffer, out.byteOffset, out.length) : quantizeHWC(new Uint8Array(size * size * 3), new Int8Array(params.buffer, params.byteOffset, 768));
+  }
+
+  /** The window as a copy out of wasm memory: bytes (params null) or the quantized int8; null when the crop misses the image. */
+  #window(src: OrientedView, outW: number, outH: number, filter: ResampleFilter, left: number, top: number, size: number, gray: boolean, params: Uint8Array | null): Uint8Array | null {
     const C = gray ? 1 : 3;
     const plan = windowTaps(src, outW, outH, filter, left, top, size);
-    if (!plan) return new Uint8ClampedArray(size * size * C);
+    if (!plan) return null;
     const { x0, y0, nx, ny, hc, vc } = plan;
 
     // Source columns the horizontal pass reads, source rows the vertical pass reads.
@@ -111,6 +130,8 @@ export class WasmResampler implements Resampler {
       const lrows = gray ? this.#alloc(B * Wc) : 0;
       const ring = this.#alloc(R * ringStride);
       const out = this.#alloc(size * outStride);
+      const qParams = params ? this.#alloc(params.length) : 0;
+      const qOut = params ? this.#alloc(3 * size * size) : 0;
 
       const buf = k.memory.buffer; // no allocation (hence no growth) from here on
       const i32 = (p: number, n: number) => new Int32Array(buf, p, n);
@@ -135,8 +156,9 @@ export class WasmResampler implements Resampler {
       i32(vStart, ny).set(vc.start);
       i32(vCount, ny).set(vc.count);
       i32(vK, ny * vc.ksize).set(vc.k);
-      const result = new Uint8ClampedArray(buf, out, size * outStride);
+      const result = new Uint8Array(buf, out, size * outStride);
       if (nx < size || ny < size) result.fill(0); // torchvision pads CenterCrop with 0
+      if (params) new Uint8Array(buf, qParams, params.length).set(params);
       const outOffset = out + (y0 - top) * outStride + (x0 - left) * C;
 
       const gather = gatherer(src, buf, input, colFirst, Wc);
@@ -163,7 +185,9 @@ export class WasmResampler implements Resampler {
         }
         hi += n;
       }
-      return result.slice();
+      if (!params) return result.slice();
+      k.quantize_hwc(out, size * outStride, C, qParams, qOut);
+      return new Uint8Array(buf, qOut, 3 * size * size).slice();
     } finally {
       k.release(mark);
     }

@@ -16,7 +16,7 @@
  * isolate cannot interleave inside an inference.
  */
 import { Int8Engine, type EngineOutput } from './engine.ts';
-import { inputQuantTable, quantizeHWC } from '../image/quantize.ts';
+import { inputQuantTable, quantizeHWC, quantizeParams } from '../image/quantize.ts';
 import { parseModelFile, readModelFile, type ModelFile, type ModelHeader, type Packing, type Preprocessing } from './format.ts';
 import { quote } from '../quote.ts';
 
@@ -69,6 +69,8 @@ export interface Classifier {
   readonly runs: number;
   /** The resized and cropped image as HWC bytes: quantized through one table, then run. */
   runPixels(hwc: Uint8Array): EngineOutput;
+  /** The image already quantized (image/input.ts imageToEngineInput): int8 NHWC, then run. */
+  runInt8(int8: Int8Array): EngineOutput;
 }
 
 /**
@@ -207,6 +209,25 @@ export function pixelRunner(engine: Int8Engine, p: Preprocessing): (hwc: Uint8Ar
   return (hwc) => engine.runInt8(quantizeHWC(hwc, table));
 }
 
+const inputParams = new WeakMap<ModelHeader, Uint8Array | null>();
+
+/**
+ * The quantize_hwc parameters of a model's input (image/quantize.ts quantizeParams: the table
+ * pixelRunner uses, and its affine form), from the header's quantization of the tensor `input`,
+ * which is the engine's (engine.ts `inputQuantization`); made once per header. Null when the
+ * header has none (such a file never prepares: the engine refuses it).
+ */
+export function inputQuantizeParams(header: ModelHeader): Uint8Array | null {
+  let params = inputParams.get(header);
+  if (params === undefined) {
+    const q = (header.quantization as { activations?: Record<string, { scale: number; zero_point: number }> } | null)?.activations?.input;
+    const p = header.preprocessing;
+    params = q && q.scale > 0 && Number.isFinite(q.scale) ? quantizeParams(p.mean, p.std, q.scale, q.zero_point) : null;
+    inputParams.set(header, params);
+  }
+  return params;
+}
+
 export const int8Classifier: ClassifierFactory = (name, file, wasm, build) => {
   const engine = Int8Engine.prepare(file, wasm);
   const run = pixelRunner(engine, file.header.preprocessing);
@@ -225,6 +246,10 @@ export const int8Classifier: ClassifierFactory = (name, file, wasm, build) => {
     runPixels: (hwc) => {
       runs++;
       return run(hwc);
+    },
+    runInt8: (int8) => {
+      runs++;
+      return engine.runInt8(int8);
     },
   };
 };

@@ -5,11 +5,11 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { domainNote, type DomainNote, type DomainSpec, type ImageStats } from '../image/domain.ts';
-import { imageToInput, type InputLimits } from '../image/input.ts';
+import { imageToEngineInput, imageToInput, type InputLimits } from '../image/input.ts';
 import type { Limits } from '../middleware/limits.ts';
 import type { EngineOutput } from '../model/engine.ts';
 import type { ModelHeader, Preprocessing } from '../model/format.ts';
-import type { Classifier, ModelRegistry } from '../model/registry.ts';
+import { inputQuantizeParams, type Classifier, type ModelRegistry } from '../model/registry.ts';
 import type { ImageInput } from './read.ts';
 
 export interface Timing {
@@ -27,6 +27,8 @@ export interface RunContext {
   limits: Limits;
   /** What the model was trained on (models/manifest.json), for the out-of-domain note. */
   domain?: DomainSpec;
+  /** The model input's quantization for the resampler (registry.ts inputQuantizeParams); null: quantized by runPixels. */
+  inputParams: Uint8Array | null;
 }
 
 /** The request limits that bound one image decode. */
@@ -42,12 +44,18 @@ const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
  * interleave inside the engine.
  */
 export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ output: EngineOutput; classifier: Classifier; timing: Timing; domain: DomainNote | null; image: ImageStats }> {
-  const input = await imageToInput(image.bytes, ctx.preprocessing, inputLimits(ctx.limits));
+  const input = await modelInput(image.bytes, ctx);
   const classifier = await ctx.classifier();
   const t0 = performance.now();
-  const output = classifier.runPixels(input.pixels);
+  const output = 'int8' in input ? classifier.runInt8(input.int8) : classifier.runPixels(input.pixels);
   const t1 = performance.now();
   return { output, classifier, timing: { ...input.timing, inference_ms: ms(t0, t1) }, domain: domainNote(input.image, ctx.preprocessing, ctx.domain), image: input.image };
+}
+
+/** The engine's input of an image: quantized by the resampler when the model says how. */
+export function modelInput(bytes: Uint8Array, ctx: RunContext) {
+  const limits = inputLimits(ctx.limits);
+  return ctx.inputParams ? imageToEngineInput(bytes, ctx.preprocessing, ctx.inputParams, limits) : imageToInput(bytes, ctx.preprocessing, limits);
 }
 
 export function serverTiming(timings: Timing[]): string {
@@ -69,5 +77,6 @@ export async function runContext(c: Context<AppEnv>, registry: ModelRegistry, re
     classifier: () => registry.classifier(name, build),
     limits: c.get('limits'),
     domain: registry.bundled(name)?.domain,
+    inputParams: inputQuantizeParams(file.header),
   };
 }

@@ -10,18 +10,18 @@
  *  - POST /v1/bench/stages?until=decode|resize|infer|answer&repeat=K[&model=M]: the classify
  *    pipeline of the body run up to a stage, K times in this one request (default 1), so the
  *    bench gets per-stage CPU inside workerd (to set beside the in-process stages of Node) and
- *    per-pipeline against per-request cost. `answer` builds classify's whole JSON answer.
+ *    per-pipeline against per-request cost. `resize` includes the input's quantization (the
+ *    resampler does both: request/run.ts modelInput); `answer` builds classify's whole JSON answer.
  */
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
 import { withDecodedImage } from '../image/decode.ts';
-import { imageToInput } from '../image/input.ts';
 import { resizeShortSide } from '../image/preprocess.ts';
 import { bodyLimit } from '../middleware/body.ts';
 import { ApiError } from '../middleware/errors.ts';
 import type { ModelRegistry } from '../model/registry.ts';
-import { inputLimits, runContext } from '../request/run.ts';
+import { inputLimits, modelInput, runContext } from '../request/run.ts';
 import { classifyResult, DEFAULT_TOP_K } from './classify-answer.ts';
 
 const enabled = createMiddleware<AppEnv>(async (c, next) => {
@@ -52,12 +52,13 @@ export function bench(registry: ModelRegistry) {
         check += await withDecodedImage(bytes, opts, (img) => img.data[0] + img.width);
         continue;
       }
-      const input = await imageToInput(bytes, ctx.preprocessing, limits);
+      const input = await modelInput(bytes, ctx);
+      const px = 'int8' in input ? input.int8 : input.pixels;
       if (until === 'resize') {
-        check += input.pixels[input.pixels.length >> 1] + input.size;
+        check += px[px.length >> 1] + input.size;
         continue;
       }
-      const output = classifier.runPixels(input.pixels);
+      const output = 'int8' in input ? classifier.runInt8(input.int8) : classifier.runPixels(input.pixels);
       if (until === 'infer') {
         check += output.logits[0];
         continue;
