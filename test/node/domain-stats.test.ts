@@ -1,0 +1,40 @@
+/**
+ * imageStats (worker/image/domain.ts) sums integers for speed; the colourfulness must be exactly
+ * what the Hasler–Süsstrunk formula gives when written out plainly over the same sample grid.
+ */
+import { describe, expect, it } from 'vitest';
+import { imageStats } from '../../worker/image/domain.ts';
+import { mulberry32 } from '../../tools/lib/rng.ts';
+
+/** M = σ_rgyb + 0.3·μ_rgyb, rg = R − G, yb = (R + G)/2 − B, over every step-th pixel of every step-th row. */
+function plainColourfulness(w: number, h: number, data: Uint8ClampedArray, step: number): number {
+  const rg: number[] = [],
+    yb: number[] = [];
+  for (let y = 0; y < h; y += step)
+    for (let x = 0; x < w; x += step) {
+      const i = 4 * (y * w + x);
+      rg.push(data[i] - data[i + 1]);
+      yb.push((data[i] + data[i + 1]) / 2 - data[i + 2]);
+    }
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  const meanSq = (a: number[]) => a.reduce((s, v) => s + v * v, 0) / a.length;
+  const mRg = mean(rg),
+    mYb = mean(yb);
+  const v = Math.max(0, meanSq(rg) - mRg * mRg) + Math.max(0, meanSq(yb) - mYb * mYb);
+  return Math.sqrt(v) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
+}
+
+describe('imageStats', () => {
+  it('colourfulness = the plain formula, bit for bit, on random images (flat, saturated, noisy; 1 px to 600×400)', () => {
+    const rand = mulberry32(0xd0e);
+    for (let t = 0; t < 40; t++) {
+      const w = 1 + Math.floor(rand() * (t < 20 ? 40 : 600)),
+        h = 1 + Math.floor(rand() * (t < 20 ? 40 : 400));
+      const data = new Uint8ClampedArray(4 * w * h);
+      const kind = t % 3;
+      for (let i = 0; i < data.length; i++) data[i] = kind === 0 ? Math.floor(rand() * 256) : kind === 1 ? (rand() < 0.5 ? 0 : 255) : 77 + (i % 4);
+      const step = Math.max(1, Math.ceil(Math.sqrt((w * h) / 16384)));
+      expect(imageStats({ width: w, height: h, data, orientation: 1 }).colourfulness, `${w}x${h} kind ${kind}`).toBe(plainColourfulness(w, h, data, step));
+    }
+  });
+});
