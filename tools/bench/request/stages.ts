@@ -1,20 +1,21 @@
 /**
  * The stages of one classify request timed in Node, in-process, on the Worker's own code:
- * sniff + header, decode, resize (+ center crop), quantize, inference, JSON. The stages run
+ * sniff + header, decode, resize (+ center crop + the input's quantization, one step in the
+ * resampler's module as in the Worker: preprocess.ts resizeCropQuantize), inference, JSON. The stages run
  * interleaved round by round (each one once per round, in order), and every call is timed on
  * the process's CPU clock (cpuMs), so time the OS gives to other processes does not count.
  */
 import { decodeImage, withDecodedImage, type DecodeOptions } from '../../../worker/image/decode.ts';
 import { readImageHeader } from '../../../worker/image/dimensions.ts';
-import { resizeAndCrop, resizeShortSide } from '../../../worker/image/preprocess.ts';
-import { inputQuantTable, quantizeHWC } from '../../../worker/image/quantize.ts';
+import { resizeCropQuantize, resizeShortSide } from '../../../worker/image/preprocess.ts';
+import { inputQuantizeParams } from '../../../worker/model/registry.ts';
 import { isSupportedFormat, sniffFormat } from '../../../worker/image/sniff.ts';
 import type { Int8Engine } from '../../../worker/model/engine.ts';
 import type { ModelFile } from '../../../worker/model/format.ts';
 import { topK } from '../../../worker/model/predictions.ts';
 import { summarize, type Summary } from '../stats.ts';
 
-export const STAGES = ['sniff+header', 'decode', 'resize', 'quantize', 'inference', 'JSON'] as const;
+export const STAGES = ['sniff+header', 'decode', 'resize+quantize', 'inference', 'JSON'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /**
@@ -45,12 +46,11 @@ export interface StageResult {
 export async function timeStages(image: string, bytes: Uint8Array, model: StageModel, rounds: number, warmup: number, decode: DecodeOptions = {}): Promise<StageResult> {
   const p = model.file.header.preprocessing;
   const opts: DecodeOptions = { ...decode, resizeShortSide: resizeShortSide(p) };
-  const q = model.engine.inputQuantization;
-  const table = inputQuantTable(p.mean, p.std, q.scale, q.zero_point);
+  const params = inputQuantizeParams(model.file.header);
+  if (!params) throw new Error(`${model.name}: the model file has no input quantization`);
   const labels = model.file.header.labels;
   const img = await decodeImage(bytes, opts); // owned copy, for the resize stage on its own
-  const hwc = resizeAndCrop(img, p);
-  const int8 = quantizeHWC(hwc, table);
+  const int8 = resizeCropQuantize(img, p, params);
   const logits = model.engine.runInt8(int8).logits;
   let sink = 0;
   // sniff + header take microseconds: time SNIFF_REPS of them per sample.
@@ -63,8 +63,7 @@ export async function timeStages(image: string, bytes: Uint8Array, model: StageM
       }
     },
     decode: () => withDecodedImage(bytes, opts, (d) => (sink += d.width)),
-    resize: () => (sink += resizeAndCrop(img, p)[0]),
-    quantize: () => (sink += quantizeHWC(hwc, table)[0]),
+    'resize+quantize': () => (sink += resizeCropQuantize(img, p, params)[0]),
     inference: () => (sink += model.engine.runInt8(int8).logits[0]),
     JSON: () => (sink += JSON.stringify({ model: { name: model.name, sha256: model.file.sha256 }, predictions: topK(logits, labels, 5) }).length),
   };
