@@ -4,7 +4,9 @@
  * of interleaved samples. Prints GMAC/s per shape (with the SIMD variant it runs, from the kernel
  * manifest worker/kernels.ts), per variant, and the total time of all depthwise layers.
  *
- *   npx tsx tools/bench/depthwise.ts [--samples N] [build|path/to/engine.wasm ...]
+ *   npx tsx tools/bench/depthwise.ts [--samples N] [--only TEXT] [build|path/to/engine.wasm ...]
+ *
+ * `--only TEXT` keeps the shapes whose key (e.g. `36x56x56 3x3 s1`) contains TEXT.
  *
  * `npm run bench:depthwise -- [options]` builds first.
  */
@@ -18,14 +20,16 @@ import { depthwiseVariant } from '../../worker/kernels.ts';
 
 const args = process.argv.slice(2);
 let samples = 31;
+let only = '';
 const builds: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--samples') samples = Math.max(30, Number(args[++i]));
+  else if (args[i] === '--only') only = args[++i];
   else builds.push(args[i]);
 }
 if (!builds.length) builds.push('simd128', 'scalar');
 
-const LAYERS = depthwiseLayers();
+const LAYERS = depthwiseLayers().filter((l) => `${l.C}x${l.H}x${l.W} ${l.kh}x${l.kw} s${l.stride}`.includes(only));
 /** A distinct layer shape: the geometry of `DepthwiseLayer`, how many layers have it, and its MACs. */
 interface Shape extends Omit<DepthwiseLayer, 'name'> {
   layers: number;
