@@ -594,6 +594,17 @@ export const MUTANTS: Mutant[] = [
     nth: 0,
   },
   {
+    id: 'rs-h-peel',
+    variant: 'resample_h_4tap_simd128',
+    what: 'horizontal resample, C = 3: the loop after the peeled first group skips the second group',
+    module: 'resample',
+    tests: ['resample'],
+    file: 'kernels/resample/simd128.ts',
+    find: 'for (let g = 1; g < groups; g++) {',
+    replace: 'for (let g = 2; g < groups; g++) {',
+    nth: 0,
+  },
+  {
     id: 'rs-v-tail',
     variant: 'resample_v_16b_simd128',
     what: 'vertical resample: row tail one byte short',

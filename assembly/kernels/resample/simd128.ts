@@ -56,39 +56,59 @@ export function resample_h_pack_simd128(k: usize, count: usize, nx: i32, ksize: 
   return i32x4.add(i32x4.shl(h, 11), l);
 }
 
-/** One RGB output column: [R G B A] sums (without the rounding term) over `groups` groups of 4 taps. */
+/** 4 RGBA pixels as [R0..R3 G0..G3 B0..B3 A0..A3]. */
+// @ts-ignore: decorator
+@inline function planar4(p: usize): v128 {
+  const v = v128.load(p);
+  return i8x16.shuffle(v, v, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+}
+
+/**
+ * One RGB output column: [R G B A] sums (without the rounding term) over `groups` (≥ 1: the pack
+ * writes at least one, zero-weighted past count) groups of 4 taps. The first group starts the
+ * accumulators (most columns of a ≤ 2× downscale have one group: no adds to zero).
+ */
 // @ts-ignore: decorator
 @inline function columnRgb(p: usize, kp: usize, groups: i32): v128 {
-  let lh = i32x4.splat(0), ll = lh, hh = lh, hl = lh;
-  for (let g = 0; g < groups; g++) {
-    const v = v128.load(p);
-    const t = i8x16.shuffle(v, v, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    const lo = i16x8.extend_low_i8x16_u(t);
-    const hi = i16x8.extend_high_i8x16_u(t);
-    const kh = v128.load(kp);
-    const kl = v128.load(kp, 16);
+  let t = planar4(p);
+  let lo = i16x8.extend_low_i8x16_u(t),
+    hi = i16x8.extend_high_i8x16_u(t);
+  let kh = v128.load(kp),
+    kl = v128.load(kp, 16);
+  let lh = i32x4.dot_i16x8_s(lo, kh),
+    ll = i32x4.dot_i16x8_s(lo, kl),
+    hh = i32x4.dot_i16x8_s(hi, kh),
+    hl = i32x4.dot_i16x8_s(hi, kl);
+  for (let g = 1; g < groups; g++) {
+    p += 16;
+    kp += 32;
+    t = planar4(p);
+    lo = i16x8.extend_low_i8x16_u(t);
+    hi = i16x8.extend_high_i8x16_u(t);
+    kh = v128.load(kp);
+    kl = v128.load(kp, 16);
     lh = i32x4.add(lh, i32x4.dot_i16x8_s(lo, kh));
     ll = i32x4.add(ll, i32x4.dot_i16x8_s(lo, kl));
     hh = i32x4.add(hh, i32x4.dot_i16x8_s(hi, kh));
     hl = i32x4.add(hl, i32x4.dot_i16x8_s(hi, kl));
-    p += 16;
-    kp += 32;
   }
   const a = combine(lh, ll); // [R01 R23 G01 G23]
   const b = combine(hh, hl); // [B01 B23 A01 A23]
   return i32x4.add(v128.shuffle<i32>(a, b, 0, 2, 4, 6), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
 }
 
-/** One gray output column: four partial sums (without the rounding term) over `groups` groups of 8 taps. */
+/** One gray output column: four partial sums (without the rounding term) over `groups` (≥ 1) groups of 8 taps. */
 // @ts-ignore: decorator
 @inline function columnGray(p: usize, kp: usize, groups: i32): v128 {
-  let h = i32x4.splat(0), l = h;
-  for (let g = 0; g < groups; g++) {
-    const v = v128.load8x8_u(p);
-    h = i32x4.add(h, i32x4.dot_i16x8_s(v, v128.load(kp)));
-    l = i32x4.add(l, i32x4.dot_i16x8_s(v, v128.load(kp, 16)));
+  let v = v128.load8x8_u(p);
+  let h = i32x4.dot_i16x8_s(v, v128.load(kp)),
+    l = i32x4.dot_i16x8_s(v, v128.load(kp, 16));
+  for (let g = 1; g < groups; g++) {
     p += 8;
     kp += 32;
+    v = v128.load8x8_u(p);
+    h = i32x4.add(h, i32x4.dot_i16x8_s(v, v128.load(kp)));
+    l = i32x4.add(l, i32x4.dot_i16x8_s(v, v128.load(kp, 16)));
   }
   return combine(h, l);
 }
