@@ -37,6 +37,8 @@ export interface PointwiseCall {
   pixels: number;
   cin: number;
   cout: number;
+  /** pointwise_f32 (the classifier) rather than pointwise */
+  f32?: boolean;
 }
 
 export interface Variant<Call = never> {
@@ -80,6 +82,8 @@ export const DEPTHWISE_MAXT = 128;
 export const DEPTHWISE_ROWPASS_MAXK = 7;
 /** Longest dense row (W·C) the gate's row stream stages (assembly/kernels/gate/simd128.ts). */
 export const GATE_GROW_MAX = 10240;
+/** The SIMD128 pixel-lane tile's limits (assembly/kernels/pointwise/lanes.ts LANES_NMAX, LANES_KMAX, WS_BYTES). */
+export const POINTWISE_LANES = { nmax: 20, kmax: 256, tableBytes: 16384 };
 /** Largest padded K the pointwise tiles stage; larger takes the slow path. */
 export const POINTWISE_KMAX = 4096;
 
@@ -106,18 +110,25 @@ export const depthwiseVariant = (c: DepthwiseCall) => `depthwise_${depthwisePath
  * tiles of MR pixels, one tail tile of pixels mod MR, 8-channel blocks (a 5..7-channel tail uses the
  * 8-wide tile with a partial store) and a 4-wide tile for a 1..4-channel tail.
  */
-function pointwiseTiles(mr: number, kAlign: number) {
+function pointwiseTiles(mr: number, kAlign: number, hasLanes: boolean) {
   const fast = (c: PointwiseCall) => Math.ceil(c.cin / kAlign) * kAlign <= POINTWISE_KMAX && c.cin > 0 && c.pixels > 0 && c.cout > 0;
   const wide = (c: PointwiseCall) => c.cout >= 8 || c.cout % 8 > 4;
+  // the SIMD128 pixel-lane tile takes the first pixels & ~7 of small-cout int8 calls (lanesFit in lanes.ts)
+  const kp = (c: PointwiseCall) => Math.ceil(c.cin / 8) * 8;
+  const L = POINTWISE_LANES;
+  const lanes = (c: PointwiseCall) =>
+    hasLanes && fast(c) && !c.f32 && c.pixels >= 8 && c.cout % 4 === 0 && c.cout <= L.nmax && kp(c) <= L.kmax && Math.ceil(c.cout / 8) * 8 * kp(c) * 8 <= L.tableBytes;
+  const rest = (c: PointwiseCall) => (lanes(c) ? c.pixels % 8 : c.pixels);
   return {
-    full: (c: PointwiseCall) => fast(c) && wide(c) && c.pixels >= mr,
-    tail: (m: number) => (c: PointwiseCall) => fast(c) && wide(c) && c.pixels % mr === m,
-    narrow: (c: PointwiseCall) => fast(c) && c.cout % 8 >= 1 && c.cout % 8 <= 4,
+    lanes,
+    full: (c: PointwiseCall) => fast(c) && wide(c) && rest(c) >= mr,
+    tail: (m: number) => (c: PointwiseCall) => fast(c) && wide(c) && rest(c) % mr === m,
+    narrow: (c: PointwiseCall) => fast(c) && c.cout % 8 >= 1 && c.cout % 8 <= 4 && rest(c) > 0,
     slow: (c: PointwiseCall) => Math.ceil(c.cin / kAlign) * kAlign > POINTWISE_KMAX && c.pixels > 0,
   };
 }
-const s128 = pointwiseTiles(5, 8);
-const rlx = pointwiseTiles(2, 16);
+const s128 = pointwiseTiles(5, 8, true);
+const rlx = pointwiseTiles(2, 16, false);
 
 const POINTWISE_ARGS = ['x', 'pixels', 'cin', 'xStride', 'packed', 'bias', 'scale', 'cout', 'y', 'yStride', 'zpOut', 'qmin', 'qmax'] as const;
 const OUT_F32 = 'int8 or f32 output (pointwise_f32: the classifier)';
@@ -139,8 +150,17 @@ export const POINTWISE = {
       also: ['pointwise_f32'],
       tile: '5 px × 8 ch, one k-pair a step (c2x8 packed)',
       source: 'simd128.ts',
-      when: `each full group of 5 pixels; ${OUT_F32}`,
+      when: `each full group of 5 pixels (after the pixel-lane tile, where it runs); ${OUT_F32}`,
       reaches: s128.full,
+    },
+    {
+      name: 'pointwise_8x4_lanes_simd128',
+      isa: 'simd128',
+      entry: 'pointwise',
+      tile: '8 px × 4 ch, pixels in the lanes, weight pairs pre-broadcast per call (no Σx, no shuffles in the loop)',
+      source: 'lanes.ts',
+      when: `int8 output, cout a multiple of 4 and ≤ ${POINTWISE_LANES.nmax}, ≥ 8 pixels (the first pixels & ~7; the rest take the tiles below), (cout rounded up to 8) · (K padded to 8) · 8 ≤ ${POINTWISE_LANES.tableBytes}: 112² 16→8, 56² 48→12 / 72→12, the stem GEMM`,
+      reaches: s128.lanes,
     },
     { name: 'pointwise_4x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '4 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 4', reaches: s128.tail(4) },
     { name: 'pointwise_3x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '3 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 3', reaches: s128.tail(3) },

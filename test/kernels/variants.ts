@@ -34,7 +34,7 @@ const pw = (s: PointwiseShape): VariantCase => ({ call: s, label: JSON.stringify
 /** A pixel count's tile at every channel tail that uses the 8-wide tile, int8 and f32 out, K at its edges. */
 const pwTile = (pixels: number[]): VariantCase[] =>
   pixels.flatMap((p) => [
-    pw({ cin: 1, cout: 8, pixels: p }),
+    pw({ cin: 1, cout: 24, pixels: p }),
     pw({ cin: 9, cout: 13, pixels: p, yStride: 15, yOffset: 1 }),
     pw({ cin: 16, cout: 5, pixels: p, f32: true }),
     pw({ cin: 40, cout: 24, pixels: p, xStride: 43, xOffset: 3 }),
@@ -99,7 +99,19 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
 };
 
 const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
-  pointwise_5x8_simd128: [...pwTile([5, 10]), pw({ cin: 27, cout: 16, pixels: 25, xStride: 32 })],
+  pointwise_5x8_simd128: [...pwTile([5, 10]), pw({ cin: 27, cout: 16, pixels: 13, xStride: 32 })],
+  // the first pixels & ~7 of small-cout int8 calls; the rest take the c2x8 tiles in the same call
+  pointwise_8x4_lanes_simd128: [
+    pw({ cin: 1, cout: 4, pixels: 8 }),
+    pw({ cin: 16, cout: 8, pixels: 16 }),
+    pw({ cin: 16, cout: 12, pixels: 21, yStride: 15, yOffset: 1 }),
+    pw({ cin: 27, cout: 16, pixels: 24, xStride: 32 }), // the stem GEMM
+    pw({ cin: 72, cout: 20, pixels: 19, xStride: 75, xOffset: 3 }),
+    pw({ cin: 48, cout: 12, pixels: 8, data: 'extreme' }),
+    pw({ cin: 24, cout: 20, pixels: 12, zp: -7, qmin: -20, qmax: 100 }),
+    pw({ cin: 249, cout: 4, pixels: 9 }), // K padded to 256 = LANES_KMAX, the table full
+    pw({ cin: 121, cout: 16, pixels: 8 }), // the table full at 16 channels
+  ],
   pointwise_4x8_simd128: pwTile([4, 9]),
   pointwise_3x8_simd128: pwTile([3, 8]),
   pointwise_2x8_simd128: pwTile([2, 7]),

@@ -42,7 +42,7 @@ function jobs(filter?: string): Job[] {
   const out = [...m.values()];
   out.push({ key: 'stem', label: 'stem 27->16 @12544', cin: 27, cout: 16, pixels: 12544, xStride: 32, f32: false, layers: 1, macs: 27 * 16 * 12544, inTotal: false });
   out.push({ key: 'im2col', label: 'im2col 224x224', cin: 0, cout: 0, pixels: 0, xStride: 0, f32: false, layers: 1, macs: 0, inTotal: false, im2col: true });
-  return filter ? out.filter((j) => j.key.includes(filter)) : out;
+  return filter ? out.filter((j) => filter.split('|').some((f) => j.key.includes(f))) : out;
 }
 
 /** Prepares one job in one build; returns a runner of `reps` calls and a checker against the reference. */

@@ -7,8 +7,9 @@
  * shape and the total time of all 1x1 layers (Σ layers × median), i.e. sum of MACs / time. The first
  * run of each shape is checked byte for byte against the build's pointwise_reference.
  *
- *   npm run bench:pointwise -- [--samples N] [--filter 112,336] [--cpu] [--workerd] [build|name=path.wasm ...]
+ *   npm run bench:pointwise -- [--samples N] [--filter '16,24|stem'] [--cpu] [--workerd] [build|name=path.wasm ...]
  *
+ * --filter keeps the shapes whose key ("cin,cout,pixels", stem, im2col) contains one of its |-separated parts.
  * --cpu (Node only) times with the process's CPU time instead of wall time: robust on a loaded machine.
  * builds default to simd128 and scalar (build/engine.<build>.wasm).
  * --workerd runs the same benchmark inside workerd (the production V8; the only place where the

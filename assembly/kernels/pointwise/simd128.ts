@@ -30,6 +30,9 @@
 //   broadcasts are shuffles of one v128.load, rather than 2 load8x8_s + 5 load32_splat per pair
 //   (that variant is as fast in Node, ~15% slower in workerd).
 //
+// Small cout (≤ 20, a multiple of 4): the first pixels & ~7 of an int8 call take the pixel-lane tile
+// (lanes.ts) instead, the rest these tiles.
+//
 // Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
 //
@@ -42,6 +45,7 @@
 // meet zero weights (in the raw lanes a zero wB is stored as 128, and its 128*x is part of the Σx that
 // is subtracted). Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
 import { requant } from '../../requant';
+import { lanesFit, pointwiseLanes } from './lanes';
 import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile (4 or 5). */
@@ -362,6 +366,12 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   const xs = <usize>xStride;
   const y0 = y;
   let p = 0;
+  if (!F32 && pixels >= 8 && lanesFit(cin, cout)) {
+    // small channel counts: pixels in the lanes (lanes.ts); the last pixels mod 8 take the tiles below
+    p = pointwiseLanes(x, pixels, cin, xs, packed, bias, scale, cout, y, ys, c);
+    x += xs * <usize>p;
+    y += ys * <usize>p;
+  }
   for (; p + MR <= pixels; p += MR) {
     if (MR == 5) {
       if (F32) rows5f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
