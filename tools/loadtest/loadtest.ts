@@ -43,7 +43,7 @@ import { parseArgs } from 'node:util';
 import { quantileSorted } from '../lib/median.ts';
 import { mulberry32 } from '../lib/rng.ts';
 import { heapUsage, type HeapUsage } from './heap.ts';
-import { loadCases, send, type Case, type Kind, type Result } from './requests.ts';
+import { loadCases, mix, send, type Case, type Kind, type Result } from './requests.ts';
 import { attach, rssMiB, startDev, startServe, type Target } from './targets.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -86,19 +86,7 @@ if (o.cache !== 'on' && o.cache !== 'off') throw new Error(`--cache must be on o
 const cases = loadCases(resolve(root, o.photos!), resolve(root, o['hostile-dir']!));
 
 /** The i-th request of a run, drawn from a seeded generator so every run sends the same sequence. */
-function schedule(n: number, seed: number): Case[] {
-  const rand = mulberry32(seed);
-  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
-  const out: Case[] = [];
-  let big = 0;
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    if (r < Number(o.oversize)) out.push(cases.oversize[big++ % cases.oversize.length]);
-    else if (r < Number(o.oversize) + Number(o.hostile)) out.push(pick(cases.hostile));
-    else out.push(pick(cases.photo));
-  }
-  return out;
-}
+const schedule = (n: number, seed: number): Case[] => mix(cases, n, seed, { oversize: Number(o.oversize), hostile: Number(o.hostile) });
 
 /** Sends `list` at `concurrency`; `stop()` true makes the clients take no further request (the answers so far are returned). */
 async function runAll(agent: http.Agent, base: URL, list: Case[], concurrency: number, t0: number, onDone?: (done: number) => void, stop: () => boolean = () => false): Promise<Result[]> {

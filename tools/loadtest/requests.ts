@@ -11,6 +11,7 @@
 import http from 'node:http';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { mulberry32 } from '../lib/rng.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -74,6 +75,25 @@ export function loadCases(photoDir: string, hostileDir: string): Record<Kind, Ca
     (framing): Case => ({ kind: 'oversize', name: `${big.name} (${framing})`, body: big.body, contentType: 'image/jpeg', framing, expect: 413 }),
   );
   return { photo: photos, hostile, oversize };
+}
+
+/**
+ * `n` requests drawn from `cases` with a seeded generator (the same sequence for the same seed): a
+ * 12 MB body with probability `oversize` (its framings in turn), a hostile file with `hostile`,
+ * else a photo.
+ */
+export function mix(cases: Record<Kind, Case[]>, n: number, seed: number, p: { oversize: number; hostile: number }): Case[] {
+  const rand = mulberry32(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const out: Case[] = [];
+  let big = 0;
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    if (r < p.oversize) out.push(cases.oversize[big++ % cases.oversize.length]);
+    else if (r < p.oversize + p.hostile) out.push(pick(cases.hostile));
+    else out.push(pick(cases.photo));
+  }
+  return out;
 }
 
 /** Resolves when the request can take more body, or is closed. */
