@@ -5,12 +5,21 @@
  * optimising both only once they have run enough; Hono's router builds its matcher on the first
  * match. Without this, the first request pays for all of that.
  *
- * So, before any request:
- *  1. the default model is prepared (registry.preloadDefault) and run MODEL_RUNS times;
- *  2. real requests go through the app: POST /v1/classify with a small JPEG, answered with JSON,
+ * So, before any request, in this order:
+ *  1. the default model is prepared (registry.preloadDefault);
+ *  2. the image pipeline (decode, resize, input quantization of a small JPEG) runs PIPELINE_RUNS
+ *     times for the default model, and once for an RGB model (the default model is gray, the other
+ *     bundled ones are not). V8 runs a WebAssembly function in baseline code (Liftoff) until it
+ *     has executed enough to be compiled optimised (TurboFan, on a background thread), and the
+ *     two decodes of the warm-up requests alone do not get there for all of the decoder's and the
+ *     resampler's hot functions: with --trace-wasm-compilation-times in workerd, 5 of them were
+ *     tiered up during the first 5 requests of a 640x427 photo (2-3 in the first), i.e. those
+ *     requests ran them in baseline code. These passes come first so that the background
+ *     compiles they start overlap with the rest of the start-up rather than the first request;
+ *  3. the default model runs MODEL_RUNS times;
+ *  4. real requests go through the app: POST /v1/classify with the same JPEG, answered with JSON,
  *     exactly as a client's would be (router, middleware, validation, body reading, decode,
- *     resize, inference, top-k, the JSON answer), and the same JPEG is decoded once more for an
- *     RGB model (the default model is gray, the other bundled ones are not).
+ *     resize, inference, top-k, the JSON answer).
  *
  * workerd refuses, at module scope, to create a Request or Response with a body, to set a timer
  * and to make random numbers (tools/bench/request: "Disallowed operation called within global
@@ -40,6 +49,14 @@ import { WARM_UP_JPEG_BASE64 } from './warmup-jpeg.ts';
 const MODEL_RUNS = 5;
 /** Warm-up classify requests through the app. */
 const REQUESTS = 2;
+/**
+ * Passes of the image pipeline for the default model, so that V8 tiers up the decoder's and
+ * resampler's hot wasm functions at start-up (2. above). Traced in workerd: with 12 no decoder or
+ * resampler function was tiered up in the first 4 requests; with 30 the largest ones (jd_decode,
+ * read_markers: 20-120 ms of TurboFan each, on a background thread) were tiered up too, which
+ * took start-up CPU (whole process) from ~140 to ~230 ms for little more.
+ */
+export const PIPELINE_RUNS = 12;
 /** The path they take (the default model, as a client without ?model= gets it). */
 export const WARM_UP_PATH = '/v1/classify?top_k=5';
 
@@ -49,11 +66,13 @@ export interface WarmUpReport {
   prepared: boolean;
   /** Per warm-up request: its status and JSON answer, or why it failed. */
   answers: Array<{ status: number; json: string } | { error: string }>;
+  /** Passes of the image pipeline that produced a model input of the right size. */
+  pipelineRuns: number;
   /** Whether the stand-ins are gone again (set when the warm-up settles). */
   settled: boolean;
 }
 
-export const warmUpReport: WarmUpReport = { prepared: false, answers: [], settled: false };
+export const warmUpReport: WarmUpReport = { prepared: false, answers: [], pipelineRuns: 0, settled: false };
 
 function bytes(b64: string): Uint8Array {
   const s = atob(b64);
@@ -135,18 +154,30 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
   warmUpReport.prepared = classifier !== null;
   if (!classifier) return;
   const p = classifier.header.preprocessing;
-  try {
-    const int8 = new Int8Array(3 * p.input_size * p.input_size);
-    for (let i = 0; i < MODEL_RUNS; i++) classifier.runInt8(int8);
-  } catch (e) {
-    console.error(`start-up: the default model's first run failed: ${(e as Error).message}`);
-  }
   const jpeg = bytes(WARM_UP_JPEG_BASE64);
   const warmEnv: Env = { ...env, RESULT_CACHE_TTL: '0' };
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
   const remove = standIns();
   removeStandIns = remove;
   const run = async () => {
+    // The image pipeline as a request runs it (decode, resize and the input quantization in the
+    // resampler's module), PIPELINE_RUNS times, then once for an RGB model.
+    const params = inputQuantizeParams(classifier.header);
+    const pipeline = async (pp: typeof p) => (params ? (await imageToEngineInput(jpeg, pp, params)).int8 : (await imageToInput(jpeg, pp)).pixels);
+    try {
+      for (let i = 0; i < PIPELINE_RUNS; i++) {
+        if ((await pipeline(p)).length === p.input_size * p.input_size * 3) warmUpReport.pipelineRuns++;
+      }
+      if (p.grayscale) await pipeline({ ...p, grayscale: false });
+    } catch (e) {
+      console.error(`start-up: the image pipeline failed on the warm-up JPEG: ${(e as Error).message}`);
+    }
+    try {
+      const int8 = new Int8Array(3 * p.input_size * p.input_size);
+      for (let i = 0; i < MODEL_RUNS; i++) classifier.runInt8(int8);
+    } catch (e) {
+      console.error(`start-up: the default model's first run failed: ${(e as Error).message}`);
+    }
     for (let i = 0; i < REQUESTS; i++) {
       try {
         lastBody = '';
@@ -156,9 +187,6 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
         warmUpReport.answers.push({ error: (e as Error).message });
       }
     }
-    // The RGB path of the decoder and the resampler (and its quantization), for the bundled RGB models.
-    const params = inputQuantizeParams(classifier.header);
-    if (p.grayscale) await (params ? imageToEngineInput(jpeg, { ...p, grayscale: false }, params) : imageToInput(jpeg, { ...p, grayscale: false }));
   };
   run()
     .catch((e) => warmUpReport.answers.push({ error: (e as Error).message }))

@@ -7,11 +7,15 @@
 import type { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppEnv, Env } from '../../worker/env.ts';
+import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
 import type { ModelRegistry } from '../../worker/model/registry.ts';
-import { endWarmUp, warmUp, warmUpReport } from '../../worker/warmup.ts';
+import { endWarmUp, PIPELINE_RUNS, warmUp, warmUpReport } from '../../worker/warmup.ts';
 
+// The warm-up's image pipeline passes come before its requests and need the decoders.
+await initNodeDecoders();
+const preprocessing = { input_size: 2, crop_pct: 1, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1], grayscale: false };
 const registry = {
-  preloadDefault: () => ({ header: { preprocessing: { input_size: 2, grayscale: false } }, runPixels() {}, runInt8() {} }),
+  preloadDefault: () => ({ header: { preprocessing }, runPixels() {}, runInt8() {} }),
 } as unknown as ModelRegistry;
 const neverAnswers = { fetch: () => new Promise<Response>(() => {}) } as unknown as Hono<AppEnv>;
 
@@ -23,6 +27,7 @@ describe('the warm-up stand-ins', () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     warmUp(registry, {} as Env, neverAnswers);
     await new Promise((r) => setImmediate(r));
+    expect(warmUpReport.pipelineRuns).toBe(PIPELINE_RUNS); // the passes before the requests went through
     expect(warmUpReport.settled).toBe(false);
     expect(globalThis.Response).not.toBe(real.Response); // the stand-ins are still in
 

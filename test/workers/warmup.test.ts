@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { app, registry } from '../../worker/index.ts';
 import { getDecoders } from '../../worker/image/decoders.ts';
-import { warmUpReport } from '../../worker/warmup.ts';
+import { PIPELINE_RUNS, warmUpReport } from '../../worker/warmup.ts';
 import { classifyBytes, photo, preloadPhotos } from './support.ts';
 
 await preloadPhotos(['video005_gray_150x103.jpg']);
@@ -29,6 +29,11 @@ describe('isolate start-up', () => {
       expect(json.predictions).toHaveLength(5);
       expect(json.cache).toBe('off');
     }
+  });
+
+  it('the image pipeline ran on the warm-up JPEG PIPELINE_RUNS times, each pass giving the default model its input', () => {
+    expect(PIPELINE_RUNS).toBeGreaterThan(0);
+    expect(warmUpReport.pipelineRuns).toBe(PIPELINE_RUNS);
   });
 
   it("the router's matcher was built at start-up", () => {
