@@ -67,9 +67,15 @@ describe('npm run serve', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://serve.test'); // --var CORS_ORIGINS
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const body = (await res.json()) as { model: { name: string }; predictions: Array<{ label: string; score: number }> };
+    const body = (await res.json()) as { model: { name: string }; predictions: Array<{ label: string; score: number }>; cache: string };
     expect(body.model.name).toBe('fashion-mnist');
     expect(body.predictions).toHaveLength(2);
+    // workerd alone has no Cache API storage: serve turns the result cache off instead of failing
+    // on every request (no "result cache read failed" line, X-Cache off).
+    expect(body.cache).toBe('off');
+    expect(res.headers.get('x-cache')).toBe('off');
+    expect(log).toContain('serve: result cache off');
+    expect(log).not.toContain('result cache read failed');
   });
 
   it('answers a 12 MB upload (Content-Length, no Expect) with the 413 JSON, and the connection stays usable', async () => {

@@ -8,7 +8,10 @@
  * 1. `wrangler deploy --dry-run --outdir <outdir>`: the exact bundle `wrangler deploy` uploads.
  * 2. <outdir>/workerd.capnp, generated from wrangler.toml (modules by its rules, [vars],
  *    compatibility date and flags). API_KEY, when set in the environment, becomes the secret.
- *    `--var NAME=VALUE` overrides one of its [vars] (e.g. RESULT_CACHE_TTL=0), as `wrangler dev --var` does.
+ *    `--var NAME=VALUE` overrides one of its [vars] (e.g. CORS_ORIGINS=...), as `wrangler dev --var` does.
+ *    RESULT_CACHE_TTL is 0 (the result cache off) unless a --var sets it: workerd alone has no
+ *    storage behind the Cache API (`cache.match`/`put` throw "No Cache was configured"), so the
+ *    cache would only cost a key hash and an error line per request.
  * 3. `workerd serve <outdir>/workerd.capnp` with the workerd pinned in tools/serve/package.json
  *    (installed into tools/serve/node_modules on first use), not the older one wrangler 4.86.0
  *    ships: that one closes kept-alive connections carrying a request it has not dispatched yet
@@ -89,7 +92,7 @@ writeFileSync(
     modules: bundleModules(outdir, 'index.js', config.rules as Rule[]),
     compatibilityDate: config.compatibility_date!,
     compatibilityFlags: config.compatibility_flags,
-    vars: { ...config.vars, ...overrides },
+    vars: { ...config.vars, RESULT_CACHE_TTL: '0', ...overrides },
     secretsFromEnv: process.env.API_KEY ? ['API_KEY'] : [],
     address: `${o.ip}:${o.port}`,
   }),
@@ -126,6 +129,7 @@ for (let i = 0; i < 600 && child.exitCode === null; i++) {
     const res = await fetch(`${url}/healthz`);
     await res.body?.cancel();
     console.log(`serve: ${o.outdir}/ under workerd ${execFileSync(workerd, ['--version']).toString().trim()} on ${url} (no dev proxy; Ctrl-C stops)`);
+    if (overrides.RESULT_CACHE_TTL === undefined) console.log('serve: result cache off (workerd alone has no Cache API storage)');
     break;
   } catch {
     await new Promise((r) => setTimeout(r, 100));
