@@ -18,7 +18,7 @@
 import { orientedView } from './orient.ts';
 import { TS_RESAMPLER, type Resampler } from './resample.ts';
 import { WasmResampler, wasmResampler } from './resample-wasm.ts';
-import { quantizeHWC, QUANTIZE_PARAMS_BYTES } from './quantize.ts';
+import { paramsTable, quantizeHWC } from './quantize.ts';
 import type { DecodedImage, Preprocessing } from './types.ts';
 
 export { quantizeInputNHWC } from './quantize.ts';
@@ -99,8 +99,8 @@ function cropWindow(img: DecodedImage, p: Preprocessing) {
  * out (its SIMD build in one affine pass); resample.ts resizes and quantizeHWC quantizes.
  */
 export function resizeCropQuantize(img: DecodedImage, p: Preprocessing, params: Uint8Array, resampler: Resampler = defaultResampler()): Int8Array {
-  if (params.length !== QUANTIZE_PARAMS_BYTES) throw new RangeError(`quantize params must be ${QUANTIZE_PARAMS_BYTES} bytes, got ${params.length}`);
-  if (!(resampler instanceof WasmResampler)) return quantizeHWC(resizeAndCrop(img, p, resampler), new Int8Array(params.buffer, params.byteOffset, 768));
+  const table = paramsTable(params); // checks the block's size first, whichever resampler runs
+  if (!(resampler instanceof WasmResampler)) return quantizeHWC(resizeAndCrop(img, p, resampler), table);
   const w = cropWindow(img, p);
   return resampler.resampleWindowInt8(w.view, w.outW, w.outH, p.interpolation, w.left, w.top, p.input_size, p.grayscale, params);
 }

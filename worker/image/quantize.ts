@@ -60,6 +60,14 @@ export function quantizeHWC(hwc: Uint8Array, table: Int8Array): Int8Array {
 
 /** Bytes of the block quantizeParams writes (assembly/kernels/quantize/reference.ts). */
 export const QUANTIZE_PARAMS_BYTES = 784 + 2 * 12 * 16;
+/** Bytes of its leading inputQuantTable (3 channels × 256 entries). */
+const TABLE_BYTES = 3 * 256;
+
+/** The inputQuantTable at the head of a quantizeParams block (a view), after checking its size. */
+export function paramsTable(params: Uint8Array): Int8Array {
+  if (params.length !== QUANTIZE_PARAMS_BYTES) throw new RangeError(`quantize params must be ${QUANTIZE_PARAMS_BYTES} bytes, got ${params.length}`);
+  return new Int8Array(params.buffer, params.byteOffset, TABLE_BYTES);
+}
 
 /** `q = floor((v · m + b) / 2^shift)` clamped to int8, for the 256 byte values v of one channel. */
 export interface AffineForm {
@@ -118,7 +126,7 @@ export function affineForm(table: Int8Array, off: number, shift: number, a: numb
 export function quantizeParams(mean: readonly number[], std: readonly number[], scale: number, zeroPoint: number): Uint8Array {
   const table = inputQuantTable(mean, std, scale, zeroPoint);
   const block = new Uint8Array(QUANTIZE_PARAMS_BYTES);
-  block.set(new Uint8Array(table.buffer, table.byteOffset, 768));
+  block.set(new Uint8Array(table.buffer, table.byteOffset, TABLE_BYTES));
   const view = new DataView(block.buffer);
   const a = [0, 1, 2].map((c) => 1 / (255 * std[c] * scale));
   const beta = [0, 1, 2].map((c) => zeroPoint - mean[c] / (std[c] * scale));
@@ -126,7 +134,7 @@ export function quantizeParams(mean: readonly number[], std: readonly number[], 
   const shift = Math.min(22, Math.floor(Math.log2(I32_MAX / span)));
   const forms = shift >= 8 ? [0, 1, 2].map((c) => affineForm(table, 256 * c, shift, a[c])) : [];
   const ok = forms.length === 3 && forms.every((f) => f !== null);
-  view.setInt32(768, ok ? shift : -1, true);
+  view.setInt32(TABLE_BYTES, ok ? shift : -1, true);
   if (ok) {
     for (let k = 0; k < 12; k++) {
       for (let l = 0; l < 4; l++) {

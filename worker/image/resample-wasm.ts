@@ -27,7 +27,7 @@
 
 import type { ResampleExports } from '../kernels.ts';
 import type { OrientedView } from './orient.ts';
-import { QUANTIZE_PARAMS_BYTES, quantizeHWC } from './quantize.ts';
+import { paramsTable, quantizeHWC } from './quantize.ts';
 import { windowTaps, type Resampler, type ResampleFilter } from './resample.ts';
 
 /**
@@ -78,9 +78,9 @@ export class WasmResampler implements Resampler {
    * (quantize.ts quantizeParams).
    */
   resampleWindowInt8(src: OrientedView, outW: number, outH: number, filter: ResampleFilter, left: number, top: number, size: number, gray: boolean, params: Uint8Array): Int8Array {
-    if (params.length !== QUANTIZE_PARAMS_BYTES) throw new RangeError(`quantize params must be ${QUANTIZE_PARAMS_BYTES} bytes, got ${params.length}`);
+    const table = paramsTable(params); // checks the block's size before anything runs
     const out = this.#window(src, outW, outH, filter, left, top, size, gray, params);
-    return out ? new Int8Array(out.buffer, out.byteOffset, out.length) : quantizeHWC(new Uint8Array(size * size * 3), new Int8Array(params.buffer, params.byteOffset, 768));
+    return out ? new Int8Array(out.buffer, out.byteOffset, out.length) : quantizeHWC(new Uint8Array(size * size * 3), table);
   }
 
   /** The window as a copy out of wasm memory: bytes (params null) or the quantized int8; null when the crop misses the image. */

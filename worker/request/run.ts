@@ -47,9 +47,14 @@ export async function runImage(image: ImageInput, ctx: RunContext): Promise<{ ou
   const input = await modelInput(image.bytes, ctx);
   const classifier = await ctx.classifier();
   const t0 = performance.now();
-  const output = 'int8' in input ? classifier.runInt8(input.int8) : classifier.runPixels(input.pixels);
+  const output = runInput(classifier, input);
   const t1 = performance.now();
   return { output, classifier, timing: { ...input.timing, inference_ms: ms(t0, t1) }, domain: domainNote(input.image, ctx.preprocessing, ctx.domain), image: input.image };
+}
+
+/** Runs the model on modelInput's result: already quantized (runInt8) or HWC bytes (runPixels). */
+export function runInput(classifier: Classifier, input: Awaited<ReturnType<typeof modelInput>>): EngineOutput {
+  return 'int8' in input ? classifier.runInt8(input.int8) : classifier.runPixels(input.pixels);
 }
 
 /** The engine's input of an image: quantized by the resampler when the model says how. */

@@ -21,7 +21,7 @@ import { resizeShortSide } from '../image/preprocess.ts';
 import { bodyLimit } from '../middleware/body.ts';
 import { ApiError } from '../middleware/errors.ts';
 import type { ModelRegistry } from '../model/registry.ts';
-import { inputLimits, modelInput, runContext } from '../request/run.ts';
+import { inputLimits, modelInput, runContext, runInput } from '../request/run.ts';
 import { classifyResult, DEFAULT_TOP_K } from './classify-answer.ts';
 
 const enabled = createMiddleware<AppEnv>(async (c, next) => {
@@ -58,7 +58,7 @@ export function bench(registry: ModelRegistry) {
         check += px[px.length >> 1] + input.size;
         continue;
       }
-      const output = 'int8' in input ? classifier.runInt8(input.int8) : classifier.runPixels(input.pixels);
+      const output = runInput(classifier, input);
       if (until === 'infer') {
         check += output.logits[0];
         continue;
