@@ -22,9 +22,7 @@ import { resolve } from 'node:path';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
-import { createApp } from '../../worker/app.ts';
-import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
-import { ModelRegistry } from '../../worker/model/registry.ts';
+import { nodeApp } from '../lib/node-app.ts';
 import { loadCases, mix, type Case } from './requests.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -35,14 +33,11 @@ const { values: o, positionals } = parseArgs({
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
-await initNodeDecoders();
 const manifest = JSON.parse(readFileSync(`${root}/models/manifest.json`, 'utf8')) as { models: Array<{ name: string; file: string; default?: boolean }> };
-const models = manifest.models.map((m) => ({ name: m.name, data: new Uint8Array(readFileSync(`${root}/models/${m.file}`)), default: m.default }));
-const engines = { simd128: new WebAssembly.Module(readFileSync(`${root}/build/engine.simd128.wasm`)), relaxed: null };
-const app = createApp(new ModelRegistry(models, engines as never, { hasRelaxedSimd: () => false }));
+const models = manifest.models.map((m) => ({ name: m.name, path: `${root}/models/${m.file}`, default: m.default }));
+const { app, ctx } = await nodeApp(models, `${root}/build/engine.simd128.wasm`);
 // wrangler.toml's [vars], without the result cache (the load test's --cache off).
 const vars = { ...unstable_readConfig({ config: `${root}/wrangler.toml` }).vars, RESULT_CACHE_TTL: '0' };
-const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
 const cases = loadCases(`${root}/test/fixtures/photos`, `${root}/test/fixtures/hostile`);
 
 const gcs: Record<string, number> = {};

@@ -57,15 +57,8 @@ export function startNodeServer(config: NodeServerConfig): Promise<RunningWorker
 }
 
 async function serve(config: NodeServerConfig): Promise<void> {
-  const { initNodeDecoders } = await import('../../../worker/image/decoders-node.ts');
-  const { createApp } = await import('../../../worker/app.ts');
-  const { ModelRegistry } = await import('../../../worker/model/registry.ts');
-  await initNodeDecoders();
-  const models = config.models.map((m) => ({ name: m.name, data: new Uint8Array(readFileSync(m.path)), default: m.default }));
-  const engines = { simd128: new WebAssembly.Module(readFileSync(config.engineWasm)), relaxed: null };
-  const registry = new ModelRegistry(models, engines as never, { hasRelaxedSimd: () => false });
-  const app = createApp(registry);
-  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const { nodeApp } = await import('../../lib/node-app.ts');
+  const { app, ctx } = await nodeApp(config.models, config.engineWasm);
   const body = (req: IncomingMessage) =>
     new Promise<Uint8Array>((ok, fail) => {
       const chunks: Buffer[] = [];
