@@ -3,7 +3,7 @@
 // variant this build was compiled for plus the reference, so one build can test one against the other.
 export { alloc, mark, release } from './arena';
 export { pack_layout_version } from './layout';
-export { relaxed_dot_lowering } from './lowering';
+export { relaxed_dot_lowering, relaxed_dot_mode } from './lowering';
 export * from './kernels/pointwise';
 export * from './kernels/im2col';
 export * from './kernels/depthwise';

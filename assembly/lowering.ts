@@ -18,3 +18,26 @@ export function relaxed_dot_lowering(): i32 {
   const r = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(p), v128.load(p, 16), i32x4.splat(0));
   return i32x4.extract_lane(r, 0);
 }
+
+/**
+ * The relaxed build's pointwise dot form (assembly/kernels/pointwise/relaxed.ts): 1 = two bit planes
+ * per k-quad (exact under every lowering), 2 = one dot per k-quad on x + 128 (exact only where the
+ * relaxed dot is AVX-VNNI vpdpbusd). Decided from relaxed_dot_lowering() on the first pointwise call;
+ * relaxed_dot_mode(request) sets it: 0 = that decision, 1 = planes, 2 = VNNI, which is granted only
+ * where the lowering is VNNI (else planes). Returns the mode in force; 0 in builds without relaxed SIMD.
+ * Liftoff and TurboFan lower the instruction through the same V8 macro-assembler function
+ * (SharedMacroAssemblerBase::I32x4DotI8x16I7x16AddS), so the probe and the kernels agree in every tier.
+ */
+let dotMode: i32 = 0;
+
+export function relaxed_dot_mode(request: i32): i32 {
+  if (!ASC_FEATURE_RELAXED_SIMD) return 0;
+  dotMode = request != 1 && relaxed_dot_lowering() == RELAXED_DOT_VNNI ? 2 : 1;
+  return dotMode;
+}
+
+/** Whether the relaxed pointwise runs its VNNI form (decides on first use). */
+export function relaxedDotIsVnni(): bool {
+  if (dotMode == 0) relaxed_dot_mode(0);
+  return dotMode == 2;
+}

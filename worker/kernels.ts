@@ -57,6 +57,12 @@ export interface Variant<Call = never> {
   when: string;
   /** ...and as a predicate, for families whose dispatcher chooses between several variants. */
   reaches?: (call: Call) => boolean;
+  /**
+   * Relaxed pointwise only: the dot form the variant belongs to (assembly/lowering.ts relaxed_dot_mode):
+   * 'planes' (exact under every lowering of the relaxed dot) or 'vnni' (runs, and is exact, only
+   * where relaxed_dot_lowering() is AVX-VNNI vpdpbusd). `reaches` holds with the build in that form.
+   */
+  dot?: 'planes' | 'vnni';
 }
 
 export interface KernelFamily<Call = never> {
@@ -125,10 +131,23 @@ function pointwiseTiles(mr: number, kAlign: number, hasLanes: boolean) {
     tail: (m: number) => (c: PointwiseCall) => fast(c) && wide(c) && rest(c) % mr === m,
     narrow: (c: PointwiseCall) => fast(c) && c.cout % 8 >= 1 && c.cout % 8 <= 4 && rest(c) > 0,
     slow: (c: PointwiseCall) => Math.ceil(c.cin / kAlign) * kAlign > POINTWISE_KMAX && c.pixels > 0,
+    fast,
   };
 }
 const s128 = pointwiseTiles(5, 8, true);
 const rlx = pointwiseTiles(2, 16, false);
+/** The relaxed build's VNNI form (runVnni in relaxed.ts): calls of ≥ 4 pixels and ≤ 4096 channels; 4-pixel tiles, a 1..3-pixel tail. */
+export const POINTWISE_VNNI = { minPixels: 4, maxCout: 4096 };
+const vnniTiles = () => {
+  const t = pointwiseTiles(4, 16, false);
+  const ok = (c: PointwiseCall) => c.pixels >= POINTWISE_VNNI.minPixels && c.cout <= POINTWISE_VNNI.maxCout;
+  return {
+    full: (c: PointwiseCall) => ok(c) && t.full(c),
+    tail: (c: PointwiseCall) => ok(c) && (c.cout >= 8 || c.cout % 8 > 4) && t.fast(c) && c.pixels % 4 !== 0,
+    narrow: (c: PointwiseCall) => ok(c) && t.narrow(c),
+  };
+};
+const vnni = vnniTiles();
 
 const POINTWISE_ARGS = ['x', 'pixels', 'cin', 'xStride', 'packed', 'bias', 'scale', 'cout', 'y', 'yStride', 'zpOut', 'qmin', 'qmax'] as const;
 const OUT_F32 = 'int8 or f32 output (pointwise_f32: the classifier)';
@@ -196,14 +215,48 @@ export const POINTWISE = {
       reaches: s128.slow,
     },
     {
+      name: 'pointwise_4x8_vnni_relaxed',
+      isa: 'relaxed',
+      entry: 'pointwise',
+      also: ['pointwise_f32'],
+      tile: '4 px × 8 ch, ONE relaxed dot per k-quad on x ^ 0x80 (unsigned) against the weights, bias − 128·Σw per call (c4x8 packed)',
+      source: 'relaxed.ts',
+      when: `only where relaxed_dot_lowering() is AVX-VNNI (vpdpbusd): each full group of 4 pixels of a call with ≥ ${POINTWISE_VNNI.minPixels} pixels and ≤ ${POINTWISE_VNNI.maxCout} channels`,
+      reaches: vnni.full,
+      dot: 'vnni',
+    },
+    {
+      name: 'pointwise_Mx8_vnni_relaxed',
+      isa: 'relaxed',
+      entry: 'pointwise',
+      also: ['pointwise_f32'],
+      tile: '1..3 px × 8 ch, one relaxed dot per k-quad',
+      source: 'relaxed.ts',
+      when: 'AVX-VNNI form: pixels mod 4 in 1..3',
+      reaches: vnni.tail,
+      dot: 'vnni',
+    },
+    {
+      name: 'pointwise_Mx4_vnni_relaxed',
+      isa: 'relaxed',
+      entry: 'pointwise',
+      also: ['pointwise_f32'],
+      tile: '1..4 px × 4 ch, one relaxed dot per k-quad',
+      source: 'relaxed.ts',
+      when: 'AVX-VNNI form: cout mod 8 in 1..4',
+      reaches: vnni.narrow,
+      dot: 'vnni',
+    },
+    {
       name: 'pointwise_2x8_relaxed',
       isa: 'relaxed',
       entry: 'pointwise',
       also: ['pointwise_f32'],
       tile: '2 px × 8 ch × 2 bit planes, one k-quad a step (c4x8 packed)',
       source: 'relaxed.ts',
-      when: 'each full pair of pixels',
+      when: 'bit-plane form (every CPU without AVX-VNNI; calls of < 4 pixels): each full pair of pixels',
       reaches: rlx.full,
+      dot: 'planes',
     },
     {
       name: 'pointwise_1x8_relaxed',
@@ -212,10 +265,21 @@ export const POINTWISE = {
       also: ['pointwise_f32'],
       tile: '1 px × 8 ch × 2 bit planes',
       source: 'relaxed.ts',
-      when: 'odd pixel count',
+      when: 'bit-plane form: odd pixel count (the GEMVs)',
       reaches: rlx.tail(1),
+      dot: 'planes',
     },
-    { name: 'pointwise_Mx4_relaxed', isa: 'relaxed', entry: 'pointwise', also: ['pointwise_f32'], tile: '1..2 px × 4 ch', source: 'relaxed.ts', when: 'cout mod 8 in 1..4', reaches: rlx.narrow },
+    {
+      name: 'pointwise_Mx4_relaxed',
+      isa: 'relaxed',
+      entry: 'pointwise',
+      also: ['pointwise_f32'],
+      tile: '1..2 px × 4 ch',
+      source: 'relaxed.ts',
+      when: 'bit-plane form: cout mod 8 in 1..4',
+      reaches: rlx.narrow,
+      dot: 'planes',
+    },
     {
       name: 'pointwise_bigk_relaxed',
       isa: 'relaxed',
@@ -223,8 +287,9 @@ export const POINTWISE = {
       also: ['pointwise_f32'],
       tile: '1 px × 1 ch over the packed layout',
       source: 'relaxed.ts',
-      when: `K padded to 16 > ${POINTWISE_KMAX}`,
+      when: `K padded to 16 > ${POINTWISE_KMAX} (either form)`,
       reaches: rlx.slow,
+      dot: 'planes',
     },
   ],
 } as const satisfies KernelFamily<PointwiseCall>;

@@ -123,6 +123,16 @@ const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
 };
 
 const POINTWISE_RELAXED: Partial<Record<VariantName, VariantCase[]>> = {
+  // the AVX-VNNI form (run with relaxed_dot_mode(2), only where the runtime grants it)
+  pointwise_4x8_vnni_relaxed: [
+    ...pwTile([4, 8]),
+    pw({ cin: 27, cout: 16, pixels: 12, xStride: 32 }), // the stem GEMM
+    pw({ cin: 64, cout: 16, pixels: 8, data: 'extreme', wmin: -128 }), // x = -128 → 0, x = 127 → 255 unsigned; full int8 weights
+    pw({ cin: 4096, cout: 16, pixels: 4, data: 'extreme', wmin: -128 }), // the largest K: |Σ| near 2^26
+    pw({ cin: 3, cout: 4096, pixels: 4, f32: true }), // the most channels INIT holds
+  ],
+  pointwise_Mx8_vnni_relaxed: [...pwTile([5, 6, 7]), pw({ cin: 33, cout: 8, pixels: 7, data: 'extreme', wmin: -128 })],
+  pointwise_Mx4_vnni_relaxed: [1, 2, 3, 4].flatMap((cout) => [4, 5, 6, 7].map((pixels) => pw({ cin: 13 + cout, cout, pixels, f32: pixels === 7 }))),
   pointwise_2x8_relaxed: pwTile([2, 4]),
   pointwise_1x8_relaxed: [...pwTile([1, 3]), pw({ cin: 960, cout: 1280, pixels: 1 })],
   pointwise_Mx4_relaxed: [1, 2, 3, 4].flatMap((cout) => [1, 2, 3].map((pixels) => pw({ cin: 13 + cout, cout, pixels, f32: pixels === 3 }))),

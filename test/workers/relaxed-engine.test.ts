@@ -21,7 +21,10 @@ import { VARIANTS } from '../../worker/kernels.ts';
 import { readModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
 
-async function relaxedExports(): Promise<BuildExports> {
+type RelaxedExports = BuildExports & { relaxed_dot_lowering(): number; relaxed_dot_mode(request: number): number };
+
+/** A fresh instance of the relaxed build; `dot` forces its pointwise form (assembly/lowering.ts relaxed_dot_mode). */
+async function relaxedExports(dot?: 'planes' | 'vnni'): Promise<RelaxedExports> {
   const instance = await WebAssembly.instantiate(relaxedModule, {
     env: {
       abort() {
@@ -29,8 +32,17 @@ async function relaxedExports(): Promise<BuildExports> {
       },
     },
   });
-  return instance.exports as unknown as BuildExports;
+  const ex = instance.exports as unknown as RelaxedExports;
+  if (dot) expect(ex.relaxed_dot_mode(dot === 'vnni' ? 2 : 1), `relaxed_dot_mode(${dot})`).toBe(dot === 'vnni' ? 2 : 1);
+  return ex;
 }
+
+// The VNNI form of the relaxed pointwise is exact only where V8 lowers the relaxed dot to AVX-VNNI
+// vpdpbusd (relaxed_dot_lowering() = -130560); elsewhere the build never runs it, and its tests are
+// skipped, saying so in their names.
+const LOWERING = (new WebAssembly.Instance(relaxedModule, { env: { abort() {} } }).exports as unknown as RelaxedExports).relaxed_dot_lowering();
+const VNNI = LOWERING === -130560;
+const NO_VNNI = VNNI ? '' : ` [SKIPPED: relaxed_dot_lowering() is ${LOWERING} on this CPU, not AVX-VNNI's -130560]`;
 
 describe('relaxed-SIMD build in workerd', () => {
   it('is the relaxed variant and the runtime supports it', async () => {
@@ -59,12 +71,34 @@ describe('relaxed-SIMD build in workerd', () => {
     pointwiseTailCases(h, new Rng(12));
   });
 
+  it('pointwise: the bit-plane form (forced, as on a CPU without AVX-VNNI) on random shapes, every GhostNetV2 1x1 shape and the tails', async () => {
+    const h = new Harness(await relaxedExports('planes'));
+    pointwiseCases(h, new Rng(0x5eed + 1), 60);
+    pointwiseGhostnetCases(h, new Rng(13));
+    pointwiseTailCases(h, new Rng(14));
+  });
+
+  it.skipIf(!VNNI)(`pointwise: the AVX-VNNI form on random shapes, every GhostNetV2 1x1 shape and the tails${NO_VNNI}`, async () => {
+    const h = new Harness(await relaxedExports('vnni'));
+    pointwiseCases(h, new Rng(0x5eed + 2), 60);
+    pointwiseGhostnetCases(h, new Rng(15));
+    pointwiseTailCases(h, new Rng(16));
+  });
+
+  it('the VNNI form is granted exactly where the relaxed dot is AVX-VNNI, and chosen by default there', async () => {
+    const ex = await relaxedExports();
+    expect(ex.relaxed_dot_mode(0)).toBe(VNNI ? 2 : 1);
+    expect(ex.relaxed_dot_mode(2)).toBe(VNNI ? 2 : 1);
+    expect(ex.relaxed_dot_mode(1)).toBe(1);
+  });
+
   // The relaxed build's own variants (worker/kernels.ts), each on its own shapes and edges.
   for (const v of VARIANTS.filter((v) => v.isa === 'relaxed')) {
     const cases = VARIANT_CASES[v.name as keyof typeof VARIANT_CASES] ?? [];
-    it(`variant ${v.name}: its own shapes and edges (${cases.length} cases)`, async () => {
+    const dot = 'dot' in v ? v.dot : undefined;
+    it.skipIf(dot === 'vnni' && !VNNI)(`variant ${v.name}: its own shapes and edges (${cases.length} cases)${dot === 'vnni' ? NO_VNNI : ''}`, async () => {
       expect(cases.length).toBeGreaterThan(0);
-      const h = new Harness(await relaxedExports());
+      const h = new Harness(await relaxedExports(dot));
       const rng = new Rng(0x7a5e);
       for (const c of cases) {
         if (v.reaches && c.call) expect((v.reaches as (call: unknown) => boolean)(c.call), `${c.label} does not reach ${v.name}`).toBe(true);

@@ -21,7 +21,8 @@
 // pmaddubsw/pmaddwd lowering needs without VNNI). One k-quad per loop iteration (see simd128.ts).
 // Requantization: the same output stage as simd128.ts (output.ts).
 import { requant } from '../../requant';
-import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out4, storeBytes, storeFloats } from './output';
+import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
+import { relaxedDotIsVnni } from '../../lowering';
 
 /** Pixels per register tile. */
 const MR = 2;
@@ -208,6 +209,199 @@ function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, pack
 }
 
 
+// ---- AVX-VNNI form: one relaxed dot per k-quad (runs only where relaxed_dot_lowering() is VNNI) ----
+//
+// Where V8 lowers relaxed_dot_i8x16_i7x16_add_s(a, b, c) to one vpdpbusd (x86 AVX-VNNI: b's bytes
+// taken unsigned, a's signed, exact int32 sums, no saturation), b may hold any byte 0..255. Then
+//   Σ w*x = Σ w*(x + 128) - 128 * Σ w,   with x + 128 = x ^ 0x80 in [0, 255] as b, weights as a:
+// ONE dot per k-quad per 4 channels (16 MACs) instead of the planes' two. The -128·Σw term is computed
+// per call from the packed weights (one dot per k-quad per 4 channels with b = bytes 0x80, the work of
+// one pixel) into INIT = bias - 128·Σw, so the packed layout stays c4x8 and files packed by the relaxed
+// build load on any CPU. This form is wrong under any other lowering (pmaddubsw saturates, vpdpbssd
+// reads b signed), so run() takes it only when lowering.ts relaxedDotIsVnni() says so; the bit-plane
+// tiles above stay the form for every other CPU and for calls of fewer than VNNI_MINPX pixels.
+// Register tile: 4 pixels x 8 channels = 8 accumulators; per k-quad 2 weight loads, 1 activation load
+// (the 4 pixels' quads, transposed once per tile by vsplit) and 4 shuffles for 8 dots (128 MACs).
+
+/** Pixels per VNNI register tile. */
+const VMR = 4;
+/** Fewest pixels for the VNNI form (its per-call Σw pass costs as much as one pixel). */
+const VNNI_MINPX = 4;
+/** Most output channels for the VNNI form (INIT holds one i32 per channel, cout rounded up to 8). */
+const VNNI_CMAX = 4096;
+const INIT: usize = memory.data(VNNI_CMAX * 4, 16);
+
+/** INIT[o] = bias[o] - 128·Σ_k w[o][k] for every channel of every block (cout rounded up to 8). */
+function vnniInit(kp: i32, packed: usize, bias: usize, cout: i32): void {
+  const h = i8x16.splat(<i8>0x80);
+  const nb = (cout + 7) >> 3;
+  let wp = packed;
+  for (let b = 0; b < nb; b++) {
+    let s0 = i32x4.splat(0), s1 = s0;
+    const end = wp + (<usize>kp << 3);
+    do {
+      s0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wp), h, s0);
+      s1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wp, 16), h, s1);
+      wp += 32;
+    } while (wp < end);
+    const o = <usize>b << 5;
+    v128.store(INIT + o, i32x4.sub(v128.load(bias + o), s0));
+    v128.store(INIT + o, i32x4.sub(v128.load(bias + o, 16), s1), 16);
+  }
+}
+
+/**
+ * M (≤ 4) activation rows (kp bytes) into SCRATCH as x ^ 0x80 in 16-byte rows [quad][pixel 0..3]
+ * (a 4x4 transpose of 32-bit lanes). For M < 4 the missing pixels repeat the last row (never stored).
+ */
+// @ts-ignore: decorator
+@inline
+function vsplit(M: i32, x: usize, xs: usize, kp: i32): void {
+  const f = i8x16.splat(<i8>0x80);
+  const x1 = M > 1 ? x + xs : x, x2 = M > 2 ? x + xs * 2 : x1, x3 = M > 3 ? x + xs * 3 : x2;
+  let d = SCRATCH;
+  for (let k: usize = 0; k < <usize>kp; k += 16) {
+    const v0 = v128.xor(v128.load(x + k), f), v1 = v128.xor(v128.load(x1 + k), f);
+    const v2 = v128.xor(v128.load(x2 + k), f), v3 = v128.xor(v128.load(x3 + k), f);
+    const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5), t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+    const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5), t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+    v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+    v128.store(d, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 16);
+    v128.store(d, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 32);
+    v128.store(d, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 48);
+    d += 64;
+  }
+}
+
+/** M (≤ 4) pixels x 8 channels, one dot per k-quad per 4 channels; init: the block's INIT. */
+// @ts-ignore: decorator
+@inline
+function vtile8(M: i32, F32: bool, s: usize, kp: i32, wp: usize, init: usize, scale: usize,
+  y: usize, ys: usize, n: i32, c: usize): void {
+  let a0 = v128.load(init), a1 = v128.load(init, 16);
+  let b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
+  const end = wp + (<usize>kp << 3);
+  do {
+    const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+    const xv = v128.load(s);
+    let v = i32x4.shuffle(xv, xv, 0, 0, 0, 0);
+    a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, a0); a1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, a1);
+    if (M > 1) {
+      v = i32x4.shuffle(xv, xv, 1, 1, 1, 1);
+      b0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, b0); b1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, b1);
+    }
+    if (M > 2) {
+      v = i32x4.shuffle(xv, xv, 2, 2, 2, 2);
+      c0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, c0); c1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, c1);
+    }
+    if (M > 3) {
+      v = i32x4.shuffle(xv, xv, 3, 3, 3, 3);
+      d0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v, d0); d1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v, d1);
+    }
+    wp += 32;
+    s += 16;
+  } while (wp < end);
+  const s0 = v128.load(scale), s1 = v128.load(scale, 16);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  if (n >= 8 && M > 1) {
+    out8x2(F32, a0, a1, b0, b1, s0, s1, y, ys, c, magic, floor, shift);
+    if (M > 3) out8x2(F32, c0, c1, d0, d1, s0, s1, y + ys * 2, ys, c, magic, floor, shift);
+    else if (M > 2) out8(F32, c0, c1, s0, s1, y + ys * 2, n, c, magic, floor, shift);
+  } else {
+    out8(F32, a0, a1, s0, s1, y, n, c, magic, floor, shift);
+    if (M > 1) out8(F32, b0, b1, s0, s1, y + ys, n, c, magic, floor, shift);
+    if (M > 2) out8(F32, c0, c1, s0, s1, y + ys * 2, n, c, magic, floor, shift);
+    if (M > 3) out8(F32, d0, d1, s0, s1, y + ys * 3, n, c, magic, floor, shift);
+  }
+}
+
+/** M (≤ 4) pixels x 4 channels (the last block, when it has ≤ 4 channels). */
+// @ts-ignore: decorator
+@inline
+function vtile4(M: i32, F32: bool, s: usize, kp: i32, wp: usize, init: usize, scale: usize,
+  y: usize, ys: usize, n: i32, c: usize): void {
+  let a0 = v128.load(init);
+  let b0 = a0, c0 = a0, d0 = a0;
+  const end = wp + (<usize>kp << 3);
+  do {
+    const w = v128.load(wp);
+    const xv = v128.load(s);
+    a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, i32x4.shuffle(xv, xv, 0, 0, 0, 0), a0);
+    if (M > 1) b0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, i32x4.shuffle(xv, xv, 1, 1, 1, 1), b0);
+    if (M > 2) c0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, i32x4.shuffle(xv, xv, 2, 2, 2, 2), c0);
+    if (M > 3) d0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w, i32x4.shuffle(xv, xv, 3, 3, 3, 3), d0);
+    wp += 32;
+    s += 16;
+  } while (wp < end);
+  const s0 = v128.load(scale);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  out4(F32, a0, s0, y, n, c, magic, floor, shift);
+  if (M > 1) out4(F32, b0, s0, y + ys, n, c, magic, floor, shift);
+  if (M > 2) out4(F32, c0, s0, y + ys * 2, n, c, magic, floor, shift);
+  if (M > 3) out4(F32, d0, s0, y + ys * 3, n, c, magic, floor, shift);
+}
+
+// @ts-ignore: decorator
+@inline
+function vrowTile(M: i32, F32: bool, x: usize, xs: usize, kp: i32, packed: usize, scale: usize,
+  cout: i32, y: usize, ys: usize, c: usize): void {
+  vsplit(M, x, xs, kp);
+  const blockBytes = <usize>kp << 3;
+  const eb: usize = F32 ? 4 : 1;
+  let wp = packed;
+  let o = 0;
+  for (; o + 8 <= cout; o += 8) {
+    vtile8(M, F32, SCRATCH, kp, wp, INIT + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
+    wp += blockBytes;
+  }
+  const n = cout - o;
+  if (n > 4) {
+    vtile8(M, F32, SCRATCH, kp, wp, INIT + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+  } else if (n > 0) {
+    vtile4(M, F32, SCRATCH, kp, wp, INIT + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+  }
+}
+
+function vrows4(x: usize, xs: usize, kp: i32, packed: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  vrowTile(4, false, x, xs, kp, packed, scale, cout, y, ys, c);
+}
+function vrows3(x: usize, xs: usize, kp: i32, packed: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  vrowTile(3, false, x, xs, kp, packed, scale, cout, y, ys, c);
+}
+function vrows2(x: usize, xs: usize, kp: i32, packed: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  vrowTile(2, false, x, xs, kp, packed, scale, cout, y, ys, c);
+}
+function vrows1(x: usize, xs: usize, kp: i32, packed: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  vrowTile(1, false, x, xs, kp, packed, scale, cout, y, ys, c);
+}
+function vrows4f(x: usize, xs: usize, kp: i32, packed: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  vrowTile(4, true, x, xs, kp, packed, scale, cout, y, ys, c);
+}
+function vrowsTailF(m: i32, x: usize, xs: usize, kp: i32, packed: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  if (m == 3) vrowTile(3, true, x, xs, kp, packed, scale, cout, y, ys, c);
+  else if (m == 2) vrowTile(2, true, x, xs, kp, packed, scale, cout, y, ys, c);
+  else vrowTile(1, true, x, xs, kp, packed, scale, cout, y, ys, c);
+}
+
+/** The VNNI form of run() (pixels ≥ VNNI_MINPX, kp ≤ KMAX, cout ≤ VNNI_CMAX; output constants set). */
+function runVnni(F32: bool, x: usize, pixels: i32, kp: i32, xs: usize, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, ys: usize, c: usize): void {
+  vnniInit(kp, packed, bias, cout);
+  let p = 0;
+  for (; p + VMR <= pixels; p += VMR) {
+    if (F32) vrows4f(x, xs, kp, packed, scale, cout, y, ys, c);
+    else vrows4(x, xs, kp, packed, scale, cout, y, ys, c);
+    x += xs * VMR;
+    y += ys * VMR;
+  }
+  const m = pixels - p;
+  if (m == 0) return;
+  if (F32) vrowsTailF(m, x, xs, kp, packed, scale, cout, y, ys, c);
+  else if (m == 3) vrows3(x, xs, kp, packed, scale, cout, y, ys, c);
+  else if (m == 2) vrows2(x, xs, kp, packed, scale, cout, y, ys, c);
+  else vrows1(x, xs, kp, packed, scale, cout, y, ys, c);
+}
+
 // @ts-ignore: decorator
 @inline
 function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
@@ -225,6 +419,11 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   const ys: usize = F32 ? <usize>yStride << 2 : <usize>yStride;
   const xs = <usize>xStride;
   const y0 = y;
+  if (pixels >= VNNI_MINPX && cout <= VNNI_CMAX && relaxedDotIsVnni()) {
+    runVnni(F32, x, pixels, kp, xs, packed, bias, scale, cout, y, ys, c);
+    if (!F32 && qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
+    return;
+  }
   let p = 0;
   for (; p + MR <= pixels; p += MR) {
     if (F32) rows2f(x, xs, kp, packed, bias, scale, cout, y, ys, c);
