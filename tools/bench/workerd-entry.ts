@@ -5,6 +5,7 @@
  */
 import simd128 from './engine.simd128.wasm';
 import relaxed from './engine.relaxed.wasm';
+import baseline from './engine.baseline.wasm';
 import model from './bench-model.gnv2';
 import { readModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
@@ -16,7 +17,7 @@ async function engine(build: string): Promise<{ e: Int8Engine; loadMs: number }>
   let p = engines.get(build);
   const t0 = Date.now();
   const first = !p;
-  if (!p) engines.set(build, (p = readModelFile(model as ArrayBuffer).then((m) => Int8Engine.create(m, build === 'relaxed' ? relaxed : simd128))));
+  if (!p) engines.set(build, (p = readModelFile(model as ArrayBuffer).then((m) => Int8Engine.create(m, build === 'relaxed' ? relaxed : build === 'baseline' ? baseline : simd128))));
   const e = await p;
   return { e, loadMs: first ? Date.now() - t0 : 0 };
 }

@@ -5,7 +5,10 @@
  * access explicitly, so the same build is slower there than in Node; this measures by how much, and
  * the relaxed-SIMD build where workerd implements it correctly.
  *
- *   npx tsx tools/bench/workerd.ts [--rounds 20] [--runs 5]
+ *   npx tsx tools/bench/workerd.ts [--rounds 20] [--runs 5] [--baseline FILE.wasm]
+ *
+ * --baseline adds another engine binary (e.g. an older commit's build/engine.relaxed.wasm) as
+ * "workerd baseline", timed in the same rounds: before/after inside workerd in one run.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,7 +18,7 @@ import { readNpy } from '../io/npy.ts';
 import { median, quantileSorted, sortedCopy } from '../lib/median.ts';
 import { startBenchWorker } from './miniflare.ts';
 
-const { values: o } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, runs: { type: 'string', default: '5' } } });
+const { values: o } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, runs: { type: 'string', default: '5' }, baseline: { type: 'string' } } });
 const rounds = Number(o.rounds),
   runs = Number(o.runs);
 const MODEL = 'tmp/bench/w10.int8.gnv2',
@@ -31,6 +34,8 @@ const worker = await startBenchWorker('tools/bench/workerd-entry.ts', [
   { type: 'CompiledWasm', name: 'engine.simd128.wasm', contents: readFileSync('build/engine.simd128.wasm') },
   { type: 'CompiledWasm', name: 'engine.relaxed.wasm', contents: readFileSync('build/engine.relaxed.wasm') },
   { type: 'Data', name: 'bench-model.gnv2', contents: readFileSync(MODEL) },
+  // without --baseline the entry still imports a module of that name (never run)
+  { type: 'CompiledWasm', name: 'engine.baseline.wasm', contents: readFileSync(o.baseline ?? 'build/engine.simd128.wasm') },
 ]);
 
 const input = readNpy(new Uint8Array(readFileSync(INPUT)));
@@ -41,7 +46,7 @@ const loadMs: Record<string, number> = {};
 async function workerd(buildName: string): Promise<number> {
   const r = await fetch(new URL(`/?runs=${runs}&build=${buildName}`, worker.url), { method: 'POST', body: new Uint8Array(chw.buffer as ArrayBuffer, chw.byteOffset, chw.byteLength) });
   const j = (await r.json()) as { ms: number; loadMs: number; variant: string };
-  if (j.variant !== buildName) throw new Error(`workerd ran ${j.variant}, expected ${buildName}`);
+  if (buildName !== 'baseline' && j.variant !== buildName) throw new Error(`workerd ran ${j.variant}, expected ${buildName}`);
   if (j.loadMs) loadMs[buildName] = j.loadMs;
   return j.ms;
 }
@@ -52,8 +57,10 @@ function nodeRun(): number {
 }
 
 const times: Record<string, number[]> = { 'node simd128': [], 'workerd simd128': [], 'workerd relaxed': [] };
+if (o.baseline) times['workerd baseline'] = [];
 for (let r = 0; r < rounds + 3; r++) {
-  const t = { 'node simd128': nodeRun(), 'workerd simd128': await workerd('simd128'), 'workerd relaxed': await workerd('relaxed') };
+  const t: Record<string, number> = { 'node simd128': nodeRun(), 'workerd simd128': await workerd('simd128'), 'workerd relaxed': await workerd('relaxed') };
+  if (o.baseline) t['workerd baseline'] = await workerd('baseline');
   if (r >= 3) for (const [k, v] of Object.entries(t)) times[k].push(v); // 3 warm-up rounds
 }
 await worker.close();

@@ -44,7 +44,10 @@ export async function createEdge(inp: BenchInputs, build: Build, baseline?: stri
   } catch (e) {
     throw new Skip(`engine ${build} does not load: ${(e as Error).message}`);
   }
-  if (engine.variant !== build) throw new Skip(`${baseline ?? `build/engine.${build}.wasm`} reports variant ${engine.variant}`);
+  // A --baseline binary may be any build (e.g. the relaxed one, profiled beside SIMD128); it runs as what it reports.
+  if (baseline && engine.variant === 'relaxed' && relaxedUnsupportedReason()) throw new Skip(relaxedUnsupportedReason()!);
+  if (!baseline && engine.variant !== build) throw new Skip(`build/engine.${build}.wasm reports variant ${engine.variant}`);
+  build = engine.variant as Build;
   const chw = inp.chw;
   return {
     id: baseline ? 'edge-baseline' : `edge-${build}`,
