@@ -4,7 +4,8 @@
 //            instructions with the splat of ones (V8 SharedMacroAssemblerBase::I32x4DotI8x16I7x16AddS):
 //            slower than the SIMD128 build's i32x4.dot_i16x8_s.
 //   -130560  x86 with AVX-VNNI: one vpdpbusd (unsigned × signed bytes, exact): the relaxed build's case.
-//   512      signed × signed (Arm SDOT, or the deterministic semantics).
+//   512      signed × signed (Arm SDOT; x86 AVX-VNNI-INT8 vpdpbssd, which V8 13.x prefers where the CPU
+//            has it; or the deterministic semantics).
 // ENGINE=auto (worker/model/registry.ts) runs the relaxed build only in the VNNI case. 0 in builds
 // without relaxed SIMD.
 export const RELAXED_DOT_VNNI: i32 = -130560;

@@ -20,6 +20,8 @@
 // Register tile: 2 pixels x 8 channels x 2 planes = 8 accumulators (+ the temporaries the
 // pmaddubsw/pmaddwd lowering needs without VNNI). One k-quad per loop iteration (see simd128.ts).
 // Requantization: the same output stage as simd128.ts (output.ts).
+// Where the relaxed dot is AVX-VNNI (lowering.ts), calls of >= 4 pixels take the one-dot form below
+// ("AVX-VNNI form") instead of these bit-plane tiles.
 import { requant } from '../../requant';
 import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
 import { relaxedDotIsVnni } from '../../lowering';
