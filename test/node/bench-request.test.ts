@@ -24,18 +24,30 @@ describe('npm run bench:request (smallest run)', () => {
     expect(rep.models.map((m) => m.id)).toEqual(['default', 'file']);
     const now = rep.warm.filter((w) => w.variant === 'now');
     expect(now.map((w) => `${w.image}|${w.model}`)).toEqual(['jpeg-640-444|default', 'jpeg-640-444|file', 'png|default', 'png|file']);
-    // --node: the same app served by a Node process, measured the same way, answers the same classes.
-    const node = rep.warm.filter((w) => w.variant === 'node');
-    expect(node.map((w) => `${w.image}|${w.model}|${w.top1}`)).toEqual(now.map((w) => `${w.image}|${w.model}|${w.top1}`));
+    // --node: the same app served by a Node process, and `serve`: the same bundle in workerd alone
+    // (npm run serve's configuration), measured the same way, answer the same classes.
+    for (const other of ['node', 'serve']) {
+      const rows = rep.warm.filter((w) => w.variant === other);
+      expect(rows.map((w) => `${w.image}|${w.model}|${w.top1}`)).toEqual(now.map((w) => `${w.image}|${w.model}|${w.top1}`));
+    }
+    expect(rep.variants.map((v) => `${v.id}|${v.server}`)).toEqual(['now|miniflare', 'serve|plain', 'node|undefined']);
+    // Miniflare feeds workerd its binary config on stdin; `serve` is workerd alone on a config
+    // file that serves the bundle as the only service (npm run serve's, tools/serve/config.ts).
+    const [now0, serve0] = rep.variants;
+    expect(now0.argv?.slice(1, 3)).toEqual(['serve', '--binary']);
+    expect(serve0.argv?.[1]).toBe('serve');
+    const capnp = readFileSync(serve0.argv![2], 'utf8');
+    expect(capnp).toMatch(/^\s*services = \[ \(name = "main", worker = \.worker\) \],$/m);
+    expect(capnp).toContain('(name = "BENCH_ROUTES", text = "1")');
     for (const w of rep.warm) {
       expect(w.raw.cpu.n).toBe(2);
       expect(w.raw.cpu.median).toBeGreaterThan(0);
       expect(w.raw.wall.median).toBeGreaterThan(0);
       expect(w.top1).toBeGreaterThanOrEqual(0);
     }
-    expect(rep.noop.map((n) => `${n.variant}|${n.image}`)).toEqual(['now|jpeg-640-444', 'now|png', 'node|jpeg-640-444', 'node|png']);
+    expect(rep.noop.map((n) => `${n.variant}|${n.image}`)).toEqual(['now|jpeg-640-444', 'now|png', 'serve|jpeg-640-444', 'serve|png', 'node|jpeg-640-444', 'node|png']);
     // Cold starts are workerd's: the node variant has none.
-    expect(rep.cold.map((c) => `${c.variant}|${c.target}`)).toEqual(['now|noop', 'now|default', 'now|file']);
+    expect(rep.cold.map((c) => `${c.variant}|${c.target}`)).toEqual(['now|noop', 'now|default', 'now|file', 'serve|noop', 'serve|default', 'serve|file']);
     for (const c of rep.cold) {
       expect(c.firstCpuMs).toBeGreaterThan(0);
       // The isolate's thread is one of the process's threads: its CPU is part of the whole.
@@ -43,9 +55,15 @@ describe('npm run bench:request (smallest run)', () => {
       expect(c.firstMainCpuMs).toBeLessThanOrEqual(c.firstCpuMs);
       expect(c.warmMainCpuMs).toBeLessThanOrEqual(c.warmCpuMs);
     }
-    // workerd's own floor: an empty Worker's first and warm requests, measured the same way.
-    expect(rep.emptyCold?.firstCpuMs).toBeGreaterThan(0);
-    expect(rep.emptyCold?.warmCpuMs).toBeGreaterThan(0);
+    // workerd's own floor: an empty Worker's first and warm requests, measured the same way, under
+    // each server. Miniflare starts its own Workers too (an entry Worker, a cache, an outbound
+    // filter: five isolates), workerd alone one: its start-up costs less.
+    expect(rep.empty.map((e) => e.server)).toEqual(['miniflare', 'plain']);
+    for (const e of rep.empty) {
+      expect(e.row.firstCpuMs).toBeGreaterThan(0);
+      expect(e.row.warmCpuMs).toBeGreaterThan(0);
+    }
+    expect(rep.empty[1].startup.cpuMs).toBeLessThan(rep.empty[0].startup.cpuMs);
     expect(rep.stages).toHaveLength(4);
     for (const s of rep.stages) expect(s.stages.inference.median).toBeGreaterThan(0);
     // The Worker and Node ran the same code on the same bytes: same top-1 class.

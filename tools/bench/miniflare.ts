@@ -23,6 +23,11 @@ export function processCpuNs(pid: number): number {
   return ns;
 }
 
+/** The command line of process `pid` (/proc/<pid>/cmdline). */
+export function commandLine(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+}
+
 function childWorkerds(): Set<number> {
   const out = new Set<number>();
   for (const d of readdirSync('/proc')) {
@@ -51,6 +56,8 @@ export interface RunningWorker {
   mainThreadCpuNs(): number;
   /** Wall ms from `new Miniflare` to ready, and the workerd process's CPU ms by then. */
   startup: { wallMs: number; cpuMs: number };
+  /** The process's command line (/proc/<pid>/cmdline): how it was started. */
+  argv: string[];
   close(): Promise<void>;
 }
 
@@ -69,7 +76,7 @@ export async function startMiniflare(options: MiniflareOptions): Promise<Running
   const pid = pids[0];
   const cpuMs = processCpuNs(pid) / 1e6;
   const mainThreadCpuNs = () => Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]);
-  return { url, pid, cpuNs: () => processCpuNs(pid), mainThreadCpuNs, startup: { wallMs, cpuMs }, close: () => mf.dispose() };
+  return { url, pid, cpuNs: () => processCpuNs(pid), mainThreadCpuNs, startup: { wallMs, cpuMs }, argv: commandLine(pid), close: () => mf.dispose() };
 }
 
 /** A module the bench Worker imports by a bare sibling name ('./name'): a compiled .wasm, a data file, generated JS. */

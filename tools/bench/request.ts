@@ -5,7 +5,10 @@
  *  - The Worker is bundled by wrangler as `wrangler deploy` bundles it, with one more model (a
  *    width-1.0, 1000-class, 224² int8 model converted by our converter from a synthetic
  *    official-format checkpoint, made in tmp/bench/ by the same artifacts as `npm run bench`),
- *    and served by Miniflare (workerd) with the vars of wrangler.toml plus BENCH_ROUTES = "1".
+ *    and served by Miniflare (workerd) with the vars of wrangler.toml plus BENCH_ROUTES = "1";
+ *    variant `serve` runs the same bundle in workerd alone, with `npm run serve`'s configuration
+ *    (Miniflare's own Workers share its process and flush the Worker's baseline WebAssembly code:
+ *    request/workerd.ts).
  *  - Warm (request/measure.ts): every image to every model and to the no-op route, interleaved;
  *    per request the wall time and workerd's CPU time; an image's figure is its median (and
  *    p95) minus the no-op median for the same body.
@@ -52,6 +55,8 @@ Whole classify requests on the real Worker in workerd (Miniflare), from outside 
   --model FILE     bench this int8 .gnv2 file as the second model (id "file") instead of the synthetic w10
   --against REF    also run the Worker of git commit REF (built in tmp/bench/request/ref-*) in the same run
   --fast           also run this tree's Worker with DECODE=fast (variant "fast") in the same run
+  --miniflare-only leave out variant "serve" (this tree's Worker alone in workerd, as npm run serve runs it,
+                   rather than among Miniflare's own Workers; warm and cold rows)
   --node           also serve this tree's app from a Node process (variant "node", warm rows only):
                    what workerd adds, as a ratio from the same run (request/node-server.ts)
   --json FILE      JSON report (default tmp/bench/request.json)
@@ -135,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
       against: { type: 'string' },
       fast: { type: 'boolean', default: false },
       node: { type: 'boolean', default: false },
+      'miniflare-only': { type: 'boolean', default: false },
       json: { type: 'string' },
       md: { type: 'string' },
       python: { type: 'string' },
@@ -179,7 +185,15 @@ async function main(argv: string[]): Promise<number> {
 
   log('\nbundling the Worker (wrangler deploy --dry-run) …');
   const extra = (path: string | undefined) => (path ? [{ name: W10_NAME, path }] : []);
-  const variants: Variant[] = [{ id: 'now', label: `this tree (git ${machine.git ?? '?'})`, bundle: await bundleWorker(ROOT, `${dir}/bundle`, extra(w10Path)), vars: BENCH_VARS }];
+  const variants: Variant[] = [{ id: 'now', label: `this tree (git ${machine.git ?? '?'}) under Miniflare`, bundle: await bundleWorker(ROOT, `${dir}/bundle`, extra(w10Path)), vars: BENCH_VARS }];
+  if (!o['miniflare-only'])
+    variants.push({
+      id: 'serve',
+      label: "this tree's Worker alone in workerd (`npm run serve`'s configuration, Miniflare's workerd binary): no other isolate in the process",
+      bundle: variants[0].bundle,
+      vars: BENCH_VARS,
+      server: 'plain',
+    });
   if (o.fast) variants.push({ id: 'fast', label: 'this tree with DECODE=fast', bundle: variants[0].bundle, vars: { ...BENCH_VARS, DECODE: 'fast' } });
   if (o.against) {
     const ref = await refTree(ROOT, dir, o.against, { w10: w10Path, convert: !o.model, log: (s) => log(s) });
@@ -210,13 +224,12 @@ async function main(argv: string[]): Promise<number> {
 
   // --- workerd ---------------------------------------------------------------------------------
   log(`\nwarm: ${warmup} warm-up + ${samples} timed rounds of ${variants.length} variant(s) × ${images.length} image(s) × (no-op + ${models.length} model(s)), shuffled`);
-  const { noop, warm } = await measureWarm(variants, images, models, { warmup, samples, log });
+  const { noop, warm, argv: commands } = await measureWarm(variants, images, models, { warmup, samples, log });
   let cold: RequestReport['cold'] = [];
-  let emptyStartup: RequestReport['emptyStartup'];
-  let emptyCold: RequestReport['emptyCold'];
+  let empty: RequestReport['empty'] = [];
   if (coldRuns > 0 && images.length) {
     log(`\ncold: ${coldRuns} run(s) of a fresh isolate per variant and target (no-op, ${models.map((m) => m.id).join(', ')}); first request ${images[0].id}`);
-    ({ cold, empty: emptyStartup, emptyRow: emptyCold } = await measureCold(variants, images[0], models, { runs: coldRuns, log }));
+    ({ cold, empty } = await measureCold(variants, images[0], models, { runs: coldRuns, log }));
   }
 
   // --- Node, in-process ------------------------------------------------------------------------
@@ -278,15 +291,14 @@ async function main(argv: string[]): Promise<number> {
   const report: RequestReport = {
     date: new Date().toISOString(),
     machine,
-    options: { samples, warmup, coldRuns, nodeRounds, against: o.against ?? null, fast: o.fast },
-    variants: variants.map((v) => ({ id: v.id, label: v.label, vars: v.vars })),
+    options: { samples, warmup, coldRuns, nodeRounds, against: o.against ?? null, fast: o.fast, miniflareOnly: o['miniflare-only'] },
+    variants: variants.map((v) => ({ id: v.id, label: v.label, vars: v.vars, server: v.start ? undefined : (v.server ?? 'miniflare'), argv: commands[v.id] })),
     images: images.map((i) => ({ id: i.id, label: i.label, path: i.path, bytes: i.bytes.length })),
     models: models.map((m) => ({ id: m.id, label: m.label, param: m.param, path: relative(ROOT, m.path) })),
     noop,
     warm,
     cold,
-    emptyStartup,
-    emptyCold,
+    empty,
     stages,
     targets,
     notes,

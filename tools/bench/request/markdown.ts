@@ -1,7 +1,7 @@
 /** The markdown report of `npm run bench:request` (also printed): one table per measurement. */
 import { markdownTable, type Machine } from '../report.ts';
 import type { Summary } from '../stats.ts';
-import type { ColdRow, NoopRow, WarmRow } from './measure.ts';
+import type { ColdRow, EmptyCold, NoopRow, WarmRow } from './measure.ts';
 import { STAGES, type StageResult } from './stages.ts';
 
 export interface Target {
@@ -18,15 +18,18 @@ export interface RequestReport {
   date: string;
   machine: Machine;
   options: Record<string, unknown>;
-  variants: Array<{ id: string; label: string; vars: Record<string, string> }>;
+  /** `server`: how workerd ran it (undefined: not workerd); `argv`: the command line of the process that served it. */
+  variants: Array<{ id: string; label: string; vars: Record<string, string>; server?: 'miniflare' | 'plain'; argv?: string[] }>;
   images: Array<{ id: string; label: string; path: string; bytes: number }>;
   models: Array<{ id: string; label: string; param?: string; path: string }>;
   noop: NoopRow[];
   warm: WarmRow[];
   cold: ColdRow[];
-  emptyStartup?: { cpuMs: number; wallMs: number };
-  /** The empty Worker's own first and warm requests (its start-up absolute): workerd's floor. */
-  emptyCold?: ColdRow;
+  /**
+   * Per way of running workerd: the empty Worker's start-up (subtracted from the variants' under
+   * the same server) and its own first and warm requests (its start-up absolute): workerd's floor.
+   */
+  empty: EmptyCold[];
   stages: StageResult[];
   targets: Target[];
   notes: string[];
@@ -122,19 +125,27 @@ export function formatMarkdown(r: RequestReport): string {
     p();
     p('## Cold start: a fresh isolate (a new workerd process) per run');
     p();
+    const serverOf = (variant: string) => r.variants.find((v) => v.id === variant)?.server ?? 'miniflare';
+    const SERVER = { miniflare: 'under Miniflare', plain: 'workerd alone' } as const;
     p(
-      `The first request sends ${img(r.images[0].id)}. Start-up = workerd's CPU until it is ready, minus an empty Worker's ` +
-        `(${f(r.emptyStartup?.cpuMs, 1)} ms CPU, ${f(r.emptyStartup?.wallMs, 0)} ms wall). Medians of ${r.cold[0].runs} runs. ` +
+      `The first request sends ${img(r.images[0].id)}. Start-up = workerd's CPU until it is ready, minus an empty Worker's under the same server (` +
+        r.empty.map((e) => `${SERVER[e.server]}: ${f(e.startup.cpuMs, 1)} ms CPU, ${f(e.startup.wallMs, 0)} ms wall`).join('; ') +
+        `). Medians of ${r.cold[0].runs} runs. ` +
         'The request figures here are whole requests (nothing subtracted): the first, the second, and "warm", the median of the next seven, all in the same isolate. ' +
-        "The first row is an empty Worker (it answers `{}` to anything): what workerd itself charges for an isolate's first request, which no Worker can go below. " +
-        "\"above the floor\" = (first − the empty Worker's first) ÷ (warm − the empty Worker's warm): the ratio of what the Worker's own code costs. " +
+        "The first rows are an empty Worker (it answers `{}` to anything): what workerd itself charges for an isolate's first request, which no Worker can go below. " +
+        "\"above the floor\" = (first − the empty Worker's first) ÷ (warm − the empty Worker's warm), under the same server: the ratio of what the Worker's own code costs. " +
+        "Under Miniflare the process also runs Miniflare's own Workers (its entry Worker proxies every request, on the same thread), and the isolates it creates " +
+        "after the Worker's start-up make V8 drop the Worker's baseline WebAssembly code (the first request compiles it again); `serve` is the Worker alone. " +
         'CPU is the whole workerd process (all threads); "isolate thread" is workerd\'s main thread alone, the one that runs the Worker ' +
         "(what Workers bill), without V8's background threads (optimising compiles started by the start-up warm-up or by the request, GC).",
     );
     p();
-    const e = r.emptyCold;
-    const above = (c: ColdRow) => (e ? ratio(c.firstCpuMs - e.firstCpuMs, c.warmCpuMs - e.warmCpuMs) : '–');
-    const row = (c: ColdRow, variant: string, target: string) => [
+    const emptyRow = (variant: string) => r.empty.find((x) => x.server === serverOf(variant))?.row;
+    const above = (c: ColdRow) => {
+      const e = emptyRow(c.variant);
+      return e ? ratio(c.firstCpuMs - e.firstCpuMs, c.warmCpuMs - e.warmCpuMs) : '–';
+    };
+    const row = (c: ColdRow, variant: string, target: string, floor = false) => [
       variant,
       target,
       f(c.startupCpuMs, 1),
@@ -142,7 +153,7 @@ export function formatMarkdown(r: RequestReport): string {
       f(c.secondCpuMs, 1),
       f(c.warmCpuMs, 1),
       ratio(c.firstCpuMs, c.warmCpuMs),
-      c === e ? '–' : above(c),
+      floor ? '–' : above(c),
       `${f(c.firstMainCpuMs, 1)} / ${f(c.warmMainCpuMs, 1)}`,
       ratio(c.firstMainCpuMs, c.warmMainCpuMs),
       f(c.firstWallMs, 1),
@@ -162,7 +173,10 @@ export function formatMarkdown(r: RequestReport): string {
           'first ÷ warm',
           'first request wall ms',
         ],
-        [...(e ? [row(e, 'empty Worker', '`{}` (start-up absolute)')] : []), ...r.cold.map((c) => row(c, c.variant, c.target === 'noop' ? 'no-op route' : `${c.target} model`))],
+        [
+          ...r.empty.map((e) => row(e.row, `empty Worker (${SERVER[e.server]})`, '`{}` (start-up absolute)', true)),
+          ...r.cold.map((c) => row(c, c.variant, c.target === 'noop' ? 'no-op route' : `${c.target} model`)),
+        ],
         2,
       ),
     );

@@ -11,13 +11,15 @@ import { mulberry32 } from '../../lib/rng.ts';
 import { summarize, type Summary } from '../stats.ts';
 import type { BenchImage } from './images.ts';
 import type { RunningWorker } from '../miniflare.ts';
-import { startWorker, type Bundle } from './workerd.ts';
+import { startWorker, type Bundle, type Server } from './workerd.ts';
 
 export interface Variant {
   id: string;
   label: string;
   bundle: Bundle;
   vars: Record<string, string>;
+  /** How workerd runs it (workerd.ts): among Miniflare's Workers (default) or alone (`plain`). */
+  server?: Server;
   /** Serves the variant some other way than workerd (the `node` variant: node-server.ts); warm rows only. */
   start?: () => Promise<RunningWorker>;
 }
@@ -159,8 +161,9 @@ export interface WarmOptions {
   log: (s: string) => void;
 }
 
-export async function measureWarm(variants: Variant[], images: BenchImage[], models: BenchModel[], o: WarmOptions): Promise<{ noop: NoopRow[]; warm: WarmRow[] }> {
+export async function measureWarm(variants: Variant[], images: BenchImage[], models: BenchModel[], o: WarmOptions): Promise<{ noop: NoopRow[]; warm: WarmRow[]; argv: Record<string, string[]> }> {
   const workers = new Map<string, RunningWorker>();
+  const argv: Record<string, string[]> = {};
   const series = new Map<string, Sample[]>();
   const top1 = new Map<string, number>();
   type Task = { variant: string; image: BenchImage; model?: BenchModel };
@@ -169,7 +172,11 @@ export async function measureWarm(variants: Variant[], images: BenchImage[], mod
   const rand = mulberry32(7);
   const t0 = performance.now();
   try {
-    for (const v of variants) workers.set(v.id, await (v.start ? v.start() : startWorker(v.bundle, { vars: v.vars })));
+    for (const v of variants) {
+      const w = await (v.start ? v.start() : startWorker(v.bundle, { vars: v.vars, server: v.server }));
+      workers.set(v.id, w);
+      argv[v.id] = w.argv;
+    }
     for (let r = 0; r < o.warmup + o.samples; r++) {
       for (const t of shuffle(tasks, rand)) {
         const k = key(t.variant, t.image.id, t.model?.id ?? 'noop');
@@ -212,7 +219,7 @@ export async function measureWarm(variants: Variant[], images: BenchImage[], mod
       }
     }
   }
-  return { noop, warm };
+  return { noop, warm, argv };
 }
 
 /**
@@ -266,31 +273,38 @@ function coldRow(variant: string, target: string, s: ColdSample[], base: { cpuMs
   };
 }
 
+/** The empty Worker's start-up (subtracted) and its own requests, per way of running workerd. */
+export interface EmptyCold {
+  server: Server;
+  startup: { cpuMs: number; wallMs: number };
+  row: ColdRow;
+}
+
 /**
- * Per run: an empty Worker (workerd's own start-up and first request: the floor), then for every
- * variant and target (no-op, each model) a fresh workerd process, its start-up, its first request
- * with `image`, and that request repeated. Targets and variants alternate within each run.
+ * Per run: an empty Worker (workerd's own start-up and first request: the floor) for each way of
+ * running workerd that a variant uses, then for every variant and target (no-op, each model) a
+ * fresh workerd process, its start-up, its first request with `image`, and that request repeated.
+ * Targets and variants alternate within each run. A variant's start-up is minus the empty
+ * Worker's under the same server (Miniflare's own Workers start up too).
  */
-export async function measureCold(
-  variants: Variant[],
-  image: BenchImage,
-  models: BenchModel[],
-  o: ColdOptions,
-): Promise<{ cold: ColdRow[]; empty: { cpuMs: number; wallMs: number }; emptyRow: ColdRow }> {
+export async function measureCold(variants: Variant[], image: BenchImage, models: BenchModel[], o: ColdOptions): Promise<{ cold: ColdRow[]; empty: EmptyCold[] }> {
   const targets: Array<{ id: string; model?: BenchModel }> = [{ id: 'noop' }, ...models.map((m) => ({ id: m.id, model: m }))];
-  const empty: ColdSample[] = [];
-  const runs = new Map<string, ColdSample[]>();
   variants = variants.filter((v) => !v.start); // a fresh isolate is workerd's
+  const servers = [...new Set(variants.map((v) => v.server ?? 'miniflare'))];
+  const empty = new Map<Server, ColdSample[]>(servers.map((s) => [s, []]));
+  const runs = new Map<string, ColdSample[]>();
   for (let r = 0; r < o.runs; r++) {
-    const e = await startWorker(variants[0].bundle, { script: EMPTY_WORKER });
-    try {
-      empty.push(await coldSample(e, '/', image.bytes));
-    } finally {
-      await e.close();
+    for (const server of servers) {
+      const e = await startWorker(variants[0].bundle, { script: EMPTY_WORKER, server });
+      try {
+        empty.get(server)!.push(await coldSample(e, '/', image.bytes));
+      } finally {
+        await e.close();
+      }
     }
     for (const t of targets) {
       for (const v of variants) {
-        const w = await startWorker(v.bundle, { vars: v.vars });
+        const w = await startWorker(v.bundle, { vars: v.vars, server: v.server });
         try {
           const k = `${v.id}|${t.id}`;
           if (!runs.has(k)) runs.set(k, []);
@@ -302,7 +316,12 @@ export async function measureCold(
     }
     o.log(`  run ${r + 1}/${o.runs}`);
   }
-  const base = { cpuMs: median(empty.map((x) => x.startupCpuMs)), wallMs: median(empty.map((x) => x.startupWallMs)) };
-  const cold = variants.flatMap((v) => targets.map((t) => coldRow(v.id, t.id, runs.get(`${v.id}|${t.id}`)!, base)));
-  return { cold, empty: base, emptyRow: coldRow('empty', 'empty', empty, { cpuMs: 0, wallMs: 0 }) };
+  const base = new Map(
+    servers.map((s) => {
+      const e = empty.get(s)!;
+      return [s, { cpuMs: median(e.map((x) => x.startupCpuMs)), wallMs: median(e.map((x) => x.startupWallMs)) }];
+    }),
+  );
+  const cold = variants.flatMap((v) => targets.map((t) => coldRow(v.id, t.id, runs.get(`${v.id}|${t.id}`)!, base.get(v.server ?? 'miniflare')!)));
+  return { cold, empty: servers.map((server) => ({ server, startup: base.get(server)!, row: coldRow('empty', 'empty', empty.get(server)!, { cpuMs: 0, wallMs: 0 }) })) };
 }

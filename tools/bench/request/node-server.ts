@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { processCpuNs, type RunningWorker } from '../miniflare.ts';
+import { commandLine, processCpuNs, type RunningWorker } from '../miniflare.ts';
 
 export interface NodeServerConfig {
   /** The bundled models as the Worker lists them: name, .gnv2 path, whether it is the default. */
@@ -46,6 +46,7 @@ export function startNodeServer(config: NodeServerConfig): Promise<RunningWorker
         cpuNs: () => processCpuNs(pid),
         mainThreadCpuNs: () => Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]),
         startup: { wallMs: performance.now() - t0, cpuMs: processCpuNs(pid) / 1e6 },
+        argv: commandLine(pid),
         close: () =>
           new Promise<void>((done) => {
             child.once('exit', () => done());

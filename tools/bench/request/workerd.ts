@@ -1,14 +1,28 @@
 /**
  * The real Worker in workerd, for `npm run bench:request`: bundled by wrangler exactly as
  * `wrangler deploy` bundles it (plus extra models, substituted for worker/models.ts by
- * an `alias`), run by the benches' Miniflare harness (../miniflare.ts) on 127.0.0.1.
+ * an `alias`), run on 127.0.0.1 either by the benches' Miniflare harness (../miniflare.ts) or,
+ * `server: 'plain'`, by workerd alone with the configuration `npm run serve` writes
+ * (tools/serve/config.ts): the Worker is then the process's only isolate.
+ *
+ * Why both: Miniflare's workerd process also runs Miniflare's own Workers (its entry Worker, which
+ * proxies every request, a cache service and an outbound filter), each in its own isolate, and V8
+ * drops every isolate's baseline (Liftoff) WebAssembly code whenever workerd creates another
+ * isolate (docs/benchmarks/request.md, "Liftoff code flushing"; tools/repro/liftoff-flush). The
+ * isolates Miniflare creates after the Worker's start-up do that to the Worker's warm-up.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
-import { startMiniflare, type RunningWorker } from '../miniflare.ts';
+import { bundleModules, workerdConfig, type Rule } from '../../serve/config.ts';
+import { commandLine, processCpuNs, startMiniflare, type RunningWorker } from '../miniflare.ts';
 
 export interface ExtraModel {
   name: string;
@@ -78,15 +92,21 @@ function digestOf(path: string): string {
   return b.subarray(b.length - 32).toString('hex');
 }
 
+/** `miniflare`: the Worker among Miniflare's own Workers; `plain`: the Worker alone, as `npm run serve` runs it. */
+export type Server = 'miniflare' | 'plain';
+
 export interface StartOptions {
   /** Vars on top of wrangler.toml's (the bench adds BENCH_ROUTES = "1"). */
   vars?: Record<string, string>;
   /** A script instead of the bundle (the bench's empty Worker, to subtract workerd's own start-up). */
   script?: string;
+  /** Default `miniflare`. */
+  server?: Server;
 }
 
 /** Starts one workerd process (a fresh isolate) serving the bundle on 127.0.0.1. */
 export function startWorker(bundle: Bundle, o: StartOptions = {}): Promise<RunningWorker> {
+  if (o.server === 'plain') return startPlain(bundle, o);
   const c = bundle.config;
   const common = { compatibilityDate: c.compatibility_date, compatibilityFlags: c.compatibility_flags };
   if (o.script) return startMiniflare({ ...common, modules: true, script: o.script });
@@ -101,4 +121,74 @@ export function startWorker(bundle: Bundle, o: StartOptions = {}): Promise<Runni
     })),
     bindings: { ...(c.vars as Record<string, string>), ...o.vars },
   });
+}
+
+/**
+ * The workerd binary Miniflare runs (MINIFLARE_WORKERD_PATH, else wrangler's `workerd` package),
+ * so that the plain rows differ from Miniflare's in the configuration only.
+ */
+function workerdBinary(root: string): string {
+  return process.env.MINIFLARE_WORKERD_PATH ?? (createRequire(join(root, 'package.json'))('workerd') as { default: string }).default;
+}
+
+/**
+ * workerd alone serving the bundle (or `o.script`) with `npm run serve`'s configuration, on a port
+ * it picks: ready when its control pipe (fd 3, as Miniflare reads it) says the socket listens, so
+ * no request reaches the Worker before the one the caller sends.
+ */
+async function startPlain(bundle: Bundle, o: StartOptions): Promise<RunningWorker> {
+  const c = bundle.config;
+  const compat = { compatibilityDate: c.compatibility_date!, compatibilityFlags: c.compatibility_flags, secretsFromEnv: [], address: '127.0.0.1:0' };
+  let dir: string;
+  let config: string;
+  let scratch: string | undefined;
+  if (o.script) {
+    dir = scratch = mkdtempSync(join(tmpdir(), 'bench-workerd-'));
+    writeFileSync(join(dir, 'index.js'), o.script);
+    config = workerdConfig({ ...compat, modules: [{ name: 'index.js', type: 'ESModule' }], vars: {} });
+  } else {
+    dir = dirname(bundle.scriptPath);
+    const vars = { ...(c.vars as Record<string, string>), ...o.vars };
+    config = workerdConfig({ ...compat, modules: bundleModules(dir, 'index.js', c.rules as Rule[]), vars });
+  }
+  const configPath = join(dir, `bench-${createHash('sha256').update(config).digest('hex').slice(0, 12)}.capnp`);
+  writeFileSync(configPath, config);
+  const t0 = performance.now();
+  const child = spawn(workerdBinary(bundle.root), ['serve', configPath, '--control-fd=3'], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    const port = await new Promise<number>((ok, fail) => {
+      child.once('exit', (code, signal) => fail(new Error(`workerd serve ${configPath} exited (${code ?? signal}) before it listened`)));
+      child.once('error', fail);
+      const lines = createInterface(child.stdio[3] as Readable);
+      lines.on('line', (line) => {
+        try {
+          const m = JSON.parse(line) as { event?: string; port?: number };
+          if (m.event === 'listen' && m.port) ok(m.port);
+        } catch {
+          /* not a control message */
+        }
+      });
+    });
+    const wallMs = performance.now() - t0;
+    const pid = child.pid!;
+    const cpuMs = processCpuNs(pid) / 1e6;
+    return {
+      url: new URL(`http://127.0.0.1:${port}`),
+      pid,
+      cpuNs: () => processCpuNs(pid),
+      mainThreadCpuNs: () => Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]),
+      startup: { wallMs, cpuMs },
+      argv: commandLine(pid),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
