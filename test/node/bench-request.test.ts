@@ -16,7 +16,7 @@ const work = join(ROOT, 'tmp/test-bench-request');
 describe('npm run bench:request (smallest run)', () => {
   it('measures the real Worker in workerd and writes the JSON and markdown reports', () => {
     rmSync(work, { recursive: true, force: true });
-    const args = ['--samples', '2', '--warmup', '1', '--cold-runs', '1', '--node-rounds', '1', '--images', 'jpeg-640-444,png', '--node'];
+    const args = ['--samples', '2', '--warmup', '1', '--cold-runs', '1', '--node-rounds', '1', '--images', 'jpeg-640-444,png', '--node', '--cold-stages'];
     args.push('--model', 'test/fixtures/models/tiny_w015_c10_s64.int8.gnv2', '--work', work, '--json', `${work}/r.json`, '--md', `${work}/r.md`);
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/bench/request.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -47,7 +47,9 @@ describe('npm run bench:request (smallest run)', () => {
     }
     expect(rep.noop.map((n) => `${n.variant}|${n.image}`)).toEqual(['now|jpeg-640-444', 'now|png', 'serve|jpeg-640-444', 'serve|png', 'node|jpeg-640-444', 'node|png']);
     // Cold starts are workerd's: the node variant has none.
-    expect(rep.cold.map((c) => `${c.variant}|${c.target}`)).toEqual(['now|noop', 'now|default', 'now|file', 'serve|noop', 'serve|default', 'serve|file']);
+    // --cold-stages: the stage routes' first requests too (each answered 200, or send throws).
+    const targets = ['noop', 'until=decode', 'until=resize', 'until=infer', 'default', 'file'];
+    expect(rep.cold.map((c) => `${c.variant}|${c.target}`)).toEqual(['now', 'serve'].flatMap((v) => targets.map((t) => `${v}|${t}`)));
     for (const c of rep.cold) {
       expect(c.firstCpuMs).toBeGreaterThan(0);
       // The isolate's thread is one of the process's threads: its CPU is part of the whole.

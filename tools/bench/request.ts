@@ -49,6 +49,8 @@ Whole classify requests on the real Worker in workerd (Miniflare), from outside 
   --samples N      timed requests per variant, image and model (and no-op), interleaved (default 40)
   --warmup N       untimed rounds first (default 5)
   --cold-runs N    fresh isolates per variant and model for the first-request figures (default 3, 0 = off)
+  --cold-stages    also cold rows for the stage routes (default model, until=decode|resize|infer): where
+                   a first request's extra over a warm one goes
   --node-rounds N  rounds of the in-process stage timing in Node (default 20, 0 = off)
   --images IDS     comma list of ${IMAGE_IDS.join(', ')}
   --models IDS     comma list of default, w10 (default both)
@@ -133,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
       samples: { type: 'string' },
       warmup: { type: 'string' },
       'cold-runs': { type: 'string' },
+      'cold-stages': { type: 'boolean', default: false },
       'node-rounds': { type: 'string' },
       images: { type: 'string' },
       models: { type: 'string' },
@@ -228,8 +231,8 @@ async function main(argv: string[]): Promise<number> {
   let cold: RequestReport['cold'] = [];
   let empty: RequestReport['empty'] = [];
   if (coldRuns > 0 && images.length) {
-    log(`\ncold: ${coldRuns} run(s) of a fresh isolate per variant and target (no-op, ${models.map((m) => m.id).join(', ')}); first request ${images[0].id}`);
-    ({ cold, empty } = await measureCold(variants, images[0], models, { runs: coldRuns, log }));
+    log(`\ncold: ${coldRuns} run(s) of a fresh isolate per variant and target (no-op,${o['cold-stages'] ? ' stages,' : ''} ${models.map((m) => m.id).join(', ')}); first request ${images[0].id}`);
+    ({ cold, empty } = await measureCold(variants, images[0], models, { runs: coldRuns, stages: o['cold-stages'], log }));
   }
 
   // --- Node, in-process ------------------------------------------------------------------------
@@ -291,7 +294,7 @@ async function main(argv: string[]): Promise<number> {
   const report: RequestReport = {
     date: new Date().toISOString(),
     machine,
-    options: { samples, warmup, coldRuns, nodeRounds, against: o.against ?? null, fast: o.fast, miniflareOnly: o['miniflare-only'] },
+    options: { samples, warmup, coldRuns, coldStages: o['cold-stages'], nodeRounds, against: o.against ?? null, fast: o.fast, miniflareOnly: o['miniflare-only'] },
     variants: variants.map((v) => ({ id: v.id, label: v.label, vars: v.vars, server: v.start ? undefined : (v.server ?? 'miniflare'), argv: commands[v.id] })),
     images: images.map((i) => ({ id: i.id, label: i.label, path: i.path, bytes: i.bytes.length })),
     models: models.map((m) => ({ id: m.id, label: m.label, param: m.param, path: relative(ROOT, m.path) })),

@@ -175,7 +175,7 @@ export function formatMarkdown(r: RequestReport): string {
         ],
         [
           ...r.empty.map((e) => row(e.row, `empty Worker (${SERVER[e.server]})`, '`{}` (start-up absolute)', true)),
-          ...r.cold.map((c) => row(c, c.variant, c.target === 'noop' ? 'no-op route' : `${c.target} model`)),
+          ...r.cold.map((c) => row(c, c.variant, c.target === 'noop' ? 'no-op route' : c.target.startsWith('until=') ? `stages ${c.target} (default model)` : `${c.target} model`)),
         ],
         2,
       ),

@@ -231,8 +231,16 @@ const EMPTY_WORKER = 'export default { fetch() { return new Response("{}", { hea
 /** Requests after the first, in the same isolate: the second, then the warm figure (median of the rest). */
 const COLD_REPEATS = 8;
 
+/**
+ * The bench route's stages (routes/bench.ts), for `--cold-stages`: the default model's pipeline run
+ * up to a stage, so that a first request's extra over a warm one can be told apart by stage.
+ */
+export const COLD_STAGES = ['decode', 'resize', 'infer'] as const;
+
 export interface ColdOptions {
   runs: number;
+  /** Also the stage routes of COLD_STAGES (the default model): targets `until=decode` etc. */
+  stages?: boolean;
   log: (s: string) => void;
 }
 
@@ -288,7 +296,11 @@ export interface EmptyCold {
  * Worker's under the same server (Miniflare's own Workers start up too).
  */
 export async function measureCold(variants: Variant[], image: BenchImage, models: BenchModel[], o: ColdOptions): Promise<{ cold: ColdRow[]; empty: EmptyCold[] }> {
-  const targets: Array<{ id: string; model?: BenchModel }> = [{ id: 'noop' }, ...models.map((m) => ({ id: m.id, model: m }))];
+  const targets: Array<{ id: string; path: string }> = [
+    { id: 'noop', path: NOOP_PATH },
+    ...(o.stages ? COLD_STAGES.map((s) => ({ id: `until=${s}`, path: `/v1/bench/stages?until=${s}` })) : []),
+    ...models.map((m) => ({ id: m.id, path: classifyPath(m) })),
+  ];
   variants = variants.filter((v) => !v.start); // a fresh isolate is workerd's
   const servers = [...new Set(variants.map((v) => v.server ?? 'miniflare'))];
   const empty = new Map<Server, ColdSample[]>(servers.map((s) => [s, []]));
@@ -308,7 +320,7 @@ export async function measureCold(variants: Variant[], image: BenchImage, models
         try {
           const k = `${v.id}|${t.id}`;
           if (!runs.has(k)) runs.set(k, []);
-          runs.get(k)!.push(await coldSample(w, t.model ? classifyPath(t.model) : NOOP_PATH, image.bytes));
+          runs.get(k)!.push(await coldSample(w, t.path, image.bytes));
         } finally {
           await w.close();
         }
