@@ -36,7 +36,7 @@ import { prepareArtifacts, ROOT } from './artifacts.ts';
 import { formatMachine, machineInfo } from './report.ts';
 import { benchImages, IMAGE_IDS } from './request/images.ts';
 import { formatMarkdown, met, type RequestReport, type Target } from './request/markdown.ts';
-import { measureCold, measureWarm, retried, type BenchModel, type Variant } from './request/measure.ts';
+import { measureCold, measureWarm, retried, stageTargets, type BenchModel, type Variant } from './request/measure.ts';
 import { refTree } from './request/ref.ts';
 import { timeStages, type StageResult } from './request/stages.ts';
 import { startNodeServer } from './request/node-server.ts';
@@ -49,6 +49,8 @@ Whole classify requests on the real Worker in workerd (Miniflare), from outside 
   --samples N      timed requests per variant, image and model (and no-op), interleaved (default 40)
   --warmup N       untimed rounds first (default 5)
   --cold-runs N    fresh isolates per variant and model for the first-request figures (default 3, 0 = off)
+  --warm-stages    also warm rows for the stage routes (POST /v1/bench/stages?until=decode|resize|infer, the
+                   default model, minus the no-op route like the others): the request's CPU by stage in workerd
   --cold-stages    also cold rows for the stage routes (default model, until=decode|resize|infer): where
                    a first request's extra over a warm one goes
   --node-rounds N  rounds of the in-process stage timing in Node (default 20, 0 = off)
@@ -136,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
       warmup: { type: 'string' },
       'cold-runs': { type: 'string' },
       'cold-stages': { type: 'boolean', default: false },
+      'warm-stages': { type: 'boolean', default: false },
       'node-rounds': { type: 'string' },
       images: { type: 'string' },
       models: { type: 'string' },
@@ -226,8 +229,11 @@ async function main(argv: string[]): Promise<number> {
   log('  variants: ' + variants.map((v) => `${v.id} = ${v.label}`).join(', '));
 
   // --- workerd ---------------------------------------------------------------------------------
-  log(`\nwarm: ${warmup} warm-up + ${samples} timed rounds of ${variants.length} variant(s) × ${images.length} image(s) × (no-op + ${models.length} model(s)), shuffled`);
-  const { noop, warm, argv: commands } = await measureWarm(variants, images, models, { warmup, samples, log });
+  const stageRows = o['warm-stages'] && models[0]?.id === 'default' ? stageTargets(models[0]) : [];
+  log(
+    `\nwarm: ${warmup} warm-up + ${samples} timed rounds of ${variants.length} variant(s) × ${images.length} image(s) × (no-op + ${models.length} model(s)${stageRows.length ? ` + ${stageRows.length} stage routes` : ''}), shuffled`,
+  );
+  const { noop, warm, argv: commands } = await measureWarm(variants, images, [...models, ...stageRows], { warmup, samples, log });
   let cold: RequestReport['cold'] = [];
   let empty: RequestReport['empty'] = [];
   if (coldRuns > 0 && images.length) {
@@ -294,7 +300,7 @@ async function main(argv: string[]): Promise<number> {
   const report: RequestReport = {
     date: new Date().toISOString(),
     machine,
-    options: { samples, warmup, coldRuns, coldStages: o['cold-stages'], nodeRounds, against: o.against ?? null, fast: o.fast, miniflareOnly: o['miniflare-only'] },
+    options: { samples, warmup, coldRuns, coldStages: o['cold-stages'], warmStages: o['warm-stages'], nodeRounds, against: o.against ?? null, fast: o.fast, miniflareOnly: o['miniflare-only'] },
     variants: variants.map((v) => ({ id: v.id, label: v.label, vars: v.vars, server: v.start ? undefined : (v.server ?? 'miniflare'), argv: commands[v.id] })),
     images: images.map((i) => ({ id: i.id, label: i.label, path: i.path, bytes: i.bytes.length })),
     models: models.map((m) => ({ id: m.id, label: m.label, param: m.param, path: relative(ROOT, m.path) })),

@@ -33,6 +33,11 @@ export interface BenchModel {
   name: string;
   /** The .gnv2 file (for the in-process stages). */
   path: string;
+  /**
+   * Another route than classify for the same body (`--warm-stages`: the bench route's stages of
+   * the default model); such a row has no top-1 class.
+   */
+  route?: string;
 }
 
 export interface Sample {
@@ -93,7 +98,7 @@ export interface ColdRow extends ColdSample {
 }
 
 export const NOOP_PATH = '/v1/bench/noop';
-export const classifyPath = (m: BenchModel) => `/v1/classify?top_k=5${m.param ? `&model=${encodeURIComponent(m.param)}` : ''}`;
+export const classifyPath = (m: BenchModel) => m.route ?? `/v1/classify?top_k=5${m.param ? `&model=${encodeURIComponent(m.param)}` : ''}`;
 
 export interface SendOptions {
   /** Extra request headers (bench:cache sends Cache-Control: no-cache for its misses). */
@@ -181,7 +186,7 @@ export async function measureWarm(variants: Variant[], images: BenchImage[], mod
       for (const t of shuffle(tasks, rand)) {
         const k = key(t.variant, t.image.id, t.model?.id ?? 'noop');
         const s = await send(workers.get(t.variant)!, t.model ? classifyPath(t.model) : NOOP_PATH, t.image.bytes);
-        if (t.model && !top1.has(k)) top1.set(k, (s.json.predictions as Array<{ index: number }>)[0].index);
+        if (t.model && !t.model.route && !top1.has(k)) top1.set(k, (s.json.predictions as Array<{ index: number }>)[0].index);
         if (r < o.warmup) continue;
         if (!series.has(k)) series.set(k, []);
         series.get(k)!.push({ wallMs: s.wallMs, cpuMs: s.cpuMs, mainCpuMs: s.mainCpuMs });
@@ -236,6 +241,11 @@ const COLD_REPEATS = 8;
  * up to a stage, so that a first request's extra over a warm one can be told apart by stage.
  */
 export const COLD_STAGES = ['decode', 'resize', 'infer'] as const;
+
+/** The stage routes of COLD_STAGES as warm rows (`--warm-stages`), beside the models, for `model` (the default). */
+export function stageTargets(model: BenchModel): BenchModel[] {
+  return COLD_STAGES.map((s) => ({ ...model, id: `until=${s}`, label: `stages until=${s} (${model.id} model)`, route: `/v1/bench/stages?until=${s}` }));
+}
 
 export interface ColdOptions {
   runs: number;
