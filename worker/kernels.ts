@@ -70,7 +70,10 @@ export interface KernelFamily<Call = never> {
   module: WasmModule;
   /** Compute kernels: each build exports `<name>` (its variant) and `<name>_reference`. */
   kernels: Readonly<Record<string, Params>>;
-  /** Weight packers (no reference: a build packs for its own variant). */
+  /**
+   * Weight packers (no reference: a build packs for its own variant) and unpackers (`build` = the
+   * variant() whose layout to read: a build loads weights any build packed at its layout version).
+   */
   packers?: Readonly<Record<string, Params>>;
   variants: readonly Variant<Call>[];
 }
@@ -159,7 +162,12 @@ export const POINTWISE = {
     pointwise: POINTWISE_ARGS,
     pointwise_f32: ['x', 'pixels', 'cin', 'xStride', 'packed', 'bias', 'scale', 'cout', 'y', 'yStride'],
   },
-  packers: { pointwise_packed_size: ['cin', 'cout'], pointwise_pack: ['w', 'cin', 'cout', 'dst'] },
+  packers: {
+    pointwise_packed_size: ['cin', 'cout'],
+    pointwise_pack: ['w', 'cin', 'cout', 'dst'],
+    pointwise_packed_size_of: ['build', 'cin', 'cout'],
+    pointwise_unpack: ['build', 'packed', 'cin', 'cout', 'w'],
+  },
   variants: [
     { name: 'pointwise_1x1_scalar', isa: 'scalar', entry: 'pointwise', also: ['pointwise_f32'], tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
     {
@@ -315,7 +323,12 @@ export const DEPTHWISE = {
   family: 'depthwise',
   module: 'engine',
   kernels: { depthwise: ['x', 'H', 'W', 'C', 'xStride', 'packed', 'bias', 'scale', 'kh', 'kw', 'stride', 'zpIn', 'y', 'yStride', 'zpOut', 'qmin', 'qmax'] },
-  packers: { depthwise_packed_size: ['C', 'kh', 'kw'], depthwise_pack: ['w', 'C', 'kh', 'kw', 'dst'] },
+  packers: {
+    depthwise_packed_size: ['C', 'kh', 'kw'],
+    depthwise_pack: ['w', 'C', 'kh', 'kw', 'dst'],
+    depthwise_packed_size_of: ['build', 'C', 'kh', 'kw'],
+    depthwise_unpack: ['build', 'packed', 'C', 'kh', 'kw', 'w'],
+  },
   variants: [
     { name: 'depthwise_kxk_scalar', isa: 'scalar', entry: 'depthwise', tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
     {

@@ -1,9 +1,9 @@
 /**
  * Model format 2, prepared weights (models/FORMAT.md): a file packed by the converter for an
  * engine build runs bit-identically to computing everything at prepare, with nothing computed;
- * a build the file was not packed for packs the plain weights, or refuses clearly when there are
- * none; a file packed at another pack_layout_version is refused, or repacked from its plain
- * weights. Run on the golden tiny checkpoint and the V1/V3 family fixtures.
+ * a build the file was not packed for packs the plain weights, or, when there are none, unpacks
+ * another build's packing at its layout version and packs that; a file packed only at another
+ * pack_layout_version is refused, or repacked from its plain weights. Run on the golden tiny checkpoint and the V1/V3 family fixtures.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,7 @@ describe('prepared weights (model format 2)', () => {
         'simd128, packed': await createEngine(models.simdOnly, 'simd128', true),
         'simd128, packed + plain': await createEngine(models.both, 'simd128', true),
         'scalar, plain of the packed file': await createEngine(models.both, 'scalar', true),
+        'scalar, unpacked from the SIMD128-only file': await createEngine(models.simdOnly, 'scalar', true),
       };
       for (let i = 0; i < 2; i++) {
         const want = run(ref, calib[i].data);
@@ -78,9 +79,22 @@ describe('prepared weights (model format 2)', () => {
     expect(scalar.every((n) => n.endsWith('.packed.scalar'))).toBe(true);
   });
 
-  it('refuses a build it has neither packed nor plain weights for, saying what to do', async () => {
-    const m = parseModelFile(await packInt8Model(await plainFile('golden/tiny_w015_c10_s64_thop.pth.tar'), ['simd128']));
-    await expect(createEngine(m, 'scalar')).rejects.toThrow(/packed by the simd128 build \(layout version \d+\) and no plain weights, but this is the scalar build.*re-convert it with --pack plain/);
+  it("a build the file has no packing and no plain weights for unpacks another build's packing and packs only its own", async () => {
+    const plain = await plainFile('golden/tiny_w015_c10_s64_thop.pth.tar');
+    const m = parseModelFile(await packInt8Model(plain, ['simd128']));
+    const recorded = Int8Engine.prepare(m, engineModule('scalar'), { record: true }).recorded;
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(recorded.every((t) => t.name.endsWith('.packed.scalar'))).toBe(true);
+    // what it packs is what it packs from the plain weights
+    const fromPlain = new Map(Int8Engine.prepare(parseModelFile(plain), engineModule('scalar'), { record: true }).recorded.map((t) => [t.name, t.data]));
+    for (const t of recorded) expect(Array.from(t.data), t.name).toEqual(Array.from(fromPlain.get(t.name)!));
+  });
+
+  it('refuses a file with neither plain weights nor packing by any build, saying what to do', async () => {
+    const m = await withHeader(parseModelFile(await packInt8Model(await plainFile('golden/tiny_w015_c10_s64_thop.pth.tar'), ['simd128'])), (h) => {
+      (h.packing as { builds: string[] }).builds = [];
+    });
+    await expect(createEngine(m, 'scalar')).rejects.toThrow(/the model file has no packed weights and no plain weights, but this is the scalar build.*re-convert it with --pack plain/);
   });
 
   it('a file packed at another pack_layout_version: refused without plain weights, repacked with them', async () => {

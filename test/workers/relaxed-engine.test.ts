@@ -1,7 +1,9 @@
 /**
  * The relaxed-SIMD build, tested where it runs correctly: inside workerd (Node 20's relaxed SIMD
  * gives wrong results). Every kernel family's shared tester runs against this build's variant
- * and its scalar reference, then the whole network must match the SIMD128 build bit for bit.
+ * and its scalar reference, then the whole network must match the SIMD128 build bit for bit,
+ * also on a file packed for SIMD128 only (the bundled default), which the relaxed build unpacks
+ * (<family>_unpack, exact inverses of the packers, tested here on the relaxed layout) and repacks.
  */
 import { describe, expect, it } from 'vitest';
 import relaxedModule from '../../build/engine.relaxed.wasm';
@@ -18,8 +20,10 @@ import { addCases } from '../kernels/add.tester.ts';
 import { inputCases } from '../kernels/input.tester.ts';
 import { VARIANT_CASES } from '../kernels/variants.ts';
 import { VARIANTS } from '../../worker/kernels.ts';
-import { readModelFile } from '../../worker/model/format.ts';
+import { unpackCases } from '../kernels/unpack.tester.ts';
+import { parseModelFile, readModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
+import { MODELS } from '../../worker/models.ts';
 
 type RelaxedExports = BuildExports & { relaxed_dot_lowering(): number; relaxed_dot_mode(request: number): number };
 
@@ -106,6 +110,34 @@ describe('relaxed-SIMD build in workerd', () => {
       }
     });
   }
+
+  it('pack → unpack: the relaxed layouts round-trip; the relaxed build reads what the SIMD128 build packed, and the other way round', async () => {
+    const simd = () => new Harness(new WebAssembly.Instance(simdModule, { env: { abort() {} } }).exports as unknown as BuildExports);
+    unpackCases(new Harness(await relaxedExports()), new Harness(await relaxedExports()), new Rng(0x0e1b), 60);
+    unpackCases(simd(), new Harness(await relaxedExports()), new Rng(0x0e1c), 60);
+    unpackCases(new Harness(await relaxedExports()), simd(), new Rng(0x0e1d), 60);
+  });
+
+  it("whole network: the bundled default model, packed for SIMD128 only, runs on the relaxed build (unpacked, repacked) with the SIMD128 build's tensors and logits", async () => {
+    const def = MODELS.find((m) => m.default)!;
+    const model = parseModelFile(def.data);
+    expect(model.header.packing).toMatchObject({ builds: ['simd128'], plain: false });
+    const relaxed = Int8Engine.prepare(model, relaxedModule, { debug: true, record: true });
+    const simd = Int8Engine.prepare(model, simdModule, { debug: true, record: true });
+    expect([relaxed.variant, simd.variant]).toEqual(['relaxed', 'simd128']);
+    expect(simd.recorded).toEqual([]); // its own packing: copied
+    expect(relaxed.recorded.length).toBeGreaterThan(0); // every conv repacked, nothing else computed
+    expect(relaxed.recorded.every((t) => t.name.endsWith('.packed.relaxed'))).toBe(true);
+    const rng = new Rng(8);
+    const size = model.header.preprocessing.input_size;
+    for (let i = 0; i < 3; i++) {
+      const x = new Float32Array(3 * size * size).map(() => rng.next() * 4 - 2);
+      const a = relaxed.run(x);
+      const b = simd.run(x);
+      for (const name of simd.graph.tensors.keys()) expect(Array.from(relaxed.raw(name)), name).toEqual(Array.from(simd.raw(name)));
+      expect(Array.from(a.logits)).toEqual(Array.from(b.logits));
+    }
+  });
 
   it('whole network: relaxed build gives the same int8 tensors as the SIMD128 build', async () => {
     const model = await readModelFile(tinyModel);

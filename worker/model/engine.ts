@@ -5,7 +5,8 @@
  * bias with the input zero point folded in, and the f32 requantization scales: a format-2 file
  * carries them ready (packed by this build at this pack_layout_version), and prepare only copies
  * them; otherwise (format 1, or packed for another build) they are computed here from the plain
- * weights, and `record` hands them to the converter to store (ops/context.ts).
+ * weights, or, in a file without plain weights, from another build's packed weights unpacked
+ * (PackSource in ops/context.ts), and `record` hands them to the converter to store.
  * eval (per image): quantize the input, then run every op's eval in order. No allocation.
  */
 import { convSpecs, netSpec } from './architecture.ts';
@@ -13,7 +14,7 @@ import { planArena } from './arena.ts';
 import type { ModelFile, TensorToWrite } from './format.ts';
 import { buildGraph, type Graph, type Op } from './graph.ts';
 import type { EngineExports } from '../kernels.ts';
-import { EngineError, PrepareContext, type QParams } from './ops/context.ts';
+import { EngineError, PrepareContext, type PackSource, type QParams } from './ops/context.ts';
 import { prepareOp } from './ops/index.ts';
 
 export { EngineError, preparedName, type QParams } from './ops/context.ts';
@@ -60,7 +61,7 @@ export class Int8Engine {
     const spec = netSpec(h.architecture.width, h.architecture.num_classes, h.architecture.family);
     this.graph = buildGraph(spec, this.inputSize);
     this.records = opts.record ? [] : null;
-    const filePacked = this.checkPacking();
+    const packSource = this.checkPacking();
     const arena = planArena(this.graph, !opts.debug);
     const base = this.alloc(arena.size);
     for (const [name, off] of arena.offsets) this.tensorPtr.set(name, base + off);
@@ -76,7 +77,7 @@ export class Int8Engine {
       tensorPtr: this.tensorPtr,
       logits: this.logitsPtr,
       variant: this.variant,
-      filePacked,
+      packSource,
       records: this.records,
     });
     for (const op of this.graph.ops) this.steps.push(prepareOp(op, ctx, k));
@@ -121,17 +122,22 @@ export class Int8Engine {
   }
 
   /**
-   * Whether the file's prepared weights are this build's: packed by the same variant at the same
-   * pack_layout_version. When they are not, the plain weights must be there to pack now.
+   * Where prepare takes the packed weights from (PackSource): the file's own, when it is packed by
+   * this variant at this pack_layout_version; else its plain weights, packed now; else another
+   * build's packing at this layout version, unpacked and packed for this build (a file packed for
+   * SIMD128 only runs on the relaxed build; bit-identical, since the weights are the same). A file
+   * packed only at another layout version, without plain weights, is refused.
    */
-  private checkPacking(): boolean {
+  private checkPacking(): PackSource {
     const p = this.model.header.packing;
-    if (!p) return false;
-    const mine = p.builds.includes(this.variant as 'simd128' | 'relaxed') && p.layout_version === this.packLayoutVersion;
-    if (mine || p.plain) return mine;
-    const has = p.builds.length ? `packed by the ${p.builds.join(' and ')} build${p.builds.length > 1 ? 's' : ''} (layout version ${p.layout_version})` : 'no packed weights';
+    if (!p) return { kind: 'plain' };
+    const sameLayout = p.layout_version === this.packLayoutVersion;
+    if (sameLayout && p.builds.includes(this.variant as 'simd128' | 'relaxed')) return { kind: 'own' };
+    if (p.plain) return { kind: 'plain' };
+    if (sameLayout && p.builds.length) return { kind: 'from', build: p.builds[0] };
+    const has = p.builds.length ? `weights packed by the ${p.builds.join(' and ')} build${p.builds.length > 1 ? 's' : ''} (layout version ${p.layout_version})` : 'no packed weights';
     throw new EngineError(
-      `the model file has weights ${has} and no plain weights, but this is the ${this.variant} build (layout version ${this.packLayoutVersion}): ` +
+      `the model file has ${has} and no plain weights, but this is the ${this.variant} build (layout version ${this.packLayoutVersion}): ` +
         `re-convert it with ${this.variant === 'scalar' ? '--pack plain' : `--pack ${this.variant} (or --pack plain, which every build can load)`}`,
     );
   }

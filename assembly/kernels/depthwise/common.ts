@@ -55,6 +55,20 @@ export function depthwise_pack_simd128(w: usize, C: i32, kh: i32, kw: i32, dst: 
   }
 }
 
+/** The inverse of depthwise_pack_simd128: the plain [C][kh][kw] int8 weights back (Σw and the padding dropped). */
+export function depthwise_unpack_simd128(packed: usize, C: i32, kh: i32, kw: i32, w: usize): void {
+  const P = pairCount(kh, kw);
+  const wts = packed + <usize>(16 * ((C + 3) >> 2));
+  for (let c = 0; c < C; c++) {
+    const gp = wts + <usize>((c >> 2) * 16 * P);
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        store<i8>(w + <usize>((c * kh + ky) * kw + kx), <i8>load<i16>(gp + <usize>tapOffset(kh, kw, ky, kx, c & 3)));
+      }
+    }
+  }
+}
+
 // ---- Per-call scratch (static memory; the engine runs one kernel at a time) ----
 
 /** Largest channel count per call chunk (larger C runs in chunks). */

@@ -1,8 +1,10 @@
 // Depthwise conv: the variant this build was compiled for, plus the scalar reference.
 // SIMD builds (simd128 and relaxed) run simd128.ts with its own packed weight layout; the scalar
 // build runs the reference, whose "packed" weights are a plain copy.
-import { depthwise_reference, depthwise_pack_reference, depthwise_packed_size_reference } from './reference';
-import { depthwise_simd128, depthwise_pack_simd128, depthwise_packed_size_simd128 } from './simd128';
+// depthwise_unpack reads the packed layout of any build (`build` = its variant(): 0 scalar, 1 SIMD128,
+// 2 relaxed), so a build can load weights another build packed (worker/model/ops/context.ts).
+import { depthwise_reference, depthwise_pack_reference, depthwise_packed_size_reference, depthwise_unpack_reference } from './reference';
+import { depthwise_simd128, depthwise_pack_simd128, depthwise_packed_size_simd128, depthwise_unpack_simd128 } from './simd128';
 
 export { depthwise_reference };
 
@@ -14,6 +16,17 @@ export function depthwise_packed_size(C: i32, kh: i32, kw: i32): i32 {
 export function depthwise_pack(w: usize, C: i32, kh: i32, kw: i32, dst: usize): void {
   if (ASC_FEATURE_SIMD) depthwise_pack_simd128(w, C, kh, kw, dst);
   else depthwise_pack_reference(w, C, kh, kw, dst);
+}
+
+/** The size of depthwise_pack's layout in build `build` (its variant()). */
+export function depthwise_packed_size_of(build: i32, C: i32, kh: i32, kw: i32): i32 {
+  return build > 0 ? depthwise_packed_size_simd128(C, kh, kw) : depthwise_packed_size_reference(C, kh, kw);
+}
+
+/** The plain [C][kh][kw] weights back from build `build`'s packed layout (the exact inverse of its depthwise_pack). */
+export function depthwise_unpack(build: i32, packed: usize, C: i32, kh: i32, kw: i32, w: usize): void {
+  if (build > 0) depthwise_unpack_simd128(packed, C, kh, kw, w);
+  else depthwise_unpack_reference(packed, C, kh, kw, w);
 }
 
 export function depthwise(

@@ -43,3 +43,7 @@ export function depthwise_packed_size_reference(C: i32, kh: i32, kw: i32): i32 {
 export function depthwise_pack_reference(w: usize, C: i32, kh: i32, kw: i32, dst: usize): void {
   memory.copy(dst, w, <usize>(C * kh * kw));
 }
+
+export function depthwise_unpack_reference(packed: usize, C: i32, kh: i32, kw: i32, w: usize): void {
+  memory.copy(w, packed, <usize>(C * kh * kw));
+}

@@ -26,7 +26,7 @@ import { dwLine5 } from './line5';
 import { dwRowPass5, ROWPASS_MAXK } from './rowpass';
 import { dwGeneral, dwHuge, MAXT } from './general';
 
-export { depthwise_pack_simd128, depthwise_packed_size_simd128 } from './common';
+export { depthwise_pack_simd128, depthwise_packed_size_simd128, depthwise_unpack_simd128 } from './common';
 
 export function depthwise_simd128(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, packed: usize, bias: usize, scale: usize,

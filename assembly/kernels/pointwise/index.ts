@@ -1,6 +1,8 @@
 // pointwise family: the variant this build was compiled for, plus the scalar reference.
 // Each build has its own packed weight layout (pointwise_pack / pointwise_packed_size):
 // scalar = plain [cout][cin]; simd128 = c2x8 (simd128.ts); relaxed = c4x8 (relaxed.ts).
+// pointwise_unpack reads the packed layout of any build (`build` = its variant(): 0 scalar, 1 SIMD128,
+// 2 relaxed), so a build can load weights another build packed (worker/model/ops/context.ts).
 import * as ref from './reference';
 import * as s128 from './simd128';
 import * as rlx from './relaxed';
@@ -17,6 +19,20 @@ export function pointwise_pack(w: usize, cin: i32, cout: i32, dst: usize): void 
   if (ASC_FEATURE_RELAXED_SIMD) rlx.pointwise_pack(w, cin, cout, dst);
   else if (ASC_FEATURE_SIMD) s128.pointwise_pack(w, cin, cout, dst);
   else ref.pointwise_pack_plain(w, cin, cout, dst);
+}
+
+/** The size of pointwise_pack's layout in build `build` (its variant()). */
+export function pointwise_packed_size_of(build: i32, cin: i32, cout: i32): i32 {
+  if (build == 2) return rlx.pointwise_packed_size(cin, cout);
+  else if (build == 1) return s128.pointwise_packed_size(cin, cout);
+  else return ref.pointwise_packed_size_plain(cin, cout);
+}
+
+/** The plain [cout][cin] weights back from build `build`'s packed layout (the exact inverse of its pointwise_pack). */
+export function pointwise_unpack(build: i32, packed: usize, cin: i32, cout: i32, w: usize): void {
+  if (build == 2) rlx.pointwise_unpack(packed, cin, cout, w);
+  else if (build == 1) s128.pointwise_unpack(packed, cin, cout, w);
+  else ref.pointwise_unpack_plain(packed, cin, cout, w);
 }
 
 export function pointwise(

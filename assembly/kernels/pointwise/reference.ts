@@ -49,3 +49,7 @@ export function pointwise_packed_size_plain(cin: i32, cout: i32): i32 {
 export function pointwise_pack_plain(w: usize, cin: i32, cout: i32, dst: usize): void {
   memory.copy(dst, w, <usize>cin * <usize>cout);
 }
+
+export function pointwise_unpack_plain(packed: usize, cin: i32, cout: i32, w: usize): void {
+  memory.copy(w, packed, <usize>cin * <usize>cout);
+}

@@ -52,6 +52,17 @@ export function pointwise_pack(w: usize, cin: i32, cout: i32, dst: usize): void 
   }
 }
 
+/** The inverse of pointwise_pack: the plain [cout][cin] int8 weights back from the c4x8 layout (the padding dropped). */
+export function pointwise_unpack(packed: usize, cin: i32, cout: i32, w: usize): void {
+  const kp = (cin + 15) & ~15;
+  for (let o = 0; o < cout; o++) {
+    const blk = packed + <usize>(o >> 3) * <usize>(kp << 3) + <usize>((o & 7) << 2);
+    for (let k = 0; k < cin; k++) {
+      store<i8>(w + <usize>o * <usize>cin + <usize>k, load<i8>(blk + <usize>((k >> 2) << 5) + <usize>(k & 3)));
+    }
+  }
+}
+
 /** lo - 128*hi */
 // @ts-ignore: decorator
 @inline

@@ -82,6 +82,21 @@ export function pointwise_pack(w: usize, cin: i32, cout: i32, dst: usize): void 
   }
 }
 
+/** The inverse of pointwise_pack: the plain [cout][cin] int8 weights back from the c2x8 layout (the padding dropped). */
+export function pointwise_unpack(packed: usize, cin: i32, cout: i32, w: usize): void {
+  const kp = (cin + 7) & ~7;
+  for (let o = 0; o < cout; o++) {
+    // channel o sits in block o >> 3 as channel c = o & 3 of the high bytes (o & 7 < 4) or of the low bytes
+    const blk = packed + <usize>(o >> 3) * <usize>(kp << 3);
+    const hi = (o & 4) == 0;
+    const lane = <usize>((o & 3) << 2) + (hi ? 1 : 0);
+    for (let k = 0; k < cin; k++) {
+      const b = blk + <usize>((k >> 1) << 4) + lane + <usize>((k & 1) << 1);
+      store<i8>(w + <usize>o * <usize>cin + <usize>k, hi ? load<i8>(b) : <i8>(<i32>load<u8>(b) - 128));
+    }
+  }
+}
+
 // ---- requantization and stores that never pass the slice end ----
 
 // ---- register tiles (M is a literal at every call site; dead pixel rows fold away) ----

@@ -37,6 +37,18 @@ export interface ConvWeights {
 /** How a conv's weights are packed: as a 1x1 GEMM (stem, pointwise, classifier) or per channel. */
 export type PackShape = { kind: 'pointwise'; cin: number; cout: number } | { kind: 'depthwise'; c: number; kh: number; kw: number };
 
+/**
+ * Where prepare takes the packed weights from (Int8Engine.checkPacking): the file's packing for this
+ * build (`own`, copied), the plain weights (`plain`, packed here: format 1, or a file with plain
+ * weights packed for another build or layout version), or another build's packing at this layout
+ * version (`from`: unpacked by <family>_unpack, the exact inverse of that build's pack, then packed
+ * here; the relaxed build loading a file packed for SIMD128 only).
+ */
+export type PackSource = { kind: 'own' } | { kind: 'plain' } | { kind: 'from'; build: 'simd128' | 'relaxed' };
+
+/** variant() of each build (assembly/index.ts): what <family>_unpack and <family>_packed_size_of take. */
+export const BUILD_VARIANT = { scalar: 0, simd128: 1, relaxed: 2 } as const;
+
 /** Names of the prepared tensors of a conv in a format-2 file (models/FORMAT.md, "Prepared weights"). */
 export const preparedName = {
   packed: (conv: string, variant: string) => `${conv}.packed.${variant}`,
@@ -54,8 +66,8 @@ export interface PrepareContextInit {
   /** Where the classifier writes its f32 logits. */
   logits: number;
   variant: string;
-  /** The file carries prepared weights packed by this build's variant at this layout version. */
-  filePacked: boolean;
+  /** Where the packed weights come from (see PackSource). */
+  packSource: PackSource;
   /** Collects the prepared buffers computed (not copied) here, for the converter; null = don't. */
   records: TensorToWrite[] | null;
 }
@@ -140,7 +152,8 @@ export class PrepareContext {
 
   /**
    * The packed weights, folded bias and requantization scales of `conv`: copied from the file when
-   * it has them ready, else computed from its plain weights (`plain()`; recorded when asked).
+   * it has them ready, else computed from its plain weights (`plain()`), or from another build's
+   * packed weights unpacked (PackSource `from`); what is computed is recorded when asked.
    *  - bias: b − z_in · Σ_k w[c][k] for 1x1 convs and the stem (their kernels add no zero-point
    *    correction); the plain bias for depthwise (its packed weights carry Σ_t w per channel);
    *  - scale: s_in · s_w[c] / s_out per output channel, as f32.
@@ -154,12 +167,13 @@ export class PrepareContext {
     let w: Int8Array | null = null;
     const weights = () => (w ??= plain());
 
+    const source = this.init.packSource;
     let packed: number;
-    if (this.init.filePacked && m.has(packedName)) packed = this.putBytes(m.bytes(packedName), size, packedName);
+    if (source.kind === 'own' && m.has(packedName)) packed = this.putBytes(m.bytes(packedName), size, packedName);
     else {
       packed = this.alloc(size);
       const top = k.mark(); // the plain copy is only needed while packing
-      const src = this.put(weights());
+      const src = source.kind === 'from' ? this.unpack(conv, shape, source.build, (n) => (w = n)) : this.put(weights());
       if (shape.kind === 'pointwise') k.pointwise_pack(src, shape.cin, shape.cout, packed);
       else k.depthwise_pack(src, shape.c, shape.kh, shape.kw, packed);
       k.release(top);
@@ -196,5 +210,24 @@ export class PrepareContext {
       this.record(scaleName, out);
     }
     return { packed, bias, scale };
+  }
+
+  /**
+   * `build`'s packed weights of `conv` from the file, unpacked into a new block of engine memory
+   * (plain layout, as `plain()` gives them); `keep` gets a JS copy when the bias still needs folding.
+   */
+  private unpack(conv: string, shape: PackShape, build: 'simd128' | 'relaxed', keep: (w: Int8Array) => void): number {
+    const k = this.k;
+    const v = BUILD_VARIANT[build];
+    const name = preparedName.packed(conv, build);
+    if (!this.model.has(name)) throw new EngineError(`model has no tensor ${name}`);
+    const pw = shape.kind === 'pointwise';
+    const from = this.putBytes(this.model.bytes(name), pw ? k.pointwise_packed_size_of(v, shape.cin, shape.cout) : k.depthwise_packed_size_of(v, shape.c, shape.kh, shape.kw), name);
+    const n = pw ? shape.cin * shape.cout : shape.c * shape.kh * shape.kw;
+    const w = this.alloc(n);
+    if (pw) k.pointwise_unpack(v, from, shape.cin, shape.cout, w);
+    else k.depthwise_unpack(v, from, shape.c, shape.kh, shape.kw, w);
+    if (pw && !this.model.has(preparedName.bias(conv))) keep(new Int8Array(k.memory.buffer, w, n).slice());
+    return w;
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * unpack tester: `<family>_unpack(build, …)` is the exact inverse of build `build`'s `<family>_pack`,
+ * for the pointwise (1x1 GEMM: stem, pointwise, classifier) and depthwise layouts. Shared by the
+ * Node tests (scalar and SIMD128 builds) and the workerd run (the relaxed build, whose c4x8 layout
+ * and relaxed SIMD Node 20 cannot run).
+ *
+ * A case draws full-range int8 weights (-128..127) of a shape, packs them with the packing build's
+ * own `<family>_pack`, hands the packed bytes to the reading build's `<family>_unpack(variant of the
+ * packing build)`, and requires the plain weights back byte for byte, nothing written past them (32
+ * poison bytes), the packed bytes unchanged, and `<family>_packed_size_of` of the reader to agree with
+ * the packer's own `<family>_packed_size`. Packer and reader may be different builds (instances): the
+ * relaxed build reading what the SIMD128 build packed is what the Worker does with the bundled model.
+ */
+import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
+import { Rng } from '../../tools/lib/rng.ts';
+import { GHOSTNET_CHANNELS } from './shapes.ts';
+
+const POISON = 0xa5;
+
+function check(got: Uint8Array, want: Uint8Array, what: string): void {
+  const d = firstDifference(got, want);
+  if (d >= 0) throw new Error(`${what}: byte ${d} is ${got[d]}, expected ${want[d]}`);
+}
+
+/** One pointwise [cout][cin] shape through the packer's pointwise_pack and the reader's pointwise_unpack. */
+export function pointwiseUnpackCase(packer: Harness, reader: Harness, seed: number, cin: number, cout: number): void {
+  const rng = new Rng(seed);
+  const w = rng.i8(cin * cout);
+  const build = packer.ex.variant();
+  const what = `pointwise_unpack(${build}) cin=${cin} cout=${cout} (seed ${seed})`;
+  const n = packer.fn('pointwise_packed_size')(cin, cout) as number;
+  const packed = packer.scoped(() => {
+    const wp = packer.put(w);
+    const pp = packer.out(n, 0);
+    packer.fn('pointwise_pack')(wp, cin, cout, pp);
+    return packer.bytes(pp, n);
+  });
+  reader.scoped(() => {
+    const size = reader.fn('pointwise_packed_size_of')(build, cin, cout);
+    if (size !== n) throw new Error(`${what}: pointwise_packed_size_of is ${size}, the packing build's pointwise_packed_size ${n}`);
+    const pp = reader.put(packed);
+    const out = reader.out(cin * cout, POISON);
+    reader.fn('pointwise_unpack')(build, pp, cin, cout, out);
+    const want = new Uint8Array(cin * cout + 32).fill(POISON);
+    want.set(new Uint8Array(w.buffer));
+    check(reader.bytes(out, cin * cout + 32), want, what);
+    check(reader.bytes(pp, n), packed, `${what}: the packed weights changed`);
+  });
+}
+
+/** One depthwise [C][kh][kw] shape through the packer's depthwise_pack and the reader's depthwise_unpack. */
+export function depthwiseUnpackCase(packer: Harness, reader: Harness, seed: number, C: number, kh: number, kw: number): void {
+  const rng = new Rng(seed);
+  const w = rng.i8(C * kh * kw);
+  const build = packer.ex.variant();
+  const what = `depthwise_unpack(${build}) C=${C} kh=${kh} kw=${kw} (seed ${seed})`;
+  const n = packer.fn('depthwise_packed_size')(C, kh, kw) as number;
+  const packed = packer.scoped(() => {
+    const wp = packer.put(w);
+    const pp = packer.out(n, 0);
+    packer.fn('depthwise_pack')(wp, C, kh, kw, pp);
+    return packer.bytes(pp, n);
+  });
+  reader.scoped(() => {
+    const size = reader.fn('depthwise_packed_size_of')(build, C, kh, kw);
+    if (size !== n) throw new Error(`${what}: depthwise_packed_size_of is ${size}, the packing build's depthwise_packed_size ${n}`);
+    const pp = reader.put(packed);
+    const out = reader.out(C * kh * kw, POISON);
+    reader.fn('depthwise_unpack')(build, pp, C, kh, kw, out);
+    const want = new Uint8Array(C * kh * kw + 32).fill(POISON);
+    want.set(new Uint8Array(w.buffer));
+    check(reader.bytes(out, C * kh * kw + 32), want, what);
+    check(reader.bytes(pp, n), packed, `${what}: the packed weights changed`);
+  });
+}
+
+/** The depthwise kernel sizes GhostNet uses (3×3, 5×5, the DFC 1×5 / 5×1, 1×1) and odd others. */
+const KERNELS: [number, number][] = [
+  [3, 3],
+  [5, 5],
+  [1, 5],
+  [5, 1],
+  [1, 1],
+  [7, 7],
+  [3, 1],
+  [1, 3],
+  [2, 3],
+  [4, 1],
+];
+
+/**
+ * Random shapes (cin, cout, C from 1, not multiples of the tiles: 8 channels, K padded to 8 or 16,
+ * 4-channel groups), the stem's K = 27, the classifier's 10 outputs, and every GhostNet channel count.
+ */
+export function unpackCases(packer: Harness, reader: Harness, rng: Rng, count: number): void {
+  const seed = () => rng.int(0, 0x7fffffff);
+  for (let i = 0; i < count; i++) {
+    pointwiseUnpackCase(packer, reader, seed(), rng.int(1, 70), rng.int(1, 45));
+    const [kh, kw] = rng.pick(KERNELS);
+    depthwiseUnpackCase(packer, reader, seed(), rng.int(1, 45), kh, kw);
+  }
+  for (const [cin, cout] of [
+    [1, 1],
+    [27, 16],
+    [27, 5],
+    [17, 9],
+    [1280, 10],
+    [960, 1280],
+  ])
+    pointwiseUnpackCase(packer, reader, seed(), cin, cout);
+  for (const c of GHOSTNET_CHANNELS) {
+    pointwiseUnpackCase(packer, reader, seed(), c, rng.pick(GHOSTNET_CHANNELS));
+    for (const [kh, kw] of KERNELS.slice(0, 4)) depthwiseUnpackCase(packer, reader, seed(), c, kh, kw);
+  }
+}
