@@ -4,7 +4,8 @@ import simd128 from '../../build/engine.simd128.wasm';
 import relaxed from '../../build/engine.relaxed.wasm';
 import { registry as bundled } from '../../worker/index.ts';
 import { chooseBuild, ModelRegistry, parseEngineSetting, relaxedDotIsNative, runtimeHasRelaxedSimd, type Classifier, type ClassifierFactory } from '../../worker/model/registry.ts';
-import { writeModelFile } from '../../worker/model/format.ts';
+import { parseModelFile, writeModelFile } from '../../worker/model/format.ts';
+import { MODELS } from '../../worker/models.ts';
 import { BASE, errorOf, fetchWithEnv } from './support.ts';
 
 /** A valid (weightless) model file: enough for the registry, which never runs it here. */
@@ -52,12 +53,19 @@ describe('engine build selection', () => {
     expect(chooseBuild('relaxed', both, no, yes)).toBe('simd128');
     expect(chooseBuild('auto', both, no, yes)).toBe('simd128');
     expect(chooseBuild('auto', { simd128 }, yes, yes)).toBe('simd128');
-    // auto never picks a build the file cannot load (format 2 packed for SIMD128 only, no plain weights)
-    const simd128Only = { layout_version: 2, builds: ['simd128' as const], plain: false };
-    expect(chooseBuild('auto', both, yes, yes, simd128Only)).toBe('simd128');
-    expect(chooseBuild('auto', both, yes, yes, { ...simd128Only, plain: true })).toBe('relaxed');
-    expect(chooseBuild('auto', both, yes, yes, { ...simd128Only, builds: ['simd128', 'relaxed'] })).toBe('relaxed');
-    expect(chooseBuild('relaxed', both, yes, no, simd128Only)).toBe('relaxed'); // asked for: refused at prepare with a message
+  });
+
+  // The bundled default is packed for SIMD128 only (no plain weights); the relaxed build unpacks it.
+  it.each([
+    [false, 'simd128'],
+    [true, 'relaxed'],
+  ] as const)('ENGINE=auto with the AVX-VNNI detection forced %s prepares the bundled default (packed for SIMD128 only) on %s', (vnni, want) => {
+    const r = new ModelRegistry([...MODELS], { simd128, relaxed }, { relaxedDotNative: () => vnni });
+    const def = MODELS.find((m) => m.default)!;
+    expect(parseModelFile(def.data).header.packing).toMatchObject({ builds: ['simd128'], plain: false });
+    const c = r.preloadDefault(undefined, 'auto');
+    expect(c?.build).toBe(want);
+    expect(r.loaded()).toEqual([{ name: def.name, build: want, memoryBytes: expect.any(Number) }]);
   });
 
   it("tells from the relaxed build's own result whether the relaxed dot is one native instruction", () => {
@@ -83,11 +91,9 @@ describe('engine build selection', () => {
 
   it('ENGINE=auto runs the faster build here, relaxed runs relaxed; a bad ENGINE is a clear 500', async () => {
     const auto = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'auto' });
-    // auto runs relaxed only where the relaxed dot is one native instruction (AVX-VNNI) and the default
-    // model's file can be loaded by the relaxed build without repacking (plain weights, or packed for it)
-    const packing = (await bundled.file(bundled.defaultName(undefined))).header.packing;
-    const relaxedLoads = !packing || packing.plain || packing.builds.includes('relaxed');
-    expect(((await auto.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe(relaxedDotIsNative(relaxed) && relaxedLoads ? 'relaxed' : 'simd128');
+    // auto runs relaxed where the relaxed dot is one native instruction (AVX-VNNI), whatever the file's packing
+    const faster = relaxedDotIsNative(relaxed) ? 'relaxed' : 'simd128';
+    expect(((await auto.json()) as { models: Array<{ engine: string }> }).models.map((m) => m.engine)).toEqual(bundled.names.map(() => faster));
     const rlx = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'relaxed' });
     expect(((await rlx.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('relaxed');
     const def = await fetchWithEnv(new Request(`${BASE}/v1/models`), {});

@@ -17,7 +17,7 @@
  */
 import { Int8Engine, type EngineOutput } from './engine.ts';
 import { inputQuantTable, quantizeHWC, quantizeParams } from '../image/quantize.ts';
-import { parseModelFile, readModelFile, type ModelFile, type ModelHeader, type Packing, type Preprocessing } from './format.ts';
+import { parseModelFile, readModelFile, type ModelFile, type ModelHeader, type Preprocessing } from './format.ts';
 import { quote } from '../quote.ts';
 
 export type EngineBuild = 'simd128' | 'relaxed';
@@ -176,26 +176,20 @@ export function parseEngineSetting(raw: string | undefined): EngineSetting {
  * SIMD128 unless ENGINE asks for relaxed SIMD and the runtime validates a relaxed-SIMD module and the
  * relaxed build is bundled: `relaxed` then always, `auto` only where the relaxed dot is one native
  * instruction (relaxedDotIsNative: x86 AVX-VNNI), the one case where the relaxed build is the faster.
- * Both builds give bit-identical results. `auto` also stays on SIMD128 for a model file the relaxed
- * build cannot load (format 2 packed for SIMD128 only, no plain weights: the bundled default), so
- * `auto` never turns a working model into an error; `relaxed` asked for explicitly refuses it with
- * a message naming the --pack to re-convert with.
+ * Both builds give bit-identical results, and both load every model file the other loads: a file
+ * packed for the other build only (the bundled default is packed for SIMD128 only) is unpacked and
+ * packed for the running build at prepare (Int8Engine.checkPacking), so the choice is per CPU,
+ * not per file.
  */
 export function chooseBuild(
   setting: EngineSetting,
   engines: EngineModules,
   hasRelaxed: () => boolean = runtimeHasRelaxedSimd,
   nativeDot: () => boolean = () => relaxedDotIsNative(engines.relaxed),
-  packing?: Packing,
 ): EngineBuild {
   if (setting === 'simd128' || !engines.relaxed || !hasRelaxed()) return 'simd128';
   if (setting === 'relaxed') return 'relaxed';
-  return nativeDot() && loadsWithoutRepacking(packing, 'relaxed') ? 'relaxed' : 'simd128';
-}
-
-/** Whether `build` can load a file with this packing: plain weights (any format-1 file), or its own packing. */
-function loadsWithoutRepacking(packing: Packing | undefined, build: EngineBuild): boolean {
-  return !packing || packing.plain || packing.builds.includes(build);
+  return nativeDot() ? 'relaxed' : 'simd128';
 }
 
 // --- the registry ----------------------------------------------------------------------------
@@ -331,15 +325,15 @@ export class ModelRegistry {
     return requested;
   }
 
-  /** The engine build ENGINE selects for a model whose header is `header` (see chooseBuild). */
-  build(engineVar: string | undefined, header?: ModelHeader): EngineBuild {
+  /** The engine build ENGINE selects (see chooseBuild). */
+  build(engineVar: string | undefined): EngineBuild {
     let setting: EngineSetting;
     try {
       setting = parseEngineSetting(engineVar);
     } catch (e) {
       throw new ConfigError((e as Error).message);
     }
-    return chooseBuild(setting, this.engines, this.#hasRelaxed, this.#nativeDot, header?.packing);
+    return chooseBuild(setting, this.engines, this.#hasRelaxed, this.#nativeDot);
   }
 
   /** The parsed model file: trusted by its recorded digest, else verified (SHA-256) once per isolate. */
@@ -438,9 +432,7 @@ export class ModelRegistry {
   preloadDefault(model: string | undefined, engine: string | undefined): Classifier | null {
     try {
       const name = this.defaultName(model);
-      const bundled = this.#models.get(name)!;
-      const header = bundled.sha256 === undefined ? undefined : this.#trustedFile(bundled).header;
-      return this.prepare(name, this.build(engine, header));
+      return this.prepare(name, this.build(engine));
     } catch (e) {
       console.error(`The default model could not be prepared at start-up; requests will retry: ${(e as Error).message}`);
       return null;

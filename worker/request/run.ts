@@ -73,7 +73,7 @@ export function serverTiming(timings: Timing[]): string {
 export async function runContext(c: Context<AppEnv>, registry: ModelRegistry, requested: string | undefined): Promise<RunContext & { sha256: string; header: ModelHeader }> {
   const name = registry.resolve(requested, c.env.MODEL);
   const file = await registry.file(name);
-  const build = registry.build(c.env.ENGINE, file.header);
+  const build = registry.build(c.env.ENGINE);
   return {
     name,
     sha256: file.sha256,

@@ -85,8 +85,8 @@ export function models(registry: ModelRegistry) {
   app.openapi(modelsRoute, async (c) => {
     const def = registry.defaultName(c.env.MODEL);
     const files = await Promise.all(registry.names.map((n) => registry.file(n)));
-    const engine = (i: number) => registry.build(c.env.ENGINE, files[i].header);
-    return c.json({ default: def, models: registry.names.map((n, i) => describeModel(n, files[i], n === def, engine(i), registry.bundled(n))) }, 200);
+    const engine = registry.build(c.env.ENGINE);
+    return c.json({ default: def, models: registry.names.map((n, i) => describeModel(n, files[i], n === def, engine, registry.bundled(n))) }, 200);
   });
   return app;
 }
