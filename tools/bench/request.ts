@@ -15,7 +15,8 @@
  *  - Cold: a fresh workerd process (a fresh isolate) per run and target: its start-up and its
  *    first request, against the same request repeated in that isolate.
  *  - The same stages timed in Node, in-process, on the same code (request/stages.ts).
- *  - `--against REF` adds the Worker of an earlier commit as a second variant in the same run.
+ *  - `--against REF` adds the Worker of an earlier commit as a second variant in the same run;
+ *    `--engine simd128,auto` this tree's Worker once per ENGINE value (the builds side by side).
  *
  * Output: a text summary, tmp/bench/request.json and a markdown report (tmp/bench/request.md;
  * `--md docs/benchmarks/request.md` to publish one).
@@ -61,6 +62,9 @@ Whole classify requests on the real Worker in workerd (Miniflare), from outside 
   --fast           also run this tree's Worker with DECODE=fast (variant "fast") in the same run
   --miniflare-only leave out variant "serve" (this tree's Worker alone in workerd, as npm run serve runs it,
                    rather than among Miniflare's own Workers; warm and cold rows)
+  --engine LIST    also run this tree's Worker with each ENGINE value of the comma list (simd128, relaxed,
+                   auto; variant "engine-<value>") in the same run: warm requests and cold start-ups,
+                   served as variant "serve" is (workerd alone; under Miniflare with --miniflare-only)
   --node           also serve this tree's app from a Node process (variant "node", warm rows only):
                    what workerd adds, as a ratio from the same run (request/node-server.ts)
   --json FILE      JSON report (default tmp/bench/request.json)
@@ -145,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string' },
       against: { type: 'string' },
       fast: { type: 'boolean', default: false },
+      engine: { type: 'string' },
       node: { type: 'boolean', default: false },
       'miniflare-only': { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -166,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
   const nodeRounds = int(o['node-rounds'], '--node-rounds', 20);
   const imageIds = list(o.images, IMAGE_IDS, '--images');
   const modelIds = list(o.models, ['default', 'w10'], '--models') ?? ['default', 'w10'];
+  const engines = list(o.engine, ['simd128', 'relaxed', 'auto'], '--engine') ?? [];
   const python = o.python ?? '/usr/bin/python3';
   const jsonPath = resolve(o.json ?? `${ROOT}/tmp/bench/request.json`);
   const mdPath = resolve(o.md ?? `${ROOT}/tmp/bench/request.md`);
@@ -201,6 +207,14 @@ async function main(argv: string[]): Promise<number> {
       server: 'plain',
     });
   if (o.fast) variants.push({ id: 'fast', label: 'this tree with DECODE=fast', bundle: variants[0].bundle, vars: { ...BENCH_VARS, DECODE: 'fast' } });
+  for (const e of engines)
+    variants.push({
+      id: `engine-${e}`,
+      label: `this tree with ENGINE=${e}${o['miniflare-only'] ? '' : ', alone in workerd (as "serve")'}`,
+      bundle: variants[0].bundle,
+      vars: { ...BENCH_VARS, ENGINE: e },
+      ...(o['miniflare-only'] ? {} : { server: 'plain' as const }),
+    });
   if (o.against) {
     const ref = await refTree(ROOT, dir, o.against, { w10: w10Path, convert: !o.model, log: (s) => log(s) });
     variants.push({ id: 'before', label: `git ${ref.sha.slice(0, 7)} (${o.against})`, bundle: await bundleWorker(ref.dir, `${ref.dir}/tmp/bench-bundle`, extra(ref.w10)), vars: BENCH_VARS });
