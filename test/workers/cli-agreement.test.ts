@@ -27,7 +27,7 @@ describe.each(Object.keys(results))('CLI and Worker agree, model %s', (model) =>
     for (let k = 0; k < cliPixels.length; k++) if (input.pixels[k] !== cliPixels[k]) differing++;
     expect(differing, `${path}: bytes of the model input that differ`).toBe(0);
 
-    const classifier = await registry.classifier(model, 'simd128');
+    const classifier = await registry.classifier(model, registry.build(env.ENGINE)); // the deployment's build (ENGINE = auto: relaxed on AVX-VNNI) against the CLI's SIMD128 in Node
     expect(Array.from(classifier.runPixels(input.pixels).logits)).toEqual(cli.logits);
 
     const res = await SELF.fetch(`http://localhost/v1/classify?top_k=0&model=${model}`, { method: 'POST', body: bytes(files[i].bytes) as Uint8Array<ArrayBuffer> });

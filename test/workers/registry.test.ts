@@ -89,15 +89,18 @@ describe('engine build selection', () => {
     expect(runtimeHasRelaxedSimd()).toBe(true);
   });
 
-  it('ENGINE=auto runs the faster build here, relaxed runs relaxed; a bad ENGINE is a clear 500', async () => {
+  it('ENGINE=auto (the default) runs the faster build here, relaxed runs relaxed, simd128 SIMD128; a bad ENGINE is a clear 500', async () => {
     const auto = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'auto' });
     // auto runs relaxed where the relaxed dot is one native instruction (AVX-VNNI), whatever the file's packing
     const faster = relaxedDotIsNative(relaxed) ? 'relaxed' : 'simd128';
     expect(((await auto.json()) as { models: Array<{ engine: string }> }).models.map((m) => m.engine)).toEqual(bundled.names.map(() => faster));
     const rlx = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'relaxed' });
     expect(((await rlx.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('relaxed');
+    const simd = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'simd128' });
+    expect(((await simd.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('simd128');
+    // wrangler.toml's default is auto
     const def = await fetchWithEnv(new Request(`${BASE}/v1/models`), {});
-    expect(((await def.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe('simd128');
+    expect(((await def.json()) as { models: Array<{ engine: string }> }).models[0].engine).toBe(faster);
     const bad = await fetchWithEnv(new Request(`${BASE}/v1/models`), { ENGINE: 'avx512' });
     expect(bad.status).toBe(500);
     expect((await errorOf(bad)).code).toBe('misconfigured');

@@ -52,7 +52,7 @@ async function byUrl(path: string, query = '&top_k=0'): Promise<{ res: Response;
 }
 
 /** Inferences run so far by the bundled model (the same registry instance the Worker uses). */
-const runs = async (name = 'fashion-mnist') => (await registry.classifier(name, 'simd128')).runs;
+const runs = async (name = 'fashion-mnist') => (await registry.classifier(name, registry.build(env.ENGINE))).runs;
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -245,7 +245,7 @@ describe('result cache: the pipeline version', () => {
 
   it('the pixels and logits of three photos are the ones RESULT_PIPELINE_VERSION was pinned with', async () => {
     const file = await registry.file('fashion-mnist');
-    const classifier = await registry.classifier('fashion-mnist', 'simd128');
+    const classifier = await registry.classifier('fashion-mnist', registry.build(env.ENGINE));
     const p = file.header.preprocessing;
     const limits = limitsFrom(env);
     const pixels: Uint8Array[] = [];

@@ -11,7 +11,10 @@ import { engineModule } from '../engine-node.ts';
 /** What `--pack` takes: an engine build whose packed weights to store, or `plain` (weights any build can pack). */
 export const PACK_TARGETS = ['simd128', 'relaxed', 'plain'] as const;
 export type PackTarget = (typeof PACK_TARGETS)[number];
-/** The default: what the Worker runs (ENGINE = simd128), nothing else, so the bundle stays small. */
+/**
+ * The default: SIMD128 (what the Worker runs without AVX-VNNI; the relaxed build repacks it at load,
+ * Int8Engine.checkPacking), nothing else, so the bundle stays small.
+ */
 export const DEFAULT_PACK: PackTarget[] = ['simd128'];
 
 export class PackError extends Error {}
