@@ -14,7 +14,7 @@ import { planArena } from './arena.ts';
 import type { ModelFile, TensorToWrite } from './format.ts';
 import { buildGraph, type Graph, type Op } from './graph.ts';
 import type { EngineExports } from '../kernels.ts';
-import { EngineError, PrepareContext, type PackSource, type QParams } from './ops/context.ts';
+import { BUILDS, EngineError, PrepareContext, type PackSource, type QParams } from './ops/context.ts';
 import { prepareOp } from './ops/index.ts';
 
 export { EngineError, preparedName, type QParams } from './ops/context.ts';
@@ -107,7 +107,7 @@ export class Int8Engine {
   }
 
   get variant(): 'scalar' | 'simd128' | 'relaxed' {
-    return (['scalar', 'simd128', 'relaxed'] as const)[this.k.variant()];
+    return BUILDS[this.k.variant()];
   }
 
   /** The version of the packed weight layouts of this engine build (assembly/layout.ts). */

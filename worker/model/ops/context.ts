@@ -46,8 +46,8 @@ export type PackShape = { kind: 'pointwise'; cin: number; cout: number } | { kin
  */
 export type PackSource = { kind: 'own' } | { kind: 'plain' } | { kind: 'from'; build: 'simd128' | 'relaxed' };
 
-/** variant() of each build (assembly/index.ts): what <family>_unpack and <family>_packed_size_of take. */
-export const BUILD_VARIANT = { scalar: 0, simd128: 1, relaxed: 2 } as const;
+/** The builds by their variant() number (assembly/index.ts), which <family>_unpack and <family>_packed_size_of take. */
+export const BUILDS = ['scalar', 'simd128', 'relaxed'] as const;
 
 /** Names of the prepared tensors of a conv in a format-2 file (models/FORMAT.md, "Prepared weights"). */
 export const preparedName = {
@@ -218,7 +218,7 @@ export class PrepareContext {
    */
   private unpack(conv: string, shape: PackShape, build: 'simd128' | 'relaxed', keep: (w: Int8Array) => void): number {
     const k = this.k;
-    const v = BUILD_VARIANT[build];
+    const v = BUILDS.indexOf(build);
     const name = preparedName.packed(conv, build);
     if (!this.model.has(name)) throw new EngineError(`model has no tensor ${name}`);
     const pw = shape.kind === 'pointwise';
