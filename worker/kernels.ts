@@ -151,6 +151,8 @@ const vnniTiles = () => {
   };
 };
 const vnni = vnniTiles();
+/** The relaxed build's one-pixel VNNI form (vgemv in relaxed.ts): every 1-pixel call with K padded to 16 ≤ KMAX. */
+const vnniGemv = (c: PointwiseCall) => c.pixels === 1 && rlx.fast(c);
 
 const POINTWISE_ARGS = ['x', 'pixels', 'cin', 'xStride', 'packed', 'bias', 'scale', 'cout', 'y', 'yStride', 'zpOut', 'qmin', 'qmax'] as const;
 const OUT_F32 = 'int8 or f32 output (pointwise_f32: the classifier)';
@@ -256,13 +258,24 @@ export const POINTWISE = {
       dot: 'vnni',
     },
     {
+      name: 'pointwise_1x8_vnni_relaxed',
+      isa: 'relaxed',
+      entry: 'pointwise',
+      also: ['pointwise_f32'],
+      tile: '1 px × 8 ch, ONE relaxed dot per k-quad: the pixel quad (signed) against the weights ^ 0x80 (unsigned), bias − 128·Σx; two k-quads (one 64-byte line of weights) a step into two accumulator pairs',
+      source: 'relaxed.ts',
+      when: 'only where relaxed_dot_lowering() is AVX-VNNI (vpdpbusd): calls of 1 pixel (the GEMVs: SE reduce/expand, conv_head, classifier)',
+      reaches: vnniGemv,
+      dot: 'vnni',
+    },
+    {
       name: 'pointwise_2x8_relaxed',
       isa: 'relaxed',
       entry: 'pointwise',
       also: ['pointwise_f32'],
       tile: '2 px × 8 ch × 2 bit planes, one k-quad a step (c4x8 packed)',
       source: 'relaxed.ts',
-      when: 'bit-plane form (every CPU without AVX-VNNI; calls of < 4 pixels): each full pair of pixels',
+      when: 'bit-plane form (every CPU without AVX-VNNI; calls of 2 or 3 pixels): each full pair of pixels',
       reaches: rlx.full,
       dot: 'planes',
     },
@@ -273,7 +286,7 @@ export const POINTWISE = {
       also: ['pointwise_f32'],
       tile: '1 px × 8 ch × 2 bit planes',
       source: 'relaxed.ts',
-      when: 'bit-plane form: odd pixel count (the GEMVs)',
+      when: 'bit-plane form: odd pixel count (the GEMVs where the relaxed dot is not AVX-VNNI)',
       reaches: rlx.tail(1),
       dot: 'planes',
     },

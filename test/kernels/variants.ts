@@ -133,6 +133,14 @@ const POINTWISE_RELAXED: Partial<Record<VariantName, VariantCase[]>> = {
   ],
   pointwise_Mx8_vnni_relaxed: [...pwTile([5, 6, 7]), pw({ cin: 33, cout: 8, pixels: 7, data: 'extreme', wmin: -128 })],
   pointwise_Mx4_vnni_relaxed: [1, 2, 3, 4].flatMap((cout) => [4, 5, 6, 7].map((pixels) => pw({ cin: 13 + cout, cout, pixels, f32: pixels === 7 }))),
+  pointwise_1x8_vnni_relaxed: [
+    ...pwTile([1]),
+    ...[1, 2, 3, 4, 5, 7, 8, 9].map((cout) => pw({ cin: 3 + 5 * cout, cout, pixels: 1, f32: cout % 2 === 1 })), // every channel tail
+    pw({ cin: 960, cout: 1280, pixels: 1 }), // conv_head
+    pw({ cin: 1280, cout: 10, pixels: 1, f32: true }), // the classifier
+    pw({ cin: 17, cout: 16, pixels: 1, data: 'extreme', wmin: -128 }), // Σx at its extremes, w = -128 too
+    pw({ cin: 4096, cout: 9, pixels: 1, data: 'extreme' }), // K at KMAX: 128·Σx = ±2^26
+  ],
   pointwise_2x8_relaxed: pwTile([2, 4]),
   pointwise_1x8_relaxed: [...pwTile([1, 3]), pw({ cin: 960, cout: 1280, pixels: 1 })],
   pointwise_Mx4_relaxed: [1, 2, 3, 4].flatMap((cout) => [1, 2, 3].map((pixels) => pw({ cin: 13 + cout, cout, pixels, f32: pixels === 3 }))),

@@ -425,6 +425,26 @@ export const MUTANTS: Mutant[] = [
     find: 'const f = i8x16.splat(<i8>0x80);',
     replace: 'const f = i8x16.splat(<i8>0x7f);',
   },
+  {
+    id: 'rx-vnni-gemv-sumx',
+    what: 'relaxed pointwise, AVX-VNNI one-pixel form: the 128·Σx correction taken as 64·Σx',
+    module: 'engine',
+    build: 'relaxed',
+    tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts',
+    find: 'const corr = i32x4.shl(i32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 7);',
+    replace: 'const corr = i32x4.shl(i32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 6);',
+  },
+  {
+    id: 'rx-vnni-gemv-odd',
+    what: 'relaxed pointwise, AVX-VNNI one-pixel form: the odd k-quads of channels 4-7 dropped',
+    module: 'engine',
+    build: 'relaxed',
+    tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts',
+    find: 'i32x4.add(a1, b1), v128.load(so)',
+    replace: 'a1, v128.load(so)',
+  },
   // one per variant the mutants above do not reach on their own: the variant's call (or tile) loses
   // its last output channel, so only cases that run that variant can see it
   {
@@ -568,6 +588,17 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/pointwise/relaxed.ts',
     find: 'vrowTile(4, false, x, xs, kp, packed, scale, cout,',
     replace: 'vrowTile(4, false, x, xs, kp, packed, scale, cout - 1,',
+  },
+  {
+    id: 'rx-vnni-gemv-tile',
+    variant: 'pointwise_1x8_vnni_relaxed',
+    what: 'relaxed pointwise, AVX-VNNI one-pixel form: last output channel never written',
+    module: 'engine',
+    build: 'relaxed',
+    tests: ['pointwise'],
+    file: 'kernels/pointwise/relaxed.ts',
+    find: 'vgemv(false, x, kp, packed, bias, scale, cout,',
+    replace: 'vgemv(false, x, kp, packed, bias, scale, cout - 1,',
   },
   {
     id: 'rx-vnni-Mx8-tile',

@@ -396,6 +396,64 @@ function vrowsTailF(m: i32, x: usize, xs: usize, kp: i32, packed: usize, scale: 
   else vrowTile(1, true, x, xs, kp, packed, scale, cout, y, ys, c);
 }
 
+// ---- AVX-VNNI one-pixel form (the GEMVs: SE FCs, conv_head, classifier) ----
+//
+// With the roles of the VNNI form swapped: a = the pixel's k-quad (signed, broadcast), b = the
+// weights ^ 0x80 = w + 128 (unsigned 1..255), so Σ_k x·(w + 128) = Σ x·w + 128·Σx: the correction
+// is the pixel's own Σx, one pass over its kp activation bytes (hot), instead of the Σw pass over
+// the weights (which a GEMV reads only once: they come cold from memory). ONE dot per k-quad per 4
+// channels, against four for the bit planes. The weight stream stays one sequential stream (the
+// c4x8 blocks in order); each block's k loop takes two k-quads (one 64-byte line) a step into two
+// accumulator pairs (even and odd quads), so each vpdpbusd chain gets one dot per line and the loop
+// is not bound by the dot's latency. The padding of K (w = 0, so (w + 128)·x = 128·x) is exact too:
+// Σx runs over the same kp bytes, copied once into SCRATCH so the dot loop reads exactly them.
+
+/** One pixel × every channel, VNNI form (kp ≤ KMAX, a multiple of 16; output constants set). */
+// @ts-ignore: decorator
+@inline
+function vgemv(F32: bool, x: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, c: usize): void {
+  let sv = i32x4.splat(0);
+  for (let k: usize = 0; k < <usize>kp; k += 16) {
+    const v = v128.load(x + k);
+    v128.store(SCRATCH + k, v);
+    sv = i32x4.add(sv, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v)));
+  }
+  const t = i32x4.add(sv, i32x4.shuffle(sv, sv, 2, 3, 0, 1));
+  const corr = i32x4.shl(i32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 7); // 128·Σx in every lane
+  const flip = i8x16.splat(<i8>0x80);
+  const z = i32x4.splat(0);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  const eb: usize = F32 ? 4 : 1;
+  let wp = packed;
+  for (let o = 0; o < cout; o += 8) {
+    const bo = bias + (<usize>o << 2);
+    let a0 = i32x4.sub(v128.load(bo), corr), a1 = i32x4.sub(v128.load(bo, 16), corr);
+    let b0 = z, b1 = z;
+    let s = SCRATCH;
+    const end = wp + (<usize>kp << 3);
+    do {
+      const xv = v128.load64_splat(s);
+      const v0 = i32x4.shuffle(xv, xv, 0, 0, 0, 0), v1 = i32x4.shuffle(xv, xv, 1, 1, 1, 1);
+      a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v0, v128.xor(v128.load(wp), flip), a0);
+      a1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v0, v128.xor(v128.load(wp, 16), flip), a1);
+      b0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v1, v128.xor(v128.load(wp, 32), flip), b0);
+      b1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v1, v128.xor(v128.load(wp, 48), flip), b1);
+      wp += 64;
+      s += 8;
+    } while (wp < end);
+    const so = scale + (<usize>o << 2);
+    const n = cout - o;
+    out8(F32, i32x4.add(a0, b0), i32x4.add(a1, b1), v128.load(so), v128.load(so, 16), y + <usize>o * eb, n < 8 ? n : 8, c, magic, floor, shift);
+  }
+}
+
+function vgemvI8(x: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, c: usize): void {
+  vgemv(false, x, kp, packed, bias, scale, cout, y, c);
+}
+function vgemvF32(x: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, c: usize): void {
+  vgemv(true, x, kp, packed, bias, scale, cout, y, c);
+}
+
 /** The VNNI form of run() (pixels ≥ VNNI_MINPX, kp ≤ KMAX, cout ≤ VNNI_CMAX; output constants set). */
 function runVnni(F32: bool, x: usize, pixels: i32, kp: i32, xs: usize, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, ys: usize, c: usize): void {
@@ -432,6 +490,12 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   const ys: usize = F32 ? <usize>yStride << 2 : <usize>yStride;
   const xs = <usize>xStride;
   const y0 = y;
+  if (pixels == 1 && relaxedDotIsVnni()) {
+    if (F32) vgemvF32(x, kp, packed, bias, scale, cout, y, c);
+    else vgemvI8(x, kp, packed, bias, scale, cout, y, c);
+    if (!F32 && qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
+    return;
+  }
   if (pixels >= VNNI_MINPX && cout <= VNNI_CMAX && relaxedDotIsVnni()) {
     runVnni(F32, x, pixels, kp, xs, packed, bias, scale, cout, y, ys, c);
     if (!F32 && qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
