@@ -219,6 +219,49 @@ export function resampleWindowCase(impls: Resampler[], seed: number): void {
   });
 }
 
+/**
+ * One resampler through a chain of resizes, each differing from the one before in ONE of the things
+ * the taps depend on (the image's displayed size, the DCT-scaled source box, the resize, the filter,
+ * the window) or in none of them (new pixels, gray, orientation with the same displayed size): the
+ * wasm resampler keeps the last resize's taps, and every call must still give resample.ts's bytes.
+ */
+export function resampleSequenceCases(r: Resampler, rng: Rng): void {
+  type Call = { img: DecodedImage; outW: number; outH: number; filter: ResampleFilter; left: number; top: number; size: number; gray: boolean };
+  const a = randomImage(rng, 41, 29, 1);
+  const scaledA: DecodedImage = { ...a, source: { width: 328, height: 232, box: [0, 0, 41, 29] } };
+  const steps: Array<(c: Call) => Call> = [
+    (c) => c, // the same call again: the taps are reused
+    (c) => ({ ...c, img: randomImage(rng, 41, 29, 1) }), // new pixels, same size
+    (c) => ({ ...c, outW: c.outW + 1 }),
+    (c) => ({ ...c, outH: c.outH + 1 }),
+    (c) => ({ ...c, filter: c.filter === 'bilinear' ? 'bicubic' : 'bilinear' }),
+    (c) => ({ ...c, left: c.left + 1 }),
+    (c) => ({ ...c, top: c.top + 1 }),
+    (c) => ({ ...c, size: c.size + 2 }), // larger: taps kept from the smaller window would leave columns unwritten
+    (c) => ({ ...c, gray: !c.gray }),
+    (c) => ({ ...c, img: randomImage(rng, 42, 29, 1) }), // width
+    (c) => ({ ...c, img: randomImage(rng, 42, 30, 1) }), // height
+    (c) => ({ ...c, img: randomImage(rng, 30, 42, 6) }), // orientation 6: the same displayed size
+    (c) => ({ ...c, img: scaledA }), // a DCT-scaled decode: the source box
+    (c) => ({ ...c, img: { ...scaledA, source: { width: 328, height: 232, box: [0.5, 0, 41, 29] } } }), // another box (x)
+    (c) => ({ ...c, img: { ...scaledA, source: { width: 328, height: 232, box: [0.5, 0.5, 41, 29] } } }), // another box (y)
+    (c) => ({ ...c, img: a }), // the same size without the box
+  ];
+  let call: Call = { img: a, outW: 23, outH: 16, filter: 'bilinear', left: 3, top: 0, size: 15, gray: false };
+  steps.forEach((step, i) => {
+    call = step(call);
+    const { img, outW, outH, filter, left, top, size, gray } = call;
+    const view = orientedView(img);
+    const want = resampleWindow(view, outW, outH, filter, left, top, size, gray);
+    const got = r.resampleWindow(view, outW, outH, filter, left, top, size, gray);
+    const d = firstDifference(new Uint8Array(got.buffer, got.byteOffset, got.length), new Uint8Array(want.buffer, want.byteOffset, want.length));
+    if (d >= 0 || got.length !== want.length)
+      throw new Error(
+        `resize ${i} of the chain (${img.width}x${img.height} ${filter}${gray ? ' gray' : ''} -> ${outW}x${outH} window ${size} at (${left}, ${top})): byte ${d} is ${got[d]}, resample.ts ${want[d]}`,
+      );
+  });
+}
+
 export function resampleWindowCases(impls: Resampler[], rng: Rng, count: number): void {
   // Every orientation and mode on one odd-sized image, then random ones.
   for (let o = 1; o <= 8; o++) {

@@ -229,7 +229,11 @@ const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
   // The resampler's testers draw their own shapes (filter, C = 1/3, in/out sizes, windows) from a seed.
   resample_h_4tap_simd128: seeded('resample_h', resampleHCase, SEEDS_80),
   resample_v_16b_simd128: seeded('resample_v', resampleVCase, SEEDS_80),
-  rgba_to_l_simd128: [...seeded('rgba_to_l', rgbaToLCase, SEEDS_80), { label: 'rgba_to_l on rounding ties', run: rgbaToLTies }],
+  rgba_to_l_simd128: [
+    ...seeded('rgba_to_l', rgbaToLCase, SEEDS_80),
+    { label: 'rgba_to_l on rounding ties', run: rgbaToLTies },
+    { label: "rgba_to_l on every RGB triple, against Pillow's formula", run: rgbaToLEveryTriple },
+  ],
   quantize_hwc_48b_simd128: seeded('quantize_hwc', quantizeHwcCase, SEEDS_80),
 };
 
@@ -251,6 +255,35 @@ function rgbaToLTies(h: Harness): void {
     const d = firstDifference(h.bytes(y1, n + 32), h.bytes(y2, n + 32));
     if (n < 16 || d >= 0) throw new Error(`rgba_to_l on ${n} tie pixels: first difference at byte ${d}`);
   });
+}
+
+/**
+ * RGBA → L on all 2^24 RGB triples (alpha varying), 65536 pixels a call (a multiple of the 16-pixel
+ * step), against Pillow's own formula evaluated here in JS (libImaging/Convert.c L24:
+ * (r·19595 + g·38470 + b·7471 + 0x8000) >> 16), and nothing stored past the end.
+ */
+function rgbaToLEveryTriple(h: Harness): void {
+  const n = 65536;
+  const rgba = new Uint8Array(4 * n);
+  for (let r = 0; r < 256; r++) {
+    for (let i = 0; i < n; i++) {
+      rgba[4 * i] = r;
+      rgba[4 * i + 1] = i >> 8;
+      rgba[4 * i + 2] = i & 255;
+      rgba[4 * i + 3] = (i * 37 + r) & 255;
+    }
+    h.scoped(() => {
+      const src = h.put(rgba);
+      const y = h.out(n);
+      h.fn('rgba_to_l')(src, n, y);
+      const got = h.bytes(y, n + 32);
+      for (let i = 0; i < n; i++) {
+        const want = (r * 19595 + (i >> 8) * 38470 + (i & 255) * 7471 + 0x8000) >>> 16;
+        if (got[i] !== want) throw new Error(`rgba_to_l(${r}, ${i >> 8}, ${i & 255}) = ${got[i]}, Pillow's L = ${want}`);
+      }
+      for (let i = n; i < n + 32; i++) if (got[i] !== 0x5a) throw new Error(`rgba_to_l stored past its ${n} pixels (byte ${i})`);
+    });
+  }
 }
 
 /** The cases of every SIMD variant, by name (scalar variants are the references: their JS checks are per family). */

@@ -22,7 +22,7 @@ import { inputCases, inputReferenceChecks } from '../kernels/input.tester.ts';
 import { pointwiseCases, pointwiseGhostnetCases, pointwiseReferenceChecks, pointwiseShape, pointwiseTailCases } from '../kernels/pointwise.tester.ts';
 import { poolCases, poolReferenceChecks } from '../kernels/pool.tester.ts';
 import { quantizeKernelCases, quantizedWindowCases, quantizeParamsChecks, quantizeReferenceChecks } from '../kernels/quantize.tester.ts';
-import { resampleKernelCases, resampleReferenceChecks, resampleWindowCase, resampleWindowCases } from '../kernels/resample.tester.ts';
+import { resampleKernelCases, resampleReferenceChecks, resampleWindowCase, resampleWindowCases, resampleSequenceCases } from '../kernels/resample.tester.ts';
 import { VARIANT_CASES } from '../kernels/variants.ts';
 import { VARIANTS } from '../../worker/kernels.ts';
 
@@ -146,6 +146,10 @@ const FAMILIES: Family[] = [
           const impls = [new WasmResampler(module), new WasmResampler(module, { batchRows: 1 }), new WasmResampler(module, { batchRows: 3 })];
           resampleWindowCases(impls, new Rng(0x1e5 + build.length), build === 'scalar' ? 60 : 400);
         },
+      ],
+      [
+        "the last resize's taps are reused only for the same resize: a chain of calls, each differing in one parameter, gives resample.ts's bytes",
+        ({ module }) => resampleSequenceCases(new WasmResampler(module), new Rng(0x5e9)),
       ],
       [
         'memory is bounded and reused: repeated resizes do not grow it',

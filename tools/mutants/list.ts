@@ -729,6 +729,15 @@ export const MUTANTS: Mutant[] = [
     find: 'round = i32x4.splat(0x8000);',
     replace: 'round = i32x4.splat(0x7fff);',
   },
+  {
+    id: 'rs-luma-green',
+    what: 'RGBA → L: green weighs 65536 − 27067 instead of 65536 − 27066 (38469 for 38470)',
+    module: 'resample',
+    tests: ['resample'],
+    file: 'kernels/resample/simd128.ts',
+    find: '(<i64>(-27066 & 0xffff) << 16)',
+    replace: '(<i64>(-27067 & 0xffff) << 16)',
+  },
   // the input quantization in the image module
   {
     id: 'q-tail',
