@@ -232,7 +232,7 @@ function slowPath(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, pack
 // one pixel) into INIT = bias - 128·Σw, so the packed layout stays c4x8 and files packed by the relaxed
 // build load on any CPU. This form is wrong under any other lowering (pmaddubsw saturates, vpdpbssd
 // reads b signed), so run() takes it only when lowering.ts relaxedDotIsVnni() says so; the bit-plane
-// tiles above stay the form for every other CPU and for calls of fewer than VNNI_MINPX pixels.
+// tiles above stay the form for every other CPU and for calls of 2 or 3 pixels (1-pixel calls: vgemv below).
 // Register tile: 4 pixels x 8 channels = 8 accumulators; per k-quad 2 weight loads, 1 activation load
 // (the 4 pixels' quads, transposed once per tile by vsplit) and 4 shuffles for 8 dots (128 MACs).
 
