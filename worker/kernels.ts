@@ -89,6 +89,8 @@ export const DEPTHWISE_MAP_BYTES = 16384;
 export const DEPTHWISE_MAXT = 128;
 /** Tallest kernel of the k×5 row pass. */
 export const DEPTHWISE_ROWPASS_MAXK = 7;
+/** Pair-row bytes and output pixels a whole small k×5 map may take to run as one map (rowpass.ts MAP5_BYTES, MAP5_PIXELS). */
+export const DEPTHWISE_MAP5 = { bytes: 16384, pixels: 256 };
 /** Longest dense row (W·C) the gate's row stream stages (assembly/kernels/gate/simd128.ts). */
 export const GATE_GROW_MAX = 10240;
 /** The SIMD128 pixel-lane tile's limits (assembly/kernels/pointwise/lanes.ts LANES_NMAX, LANES_KMAX, WS_BYTES). */
@@ -105,6 +107,12 @@ export function depthwisePath(c: DepthwiseCall): string {
   if (kh === 3 && kw === 3 && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW) return stride === 1 ? '3x3s1_rows' : '3x3s2_rows';
   if (stride === 1 && kh === 1 && kw === 5 && W <= DEPTHWISE_MAXW && W >= 4) return '1x5s1_line';
   if (stride === 1 && kh === 5 && kw === 1 && H <= DEPTHWISE_MAXW && H >= 4) return '5x1s1_line';
+  if (kw === 5 && (kh & 1) === 1 && kh >= 3 && kh <= DEPTHWISE_ROWPASS_MAXK && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW) {
+    const OH = outSize(H, kh, stride),
+      OW = outSize(W, kw, stride);
+    const bytes = ((OH - 1) * stride + kh) * (stride === 1 ? W + 6 : OW + 3) * 32;
+    if (bytes <= DEPTHWISE_MAP5.bytes && OH * OW <= DEPTHWISE_MAP5.pixels) return 'kx5_map';
+  }
   if (kw === 5 && (kh & 1) === 1 && kh <= DEPTHWISE_ROWPASS_MAXK && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW && outSize(W, kw, stride) >= 12) return 'kx5_rowpass';
   return kh * kw <= DEPTHWISE_MAXT ? 'general' : 'huge';
 }
@@ -390,12 +398,21 @@ export const DEPTHWISE = {
       reaches: dw('5x1s1_line'),
     },
     {
+      name: 'depthwise_kx5_map_simd128',
+      isa: 'simd128',
+      entry: 'depthwise',
+      tile: '4 ch × 1 px, every pair row of the map built first, one pass per two tap rows over the whole map',
+      source: 'rowpass.ts',
+      when: `k×5 (odd 3 ≤ k ≤ ${DEPTHWISE_ROWPASS_MAXK}) s1/s2, W ≤ ${DEPTHWISE_MAXW}, pair rows ≤ ${DEPTHWISE_MAP5.bytes} bytes, ≤ ${DEPTHWISE_MAP5.pixels} output pixels (5×5 s2 on 14²)`,
+      reaches: dw('kx5_map'),
+    },
+    {
       name: 'depthwise_kx5_rowpass_simd128',
       isa: 'simd128',
       entry: 'depthwise',
-      tile: '4 ch × 1 px, one pass per tap row into an i32 row',
+      tile: '4 ch × 1 px, one pass per two tap rows into an i32 row',
       source: 'rowpass.ts',
-      when: `k×5 (odd k ≤ ${DEPTHWISE_ROWPASS_MAXK}) s1/s2, W ≤ ${DEPTHWISE_MAXW}, ≥ 12 output columns (5×5 s2)`,
+      when: `k×5 (odd k ≤ ${DEPTHWISE_ROWPASS_MAXK}) s1/s2, W ≤ ${DEPTHWISE_MAXW}, ≥ 12 output columns, larger maps (5×5 s2 on 56²)`,
       reaches: dw('kx5_rowpass'),
     },
     {

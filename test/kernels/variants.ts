@@ -78,18 +78,33 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 5, W: 2, C: 20, kh: 5, kw: 1, stride: 1 }),
     dw({ H: 254, W: 2, C: 9, kh: 5, kw: 1, stride: 1 }),
   ],
+  depthwise_kx5_map_simd128: [
+    ...dwEdges({ H: 14, W: 14, kh: 5, kw: 5, stride: 2 }), // the network's 5×5 s2 on 14²
+    dw({ H: 1, W: 1, C: 5, kh: 5, kw: 5, stride: 2 }),
+    dw({ H: 2, W: 3, C: 9, kh: 5, kw: 5, stride: 1 }),
+    dw({ H: 13, W: 11, C: 20, kh: 5, kw: 5, stride: 2 }), // odd sizes: the last column and row
+    dw({ H: 9, W: 12, C: 17, kh: 5, kw: 5, stride: 1 }),
+    dw({ H: 6, W: 9, C: 6, kh: 3, kw: 5, stride: 1 }),
+    dw({ H: 5, W: 8, C: 7, kh: 7, kw: 5, stride: 2 }),
+    dw({ H: 16, W: 16, C: 13, kh: 3, kw: 5, stride: 1 }), // 256 output pixels: MAP5_PIXELS exactly
+    dw({ H: 28, W: 26, C: 5, kh: 5, kw: 5, stride: 2 }), // 31 pair rows of 16 entries: 15872 bytes, the most at OW 13
+    dw({ H: 3, W: 5, C: 4100, kh: 5, kw: 5, stride: 2 }), // more channels than one chunk (MAXC)
+  ],
   depthwise_kx5_rowpass_simd128: [
-    ...dwEdges({ H: 7, W: 23, kh: 5, kw: 5, stride: 2 }), // 12 output columns: the smallest it takes
+    ...dwEdges({ H: 40, W: 23, kh: 5, kw: 5, stride: 2 }), // 12 output columns, too tall for the map
     dw({ H: 5, W: 254, C: 6, kh: 5, kw: 5, stride: 2 }),
-    dw({ H: 9, W: 12, C: 5, kh: 5, kw: 5, stride: 1 }),
-    dw({ H: 4, W: 30, C: 17, kh: 3, kw: 5, stride: 1 }),
-    dw({ H: 11, W: 14, C: 4, kh: 7, kw: 5, stride: 1 }),
+    dw({ H: 30, W: 12, C: 5, kh: 5, kw: 5, stride: 1 }),
+    dw({ H: 29, W: 26, C: 5, kh: 5, kw: 5, stride: 2 }), // 33 pair rows: one output row past the map's MAP5_BYTES
+    dw({ H: 16, W: 17, C: 9, kh: 3, kw: 5, stride: 1 }), // 272 output pixels: one column past the map's MAP5_PIXELS
+    dw({ H: 20, W: 30, C: 17, kh: 3, kw: 5, stride: 1 }),
+    dw({ H: 30, W: 14, C: 4, kh: 7, kw: 5, stride: 1 }),
     dw({ H: 3, W: 24, C: 9, kh: 1, kw: 5, stride: 2 }),
   ],
   depthwise_general_simd128: [
     ...dwEdges({ H: 6, W: 6, kh: 2, kw: 2, stride: 1 }),
     dw({ H: 4, W: 255, C: 5, kh: 3, kw: 3, stride: 1 }), // one past the row paths' MAXW
-    dw({ H: 7, W: 22, C: 6, kh: 5, kw: 5, stride: 2 }), // 11 output columns: too few for the row pass
+    dw({ H: 7, W: 22, C: 6, kh: 5, kw: 5, stride: 3 }), // stride 3: no row path
+    dw({ H: 40, W: 22, C: 6, kh: 5, kw: 5, stride: 2 }), // 11 output columns (too few for the row pass), too tall for the map
     dw({ H: 2, W: 3, C: 9, kh: 1, kw: 5, stride: 1 }), // too narrow for the line kernel
     dw({ H: 3, W: 2, C: 9, kh: 5, kw: 1, stride: 1 }),
     dw({ H: 9, W: 10, C: 7, kh: 7, kw: 7, stride: 3 }),

@@ -12,6 +12,8 @@
 //   3×3 s1/s2, W ≤ MAXW      rows3x3.ts: pair rows in a ring, five (s1) or six (s2) dots per pixel,
 //                            everything in registers. 3×3 is ~73% of GhostNet's depthwise MACs.
 //   1×5 / 5×1 s1, ≤ MAXW     line5.ts: one 5-tap line kernel along rows or columns, three dots.
+//   k×5 (k ≥ 3), small map   rowpass.ts dwMap5: all pair rows of the map first, one pass per two tap
+//                            rows over the whole map's i32 accumulators (5×5 s2 on 14²).
 //   k×5 s1/s2, W ≤ MAXW      rowpass.ts: one pass per tap row into an i32 accumulator row (5×5 s2).
 //   other, ≤ MAXT taps       general.ts dwGeneral: tap pointers per pixel, pairs in a loop.
 //   larger                   general.ts dwHuge: scalar loops over the packed weights.
@@ -23,7 +25,7 @@
 import { BIASP, MAXC, MAXW, pairCount, setup } from './common';
 import { dw3x3Map, dw3x3Rows, MAP_BYTES } from './rows3x3';
 import { dwLine5 } from './line5';
-import { dwRowPass5, ROWPASS_MAXK } from './rowpass';
+import { dwMap5, dwRowPass5, map5Bytes, ROWPASS_MAXK } from './rowpass';
 import { dwGeneral, dwHuge, MAXT } from './general';
 
 export { depthwise_pack_simd128, depthwise_packed_size_simd128, depthwise_unpack_simd128 } from './common';
@@ -58,6 +60,8 @@ function depthwiseChunk(
     dwLine5(x, H, W, C, xStride, wts, scale, false, y, yStride, qmax, zpIn);
   } else if (stride == 1 && kh == 5 && kw == 1 && H <= MAXW && H >= 4) {
     dwLine5(x, H, W, C, xStride, wts, scale, true, y, yStride, qmax, zpIn);
+  } else if (map5Bytes(H, W, kh, kw, stride) > 0) {
+    dwMap5(x, H, W, C, xStride, wts, scale, kh, stride, y, yStride, qmax, zpIn);
   } else if (kw == 5 && (kh & 1) == 1 && kh <= ROWPASS_MAXK && (stride == 1 || stride == 2) && W <= MAXW && OW >= 12) {
     dwRowPass5(x, H, W, C, xStride, wts, scale, kh, stride, y, yStride, qmax, zpIn);
   } else if (kh * kw <= MAXT) {
