@@ -105,6 +105,8 @@ export function depthwisePath(c: DepthwiseCall): string {
   const { H, W, kh, kw, stride } = c;
   if (kh === 3 && kw === 3 && stride === 1 && (H + 2) * (W + 2) * 32 <= DEPTHWISE_MAP_BYTES) return '3x3s1_map';
   if (kh === 3 && kw === 3 && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW) return stride === 1 ? '3x3s1_rows' : '3x3s2_rows';
+  if (stride === 1 && kh === 1 && kw === 5 && W === 3) return '1x5s1_line3';
+  if (stride === 1 && kh === 5 && kw === 1 && H === 3) return '5x1s1_line3';
   if (stride === 1 && kh === 1 && kw === 5 && W <= DEPTHWISE_MAXW && W >= 4) return '1x5s1_line';
   if (stride === 1 && kh === 5 && kw === 1 && H <= DEPTHWISE_MAXW && H >= 4) return '5x1s1_line';
   if (kw === 5 && (kh & 1) === 1 && kh >= 3 && kh <= DEPTHWISE_ROWPASS_MAXK && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW) {
@@ -378,6 +380,24 @@ export const DEPTHWISE = {
       source: 'rows3x3.ts',
       when: `3×3 s2, W ≤ ${DEPTHWISE_MAXW}`,
       reaches: dw('3x3s2_rows'),
+    },
+    {
+      name: 'depthwise_1x5s1_line3_simd128',
+      isa: 'simd128',
+      entry: 'depthwise',
+      tile: '4 ch × one 3-pixel line in registers, 2 dots per pixel, no pair rows',
+      source: 'line5.ts',
+      when: '1×5 s1, W = 3 (DFC on the 3×3 maps)',
+      reaches: dw('1x5s1_line3'),
+    },
+    {
+      name: 'depthwise_5x1s1_line3_simd128',
+      isa: 'simd128',
+      entry: 'depthwise',
+      tile: '4 ch × one 3-pixel column in registers, 2 dots per pixel, no pair rows',
+      source: 'line5.ts',
+      when: '5×1 s1, H = 3 (DFC on the 3×3 maps)',
+      reaches: dw('5x1s1_line3'),
     },
     {
       name: 'depthwise_1x5s1_line_simd128',

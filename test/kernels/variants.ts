@@ -66,6 +66,18 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 5, W: 253, C: 5, kh: 3, kw: 3, stride: 2 }),
     dw({ H: 4, W: 254, C: 12, kh: 3, kw: 3, stride: 2 }),
   ],
+  depthwise_1x5s1_line3_simd128: [
+    ...dwEdges({ H: 3, W: 3, kh: 1, kw: 5, stride: 1 }), // the network's DFC on 3×3
+    dw({ H: 1, W: 3, C: 7, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 5, W: 3, C: 960, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 2, W: 3, C: 4100, kh: 1, kw: 5, stride: 1 }), // more channels than one chunk (MAXC)
+  ],
+  depthwise_5x1s1_line3_simd128: [
+    ...dwEdges({ H: 3, W: 3, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 3, W: 1, C: 7, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 3, W: 6, C: 960, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 3, W: 2, C: 4100, kh: 5, kw: 1, stride: 1 }),
+  ],
   depthwise_1x5s1_line_simd128: [
     ...dwEdges({ H: 3, W: 9, kh: 1, kw: 5, stride: 1 }),
     dw({ H: 1, W: 4, C: 7, kh: 1, kw: 5, stride: 1 }),
@@ -105,8 +117,8 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 4, W: 255, C: 5, kh: 3, kw: 3, stride: 1 }), // one past the row paths' MAXW
     dw({ H: 7, W: 22, C: 6, kh: 5, kw: 5, stride: 3 }), // stride 3: no row path
     dw({ H: 40, W: 22, C: 6, kh: 5, kw: 5, stride: 2 }), // 11 output columns (too few for the row pass), too tall for the map
-    dw({ H: 2, W: 3, C: 9, kh: 1, kw: 5, stride: 1 }), // too narrow for the line kernel
-    dw({ H: 3, W: 2, C: 9, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 3, W: 2, C: 9, kh: 1, kw: 5, stride: 1 }), // too narrow for the line kernels
+    dw({ H: 2, W: 3, C: 9, kh: 5, kw: 1, stride: 1 }),
     dw({ H: 9, W: 10, C: 7, kh: 7, kw: 7, stride: 3 }),
     dw({ H: 9, W: 17, C: 5, kh: 8, kw: 16, stride: 1 }), // exactly MAXT taps
   ],

@@ -233,3 +233,21 @@ export const PITCH: i32 = (MAXW + 8) * 32;
     storeTail(out1, i32x4.shuffle(r, r, 1, 1, 1, 1), rr);
   }
 }
+
+/** Three pixels' accumulators (a0 → out0, a1 → out1, a2 → out2), narrowed together. */
+// @ts-ignore: decorator
+@inline export function store3(FAST: bool, a0: v128, a1: v128, a2: v128, sc: v128, magic: v128, floor: v128, shift: v128, out0: usize, out1: usize, out2: usize, rr: i32): void {
+  const q2 = requantFloor4(a2, sc, magic, floor, shift);
+  const h = i16x8.narrow_i32x4_s(requantFloor4(a0, sc, magic, floor, shift), requantFloor4(a1, sc, magic, floor, shift));
+  let r = i8x16.narrow_i16x8_s(h, i16x8.narrow_i32x4_s(q2, q2));
+  if (FAST) {
+    v128.store32_lane(out0, r, 0);
+    v128.store32_lane(out1, r, 1);
+    v128.store32_lane(out2, r, 2);
+  } else {
+    r = i8x16.min_s(r, v128.load(K, K_MAX));
+    storeTail(out0, r, rr);
+    storeTail(out1, i32x4.shuffle(r, r, 1, 1, 1, 1), rr);
+    storeTail(out2, i32x4.shuffle(r, r, 2, 2, 2, 2), rr);
+  }
+}
