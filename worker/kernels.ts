@@ -81,7 +81,7 @@ export interface KernelFamily<Call = never> {
 // -------------------------------------------------------------------------------------------------
 // The dispatchers' limits (assembly/kernels/depthwise/{common,general,rowpass}.ts, pointwise/*.ts).
 
-/** Widest row (depthwise W, or H for 5×1) the row-ring paths take. */
+/** Widest row (depthwise W) the row-ring paths take. */
 export const DEPTHWISE_MAXW = 254;
 /** Bytes of pair rows a whole small 3×3 s1 map may take ((H + 2)·(W + 2)·32) to run as one map. */
 export const DEPTHWISE_MAP_BYTES = 16384;
@@ -107,8 +107,8 @@ export function depthwisePath(c: DepthwiseCall): string {
   if (kh === 3 && kw === 3 && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW) return stride === 1 ? '3x3s1_rows' : '3x3s2_rows';
   if (stride === 1 && kh === 1 && kw === 5 && W === 3) return '1x5s1_line3';
   if (stride === 1 && kh === 5 && kw === 1 && H === 3) return '5x1s1_line3';
-  if (stride === 1 && kh === 1 && kw === 5 && W <= DEPTHWISE_MAXW && W >= 4) return '1x5s1_line';
-  if (stride === 1 && kh === 5 && kw === 1 && H <= DEPTHWISE_MAXW && H >= 4) return '5x1s1_line';
+  if (stride === 1 && kh === 1 && kw === 5 && W >= 4) return '1x5s1_line';
+  if (stride === 1 && kh === 5 && kw === 1 && H >= 4) return '5x1s1_line';
   if (kw === 5 && (kh & 1) === 1 && kh >= 3 && kh <= DEPTHWISE_ROWPASS_MAXK && (stride === 1 || stride === 2) && W <= DEPTHWISE_MAXW) {
     const OH = outSize(H, kh, stride),
       OW = outSize(W, kw, stride);
@@ -403,18 +403,18 @@ export const DEPTHWISE = {
       name: 'depthwise_1x5s1_line_simd128',
       isa: 'simd128',
       entry: 'depthwise',
-      tile: '4 ch × 1 px, 5-tap line, 3 dots',
+      tile: '4 ch × 2 px, a sliding window of three pairs of the row in registers, 3 dots per pixel',
       source: 'line5.ts',
-      when: `1×5 s1, 4 ≤ W ≤ ${DEPTHWISE_MAXW} (DFC)`,
+      when: '1×5 s1, W ≥ 4 (DFC)',
       reaches: dw('1x5s1_line'),
     },
     {
       name: 'depthwise_5x1s1_line_simd128',
       isa: 'simd128',
       entry: 'depthwise',
-      tile: '4 ch × 1 px, 5-tap line down a column, 3 dots',
+      tile: '4 ch × 2 px, a sliding window of three pairs of the column in registers, 3 dots per pixel',
       source: 'line5.ts',
-      when: `5×1 s1, 4 ≤ H ≤ ${DEPTHWISE_MAXW} (DFC)`,
+      when: '5×1 s1, H ≥ 4 (DFC)',
       reaches: dw('5x1s1_line'),
     },
     {

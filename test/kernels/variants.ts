@@ -80,15 +80,21 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
   ],
   depthwise_1x5s1_line_simd128: [
     ...dwEdges({ H: 3, W: 9, kh: 1, kw: 5, stride: 1 }),
+    ...dwEdges({ H: 2, W: 8, kh: 1, kw: 5, stride: 1 }), // even line: no odd last pixel
     dw({ H: 1, W: 4, C: 7, kh: 1, kw: 5, stride: 1 }),
     dw({ H: 2, W: 5, C: 20, kh: 1, kw: 5, stride: 1 }),
-    dw({ H: 2, W: 254, C: 9, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 7, W: 7, C: 200, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 2, W: 300, C: 9, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 2, W: 6, C: 4100, kh: 1, kw: 5, stride: 1 }), // more channels than one chunk (MAXC)
   ],
   depthwise_5x1s1_line_simd128: [
     ...dwEdges({ H: 9, W: 3, kh: 5, kw: 1, stride: 1 }),
+    ...dwEdges({ H: 8, W: 2, kh: 5, kw: 1, stride: 1 }),
     dw({ H: 4, W: 1, C: 7, kh: 5, kw: 1, stride: 1 }),
     dw({ H: 5, W: 2, C: 20, kh: 5, kw: 1, stride: 1 }),
-    dw({ H: 254, W: 2, C: 9, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 14, W: 14, C: 120, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 300, W: 2, C: 9, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 7, W: 2, C: 4100, kh: 5, kw: 1, stride: 1 }),
   ],
   depthwise_kx5_map_simd128: [
     ...dwEdges({ H: 14, W: 14, kh: 5, kw: 5, stride: 2 }), // the network's 5×5 s2 on 14²

@@ -2,81 +2,87 @@
 //
 // Both are one 5-tap convolution along lines: 1×5 along rows, 5×1 along columns (the same code with
 // the pixel and line steps swapped; a column's pixels are a row apart, which these small maps keep
-// in cache). Per block of eight channels, two lines at a time are expanded into pair rows
-// (common.ts, E[m] = (x[m − 2], x[m − 1])); then each group of four channels makes a pass over both
-// lines, a position being three dots:
-//   acc = bias + E[o]·(w0, w1) + E[o + 2]·(w2, w3) + E[o + 4]·(w4, 0)
-// The two lines share the loop and one narrowing (store2); three weight vectors and the
-// requantization constants stay in registers.
-import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, PITCH, pairRowS1, store1, store2, store3 } from './common';
+// in cache). Per group of four channels, one call runs every line with the weights and the
+// requantization constants in registers.
+import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, store1, store2, store3 } from './common';
 
-const LINES: usize = memory.data(2 * PITCH + 64, 16);
+// ---- Lines in registers (1×5 / 5×1 on lines of L ≥ 4 pixels)
+// A sliding window of three pairs of the line, P(m) = (x[m], x[m + 1]) (zpIn outside), carried in
+// registers from one step to the next: step k makes outputs 2k and 2k + 1 from A = P(2k − 2),
+// B = P(2k), C = P(2k + 2):
+//   y[2k]     = bias + A·(w0, w1) + B·(w2, w3) + C·(w4, 0)
+//   y[2k + 1] = bias + A·(0, w0)  + B·(w1, w2) + C·(w3, w4)
+// so a step loads two pixels and makes one interleave (C) for two outputs, and nothing is stored
+// but the outputs. It replaced pair rows (common.ts) built for two lines at a time, eight channels,
+// then three dots per pixel on stored entries: 1.04-1.08× on 28², 1.12-1.16× on 14², 1.15-1.19× on 7².
 
 // @ts-ignore: decorator
-@inline function dot3(e: usize, bias: v128, w0: v128, w1: v128, w2: v128): v128 {
-  const d = i32x4.add(bias, i32x4.dot_i16x8_s(v128.load(e), w0));
-  return i32x4.add(d, i32x4.add(i32x4.dot_i16x8_s(v128.load(e, 64), w1), i32x4.dot_i16x8_s(v128.load(e, 128), w2)));
+@inline function pairOf(a: v128, b: v128): v128 {
+  return i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
 }
 
 // @ts-ignore: decorator
-@inline function pass(FAST: bool, TWO: bool, q0: usize, q1: usize, L: i32, out0: usize, out1: usize, yp: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  const w0 = v128.load(wg), w1 = v128.load(wg, 16), w2 = v128.load(wg, 32);
+@inline function lineReg(FAST: bool, p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32,
+  wg: usize, bp: usize, sp: usize, zp16: v128): void {
+  const p0 = v128.load(wg), p1 = v128.load(wg, 16), p2 = v128.load(wg, 32);
+  const q0 = i16x8.shuffle(i32x4.splat(0), p0, 0, 8, 2, 10, 4, 12, 6, 14); // (0, w0)
+  const q1 = i16x8.shuffle(p0, p1, 1, 8, 3, 10, 5, 12, 7, 14); // (w1, w2)
+  const q2 = i16x8.shuffle(p1, p2, 1, 8, 3, 10, 5, 12, 7, 14); // (w3, w4)
   const bias = v128.load(bp), sc = v128.load(sp);
   const magic = v128.load(K, K_MAGIC), floor = v128.load(K, K_FLOOR), shift = v128.load(K, K_SHIFT);
-  const end = q0 + (<usize>L << 5);
+  const last = <usize>(L - 1) * xp;
+  const xp2 = xp << 1, yp2 = yp << 1;
+  let n = N;
   do {
-    if (TWO) {
-      store2(FAST, dot3(q0, bias, w0, w1, w2), dot3(q1, bias, w0, w1, w2), sc, magic, floor, shift, out0, out1, rr);
-      q1 += 32;
-      out1 += yp;
-    } else {
-      store1(FAST, dot3(q0, bias, w0, w1, w2), sc, magic, floor, shift, out0, rr);
+    let A = zp16;
+    let B = pairOf(v128.load8x8_s(p), v128.load8x8_s(p + xp));
+    let q = p + xp2, o = out;
+    const qEnd = p + last;
+    while (q < qEnd) {
+      const C = pairOf(v128.load8x8_s(q), v128.load8x8_s(q + xp));
+      const y0 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(A, p0)), i32x4.add(i32x4.dot_i16x8_s(B, p1), i32x4.dot_i16x8_s(C, p2)));
+      const y1 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(A, q0)), i32x4.add(i32x4.dot_i16x8_s(B, q1), i32x4.dot_i16x8_s(C, q2)));
+      store2(FAST, y0, y1, sc, magic, floor, shift, o, o + yp, rr);
+      A = B;
+      B = C;
+      q += xp2;
+      o += yp2;
     }
-    q0 += 32;
-    out0 += yp;
-  } while (q0 < end);
+    // the last two or three outputs: C runs past the line's end (zpIn)
+    const C = L & 1 ? pairOf(v128.load8x8_s(q), zp16) : zp16;
+    const y0 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(A, p0)), i32x4.add(i32x4.dot_i16x8_s(B, p1), i32x4.dot_i16x8_s(C, p2)));
+    const y1 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(A, q0)), i32x4.add(i32x4.dot_i16x8_s(B, q1), i32x4.dot_i16x8_s(C, q2)));
+    store2(FAST, y0, y1, sc, magic, floor, shift, o, o + yp, rr);
+    if (L & 1) {
+      const y2 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(B, p0)), i32x4.add(i32x4.dot_i16x8_s(C, p1), i32x4.dot_i16x8_s(zp16, p2)));
+      store1(FAST, y2, sc, magic, floor, shift, o + yp2, rr);
+    }
+    p += xl;
+    out += yl;
+  } while (--n);
 }
 
-function twoFast(q0: usize, q1: usize, L: i32, out0: usize, out1: usize, yp: usize, wg: usize, bp: usize, sp: usize): void {
-  pass(true, true, q0, q1, L, out0, out1, yp, 4, wg, bp, sp);
+function lineRegFast(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
+  lineReg(true, p, N, L, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
 }
-function oneFast(q0: usize, L: i32, out0: usize, yp: usize, wg: usize, bp: usize, sp: usize): void {
-  pass(true, false, q0, q0, L, out0, out0, yp, 4, wg, bp, sp);
-}
-function general(two: bool, q0: usize, q1: usize, L: i32, out0: usize, out1: usize, yp: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  if (two) pass(false, true, q0, q1, L, out0, out1, yp, rr, wg, bp, sp);
-  else pass(false, false, q0, q0, L, out0, out0, yp, rr, wg, bp, sp);
+function lineRegGeneral(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
+  lineReg(false, p, N, L, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
 }
 
-/** 1×5 (vertical = false) or 5×1 (vertical = true), stride 1, line length ≤ MAXW. BIASP and K are set. */
-export function dwLine5(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize, vertical: bool,
+/** 1×5 (vertical = false) or 5×1 (vertical = true), stride 1, lines of L ≥ 4 pixels. BIASP and K are set. */
+export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize, vertical: bool,
   y: usize, yStride: i32, qmax: i32, zpIn: i32): void {
   const zp16 = i16x8.splat(<i16>zpIn);
   const xs = <usize>xStride, ys = <usize>yStride;
-  // N lines of L pixels: pixel i of line k is at x + k·xl + i·xp (output y + k·yl + i·yp).
   const N = vertical ? W : H, L = vertical ? H : W;
   const xp = vertical ? <usize>W * xs : xs, xl = vertical ? xs : <usize>W * xs;
   const yp = vertical ? <usize>W * ys : ys, yl = vertical ? ys : <usize>W * ys;
-  const e0 = LINES, e1 = LINES + <usize>PITCH;
-  for (let c = 0; c < C; c += 8) {
-    const halves = C - c > 4 ? 2 : 1;
-    for (let k = 0; k < N; k += 2) {
-      const two = k + 1 < N;
-      const xk = x + <usize>c + <usize>k * xl;
-      pairRowS1(2, e0, xk, true, L, L + 4, xp, zp16);
-      if (two) pairRowS1(2, e1, xk + xl, true, L, L + 4, xp, zp16);
-      for (let h = 0; h < halves; h++) {
-        const g = c + 4 * h;
-        const o = <usize>g, hb = <usize>(h << 4);
-        const out0 = y + o + <usize>k * yl;
-        const wg = wts + o * 12, bp = BIASP + (o << 2), sp = scale + (o << 2); // 3 pairs × 16 bytes per group of 4
-        const rr = C - g;
-        if (rr >= 4 && qmax == 127) {
-          if (two) twoFast(e0 + hb, e1 + hb, L, out0, out0 + yl, yp, wg, bp, sp);
-          else oneFast(e0 + hb, L, out0, yp, wg, bp, sp);
-        } else general(two, e0 + hb, e1 + hb, L, out0, out0 + yl, yp, min(rr, 4), wg, bp, sp);
-      }
-    }
+  for (let g = 0; g < C; g += 4) {
+    const o = <usize>g;
+    const wg = wts + o * 12, bp = BIASP + (o << 2), sp = scale + (o << 2); // 3 pairs × 16 bytes per group of 4
+    const rr = C - g;
+    if (rr >= 4 && qmax == 127) lineRegFast(x + o, N, L, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
+    else lineRegGeneral(x + o, N, L, xp, xl, y + o, yp, yl, min(rr, 4), wg, bp, sp, zp16);
   }
 }
 

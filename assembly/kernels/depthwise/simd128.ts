@@ -12,7 +12,8 @@
 //   3×3 s1/s2, W ≤ MAXW      rows3x3.ts: pair rows in a ring, five (s1) or six (s2) dots per pixel,
 //                            everything in registers. 3×3 is ~73% of GhostNet's depthwise MACs.
 //   1×5 / 5×1 s1, 3-px lines line5.ts dwLine3: the whole line in registers, two dots per pixel.
-//   1×5 / 5×1 s1, ≤ MAXW     line5.ts: one 5-tap line kernel along rows or columns, three dots.
+//   1×5 / 5×1 s1, ≥ 4-px     line5.ts dwLineReg: along rows or columns, a sliding window of three
+//                 lines      pairs in registers, three dots per pixel, two pixels a step.
 //   k×5 (k ≥ 3), small map   rowpass.ts dwMap5: all pair rows of the map first, one pass per two tap
 //                            rows over the whole map's i32 accumulators (5×5 s2 on 14²).
 //   k×5 s1/s2, W ≤ MAXW      rowpass.ts: one pass per tap row into an i32 accumulator row (5×5 s2).
@@ -25,7 +26,7 @@
 // the requantization constants and each path's pair rows. Not reentrant (one thread).
 import { BIASP, MAXC, MAXW, pairCount, setup } from './common';
 import { dw3x3Map, dw3x3Rows, MAP_BYTES } from './rows3x3';
-import { dwLine3, dwLine5 } from './line5';
+import { dwLine3, dwLineReg } from './line5';
 import { dwMap5, dwRowPass5, map5Bytes, ROWPASS_MAXK } from './rowpass';
 import { dwGeneral, dwHuge, MAXT } from './general';
 
@@ -61,10 +62,10 @@ function depthwiseChunk(
     dwLine3(x, H, W, C, xStride, wts, scale, false, y, yStride, qmax, zpIn);
   } else if (stride == 1 && kh == 5 && kw == 1 && H == 3) {
     dwLine3(x, H, W, C, xStride, wts, scale, true, y, yStride, qmax, zpIn);
-  } else if (stride == 1 && kh == 1 && kw == 5 && W <= MAXW && W >= 4) {
-    dwLine5(x, H, W, C, xStride, wts, scale, false, y, yStride, qmax, zpIn);
-  } else if (stride == 1 && kh == 5 && kw == 1 && H <= MAXW && H >= 4) {
-    dwLine5(x, H, W, C, xStride, wts, scale, true, y, yStride, qmax, zpIn);
+  } else if (stride == 1 && kh == 1 && kw == 5 && W >= 4) {
+    dwLineReg(x, H, W, C, xStride, wts, scale, false, y, yStride, qmax, zpIn);
+  } else if (stride == 1 && kh == 5 && kw == 1 && H >= 4) {
+    dwLineReg(x, H, W, C, xStride, wts, scale, true, y, yStride, qmax, zpIn);
   } else if (map5Bytes(H, W, kh, kw, stride) > 0) {
     dwMap5(x, H, W, C, xStride, wts, scale, kh, stride, y, yStride, qmax, zpIn);
   } else if (kw == 5 && (kh & 1) == 1 && kh <= ROWPASS_MAXK && (stride == 1 || stride == 2) && W <= MAXW && OW >= 12) {
