@@ -1,7 +1,7 @@
 // Depthwise, any kernel shape and stride — the fallback paths (see simd128.ts).
 //   dwGeneral: per output pixel a table of tap pointers (the ZP row for padding taps), then all
-//              channels eight at a time. Also the fast path for maps too small for the row paths'
-//              per-row set-up to pay (5×5 s2 to 7×7, 1×5 / 5×1 on 3×3).
+//              channels eight at a time (no GhostNetV2 layer since the k×5 map and the 3-pixel
+//              lines took the 5×5 s2 on 14² and the 1×5 / 5×1 on 3×3).
 //   dwHuge:    kernels with more than MAXT taps (the table would not fit): scalar loops.
 import { requant } from '../../requant';
 import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, ZP, pairCount, store1 } from './common';

@@ -16,7 +16,7 @@
 //                 lines      pairs in registers, three dots per pixel, two pixels a step.
 //   k×5 (k ≥ 3), small map   rowpass.ts dwMap5: all pair rows of the map first, one pass per two tap
 //                            rows over the whole map's i32 accumulators (5×5 s2 on 14²).
-//   k×5 s1/s2, W ≤ MAXW      rowpass.ts: one pass per tap row into an i32 accumulator row (5×5 s2).
+//   k×5 s1/s2, W ≤ MAXW      rowpass.ts: one pass per two tap rows into an i32 accumulator row (5×5 s2).
 //   other, ≤ MAXT taps       general.ts dwGeneral: tap pointers per pixel, pairs in a loop.
 //   larger                   general.ts dwHuge: scalar loops over the packed weights.
 // Requantization is requant.ts requantFloor4 (five instructions per four lanes), narrowed two
