@@ -538,8 +538,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['depthwise'],
     file: 'kernels/depthwise/simd128.ts',
-    find: 'dwLine5(x, H, W, C, xStride, wts, scale, true,',
-    replace: 'dwLine5(x, H, W, C - 1, xStride, wts, scale, true,',
+    find: 'dwLineReg(x, H, W, C, xStride, wts, scale, true,',
+    replace: 'dwLineReg(x, H, W, C - 1, xStride, wts, scale, true,',
   },
   {
     id: 'dw-huge-call',
