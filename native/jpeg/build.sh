@@ -72,6 +72,20 @@ for f in jdhuff.c jdphuff.c; do
   [ "$uses" = "$expected" ] || fail "__x86_64__ is used elsewhere in what $f includes:"$'\n'"$uses"
 done
 
+# The files that run once per image (or per scan), not per block or row: header parsing, the
+# memory manager, the start-up of each stage, error handling, our jd_decode. -Oz there: V8 compiles
+# a function lazily on its first call with its baseline compiler (Liftoff), linear in its size, and
+# drops that baseline code whenever workerd creates another isolate in the process
+# (tools/repro/liftoff-flush), so after such a flush the first decode compiles these functions
+# again. At -O3 that was ~55 KB of function bodies (jd_decode alone 17 KB, libjpeg's set-up
+# inlined into it by LTO); with -Oz here, 35 KB, and the first request after a flush costs ~0.8 ms
+# less CPU (docs/benchmarks/request.md). The per-block and per-row code (jdhuff.c's decode_mcu,
+# jdcoefct.c, jdmainct.c, jdsample.c, jdcolor.c and our kernels) stays -O3: -Oz on jdhuff.c made
+# whole decodes 6-10% slower (bench:jpeg --baseline), on these setup files it changes nothing.
+SETUP_SOURCES="api.c jcomapi.c jdapimin.c jdapistd.c jdatasrc.c jddctmgr.c jdinput.c jdmarker.c jdmaster.c
+  jdpostct.c jerror.c jmemmgr.c jmemnobs.c jutils.c"
+for f in $SETUP_SOURCES; do FILE_CFLAGS[$f]="${FILE_CFLAGS[$f]:-} -Oz"; done
+
 compile "$SRC" $LIB_SOURCES $TEST_SOURCES
 compile "$HERE" $OUR_SOURCES $OUR_TEST_SOURCES
 link jpeg-turbo.wasm $LIB_SOURCES $OUR_SOURCES
