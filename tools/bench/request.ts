@@ -58,7 +58,8 @@ Whole classify requests on the real Worker in workerd (Miniflare), from outside 
   --images IDS     comma list of ${IMAGE_IDS.join(', ')}
   --models IDS     comma list of default, w10 (default both)
   --model FILE     bench this int8 .gnv2 file as the second model (id "file") instead of the synthetic w10
-  --against REF    also run the Worker of git commit REF (built in tmp/bench/request/ref-*) in the same run
+  --against REF    also run the Worker of git commit REF (built in tmp/bench/request/ref-*) in the same run:
+                   variant "before" under Miniflare and, unless --miniflare-only, "before-serve" alone in workerd
   --fast           also run this tree's Worker with DECODE=fast (variant "fast") in the same run
   --miniflare-only leave out variant "serve" (this tree's Worker alone in workerd, as npm run serve runs it,
                    rather than among Miniflare's own Workers; warm and cold rows)
@@ -217,7 +218,9 @@ async function main(argv: string[]): Promise<number> {
     });
   if (o.against) {
     const ref = await refTree(ROOT, dir, o.against, { w10: w10Path, convert: !o.model, log: (s) => log(s) });
-    variants.push({ id: 'before', label: `git ${ref.sha.slice(0, 7)} (${o.against})`, bundle: await bundleWorker(ref.dir, `${ref.dir}/tmp/bench-bundle`, extra(ref.w10)), vars: BENCH_VARS });
+    const bundle = await bundleWorker(ref.dir, `${ref.dir}/tmp/bench-bundle`, extra(ref.w10));
+    variants.push({ id: 'before', label: `git ${ref.sha.slice(0, 7)} (${o.against}) under Miniflare`, bundle, vars: BENCH_VARS });
+    if (!o['miniflare-only']) variants.push({ id: 'before-serve', label: `git ${ref.sha.slice(0, 7)} alone in workerd (as "serve")`, bundle, vars: BENCH_VARS, server: 'plain' });
   }
 
   const models: BenchModel[] = [];

@@ -1,0 +1,51 @@
+/**
+ * The first request of the real Worker (the deploy bundle in workerd, a 4:2:0 JPEG to the default
+ * model) after V8 dropped its baseline WebAssembly code, as it does whenever workerd creates
+ * another isolate in the process (tools/repro/liftoff-flush): what it must compile again, read
+ * from V8's own trace (tools/bench/recompiles.ts). Alone in workerd the start-up warm-up
+ * compiled everything that request runs; after the drop, the JPEG decoder's once-per-image code
+ * is compiled again, and native/jpeg/build.sh keeps that small (-Oz for those files; the set-up
+ * inlined into jd_decode is optimised at start-up and so kept). Should a change to the decoder's
+ * build, the warm-up or the workerd/V8 version move these figures, this fails.
+ */
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bundle, recompiles, type Phase } from '../../tools/bench/recompiles.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const bundleDir = join(root, 'tmp/test-recompiles');
+const image = join(root, 'test/fixtures/photos/grace_hopper_512x600.jpg');
+
+/** What the first request compiled of the JPEG decoder: functions and bytes of their bodies. */
+function jpegOf(phases: Phase[]) {
+  const first = phases.find((p) => p.phase === 'request 1');
+  if (!first) throw new Error('no request 1 in the trace');
+  const jpeg = first.compiled.filter((c) => c.module === 'jpeg-turbo.wasm');
+  return { names: jpeg.map((c) => c.name), bytes: jpeg.reduce((a, c) => a + c.bodyBytes, 0), all: first.compiled };
+}
+
+beforeAll(() => bundle(bundleDir), 300_000);
+
+describe('WebAssembly compiled again by the first request after a Liftoff flush', () => {
+  it('alone in workerd: the first request compiles next to nothing (the warm-up compiled it)', async () => {
+    const phases = await recompiles({ bundleDir, alone: true, image, requests: 1 });
+    // The trace is read at all: the start-up compiled the decoder.
+    expect(phases[0].compiled.some((c) => c.module === 'jpeg-turbo.wasm' && c.name === 'decode_mcu.2')).toBe(true);
+    // Only the skipping of a marker the warm-up JPEG does not have (this photo's APP segments).
+    const { all } = jpegOf(phases);
+    expect(all.map((c) => c.name).sort()).toEqual(['skip_input_data', 'skip_variable']);
+  });
+
+  it('with another isolate after it: the decoder compiles at most 36 KiB of function bodies again, not jd_decode', async () => {
+    const phases = await recompiles({ bundleDir, image, requests: 1 });
+    const { names, bytes } = jpegOf(phases);
+    // The flush happened (the per-image set-up is compiled again) ...
+    expect(names).toContain('read_markers');
+    // ... the hot code survived (optimised at start-up) ...
+    for (const hot of ['decode_mcu.2', 'jsimd_idct_islow', 'jsimd_ycc_rgb_convert', 'jsimd_h2v2_fancy_upsample']) expect(names).not.toContain(hot);
+    // ... and so did jd_decode (libjpeg's set-up inlined: 14 KB), and what remains is small:
+    // ~34 KiB (with every file at -O3: 55 KiB, or 38 KiB without jd_decode's 17 KB).
+    expect(names).not.toContain('jd_decode');
+    expect(bytes).toBeLessThanOrEqual(36 * 1024);
+  });
+});
