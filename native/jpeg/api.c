@@ -15,12 +15,42 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "jpeglib.h"
 #include "jerror.h"
 
 #define EXPORT(name) __attribute__((export_name(name)))
+
+/*
+ * The module's allocator, in place of wasi-libc's dlmalloc (the linker then leaves that out):
+ * memory is handed out from the top of the heap upwards and taken back all at once when the last
+ * block is freed. Every use is a decode: the host allocates the JPEG and the output, libjpeg its
+ * pools (jmemnobs.c: malloc and free only), and all of it is freed when the decode is over (the
+ * host drops the instance after a failure), so nothing is reused within a decode either way and
+ * the peak is the same. What it saves is code: dlmalloc and its free are 9 KB of function bodies
+ * that V8 compiles again on the first decode after it dropped its baseline code
+ * (tools/repro/liftoff-flush); these two are 0.2 KB.
+ */
+extern unsigned char __heap_base;
+static size_t heap_top; /* 0: nothing allocated, the heap starts at __heap_base */
+static size_t live;     /* blocks allocated and not yet freed */
+
+void *malloc(size_t n) {
+  size_t start = ((heap_top ? heap_top : (size_t)&__heap_base) + 15) & ~(size_t)15;
+  size_t have = __builtin_wasm_memory_size(0) * 65536;
+  if (n > SIZE_MAX - 65536 - start) return NULL;
+  size_t end = start + (n ? n : 1);
+  if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) == (size_t)-1) return NULL;
+  heap_top = end;
+  live++;
+  return (void *)start;
+}
+
+void free(void *p) {
+  if (p && --live == 0) heap_top = 0;
+}
 
 /* Throws in the host; never returns. */
 __attribute__((import_module("env"), import_name("jpeg_fail"), noreturn)) void jpeg_fail(const char *message);

@@ -77,11 +77,14 @@ done
 # a function lazily on its first call with its baseline compiler (Liftoff), linear in its size, and
 # drops that baseline code whenever workerd creates another isolate in the process
 # (tools/repro/liftoff-flush), so after such a flush the first decode compiles these functions
-# again. At -O3 that was ~55 KB of function bodies (jd_decode alone 17 KB, libjpeg's set-up
-# inlined into it by LTO); with -Oz here, 35 KB, and the first request after a flush costs ~0.8 ms
-# less CPU (docs/benchmarks/request.md). The per-block and per-row code (jdhuff.c's decode_mcu,
-# jdcoefct.c, jdmainct.c, jdsample.c, jdcolor.c and our kernels) stays -O3: -Oz on jdhuff.c made
-# whole decodes 6-10% slower (bench:jpeg --baseline), on these setup files it changes nothing.
+# again (npm run bench:recompiles lists them). At -O3 that was ~55 KB of function bodies (jd_decode
+# alone 17 KB: LTO inlines libjpeg's set-up into it); with -Oz here 35 KB (api.c's allocator then
+# took dlmalloc's 9 KB out: 26 KB), and the first request after a flush cost ~1 ms less CPU
+# (docs/benchmarks/request.md). At -Oz, jd_decode (14 KB) is also optimised during the start-up's
+# warm-up decodes, and optimised code survives a flush. The per-block and per-row code (jdhuff.c's
+# decode_mcu, jdcoefct.c, jdmainct.c, jdsample.c, jdcolor.c and our kernels) stays -O3: -Oz on
+# jdhuff.c made whole decodes 6-10% slower (bench:jpeg --baseline); on these files it changes
+# nothing measurable.
 SETUP_SOURCES="api.c jcomapi.c jdapimin.c jdapistd.c jdatasrc.c jddctmgr.c jdinput.c jdmarker.c jdmaster.c
   jdpostct.c jerror.c jmemmgr.c jmemnobs.c jutils.c"
 for f in $SETUP_SOURCES; do FILE_CFLAGS[$f]="${FILE_CFLAGS[$f]:-} -Oz"; done
