@@ -79,7 +79,8 @@ done
 # (tools/repro/liftoff-flush), so after such a flush the first decode compiles these functions
 # again (npm run bench:recompiles lists them). At -O3 that was ~55 KB of function bodies (jd_decode
 # alone 17 KB: LTO inlines libjpeg's set-up into it); with -Oz here 35 KB (api.c's allocator then
-# took dlmalloc's 9 KB out: 26 KB), and the first request after a flush cost ~1 ms less CPU
+# took dlmalloc's 9 KB out, and MINSIZE below 7 KB more: 19 KB), and the first request after a
+# flush cost ~1 ms less CPU
 # (docs/benchmarks/request.md). At -Oz, jd_decode (14 KB) is also optimised during the start-up's
 # warm-up decodes, and optimised code survives a flush. The per-block and per-row code (jdhuff.c's
 # decode_mcu, jdcoefct.c, jdmainct.c, jdsample.c, jdcolor.c and our kernels) stays -O3: -Oz on
@@ -88,6 +89,22 @@ done
 SETUP_SOURCES="api.c jcomapi.c jdapimin.c jdapistd.c jdatasrc.c jddctmgr.c jdinput.c jdmarker.c jdmaster.c
   jdpostct.c jerror.c jmemmgr.c jmemnobs.c jutils.c"
 for f in $SETUP_SOURCES; do FILE_CFLAGS[$f]="${FILE_CFLAGS[$f]:-} -Oz"; done
+# Two such functions live in files with per-block or per-row code, which stay -O3: LLVM's
+# -force-attribute gives just them the attribute -Oz gives a whole file (minsize): jdhuff.c's
+# jpeg_make_d_derived_tbl (a Huffman table's lookup tables, once per table: 6.9 -> 1.0 KB) and
+# jdmainct.c's start_pass_main (once per pass: 1.7 -> 0.5 KB). The flag is read while the file is
+# compiled and the attribute is kept in its LTO bitcode; the script checks both took effect.
+declare -A MINSIZE=([jdhuff.c]=jpeg_make_d_derived_tbl [jdmainct.c]=start_pass_main)
+for f in "${!MINSIZE[@]}"; do
+  FILE_CFLAGS[$f]+=" -mllvm -force-attribute=${MINSIZE[$f]}:minsize"
+  # The check: in the file's IR, the function is defined with an attribute group that has minsize
+  # (a renamed function would otherwise make the flag do nothing, silently).
+  # shellcheck disable=SC2206
+  flags=(${FILE_CFLAGS[$f]})
+  ir=$(wasm_cc "${flags[@]}" -S -emit-llvm -o - "$SRC/$f")
+  group=$(grep -E "^define .*@${MINSIZE[$f]}\(" <<<"$ir" | grep -oE '#[0-9]+' | tail -1 || true)
+  [ -n "$group" ] && grep -qE "^attributes $group = \{.* minsize " <<<"$ir" || fail "$f: ${MINSIZE[$f]} did not get minsize"
+done
 
 compile "$SRC" $LIB_SOURCES $TEST_SOURCES
 compile "$HERE" $OUR_SOURCES $OUR_TEST_SOURCES
