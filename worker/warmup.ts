@@ -54,9 +54,14 @@ const REQUESTS = 2;
  * resampler's hot wasm functions at start-up (2. above). Traced in workerd: with 12 no decoder or
  * resampler function was tiered up in the first 4 requests; with 30 the largest ones (jd_decode,
  * read_markers: 20-120 ms of TurboFan each, on a background thread) were tiered up too, which
- * took start-up CPU (whole process) from ~140 to ~230 ms for little more.
+ * took start-up CPU (whole process) from ~140 to ~230 ms for little more. (Since native/jpeg's
+ * set-up files are -Oz, jd_decode, 14 KB, is tiered up within 12: ~+20 ms.) 16 (from 12): the
+ * resampler's input quantization for the 64² default model (2.6 KB) is tiered up at start-up too
+ * (with 12 it was during the second request): optimised code is what survives the drops of
+ * baseline code workerd causes (tools/repro/liftoff-flush), so the first request after one does
+ * not compile it again (npm run bench:recompiles); ~+3 ms of start-up.
  */
-export const PIPELINE_RUNS = 12;
+export const PIPELINE_RUNS = 16;
 /** The path they take (the default model, as a client without ?model= gets it). */
 export const WARM_UP_PATH = '/v1/classify?top_k=5';
 
