@@ -79,7 +79,7 @@ done
 # (tools/repro/liftoff-flush), so after such a flush the first decode compiles these functions
 # again (npm run bench:recompiles lists them). At -O3 that was ~55 KB of function bodies (jd_decode
 # alone 17 KB: LTO inlines libjpeg's set-up into it); with -Oz here 35 KB (api.c's allocator then
-# took dlmalloc's 9 KB out, and MINSIZE below 7 KB more: 19 KB), and the first request after a
+# took dlmalloc's 9 KB out, and FORCE below 7 KB more: 19 KB), and the first request after a
 # flush cost ~1 ms less CPU
 # (docs/benchmarks/request.md). At -Oz, jd_decode (14 KB) is also optimised during the start-up's
 # warm-up decodes, and optimised code survives a flush. The per-block and per-row code (jdhuff.c's
@@ -89,21 +89,33 @@ done
 SETUP_SOURCES="api.c jcomapi.c jdapimin.c jdapistd.c jdatasrc.c jddctmgr.c jdinput.c jdmarker.c jdmaster.c
   jdpostct.c jerror.c jmemmgr.c jmemnobs.c jutils.c"
 for f in $SETUP_SOURCES; do FILE_CFLAGS[$f]="${FILE_CFLAGS[$f]:-} -Oz"; done
-# Two such functions live in files with per-block or per-row code, which stay -O3: LLVM's
-# -force-attribute gives just them the attribute -Oz gives a whole file (minsize): jdhuff.c's
-# jpeg_make_d_derived_tbl (a Huffman table's lookup tables, once per table: 6.9 -> 1.0 KB) and
-# jdmainct.c's start_pass_main (once per pass: 1.7 -> 0.5 KB). The flag is read while the file is
-# compiled and the attribute is kept in its LTO bitcode; the script checks both took effect.
-declare -A MINSIZE=([jdhuff.c]=jpeg_make_d_derived_tbl [jdmainct.c]=start_pass_main)
-for f in "${!MINSIZE[@]}"; do
-  FILE_CFLAGS[$f]+=" -mllvm -force-attribute=${MINSIZE[$f]}:minsize"
-  # The check: in the file's IR, the function is defined with an attribute group that has minsize
-  # (a renamed function would otherwise make the flag do nothing, silently).
+# Function attributes for single functions, with LLVM's -force-attribute (read while the file is
+# compiled; the attribute is kept in its LTO bitcode). FORCE lists FILE:FUNCTION:ATTRIBUTE.
+#  - minsize (what -Oz gives a whole file) for two once-per-image functions in files that stay
+#    -O3: jdhuff.c's jpeg_make_d_derived_tbl (a Huffman table's lookup tables, once per table:
+#    6.9 -> 1.0 KB) and jdmainct.c's start_pass_main (once per pass: 1.7 -> 0.5 KB).
+#  - noinline for the set-up of what our decodes never or seldom use: LTO otherwise inlines each
+#    (one caller) into jd_decode, which then carries them into every decode's compile. Alone they
+#    are compiled only if called: colour quantization (jquant1.c, jquant2.c; we never ask for
+#    it), merged upsampling (jdmerge.c; not with fancy upsampling), arithmetic and progressive
+#    entropy decoding (jdarith.c, jdphuff.c), RGB -> gray (jdcolor.c; we always decode to RGBA).
+FORCE="jdhuff.c:jpeg_make_d_derived_tbl:minsize jdmainct.c:start_pass_main:minsize
+  jquant1.c:jinit_1pass_quantizer:noinline jquant2.c:jinit_2pass_quantizer:noinline
+  jdmerge.c:jinit_merged_upsampler:noinline jdarith.c:jinit_arith_decoder:noinline
+  jdphuff.c:jinit_phuff_decoder:noinline jdcolor.c:build_rgb_y_table:noinline"
+for entry in $FORCE; do
+  IFS=: read -r f fn attr <<<"$entry"
+  FILE_CFLAGS[$f]="${FILE_CFLAGS[$f]:-} -mllvm -force-attribute=$fn:$attr"
+done
+# The check: in each file's IR, the function is defined with an attribute group that has the
+# attribute (a renamed function would otherwise make the flag do nothing, silently).
+for entry in $FORCE; do
+  IFS=: read -r f fn attr <<<"$entry"
   # shellcheck disable=SC2206
   flags=(${FILE_CFLAGS[$f]})
   ir=$(wasm_cc "${flags[@]}" -S -emit-llvm -o - "$SRC/$f")
-  group=$(grep -E "^define .*@${MINSIZE[$f]}\(" <<<"$ir" | grep -oE '#[0-9]+' | tail -1 || true)
-  [ -n "$group" ] && grep -qE "^attributes $group = \{.* minsize " <<<"$ir" || fail "$f: ${MINSIZE[$f]} did not get minsize"
+  group=$(grep -E "^define .*@$fn\(" <<<"$ir" | grep -oE '#[0-9]+' | tail -1 || true)
+  [ -n "$group" ] && grep -qE "^attributes $group = \{.* $attr " <<<"$ir" || fail "$f: $fn did not get $attr"
 done
 
 compile "$SRC" $LIB_SOURCES $TEST_SOURCES
