@@ -33,6 +33,14 @@
  * that V8 compiles again on the first decode after it dropped its baseline code
  * (tools/repro/liftoff-flush); these two are 0.2 KB.
  */
+/*
+ * A WASI "reactor": the host calls _initialize once after instantiating (codec-jpeg.ts). Defining
+ * it also tells the linker not to wrap every export in a call of the constructors before and of
+ * the destructors (stdio's flush) after, as it does for a "command" module.
+ */
+extern void __wasm_call_ctors(void);
+EXPORT("_initialize") void _initialize(void) { __wasm_call_ctors(); }
+
 extern unsigned char __heap_base;
 static size_t heap_top; /* 0: nothing allocated, the heap starts at __heap_base */
 static size_t live;     /* blocks allocated and not yet freed */

@@ -36,6 +36,8 @@ export interface JpegExports {
   jd_decode(src: number, size: number, fileWidth: number, fileHeight: number, scaleNum: number, scaleDenom: number, cmyk: number, dst: number, width: number, height: number): number;
   jd_message(): number;
   jd_info(): number;
+  /** A WASI reactor's initialisation (api.c), called once after instantiation; absent from older builds. */
+  _initialize?(): void;
 }
 
 /** What `jpeg_fail` throws: libjpeg gave up, with its own words. */
@@ -71,6 +73,7 @@ export function instantiateJpegDecoder(module: WebAssembly.Module): JpegExports 
     if (typeof ex[name] !== 'function') throw new Error(`the JPEG decoder module does not export ${name} (is it native/jpeg/jpeg-turbo.wasm?)`);
   }
   memory = ex.memory;
+  ex._initialize?.();
   return ex;
 }
 
