@@ -37,4 +37,26 @@ describe('imageStats', () => {
       expect(imageStats({ width: w, height: h, data, orientation: 1 }).colourfulness, `${w}x${h} kind ${kind}`).toBe(plainColourfulness(w, h, data, step));
     }
   });
+
+  it('a very wide row of saturated pixels (sums past int32 within one row) and pixels at an odd byte offset: still the plain formula', () => {
+    // 300000×2: step 7, ~42900 samples per row; yellow/blue stripes make (2·yb)² = 260100 per
+    // sample, 1.1e10 per row: int32 sums over a whole row would wrap.
+    const rand = mulberry32(0x51de);
+    for (const [w, h] of [
+      [300000, 2],
+      [1, 200000],
+    ]) {
+      const data = new Uint8ClampedArray(4 * w * h);
+      for (let p = 0; p < w * h; p++) data.set(rand() < 0.5 ? [255, 255, 0, 255] : [0, 0, 255, 255], 4 * p);
+      const step = Math.max(1, Math.ceil(Math.sqrt((w * h) / 16384)));
+      expect(imageStats({ width: w, height: h, data, orientation: 1 }).colourfulness, `${w}x${h}`).toBe(plainColourfulness(w, h, data, step));
+    }
+    const w = 333,
+      h = 211;
+    const odd = new Uint8ClampedArray(new ArrayBuffer(4 * w * h + 1), 1, 4 * w * h);
+    for (let i = 0; i < odd.length; i++) odd[i] = Math.floor(rand() * 256);
+    const stats = imageStats({ width: w, height: h, data: odd, orientation: 1 });
+    expect(stats.colourfulness).toBe(plainColourfulness(w, h, odd, Math.ceil(Math.sqrt((w * h) / 16384))));
+    expect(stats).toEqual(imageStats({ width: w, height: h, data: odd.slice(), orientation: 1 }));
+  });
 });

@@ -43,29 +43,51 @@ export const LIGHT_BORDER = 175;
 
 const MAX_SAMPLES = 16384;
 
+/** Samples summed in int32 before they go into the doubles: 8192 · 510² < 2³¹. */
+const INT_RUN = 8192;
+
 export function imageStats(img: DecodedImage): ImageStats {
   const { width: w, height: h, data } = img;
   const step = Math.max(1, Math.ceil(Math.sqrt((w * h) / MAX_SAMPLES)));
   // Integer sums of rg and 2·yb (= r + g − 2b): the same doubles as summing the half-integer yb
-  // (every partial sum is exact either way), ~1.7× faster.
+  // (every partial sum is exact either way). Each run of at most INT_RUN samples is summed in
+  // int32 (|rg|² ≤ 65025, |2·yb|² ≤ 260100: no overflow), then added to the doubles; a pixel is
+  // one 32-bit load (RGBA, little-endian as WebAssembly memory is).
+  // Same sums as one double per sample, ~1.5× faster (49 → 33 µs for a 640×427 photo in Node).
   let n = 0;
   let sRg = 0;
   let sYb2 = 0;
   let qRg = 0;
   let qYb2 = 0;
-  const di = 4 * step;
+  // (The decoders' pixels are always aligned; anything else is copied once to an aligned buffer.)
+  const rgba = (data.byteOffset & 3) === 0 ? data : data.slice(0, 4 * w * h);
+  const px = new Uint32Array(rgba.buffer, rgba.byteOffset, w * h);
+  const run = INT_RUN * step;
   for (let y = 0; y < h; y += step) {
-    for (let i = 4 * y * w, end = i + 4 * w; i < end; i += di) {
-      const r = data[i];
-      const g = data[i + 1];
-      const b = data[i + 2];
-      const rg = r - g;
-      const yb2 = r + g - 2 * b;
-      sRg += rg;
-      sYb2 += yb2;
-      qRg += rg * rg;
-      qYb2 += yb2 * yb2;
-      n++;
+    const rowEnd = y * w + w;
+    for (let start = y * w; start < rowEnd; start += run) {
+      const end = Math.min(rowEnd, start + run);
+      let rs = 0;
+      let ys = 0;
+      let rq = 0;
+      let yq = 0;
+      for (let i = start; i < end; i += step) {
+        const p = px[i];
+        const r = p & 255;
+        const g = (p >>> 8) & 255;
+        const b = (p >>> 16) & 255;
+        const rg = r - g;
+        const yb2 = r + g - 2 * b;
+        rs = (rs + rg) | 0;
+        ys = (ys + yb2) | 0;
+        rq = (rq + rg * rg) | 0;
+        yq = (yq + yb2 * yb2) | 0;
+        n++;
+      }
+      sRg += rs;
+      sYb2 += ys;
+      qRg += rq;
+      qYb2 += yq;
     }
   }
   const mRg = sRg / n;
