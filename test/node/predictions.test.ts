@@ -29,6 +29,8 @@ describe('topK', () => {
     { n: 1000, distinct: 256 },
     { n: 1000, distinct: 7 },
     { n: 1000, distinct: 1 },
+    { n: 64, distinct: 5 },
+    { n: 65, distinct: 5 },
     { n: 10, distinct: 3 },
     { n: 3, distinct: 2 },
   ];

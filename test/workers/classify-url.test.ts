@@ -57,6 +57,8 @@ describe('classify by URL: switched on by IMAGE_ORIGINS', () => {
       expect(byUrl.cache).toBe('off');
       expect(byUrl.timing.fetch_ms).toBeGreaterThanOrEqual(0);
       expect(res.headers.get('server-timing')).toMatch(/fetch;dur=[\d.]+/);
+      const t = byUrl.timing as unknown as Record<string, number>;
+      expect(res.headers.get('server-timing')).toBe(`decode;dur=${t.decode_ms}, preprocess;dur=${t.preprocess_ms}, inference;dur=${t.inference_ms}, fetch;dur=${t.fetch_ms}, cache;desc="off";dur=0`);
     }
   });
 

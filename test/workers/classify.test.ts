@@ -95,6 +95,9 @@ describe('answer', () => {
     for (const k of ['decode_ms', 'preprocess_ms', 'inference_ms'] as const) expect(body.timing[k]).toBeGreaterThanOrEqual(0);
     // the header carries the same numbers as the body
     expect(st).toContain(`inference;dur=${body.timing.inference_ms}`);
+    // …all of them, in the documented order (docs/API.md), the cache's duration 0 when it is off
+    const t = body.timing;
+    expect(st).toBe(`decode;dur=${t.decode_ms}, preprocess;dur=${t.preprocess_ms}, inference;dur=${t.inference_ms}, cache;desc="off";dur=0`);
   });
 
   it('top_k=0 answers every class, and the scores sum to 1', async () => {

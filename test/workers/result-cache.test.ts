@@ -70,6 +70,12 @@ describe('result cache: uploads', () => {
     expect(hit.body.cache).toBe('hit');
     expect(hit.res.headers.get('x-cache')).toBe('hit');
     expect(hit.res.headers.get('server-timing')).toMatch(/cache;desc="hit";dur=[\d.]+/);
+    // the header is the body's timing, in the documented order (docs/API.md)
+    for (const { res, body } of [miss, hit]) {
+      const t = body.timing as Record<string, number>;
+      expect(res.headers.get('server-timing')).toBe(`decode;dur=${t.decode_ms}, preprocess;dur=${t.preprocess_ms}, inference;dur=${t.inference_ms}, cache;desc="${body.cache}";dur=${t.cache_ms}`);
+    }
+    expect((hit.body.timing as Record<string, number>).decode_ms).toBe(0);
     expect(hit.body.predictions).toEqual(miss.body.predictions); // every class, bit-identical scores
     expect(hit.body.model).toEqual(miss.body.model);
     expect(await runs()).toBe(r0 + 1); // the engine did not run

@@ -42,10 +42,15 @@ export interface CacheScope {
 
 /** The result cache as this request uses it, for the model of `ctx`. */
 export async function cacheScope(c: Context<AppEnv>, ctx: { sha256: string; header: ModelHeader; limits: Limits }): Promise<CacheScope> {
+  let origin: string | undefined;
   return {
     cache: await ResultCache.forRequest(c),
     params: { modelSha256: ctx.sha256, maxDecodeBytes: ctx.limits.maxDecodeBytes, maxPixels: ctx.limits.maxPixels, decode: ctx.limits.decode },
-    origin: new URL(c.req.url).origin,
+    // Parsed when a key is made: a request with the cache off or bypassed parses no URL.
+    get origin() {
+      origin ??= new URL(c.req.url).origin;
+      return origin;
+    },
     classes: ctx.header.architecture.num_classes,
   };
 }
