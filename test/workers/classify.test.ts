@@ -252,6 +252,24 @@ describe('parameters', () => {
     expect(err.message).toContain('top_k');
   });
 
+  it('the query as the OpenAPI schema reads it: exact 422 messages, a repeated key, unknown keys ignored, an empty query string', async () => {
+    const message = async (q: string, path = '/v1/classify') => {
+      const res = await post(`${path}${q}`, photo(SMALL) as Uint8Array<ArrayBuffer>);
+      return res.status === 200 ? 200 : `${res.status} ${(await errorOf(res)).message}`;
+    };
+    expect(await message('?top_k=abc')).toBe('422 top_k must be an integer >= 0 (in the query).');
+    expect(await message('?top_k=')).toBe('422 top_k must be an integer >= 0 (in the query).');
+    expect(await message('?top_k=1&top_k=2')).toBe('422 top_k: Invalid input: expected string, received array (in the query).');
+    expect(await message('?model=a&model=b')).toBe('422 model: Invalid input: expected string, received array (in the query).');
+    expect(await message('?model=a&model=b', '/v1/embed')).toBe('422 model: Invalid input: expected string, received array (in the query).');
+    // embed takes no top_k: its query schema drops the key, as it drops unknown ones
+    expect(await message('?top_k=abc', '/v1/embed')).toBe(200);
+    expect(await message('?foo=1&bar')).toBe(200);
+    expect(await message('?')).toBe(200);
+    const top3 = (await (await classifyBytes(photo(SMALL), '?top_k=3&foo=x')).json()) as Answer;
+    expect(top3.predictions).toHaveLength(3);
+  });
+
   it('unknown model → 422 unknown_model listing the available ones', async () => {
     const res = await classifyBytes(photo(SMALL), '?model=resnet-50');
     expect(res.status).toBe(422);
