@@ -71,8 +71,9 @@ export interface KernelFamily<Call = never> {
   /** Compute kernels: each build exports `<name>` (its variant) and `<name>_reference`. */
   kernels: Readonly<Record<string, Params>>;
   /**
-   * Weight packers (no reference: a build packs for its own variant) and unpackers (`build` = the
-   * variant() whose layout to read: a build loads weights any build packed at its layout version).
+   * Weight packers (no reference: a build packs for its own variant), unpackers and repackers (`build` =
+   * the variant() whose layout to read: a build loads weights any build packed at its layout version;
+   * `<family>_repack` is its `<family>_pack` of `<family>_unpack`, without the plain copy).
    */
   packers?: Readonly<Record<string, Params>>;
   variants: readonly Variant<Call>[];
@@ -179,6 +180,7 @@ export const POINTWISE = {
     pointwise_pack: ['w', 'cin', 'cout', 'dst'],
     pointwise_packed_size_of: ['build', 'cin', 'cout'],
     pointwise_unpack: ['build', 'packed', 'cin', 'cout', 'w'],
+    pointwise_repack: ['build', 'packed', 'cin', 'cout', 'dst'],
   },
   variants: [
     { name: 'pointwise_1x1_scalar', isa: 'scalar', entry: 'pointwise', also: ['pointwise_f32'], tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
@@ -351,6 +353,7 @@ export const DEPTHWISE = {
     depthwise_pack: ['w', 'C', 'kh', 'kw', 'dst'],
     depthwise_packed_size_of: ['build', 'C', 'kh', 'kw'],
     depthwise_unpack: ['build', 'packed', 'C', 'kh', 'kw', 'w'],
+    depthwise_repack: ['build', 'packed', 'C', 'kh', 'kw', 'dst'],
   },
   variants: [
     { name: 'depthwise_kxk_scalar', isa: 'scalar', entry: 'depthwise', tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },

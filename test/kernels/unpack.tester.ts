@@ -1,5 +1,6 @@
 /**
  * unpack tester: `<family>_unpack(build, …)` is the exact inverse of build `build`'s `<family>_pack`,
+ * and `<family>_repack(build, …)` is the reading build's pack of it,
  * for the pointwise (1x1 GEMM: stem, pointwise, classifier) and depthwise layouts. Shared by the
  * Node tests (scalar and SIMD128 builds) and the workerd run (the relaxed build, whose c4x8 layout
  * and relaxed SIMD Node 20 cannot run).
@@ -8,8 +9,11 @@
  * own `<family>_pack`, hands the packed bytes to the reading build's `<family>_unpack(variant of the
  * packing build)`, and requires the plain weights back byte for byte, nothing written past them (32
  * poison bytes), the packed bytes unchanged, and `<family>_packed_size_of` of the reader to agree with
- * the packer's own `<family>_packed_size`. Packer and reader may be different builds (instances): the
- * relaxed build reading what the SIMD128 build packed is what the Worker does with the bundled model.
+ * the packer's own `<family>_packed_size`. Then `<family>_repack(variant of the packing build)` of the
+ * same packed bytes must give exactly the reader's own `<family>_pack` of the weights (also reached
+ * by the reader's unpack then pack), nothing written past it, the packed bytes unchanged. Packer and
+ * reader may be different builds (instances): the relaxed build reading what the SIMD128 build packed
+ * is what the Worker does with the bundled model (prepare repacks, worker/model/ops/context.ts).
  */
 import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
 import { Rng } from '../../tools/lib/rng.ts';
@@ -45,6 +49,23 @@ export function pointwiseUnpackCase(packer: Harness, reader: Harness, seed: numb
     want.set(new Uint8Array(w.buffer));
     check(reader.bytes(out, cin * cout + 32), want, what);
     check(reader.bytes(pp, n), packed, `${what}: the packed weights changed`);
+    // pointwise_repack: the reader's own pointwise_pack of the weights, by the reader's unpack then pack
+    const m = reader.fn('pointwise_packed_size')(cin, cout) as number;
+    const viaPlain = reader.out(m, 0);
+    reader.fn('pointwise_pack')(out, cin, cout, viaPlain);
+    const truth = reader.scoped(() => {
+      const own = reader.out(m, 0);
+      reader.fn('pointwise_pack')(reader.put(w), cin, cout, own);
+      return reader.bytes(own, m);
+    });
+    const rwhat = `pointwise_repack(${build}) into build ${reader.ex.variant()}, cin=${cin} cout=${cout} (seed ${seed})`;
+    check(reader.bytes(viaPlain, m), truth, `${rwhat}: unpack then pack differs from packing the weights`);
+    const re = reader.out(m, POISON);
+    reader.fn('pointwise_repack')(build, pp, cin, cout, re);
+    const rwant = new Uint8Array(m + 32).fill(POISON);
+    rwant.set(truth);
+    check(reader.bytes(re, m + 32), rwant, rwhat);
+    check(reader.bytes(pp, n), packed, `${rwhat}: the packed weights changed`);
   });
 }
 
@@ -71,6 +92,23 @@ export function depthwiseUnpackCase(packer: Harness, reader: Harness, seed: numb
     want.set(new Uint8Array(w.buffer));
     check(reader.bytes(out, C * kh * kw + 32), want, what);
     check(reader.bytes(pp, n), packed, `${what}: the packed weights changed`);
+    // depthwise_repack: the reader's own depthwise_pack of the weights, by the reader's unpack then pack
+    const m = reader.fn('depthwise_packed_size')(C, kh, kw) as number;
+    const viaPlain = reader.out(m, 0);
+    reader.fn('depthwise_pack')(out, C, kh, kw, viaPlain);
+    const truth = reader.scoped(() => {
+      const own = reader.out(m, 0);
+      reader.fn('depthwise_pack')(reader.put(w), C, kh, kw, own);
+      return reader.bytes(own, m);
+    });
+    const rwhat = `depthwise_repack(${build}) into build ${reader.ex.variant()}, C=${C} kh=${kh} kw=${kw} (seed ${seed})`;
+    check(reader.bytes(viaPlain, m), truth, `${rwhat}: unpack then pack differs from packing the weights`);
+    const re = reader.out(m, POISON);
+    reader.fn('depthwise_repack')(build, pp, C, kh, kw, re);
+    const rwant = new Uint8Array(m + 32).fill(POISON);
+    rwant.set(truth);
+    check(reader.bytes(re, m + 32), rwant, rwhat);
+    check(reader.bytes(pp, n), packed, `${rwhat}: the packed weights changed`);
   });
 }
 

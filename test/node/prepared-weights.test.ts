@@ -1,8 +1,8 @@
 /**
  * Model format 2, prepared weights (models/FORMAT.md): a file packed by the converter for an
  * engine build runs bit-identically to computing everything at prepare, with nothing computed;
- * a build the file was not packed for packs the plain weights, or, when there are none, unpacks
- * another build's packing at its layout version and packs that; a file packed only at another
+ * a build the file was not packed for packs the plain weights, or, when there are none, repacks
+ * another build's packing at its layout version (<family>_repack); a file packed only at another
  * pack_layout_version is refused, or repacked from its plain weights. Run on the golden tiny checkpoint and the V1/V3 family fixtures.
  */
 import { readFileSync } from 'node:fs';
@@ -88,6 +88,28 @@ describe('prepared weights (model format 2)', () => {
     // what it packs is what it packs from the plain weights
     const fromPlain = new Map(Int8Engine.prepare(parseModelFile(plain), engineModule('scalar'), { record: true }).recorded.map((t) => [t.name, t.data]));
     for (const t of recorded) expect(Array.from(t.data), t.name).toEqual(Array.from(fromPlain.get(t.name)!));
+  });
+
+  it('a packed-only file without folded biases: the build that repacks folds them from the unpacked weights', async () => {
+    const plain = await plainFile('golden/tiny_w015_c10_s64_thop.pth.tar');
+    const packed = parseModelFile(await packInt8Model(plain, ['simd128']));
+    const source = parseModelFile(plain);
+    const { tensors, ...header } = structuredClone(packed.header) as unknown as Record<string, unknown> & { tensors: ModelFile['header']['tensors'] };
+    // the folded biases out, the plain biases (from the unpacked file) in
+    const folded = tensors.filter((t) => t.name.endsWith('.bias_folded'));
+    expect(folded.length).toBeGreaterThan(0);
+    const biases = folded.map((t) => source.header.tensors.find((u) => u.name === t.name.replace('.bias_folded', '.bias'))!);
+    const kept = [...tensors.filter((t) => !t.name.endsWith('.bias_folded')), ...biases];
+    const noBias = await readModelFile(
+      await writeModelFile(
+        header as never,
+        kept.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: (biases.includes(t) ? source : packed).tensor(t.name) })),
+      ),
+    );
+    const ref = await createEngine(parseModelFile(plain), 'simd128', true);
+    const e = Int8Engine.prepare(noBias, engineModule('scalar'), { debug: true, record: true });
+    expect(e.recorded.some((t) => t.name.endsWith('.bias_folded'))).toBe(true);
+    expect(run(e, calib[0].data)).toEqual(run(ref, calib[0].data));
   });
 
   it('refuses a file with neither plain weights nor packing by any build, saying what to do', async () => {

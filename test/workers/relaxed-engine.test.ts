@@ -2,8 +2,9 @@
  * The relaxed-SIMD build, tested where it runs correctly: inside workerd (Node 20's relaxed SIMD
  * gives wrong results). Every kernel family's shared tester runs against this build's variant
  * and its scalar reference, then the whole network must match the SIMD128 build bit for bit,
- * also on a file packed for SIMD128 only (the bundled default), which the relaxed build unpacks
- * (<family>_unpack, exact inverses of the packers, tested here on the relaxed layout) and repacks.
+ * also on a file packed for SIMD128 only (the bundled default), which the relaxed build repacks
+ * (<family>_repack: exactly its pack of <family>_unpack, the packers' exact inverses; both tested
+ * here on the relaxed layout).
  */
 import { describe, expect, it } from 'vitest';
 import relaxedModule from '../../build/engine.relaxed.wasm';
@@ -111,14 +112,14 @@ describe('relaxed-SIMD build in workerd', () => {
     });
   }
 
-  it('pack → unpack: the relaxed layouts round-trip; the relaxed build reads what the SIMD128 build packed, and the other way round', async () => {
+  it('pack → unpack, pack → repack: the relaxed layouts round-trip; the relaxed build reads and repacks what the SIMD128 build packed, and the other way round', async () => {
     const simd = () => new Harness(new WebAssembly.Instance(simdModule, { env: { abort() {} } }).exports as unknown as BuildExports);
     unpackCases(new Harness(await relaxedExports()), new Harness(await relaxedExports()), new Rng(0x0e1b), 60);
     unpackCases(simd(), new Harness(await relaxedExports()), new Rng(0x0e1c), 60);
     unpackCases(new Harness(await relaxedExports()), simd(), new Rng(0x0e1d), 60);
   });
 
-  it("whole network: the bundled default model, packed for SIMD128 only, runs on the relaxed build (unpacked, repacked) with the SIMD128 build's tensors and logits", async () => {
+  it("whole network: the bundled default model, packed for SIMD128 only, runs on the relaxed build (repacked) with the SIMD128 build's tensors and logits", async () => {
     const def = MODELS.find((m) => m.default)!;
     const model = parseModelFile(def.data);
     expect(model.header.packing).toMatchObject({ builds: ['simd128'], plain: false });

@@ -29,6 +29,20 @@ export function depthwise_unpack(build: i32, packed: usize, C: i32, kh: i32, kw:
   else depthwise_unpack_reference(packed, C, kh, kw, w);
 }
 
+/**
+ * Build `build`'s packed weights (its variant()) as this build's depthwise_pack would pack them:
+ * exactly depthwise_pack(depthwise_unpack(build, packed)). Both SIMD builds share one layout, so
+ * between them (and from a build to itself) this is a copy; to the scalar build it is the unpack,
+ * from it the pack.
+ */
+export function depthwise_repack(build: i32, packed: usize, C: i32, kh: i32, kw: i32, dst: usize): void {
+  const own = ASC_FEATURE_SIMD ? 1 : 0;
+  const from = build > 0 ? 1 : 0;
+  if (from == own) memory.copy(dst, packed, <usize>depthwise_packed_size(C, kh, kw));
+  else if (own == 0) depthwise_unpack(build, packed, C, kh, kw, dst);
+  else depthwise_pack(packed, C, kh, kw, dst);
+}
+
 export function depthwise(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   kh: i32, kw: i32, stride: i32, zpIn: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,

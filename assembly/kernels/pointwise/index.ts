@@ -6,6 +6,7 @@
 import * as ref from './reference';
 import * as s128 from './simd128';
 import * as rlx from './relaxed';
+import { repack_c2x8_c4x8_simd128, repack_c4x8_c2x8_simd128 } from './repack';
 
 export { pointwise_reference, pointwise_f32_reference } from './reference';
 
@@ -33,6 +34,21 @@ export function pointwise_unpack(build: i32, packed: usize, cin: i32, cout: i32,
   if (build == 2) rlx.pointwise_unpack(packed, cin, cout, w);
   else if (build == 1) s128.pointwise_unpack(packed, cin, cout, w);
   else ref.pointwise_unpack_plain(packed, cin, cout, w);
+}
+
+/**
+ * Build `build`'s packed weights (its variant()) as this build's pointwise_pack would pack them:
+ * exactly pointwise_pack(pointwise_unpack(build, packed)), without the plain intermediate. The same
+ * layout is copied; SIMD128 ↔ relaxed is a shuffle per k-quad (repack.ts); the scalar build's
+ * layout is the plain weights, so to it this is the unpack and from it the pack.
+ */
+export function pointwise_repack(build: i32, packed: usize, cin: i32, cout: i32, dst: usize): void {
+  const own = ASC_FEATURE_RELAXED_SIMD ? 2 : ASC_FEATURE_SIMD ? 1 : 0;
+  if (build == own) memory.copy(dst, packed, <usize>pointwise_packed_size(cin, cout));
+  else if (own == 0) pointwise_unpack(build, packed, cin, cout, dst);
+  else if (build == 0) pointwise_pack(packed, cin, cout, dst);
+  else if (ASC_FEATURE_RELAXED_SIMD) repack_c2x8_c4x8_simd128(packed, cin, cout, dst);
+  else if (ASC_FEATURE_SIMD) repack_c4x8_c2x8_simd128(packed, cin, cout, dst);
 }
 
 export function pointwise(

@@ -41,8 +41,9 @@ export type PackShape = { kind: 'pointwise'; cin: number; cout: number } | { kin
  * Where prepare takes the packed weights from (Int8Engine.checkPacking): the file's packing for this
  * build (`own`, copied), the plain weights (`plain`, packed here: format 1, or a file with plain
  * weights packed for another build or layout version), or another build's packing at this layout
- * version (`from`: unpacked by <family>_unpack, the exact inverse of that build's pack, then packed
- * here; the relaxed build loading a file packed for SIMD128 only).
+ * version (`from`: repacked for this build by <family>_repack, exactly this build's pack of
+ * <family>_unpack, the inverse of that build's pack; the relaxed build loading a file packed for
+ * SIMD128 only).
  */
 export type PackSource = { kind: 'own' } | { kind: 'plain' } | { kind: 'from'; build: 'simd128' | 'relaxed' };
 
@@ -153,7 +154,7 @@ export class PrepareContext {
   /**
    * The packed weights, folded bias and requantization scales of `conv`: copied from the file when
    * it has them ready, else computed from its plain weights (`plain()`), or from another build's
-   * packed weights unpacked (PackSource `from`); what is computed is recorded when asked.
+   * packed weights repacked (PackSource `from`); what is computed is recorded when asked.
    *  - bias: b − z_in · Σ_k w[c][k] for 1x1 convs and the stem (their kernels add no zero-point
    *    correction); the plain bias for depthwise (its packed weights carry Σ_t w per channel);
    *  - scale: s_in · s_w[c] / s_out per output channel, as f32.
@@ -172,10 +173,13 @@ export class PrepareContext {
     if (source.kind === 'own' && m.has(packedName)) packed = this.putBytes(m.bytes(packedName), size, packedName);
     else {
       packed = this.alloc(size);
-      const top = k.mark(); // the plain copy is only needed while packing
-      const src = source.kind === 'from' ? this.unpack(conv, shape, source.build, (n) => (w = n)) : this.put(weights());
-      if (shape.kind === 'pointwise') k.pointwise_pack(src, shape.cin, shape.cout, packed);
-      else k.depthwise_pack(src, shape.c, shape.kh, shape.kw, packed);
+      const top = k.mark(); // the file's bytes or the plain copy are only needed while packing
+      if (source.kind === 'from') this.repack(conv, shape, source.build, packed, (n) => (w = n));
+      else {
+        const src = this.put(weights());
+        if (shape.kind === 'pointwise') k.pointwise_pack(src, shape.cin, shape.cout, packed);
+        else k.depthwise_pack(src, shape.c, shape.kh, shape.kw, packed);
+      }
       k.release(top);
       this.record(packedName, new Int8Array(k.memory.buffer, packed, size).slice());
     }
@@ -213,21 +217,25 @@ export class PrepareContext {
   }
 
   /**
-   * `build`'s packed weights of `conv` from the file, unpacked into a new block of engine memory
-   * (plain layout, as `plain()` gives them); `keep` gets a JS copy when the bias still needs folding.
+   * `build`'s packed weights of `conv` from the file, packed for this build into `dst` by
+   * <family>_repack (exactly <family>_pack of <family>_unpack, without the plain copy: a copy where
+   * the layouts agree, e.g. depthwise between the SIMD builds; a shuffle per k-quad for pointwise
+   * SIMD128 ↔ relaxed). `keep` gets the plain weights (unpacked) only when the bias still needs folding.
    */
-  private unpack(conv: string, shape: PackShape, build: 'simd128' | 'relaxed', keep: (w: Int8Array) => void): number {
+  private repack(conv: string, shape: PackShape, build: 'simd128' | 'relaxed', dst: number, keep: (w: Int8Array) => void): void {
     const k = this.k;
     const v = BUILDS.indexOf(build);
     const name = preparedName.packed(conv, build);
     if (!this.model.has(name)) throw new EngineError(`model has no tensor ${name}`);
     const pw = shape.kind === 'pointwise';
     const from = this.putBytes(this.model.bytes(name), pw ? k.pointwise_packed_size_of(v, shape.cin, shape.cout) : k.depthwise_packed_size_of(v, shape.c, shape.kh, shape.kw), name);
-    const n = pw ? shape.cin * shape.cout : shape.c * shape.kh * shape.kw;
-    const w = this.alloc(n);
-    if (pw) k.pointwise_unpack(v, from, shape.cin, shape.cout, w);
-    else k.depthwise_unpack(v, from, shape.c, shape.kh, shape.kw, w);
-    if (pw && !this.model.has(preparedName.bias(conv))) keep(new Int8Array(k.memory.buffer, w, n).slice());
-    return w;
+    if (pw) k.pointwise_repack(v, from, shape.cin, shape.cout, dst);
+    else k.depthwise_repack(v, from, shape.c, shape.kh, shape.kw, dst);
+    if (pw && !this.model.has(preparedName.bias(conv))) {
+      const n = shape.cin * shape.cout;
+      const w = this.alloc(n);
+      k.pointwise_unpack(v, from, shape.cin, shape.cout, w);
+      keep(new Int8Array(k.memory.buffer, w, n).slice());
+    }
   }
 }
