@@ -11,7 +11,9 @@
  * poison bytes), the packed bytes unchanged, and `<family>_packed_size_of` of the reader to agree with
  * the packer's own `<family>_packed_size`. Then `<family>_repack(variant of the packing build)` of the
  * same packed bytes must give exactly the reader's own `<family>_pack` of the weights (also reached
- * by the reader's unpack then pack), nothing written past it, the packed bytes unchanged. Packer and
+ * by the reader's unpack then pack), nothing written past it, the packed bytes unchanged; between the
+ * SIMD builds' layouts also in place (the packed bytes at the start of the block, as prepare does it
+ * when they fit). Packer and
  * reader may be different builds (instances): the relaxed build reading what the SIMD128 build packed
  * is what the Worker does with the bundled model (prepare repacks, worker/model/ops/context.ts).
  */
@@ -66,6 +68,13 @@ export function pointwiseUnpackCase(packer: Harness, reader: Harness, seed: numb
     rwant.set(truth);
     check(reader.bytes(re, m + 32), rwant, rwhat);
     check(reader.bytes(pp, n), packed, `${rwhat}: the packed weights changed`);
+    if (build > 0 && reader.ex.variant() > 0 && n <= m) {
+      // between the SIMD builds' layouts, in place (prepare's way): the packed bytes at the start of the block
+      const at = reader.out(m, POISON);
+      new Uint8Array(reader.ex.memory.buffer, at, n).set(packed);
+      reader.fn('pointwise_repack')(build, at, cin, cout, at);
+      check(reader.bytes(at, m + 32), rwant, `${rwhat}, in place`);
+    }
   });
 }
 
@@ -109,6 +118,12 @@ export function depthwiseUnpackCase(packer: Harness, reader: Harness, seed: numb
     rwant.set(truth);
     check(reader.bytes(re, m + 32), rwant, rwhat);
     check(reader.bytes(pp, n), packed, `${rwhat}: the packed weights changed`);
+    if (build > 0 && reader.ex.variant() > 0 && n <= m) {
+      const at = reader.out(m, POISON);
+      new Uint8Array(reader.ex.memory.buffer, at, n).set(packed);
+      reader.fn('depthwise_repack')(build, at, C, kh, kw, at);
+      check(reader.bytes(at, m + 32), rwant, `${rwhat}, in place`);
+    }
   });
 }
 

@@ -22,7 +22,7 @@ import { inputCases } from '../kernels/input.tester.ts';
 import { VARIANT_CASES } from '../kernels/variants.ts';
 import { VARIANTS } from '../../worker/kernels.ts';
 import { unpackCases } from '../kernels/unpack.tester.ts';
-import { parseModelFile, readModelFile } from '../../worker/model/format.ts';
+import { parseModelFile, readModelFile, writeModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
 import { MODELS } from '../../worker/models.ts';
 
@@ -133,6 +133,36 @@ describe('relaxed-SIMD build in workerd', () => {
     const size = model.header.preprocessing.input_size;
     for (let i = 0; i < 3; i++) {
       const x = new Float32Array(3 * size * size).map(() => rng.next() * 4 - 2);
+      const a = relaxed.run(x);
+      const b = simd.run(x);
+      for (const name of simd.graph.tensors.keys()) expect(Array.from(relaxed.raw(name)), name).toEqual(Array.from(simd.raw(name)));
+      expect(Array.from(a.logits)).toEqual(Array.from(b.logits));
+    }
+  });
+
+  it('whole network: a file packed for SIMD128 only, without folded biases: the relaxed build repacks in place after unpacking for the bias, the tensors and logits of the SIMD128 build packing the plain weights', async () => {
+    const tiny = await readModelFile(tinyModel);
+    expect(tiny.header.packing).toMatchObject({ builds: [], plain: true });
+    // Both files carry each conv's folded bias as its plain `.bias`, so prepare folds it again (b − z_in·Σw):
+    // the SIMD128 build from the plain weights, the relaxed build from SIMD128's packing, unpacked.
+    const { tensors, ...header } = structuredClone(tiny.header);
+    const unfolded = tensors.filter((t) => !t.name.endsWith('.weight')).map((t) => ({ name: t.name.replace(/\.bias_folded$/, '.bias'), dtype: t.dtype, shape: t.shape, data: tiny.tensor(t.name) }));
+    expect(unfolded.some((t) => t.name.endsWith('.bias'))).toBe(true);
+    const weights = tensors.filter((t) => t.name.endsWith('.weight')).map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: tiny.tensor(t.name) }));
+    const plainFile = await readModelFile(await writeModelFile(header, [...weights, ...unfolded]));
+    const packs = Int8Engine.prepare(plainFile, simdModule, { record: true }).recorded.filter((t) => t.name.endsWith('.packed.simd128'));
+    expect(packs.length).toBeGreaterThan(0);
+    const packedFile = await readModelFile(
+      await writeModelFile({ ...header, packing: { layout_version: header.packing!.layout_version, builds: ['simd128'], plain: false } }, [...unfolded, ...packs]),
+    );
+    const relaxed = Int8Engine.prepare(packedFile, relaxedModule, { debug: true, record: true });
+    const names = relaxed.recorded.map((t) => t.name);
+    expect(names.some((n) => n.endsWith('.bias_folded'))).toBe(true);
+    expect(names.some((n) => n.endsWith('.packed.relaxed'))).toBe(true);
+    const simd = Int8Engine.prepare(plainFile, simdModule, { debug: true });
+    const rng = new Rng(9);
+    for (let i = 0; i < 2; i++) {
+      const x = new Float32Array(3 * 64 * 64).map(() => rng.next() * 4 - 2);
       const a = relaxed.run(x);
       const b = simd.run(x);
       for (const name of simd.graph.tensors.keys()) expect(Array.from(relaxed.raw(name)), name).toEqual(Array.from(simd.raw(name)));

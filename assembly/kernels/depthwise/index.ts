@@ -33,7 +33,7 @@ export function depthwise_unpack(build: i32, packed: usize, C: i32, kh: i32, kw:
  * Build `build`'s packed weights (its variant()) as this build's depthwise_pack would pack them:
  * exactly depthwise_pack(depthwise_unpack(build, packed)). Both SIMD builds share one layout, so
  * between them (and from a build to itself) this is a copy; to the scalar build it is the unpack,
- * from it the pack.
+ * from it the pack. Between the SIMD builds dst may be packed itself (in place: nothing to do).
  */
 export function depthwise_repack(build: i32, packed: usize, C: i32, kh: i32, kw: i32, dst: usize): void {
   const own = ASC_FEATURE_SIMD ? 1 : 0;

@@ -40,11 +40,13 @@ export function pointwise_unpack(build: i32, packed: usize, cin: i32, cout: i32,
  * Build `build`'s packed weights (its variant()) as this build's pointwise_pack would pack them:
  * exactly pointwise_pack(pointwise_unpack(build, packed)), without the plain intermediate. The same
  * layout is copied; SIMD128 ↔ relaxed is a shuffle per k-quad (repack.ts); the scalar build's
- * layout is the plain weights, so to it this is the unpack and from it the pack.
+ * layout is the plain weights, so to it this is the unpack and from it the pack. Between the SIMD
+ * builds' layouts (build > 0 and this build's variant() > 0) dst may be packed itself (in place, a
+ * block of the larger of the two sizes, the packed bytes at its start).
  */
 export function pointwise_repack(build: i32, packed: usize, cin: i32, cout: i32, dst: usize): void {
   const own = ASC_FEATURE_RELAXED_SIMD ? 2 : ASC_FEATURE_SIMD ? 1 : 0;
-  if (build == own) memory.copy(dst, packed, <usize>pointwise_packed_size(cin, cout));
+  if (build == own) memory.copy(dst, packed, <usize>pointwise_packed_size(cin, cout)); // nothing to do in place
   else if (own == 0) pointwise_unpack(build, packed, cin, cout, dst);
   else if (build == 0) pointwise_pack(packed, cin, cout, dst);
   else if (ASC_FEATURE_RELAXED_SIMD) repack_c2x8_c4x8_simd128(packed, cin, cout, dst);

@@ -11,38 +11,46 @@
 // (the +128 of the low bytes), two stores. kp4 - kp2 is 0 or 8 (two quads: zeros in c4x8; never
 // stored in c2x8, whose kp2/4 quads all lie within kp4).
 
-/** c2x8 (SIMD128's pointwise_pack) → c4x8 (the relaxed build's). */
+/**
+ * c2x8 (SIMD128's pointwise_pack) → c4x8 (the relaxed build's). In place too (dst == src, a block of
+ * c4x8's size): blocks and quads run from the last down, so every write lands at or after the bytes it
+ * was read from, past every byte still to be read.
+ */
 export function repack_c2x8_c4x8_simd128(src: usize, cin: i32, cout: i32, dst: usize): void {
   const kp2 = (cin + 7) & ~7;
   const kp4 = (cin + 15) & ~15;
   const nb = (cout + 7) >> 3;
   const bias = i8x16.splat(-128);
-  let s = src;
-  let d = dst;
-  for (let b = 0; b < nb; b++) {
-    const end = s + (<usize>kp2 << 3);
-    while (s < end) {
+  const z = i32x4.splat(0);
+  const q2 = <usize>kp2 << 3; // bytes per block, c2x8
+  const q4 = <usize>kp4 << 3; // and c4x8
+  for (let b = nb - 1; b >= 0; b--) {
+    const sb = src + <usize>b * q2;
+    let d = dst + <usize>b * q4 + q2;
+    if (kp4 != kp2) {
+      // the 8 k that c4x8 pads beyond c2x8's kp2: two zero quads
+      v128.store(d, z);
+      v128.store(d, z, 16);
+      v128.store(d, z, 32);
+      v128.store(d, z, 48);
+    }
+    let s = sb + q2;
+    while (s > sb) {
+      s -= 32;
+      d -= 32;
       const p0 = v128.load(s), p1 = v128.load(s, 16);
       // channels 0-3: the high (odd) bytes, pair 0's two k then pair 1's two k per channel
       v128.store(d, i8x16.shuffle(p0, p1, 1, 3, 17, 19, 5, 7, 21, 23, 9, 11, 25, 27, 13, 15, 29, 31));
       // channels 4-7: the low (even) bytes, unbiased
       v128.store(d, v128.xor(i8x16.shuffle(p0, p1, 0, 2, 16, 18, 4, 6, 20, 22, 8, 10, 24, 26, 12, 14, 28, 30), bias), 16);
-      s += 32;
-      d += 32;
-    }
-    if (kp4 != kp2) {
-      // the 8 k that c4x8 pads beyond c2x8's kp2: two zero quads
-      const z = i32x4.splat(0);
-      v128.store(d, z);
-      v128.store(d, z, 16);
-      v128.store(d, z, 32);
-      v128.store(d, z, 48);
-      d += 64;
     }
   }
 }
 
-/** c4x8 (the relaxed build's pointwise_pack) → c2x8 (SIMD128's). */
+/**
+ * c4x8 (the relaxed build's pointwise_pack) → c2x8 (SIMD128's). In place too (dst == src): forwards,
+ * every write lands at or before the bytes it was read from.
+ */
 export function repack_c4x8_c2x8_simd128(src: usize, cin: i32, cout: i32, dst: usize): void {
   const kp2 = (cin + 7) & ~7;
   const kp4 = (cin + 15) & ~15;

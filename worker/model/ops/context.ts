@@ -174,14 +174,14 @@ export class PrepareContext {
     else {
       packed = this.alloc(size);
       const top = k.mark(); // the file's bytes or the plain copy are only needed while packing
-      if (source.kind === 'from') this.repack(conv, shape, source.build, packed, (n) => (w = n));
+      if (source.kind === 'from') this.repack(conv, shape, source.build, packed, size, (n) => (w = n));
       else {
         const src = this.put(weights());
         if (shape.kind === 'pointwise') k.pointwise_pack(src, shape.cin, shape.cout, packed);
         else k.depthwise_pack(src, shape.c, shape.kh, shape.kw, packed);
       }
       k.release(top);
-      this.record(packedName, new Int8Array(k.memory.buffer, packed, size).slice());
+      if (this.init.records) this.record(packedName, new Int8Array(k.memory.buffer, packed, size).slice()); // not a copy per byte unless asked
     }
 
     let bias: number;
@@ -217,25 +217,34 @@ export class PrepareContext {
   }
 
   /**
-   * `build`'s packed weights of `conv` from the file, packed for this build into `dst` by
-   * <family>_repack (exactly <family>_pack of <family>_unpack, without the plain copy: a copy where
-   * the layouts agree, e.g. depthwise between the SIMD builds; a shuffle per k-quad for pointwise
-   * SIMD128 ↔ relaxed). `keep` gets the plain weights (unpacked) only when the bias still needs folding.
+   * `build`'s packed weights of `conv` from the file, packed for this build into `dst` (a block of
+   * `size` bytes) by <family>_repack (exactly <family>_pack of <family>_unpack, without the plain
+   * copy: a copy where the layouts agree, e.g. depthwise between the SIMD builds; a shuffle per k-quad
+   * for pointwise SIMD128 ↔ relaxed). Between the SIMD builds the file's bytes go straight into `dst`
+   * and are repacked in place when they fit (SIMD128's layout into the relaxed build's: always). `keep`
+   * gets the plain weights (unpacked) only when the bias still needs folding.
    */
-  private repack(conv: string, shape: PackShape, build: 'simd128' | 'relaxed', dst: number, keep: (w: Int8Array) => void): void {
+  private repack(conv: string, shape: PackShape, build: 'simd128' | 'relaxed', dst: number, size: number, keep: (w: Int8Array) => void): void {
     const k = this.k;
     const v = BUILDS.indexOf(build);
     const name = preparedName.packed(conv, build);
     if (!this.model.has(name)) throw new EngineError(`model has no tensor ${name}`);
     const pw = shape.kind === 'pointwise';
-    const from = this.putBytes(this.model.bytes(name), pw ? k.pointwise_packed_size_of(v, shape.cin, shape.cout) : k.depthwise_packed_size_of(v, shape.c, shape.kh, shape.kw), name);
+    const bytes = this.model.bytes(name);
+    const n = pw ? k.pointwise_packed_size_of(v, shape.cin, shape.cout) : k.depthwise_packed_size_of(v, shape.c, shape.kh, shape.kw);
+    if (bytes.length !== n) throw new EngineError(`model tensor ${name} has ${bytes.length} bytes, the engine expects ${n}`);
+    const inPlace = k.variant() > 0 && n <= size;
+    let from = dst;
+    if (inPlace) new Uint8Array(k.memory.buffer, dst, n).set(bytes);
+    else from = this.put(bytes);
+    if (pw && !this.model.has(preparedName.bias(conv))) {
+      // before the repack: in place it overwrites what is unpacked here
+      const count = shape.cin * shape.cout;
+      const w = this.alloc(count);
+      k.pointwise_unpack(v, from, shape.cin, shape.cout, w);
+      keep(new Int8Array(k.memory.buffer, w, count).slice());
+    }
     if (pw) k.pointwise_repack(v, from, shape.cin, shape.cout, dst);
     else k.depthwise_repack(v, from, shape.c, shape.kh, shape.kw, dst);
-    if (pw && !this.model.has(preparedName.bias(conv))) {
-      const n = shape.cin * shape.cout;
-      const w = this.alloc(n);
-      k.pointwise_unpack(v, from, shape.cin, shape.cout, w);
-      keep(new Int8Array(k.memory.buffer, w, n).slice());
-    }
   }
 }
