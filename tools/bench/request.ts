@@ -16,7 +16,8 @@
  *    first request, against the same request repeated in that isolate.
  *  - The same stages timed in Node, in-process, on the same code (request/stages.ts).
  *  - `--against REF` adds the Worker of an earlier commit as a second variant in the same run;
- *    `--engine simd128,auto` this tree's Worker once per ENGINE value (the builds side by side).
+ *    `--engine simd128,auto` this tree's Worker once per ENGINE value (the builds side by side),
+ *    and with both, that commit's Worker once per ENGINE value too.
  *
  * Output: a text summary, tmp/bench/request.json and a markdown report (tmp/bench/request.md;
  * `--md docs/benchmarks/request.md` to publish one).
@@ -60,6 +61,7 @@ Whole classify requests on the real Worker in workerd (Miniflare), from outside 
   --model FILE     bench this int8 .gnv2 file as the second model (id "file") instead of the synthetic w10
   --against REF    also run the Worker of git commit REF (built in tmp/bench/request/ref-*) in the same run:
                    variant "before" under Miniflare and, unless --miniflare-only, "before-serve" alone in workerd
+                   (with --engine: once per ENGINE value instead, variant "before-<value>", served as "engine-<value>")
   --fast           also run this tree's Worker with DECODE=fast (variant "fast") in the same run
   --miniflare-only leave out variant "serve" (this tree's Worker alone in workerd, as npm run serve runs it,
                    rather than among Miniflare's own Workers; warm and cold rows)
@@ -219,8 +221,20 @@ async function main(argv: string[]): Promise<number> {
   if (o.against) {
     const ref = await refTree(ROOT, dir, o.against, { w10: w10Path, convert: !o.model, log: (s) => log(s) });
     const bundle = await bundleWorker(ref.dir, `${ref.dir}/tmp/bench-bundle`, extra(ref.w10));
-    variants.push({ id: 'before', label: `git ${ref.sha.slice(0, 7)} (${o.against}) under Miniflare`, bundle, vars: BENCH_VARS });
-    if (!o['miniflare-only']) variants.push({ id: 'before-serve', label: `git ${ref.sha.slice(0, 7)} alone in workerd (as "serve")`, bundle, vars: BENCH_VARS, server: 'plain' });
+    const label = `git ${ref.sha.slice(0, 7)} (${o.against})`;
+    if (!engines.length) {
+      variants.push({ id: 'before', label: `${label} under Miniflare`, bundle, vars: BENCH_VARS });
+      if (!o['miniflare-only']) variants.push({ id: 'before-serve', label: `${label} alone in workerd (as "serve")`, bundle, vars: BENCH_VARS, server: 'plain' });
+    }
+    // with --engine, that commit's Worker once per ENGINE value too, served as this tree's engine-<value>
+    for (const e of engines)
+      variants.push({
+        id: `before-${e}`,
+        label: `${label} with ENGINE=${e}${o['miniflare-only'] ? '' : ', alone in workerd'}`,
+        bundle,
+        vars: { ...BENCH_VARS, ENGINE: e },
+        ...(o['miniflare-only'] ? {} : { server: 'plain' as const }),
+      });
   }
 
   const models: BenchModel[] = [];
