@@ -47,7 +47,7 @@ export type PackShape = { kind: 'pointwise'; cin: number; cout: number } | { kin
  */
 export type PackSource = { kind: 'own' } | { kind: 'plain' } | { kind: 'from'; build: 'simd128' | 'relaxed' };
 
-/** The builds by their variant() number (assembly/index.ts), which <family>_unpack and <family>_packed_size_of take. */
+/** The builds by their variant() number (assembly/index.ts), which <family>_unpack, _repack and _packed_size_of take. */
 export const BUILDS = ['scalar', 'simd128', 'relaxed'] as const;
 
 /** Names of the prepared tensors of a conv in a format-2 file (models/FORMAT.md, "Prepared weights"). */
