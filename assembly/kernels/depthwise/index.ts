@@ -38,8 +38,9 @@ export function depthwise_unpack(build: i32, packed: usize, C: i32, kh: i32, kw:
 export function depthwise_repack(build: i32, packed: usize, C: i32, kh: i32, kw: i32, dst: usize): void {
   const own = ASC_FEATURE_SIMD ? 1 : 0;
   const from = build > 0 ? 1 : 0;
-  if (from == own) memory.copy(dst, packed, <usize>depthwise_packed_size(C, kh, kw));
-  else if (own == 0) depthwise_unpack(build, packed, C, kh, kw, dst);
+  if (from == own) {
+    if (dst != packed) memory.copy(dst, packed, <usize>depthwise_packed_size(C, kh, kw)); // in place: nothing to do
+  } else if (own == 0) depthwise_unpack(build, packed, C, kh, kw, dst);
   else depthwise_pack(packed, C, kh, kw, dst);
 }
 

@@ -46,8 +46,9 @@ export function pointwise_unpack(build: i32, packed: usize, cin: i32, cout: i32,
  */
 export function pointwise_repack(build: i32, packed: usize, cin: i32, cout: i32, dst: usize): void {
   const own = ASC_FEATURE_RELAXED_SIMD ? 2 : ASC_FEATURE_SIMD ? 1 : 0;
-  if (build == own) memory.copy(dst, packed, <usize>pointwise_packed_size(cin, cout)); // nothing to do in place
-  else if (own == 0) pointwise_unpack(build, packed, cin, cout, dst);
+  if (build == own) {
+    if (dst != packed) memory.copy(dst, packed, <usize>pointwise_packed_size(cin, cout)); // in place: nothing to do
+  } else if (own == 0) pointwise_unpack(build, packed, cin, cout, dst);
   else if (build == 0) pointwise_pack(packed, cin, cout, dst);
   else if (ASC_FEATURE_RELAXED_SIMD) repack_c2x8_c4x8_simd128(packed, cin, cout, dst);
   else if (ASC_FEATURE_SIMD) repack_c4x8_c2x8_simd128(packed, cin, cout, dst);
