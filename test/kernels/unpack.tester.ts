@@ -28,42 +28,49 @@ function check(got: Uint8Array, want: Uint8Array, what: string): void {
   if (d >= 0) throw new Error(`${what}: byte ${d} is ${got[d]}, expected ${want[d]}`);
 }
 
-/** One pointwise [cout][cin] shape through the packer's pointwise_pack and the reader's pointwise_unpack. */
-export function pointwiseUnpackCase(packer: Harness, reader: Harness, seed: number, cin: number, cout: number): void {
+type Family = 'pointwise' | 'depthwise';
+
+/**
+ * One shape of one family: the packer's `<family>_pack`, then the reader's `<family>_unpack` and
+ * `<family>_repack` of those bytes. `shape` is the family's shape arguments as its functions take
+ * them (pointwise: cin, cout; depthwise: C, kh, kw); the plain weights are their product in bytes.
+ */
+function familyCase(packer: Harness, reader: Harness, seed: number, family: Family, shape: number[], shapeText: string): void {
   const rng = new Rng(seed);
-  const w = rng.i8(cin * cout);
+  const plain = shape.reduce((a, b) => a * b, 1);
+  const w = rng.i8(plain);
   const build = packer.ex.variant();
-  const what = `pointwise_unpack(${build}) cin=${cin} cout=${cout} (seed ${seed})`;
-  const n = packer.fn('pointwise_packed_size')(cin, cout) as number;
+  const what = `${family}_unpack(${build}) ${shapeText} (seed ${seed})`;
+  const n = packer.fn(`${family}_packed_size`)(...shape) as number;
   const packed = packer.scoped(() => {
     const wp = packer.put(w);
     const pp = packer.out(n, 0);
-    packer.fn('pointwise_pack')(wp, cin, cout, pp);
+    packer.fn(`${family}_pack`)(wp, ...shape, pp);
     return packer.bytes(pp, n);
   });
   reader.scoped(() => {
-    const size = reader.fn('pointwise_packed_size_of')(build, cin, cout);
-    if (size !== n) throw new Error(`${what}: pointwise_packed_size_of is ${size}, the packing build's pointwise_packed_size ${n}`);
+    const size = reader.fn(`${family}_packed_size_of`)(build, ...shape);
+    if (size !== n) throw new Error(`${what}: ${family}_packed_size_of is ${size}, the packing build's ${family}_packed_size ${n}`);
     const pp = reader.put(packed);
-    const out = reader.out(cin * cout, POISON);
-    reader.fn('pointwise_unpack')(build, pp, cin, cout, out);
-    const want = new Uint8Array(cin * cout + 32).fill(POISON);
+    const out = reader.out(plain, POISON);
+    reader.fn(`${family}_unpack`)(build, pp, ...shape, out);
+    const want = new Uint8Array(plain + 32).fill(POISON);
     want.set(new Uint8Array(w.buffer));
-    check(reader.bytes(out, cin * cout + 32), want, what);
+    check(reader.bytes(out, plain + 32), want, what);
     check(reader.bytes(pp, n), packed, `${what}: the packed weights changed`);
-    // pointwise_repack: the reader's own pointwise_pack of the weights, by the reader's unpack then pack
-    const m = reader.fn('pointwise_packed_size')(cin, cout) as number;
+    // <family>_repack: the reader's own <family>_pack of the weights, by the reader's unpack then pack
+    const m = reader.fn(`${family}_packed_size`)(...shape) as number;
     const viaPlain = reader.out(m, 0);
-    reader.fn('pointwise_pack')(out, cin, cout, viaPlain);
+    reader.fn(`${family}_pack`)(out, ...shape, viaPlain);
     const truth = reader.scoped(() => {
       const own = reader.out(m, 0);
-      reader.fn('pointwise_pack')(reader.put(w), cin, cout, own);
+      reader.fn(`${family}_pack`)(reader.put(w), ...shape, own);
       return reader.bytes(own, m);
     });
-    const rwhat = `pointwise_repack(${build}) into build ${reader.ex.variant()}, cin=${cin} cout=${cout} (seed ${seed})`;
+    const rwhat = `${family}_repack(${build}) into build ${reader.ex.variant()}, ${shapeText} (seed ${seed})`;
     check(reader.bytes(viaPlain, m), truth, `${rwhat}: unpack then pack differs from packing the weights`);
     const re = reader.out(m, POISON);
-    reader.fn('pointwise_repack')(build, pp, cin, cout, re);
+    reader.fn(`${family}_repack`)(build, pp, ...shape, re);
     const rwant = new Uint8Array(m + 32).fill(POISON);
     rwant.set(truth);
     check(reader.bytes(re, m + 32), rwant, rwhat);
@@ -72,59 +79,20 @@ export function pointwiseUnpackCase(packer: Harness, reader: Harness, seed: numb
       // between the SIMD builds' layouts, in place (prepare's way): the packed bytes at the start of the block
       const at = reader.out(m, POISON);
       new Uint8Array(reader.ex.memory.buffer, at, n).set(packed);
-      reader.fn('pointwise_repack')(build, at, cin, cout, at);
+      reader.fn(`${family}_repack`)(build, at, ...shape, at);
       check(reader.bytes(at, m + 32), rwant, `${rwhat}, in place`);
     }
   });
 }
 
-/** One depthwise [C][kh][kw] shape through the packer's depthwise_pack and the reader's depthwise_unpack. */
+/** One pointwise [cout][cin] shape through the packer's pointwise_pack and the reader's pointwise_unpack / pointwise_repack. */
+export function pointwiseUnpackCase(packer: Harness, reader: Harness, seed: number, cin: number, cout: number): void {
+  familyCase(packer, reader, seed, 'pointwise', [cin, cout], `cin=${cin} cout=${cout}`);
+}
+
+/** One depthwise [C][kh][kw] shape through the packer's depthwise_pack and the reader's depthwise_unpack / depthwise_repack. */
 export function depthwiseUnpackCase(packer: Harness, reader: Harness, seed: number, C: number, kh: number, kw: number): void {
-  const rng = new Rng(seed);
-  const w = rng.i8(C * kh * kw);
-  const build = packer.ex.variant();
-  const what = `depthwise_unpack(${build}) C=${C} kh=${kh} kw=${kw} (seed ${seed})`;
-  const n = packer.fn('depthwise_packed_size')(C, kh, kw) as number;
-  const packed = packer.scoped(() => {
-    const wp = packer.put(w);
-    const pp = packer.out(n, 0);
-    packer.fn('depthwise_pack')(wp, C, kh, kw, pp);
-    return packer.bytes(pp, n);
-  });
-  reader.scoped(() => {
-    const size = reader.fn('depthwise_packed_size_of')(build, C, kh, kw);
-    if (size !== n) throw new Error(`${what}: depthwise_packed_size_of is ${size}, the packing build's depthwise_packed_size ${n}`);
-    const pp = reader.put(packed);
-    const out = reader.out(C * kh * kw, POISON);
-    reader.fn('depthwise_unpack')(build, pp, C, kh, kw, out);
-    const want = new Uint8Array(C * kh * kw + 32).fill(POISON);
-    want.set(new Uint8Array(w.buffer));
-    check(reader.bytes(out, C * kh * kw + 32), want, what);
-    check(reader.bytes(pp, n), packed, `${what}: the packed weights changed`);
-    // depthwise_repack: the reader's own depthwise_pack of the weights, by the reader's unpack then pack
-    const m = reader.fn('depthwise_packed_size')(C, kh, kw) as number;
-    const viaPlain = reader.out(m, 0);
-    reader.fn('depthwise_pack')(out, C, kh, kw, viaPlain);
-    const truth = reader.scoped(() => {
-      const own = reader.out(m, 0);
-      reader.fn('depthwise_pack')(reader.put(w), C, kh, kw, own);
-      return reader.bytes(own, m);
-    });
-    const rwhat = `depthwise_repack(${build}) into build ${reader.ex.variant()}, C=${C} kh=${kh} kw=${kw} (seed ${seed})`;
-    check(reader.bytes(viaPlain, m), truth, `${rwhat}: unpack then pack differs from packing the weights`);
-    const re = reader.out(m, POISON);
-    reader.fn('depthwise_repack')(build, pp, C, kh, kw, re);
-    const rwant = new Uint8Array(m + 32).fill(POISON);
-    rwant.set(truth);
-    check(reader.bytes(re, m + 32), rwant, rwhat);
-    check(reader.bytes(pp, n), packed, `${rwhat}: the packed weights changed`);
-    if (build > 0 && reader.ex.variant() > 0 && n <= m) {
-      const at = reader.out(m, POISON);
-      new Uint8Array(reader.ex.memory.buffer, at, n).set(packed);
-      reader.fn('depthwise_repack')(build, at, C, kh, kw, at);
-      check(reader.bytes(at, m + 32), rwant, `${rwhat}, in place`);
-    }
-  });
+  familyCase(packer, reader, seed, 'depthwise', [C, kh, kw], `C=${C} kh=${kh} kw=${kw}`);
 }
 
 /** The depthwise kernel sizes GhostNet uses (3×3, 5×5, the DFC 1×5 / 5×1, 1×1) and odd others. */
