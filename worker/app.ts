@@ -4,7 +4,7 @@ import type { AppEnv } from './env.ts';
 import { auth } from './middleware/auth.ts';
 import { drainUnreadBody } from './middleware/body.ts';
 import { cors } from './middleware/cors.ts';
-import { notFound, onError } from './middleware/errors.ts';
+import { ApiError, notFound, onError } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import type { ModelRegistry } from './model/registry.ts';
 import { bench } from './routes/bench.ts';
@@ -15,13 +15,17 @@ import { embed } from './routes/embed.ts';
 import { health } from './routes/health.ts';
 import { models } from './routes/models.ts';
 import { openapi } from './routes/openapi.ts';
-import { invalidParameter } from './routes/query.ts';
 
 export function createApp(registry: ModelRegistry): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     // Query validation failures (e.g. top_k=abc) answer 422 in the common error shape.
     defaultHook: (result) => {
-      if (!result.success) throw invalidParameter(result.error, result.target);
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const name = issue?.path.join('.') ?? '';
+        const message = issue?.message ?? 'invalid parameter';
+        throw new ApiError(422, 'invalid_parameter', `${name && !message.includes(name) ? `${name}: ` : ''}${message} (in the ${result.target}).`);
+      }
     },
   });
   app.onError(onError);

@@ -57,22 +57,8 @@ export function classifyResult(
  * cache status; X-Cache lists them too (`hit`, or `hit, miss, hit` for three parts).
  */
 function answerHeaders(c: Context<AppEnv>, results: ClassifyResult[]): void {
-  if (results.length === 1) return oneAnswerHeaders(c, results[0]);
   c.header('Server-Timing', `${serverTiming(results.map((r) => r.timing))}, ${cacheServerTiming(results)}`);
   c.header('X-Cache', results.map((r) => r.cache).join(', '));
-}
-
-const ms3 = (v: number | undefined) => Math.round((v ?? 0) * 1000) / 1000;
-
-/**
- * answerHeaders for one image, the same strings in one template: serverTiming's and
- * cacheServerTiming's sums over one entry are the entry's own values (0 + x = x), rounded alike.
- */
-function oneAnswerHeaders(c: Context<AppEnv>, r: ClassifyResult): void {
-  const t = r.timing;
-  const fetch = t.fetch_ms !== undefined ? `fetch;dur=${ms3(t.fetch_ms)}, ` : '';
-  c.header('Server-Timing', `decode;dur=${ms3(t.decode_ms)}, preprocess;dur=${ms3(t.preprocess_ms)}, inference;dur=${ms3(t.inference_ms)}, ${fetch}cache;desc="${r.cache}";dur=${ms3(t.cache_ms)}`);
-  c.header('X-Cache', r.cache);
 }
 
 const modelRef = (m: { name: string; sha256: string }) => ({ name: m.name, sha256: m.sha256 });

@@ -8,7 +8,6 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { cachedLogits, cacheScope } from '../cache/cached-run.ts';
 import type { AppEnv } from '../env.ts';
 import { bodyLimit } from '../middleware/body.ts';
-import { validQuery, withQueryInHandler } from './query.ts';
 import { inPart } from '../middleware/errors.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { answerBatch, answerOne, ClassifyBatchResponseSchema, classifyResult, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
@@ -50,9 +49,8 @@ export function classify(registry: ModelRegistry) {
   app.openAPIRegistry.register('JsonImageBody', JsonImageBodySchema);
   app.openAPIRegistry.register('MultipartImageBody', MultipartImageBodySchema);
 
-  // The query is validated in the handler (routes/query.ts: no zod parse when there is no query string).
-  app.openapi(withQueryInHandler(app, classifyRoute), async (c) => {
-    const req = await readImageRequest(c, validQuery(c, ImageQuerySchema), true, true);
+  app.openapi(classifyRoute, async (c) => {
+    const req = await readImageRequest(c, c.req.valid('query'), true, true);
     if (req.url !== undefined) return classifyUrl(c, registry, { url: req.url, model: req.model, topK: req.topK });
     const ctx = await runContext(c, registry, req.model);
     const k = req.topK ?? DEFAULT_TOP_K;

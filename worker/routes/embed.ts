@@ -2,7 +2,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.ts';
 import { bodyLimit } from '../middleware/body.ts';
-import { validQuery, withQueryInHandler } from './query.ts';
 import { inPart } from '../middleware/errors.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { readImageRequest } from '../request/read.ts';
@@ -42,9 +41,8 @@ export const embedRoute = createRoute({
 
 export function embed(registry: ModelRegistry) {
   const app = new OpenAPIHono<AppEnv>();
-  // The query is validated in the handler (routes/query.ts: no zod parse when there is no query string).
-  app.openapi(withQueryInHandler(app, embedRoute), async (c) => {
-    const req = await readImageRequest(c, validQuery(c, EmbedQuerySchema), false);
+  app.openapi(embedRoute, async (c) => {
+    const req = await readImageRequest(c, c.req.valid('query'), false);
     const ctx = await runContext(c, registry, req.model);
     const results: Array<{ filename?: string; embedding: number[]; timing: Timing }> = [];
     for (const image of req.images) {
