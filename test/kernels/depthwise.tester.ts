@@ -24,6 +24,16 @@ export interface DepthwiseShape {
   scales?: [number, number];
   /** biases uniform in ±2^biasBits (default random 4..20) */
   biasBits?: number;
+  /**
+   * Products at the edge of the SIMD kernels' lean requantization (common.ts setup: taken when every
+   * |f32(acc)·scale| of a call is provably ≤ 2^22): `window` gives one channel bias −2^30 and scale
+   * 2^−6 (or bias −2^15 and scale 2^9), so its products lie (mostly) in (−3·2^23, −1.5·2^23), where dropping the i32 floor wraps (the call
+   * must take the general store); `bound` gives every channel bias ±2^20 and scale 1, so the
+   * lean stores run with products near ±2^21 (the narrows must saturate them).
+   */
+  edge?: 'window' | 'bound';
+  /** pickQuant's mode (0 full range, 1 fused ReLU, 2 random sub-range); random if unset */
+  quant?: number;
 }
 
 export function depthwiseOutSize(H: number, W: number, kh: number, kw: number, stride: number): [number, number] {
@@ -114,7 +124,7 @@ export function depthwiseCase(h: Harness, seed: number, given?: DepthwiseShape):
   const xStride = s.xStride ?? (strided ? C + xOff + rng.int(0, 20) : C + xOff);
   const yStride = s.yStride ?? (strided ? C + yOff + rng.int(0, 20) : C + yOff);
   const [OH, OW] = depthwiseOutSize(H, W, kh, kw, stride);
-  const q = pickQuant(rng);
+  const q = pickQuant(rng, s.quant);
   // Realistic conv scales (1e-3..1e-1), widened down to 1e-4 so that random full-range data is not all saturated.
   const scale = pickScales(rng, C, ...(s.scales ?? [1e-4, 1e-1]));
   const tag = `depthwise seed=${seed} H=${H} W=${W} C=${C} k=${kh}x${kw} s=${stride} xStride=${xStride}+${xOff} yStride=${yStride}+${yOff} zpIn=${q.zpIn} zpOut=${q.zpOut} q=[${q.qmin},${q.qmax}]`;
@@ -124,6 +134,18 @@ export function depthwiseCase(h: Harness, seed: number, given?: DepthwiseShape):
     const w = rng.i8(C * kh * kw, -127, 127);
     const bb = s.biasBits ?? rng.int(4, 20);
     const bias = rng.i32(C, -(2 ** bb), 2 ** bb - 1);
+    if (s.edge === 'window') {
+      // the last channel half the time (the gate's tail lanes); a large bias or a large scale
+      const c = rng.next() < 0.5 ? C - 1 : rng.int(0, C - 1);
+      const big = rng.next() < 0.5;
+      bias[c] = big ? -(2 ** 30) : -(2 ** 15);
+      scale[c] = big ? 2 ** -6 : 2 ** 9;
+    } else if (s.edge === 'bound') {
+      for (let c = 0; c < C; c++) {
+        bias[c] = (rng.next() < 0.5 ? -1 : 1) * (2 ** 21 - 2 ** 20);
+        scale[c] = 1;
+      }
+    }
     const wp = h.put(w);
     const bp = h.put(bias);
     const sp = h.put(scale);
@@ -254,6 +276,26 @@ export function depthwiseCases(h: Harness, rng: Rng, count: number): void {
   ]) {
     for (const scales of edges) fixed.push({ H, W, C: rng.pick([8, 12, 20, 7]), kh, kw, stride, scales, biasBits: 30 });
   }
+  // The lean requantization's gate and bound (DepthwiseShape.edge) on every path, full range and ReLU,
+  // C with and without a tail of one to three channels (the gate's scalar loop).
+  for (const [kh, kw, stride, H, W] of [
+    [3, 3, 1, 6, 9],
+    [3, 3, 1, 14, 14],
+    [3, 3, 1, 30, 17],
+    [3, 3, 2, 7, 8],
+    [3, 3, 2, 14, 14],
+    [1, 5, 1, 5, 7],
+    [5, 1, 1, 7, 5],
+    [1, 5, 1, 3, 3],
+    [5, 1, 1, 3, 3],
+    [5, 5, 2, 9, 30],
+    [5, 5, 2, 14, 14],
+    [3, 3, 3, 5, 5],
+  ]) {
+    for (const edge of ['window', 'bound'] as const) {
+      for (const quant of [0, 1]) fixed.push({ H, W, C: rng.pick([8, 12, 20, 24, 36]), kh, kw, stride, edge, quant }, { H, W, C: rng.pick([9, 14, 23]), kh, kw, stride, edge, quant });
+    }
+  }
   for (const s of fixed) depthwiseCase(h, rng.int(0, 0x7fffffff), s);
   for (let i = 0; i < 8; i++) depthwiseConcatCase(h, rng.int(0, 0x7fffffff));
   for (let i = 0; i < count; i++) depthwiseCase(h, rng.int(0, 0x7fffffff));
@@ -330,11 +372,12 @@ export interface Quant {
 }
 
 /** Random zero points and output range: full, fused ReLU (qmin = max(-128, zpOut)), or a random sub-range. */
-export function pickQuant(rng: Rng): Quant {
+export function pickQuant(rng: Rng, forceMode?: number): Quant {
   const zp = () => (rng.next() < 0.15 ? rng.pick([-128, 0, 127]) : rng.int(-128, 127));
   const zpIn = zp(),
     zpOut = zp();
-  const mode = rng.int(0, 2);
+  const drawn = rng.int(0, 2);
+  const mode = forceMode ?? drawn;
   let qmin = -128,
     qmax = 127;
   if (mode === 1) qmin = Math.max(-128, zpOut);

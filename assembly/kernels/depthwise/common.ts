@@ -77,26 +77,82 @@ export const MAXC: i32 = 4096;
 export const ZP: usize = memory.data(MAXC + 64, 16);
 /** biasʹ = bias − zpIn·Σw per channel (i32). */
 export const BIASP: usize = memory.data(MAXC * 4 + 64, 16);
-/** Requantization constants of the call: magic, floor, shift (requant.ts requantFloor4), qmax bytes. */
-export const K: usize = memory.data(64, 16);
-export const K_MAGIC = 0, K_FLOOR = 16, K_SHIFT = 32, K_MAX = 48;
+/** Requantization constants of the call: magic, floor, shift (requant.ts requantFloor4), qmax bytes, qmin bytes. */
+export const K: usize = memory.data(80, 16);
+export const K_MAGIC = 0, K_FLOOR = 16, K_SHIFT = 32, K_MAX = 48, K_MIN = 64;
 
 /**
- * Fills ZP, BIASP and K for one chunk. Folding zpIn into the bias (wrapping i32, exact mod 2^32 like
- * the reference) makes padding taps contribute w·zpIn, which cancels the fold: padding reads zpIn.
+ * The store mode of a full group of four channels in this chunk (set by setup; modeOf):
+ *   0  general: requantFloor4, then min qmax and a tail store of rr channels;
+ *   1  lean:    qmax = 127, qmin = −128, and every product bounded (|v| ≤ 2^22, see setup):
+ *               four instructions per four lanes, bits(v + MAGIC) − shift, the narrows clamp;
+ *   2  lean with a floor: as 1 with qmin > −128 (a fused ReLU), applied as one i8x16.max_s after
+ *               the narrows (per one to three pixels) instead of one i32x4.max_s per pixel.
  */
-export function setup(C: i32, sumw: usize, bias: usize, zpIn: i32, zpOut: i32, qmin: i32, qmax: i32): void {
+let FASTMODE: i32 = 0;
+
+/** Store mode (above) of a group with rr channels left. */
+// @ts-ignore: decorator
+@inline export function modeOf(rr: i32): i32 {
+  return rr >= 4 ? FASTMODE : 0;
+}
+
+/** The third requantization constant a pass of mode M holds: the i32 floor (0), unused (1), qmin bytes (2). */
+// @ts-ignore: decorator
+@inline export function loadFloor(M: i32): v128 {
+  return v128.load(K + <usize>(M == 2 ? K_MIN : K_FLOOR));
+}
+
+/**
+ * Fills ZP, BIASP and K for one chunk and picks its store mode. Folding zpIn into the bias (wrapping
+ * i32, exact mod 2^32 like the reference) makes padding taps contribute w·zpIn, which cancels the
+ * fold: padding reads zpIn.
+ *
+ * The lean modes need every product v = f32(acc)·scale of the chunk within |v| ≤ 2^22 (requant.ts:
+ * there bits(v + MAGIC) = MAGIC_BITS + round_half_even(v), so bits − shift = round(v) + zp, and the
+ * saturating narrows clamp it to [−128, 127]; beyond, a negative v + MAGIC has a negative bit pattern
+ * and the subtraction can wrap, which requantFloor4's max prevents). An accumulator is
+ * biasʹ + Σ w·x with |w| ≤ 127, |x| ≤ 128, so |acc| ≤ |biasʹ| + 16256·taps (+ 1 if the i32 sum
+ * wraps: |acc| ≤ 2^31 anyway). The test, with maxima over the chunk's channels (cheap: four integer
+ * instructions per four channels, as a per-channel f32 test cost 1.2× on the 3×3×960 layers):
+ * (max |biasʹ| + 16256·taps + 1) · max |scale| ≤ 2^21 in f64 (over the full groups of four: a last
+ * group of one to three channels takes the general store), a factor two below 2^22 for the
+ * roundings of f32(acc) and of the product. |biasʹ| as an unsigned i32 (|−2^31| = 2^31); |scale| as
+ * its bit pattern with the sign cleared, whose unsigned order is the order of the magnitudes (a NaN
+ * is above infinity, so it fails the test).
+ */
+export function setup(C: i32, sumw: usize, bias: usize, scale: usize, taps: i32, zpIn: i32, zpOut: i32, qmin: i32, qmax: i32): void {
   const zp8 = i8x16.splat(<i8>zpIn);
   for (let c = 0; c < C + 16; c += 16) v128.store(ZP + <usize>c, zp8);
   const zp32 = i32x4.splat(zpIn);
-  for (let c = 0; c < C; c += 4) {
+  const mag = i32x4.splat(0x7fffffff);
+  let maxB = i32x4.splat(0), maxS = i32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const o = <usize>c << 2;
+    const b = i32x4.sub(v128.load(bias + o), i32x4.mul(zp32, v128.load(sumw + o)));
+    v128.store(BIASP + o, b);
+    maxB = i32x4.max_u(maxB, i32x4.abs(b));
+    maxS = i32x4.max_u(maxS, v128.and(v128.load(scale + o), mag));
+  }
+  if (c < C) {
+    // the last one to three channels: a group that always takes the general store (modeOf), so
+    // outside the maxima
     const o = <usize>c << 2;
     v128.store(BIASP + o, i32x4.sub(v128.load(bias + o), i32x4.mul(zp32, v128.load(sumw + o))));
   }
+  maxB = i32x4.max_u(maxB, i32x4.shuffle(maxB, maxB, 2, 3, 0, 1));
+  maxB = i32x4.max_u(maxB, i32x4.shuffle(maxB, maxB, 1, 0, 3, 2));
+  maxS = i32x4.max_u(maxS, i32x4.shuffle(maxS, maxS, 2, 3, 0, 1));
+  maxS = i32x4.max_u(maxS, i32x4.shuffle(maxS, maxS, 1, 0, 3, 2));
+  const bound = (<f64><u32>i32x4.extract_lane(maxB, 0) + <f64>taps * 16256.0 + 1.0) * <f64>reinterpret<f32>(i32x4.extract_lane(maxS, 0));
+  const lean = bound <= 2097152.0; // 2^21 (false for a NaN)
+  FASTMODE = qmax == 127 && lean ? (qmin == -128 ? 1 : 2) : 0;
   v128.store(K, f32x4.splat(MAGIC), K_MAGIC);
   v128.store(K, rqFloor(zpOut, qmin), K_FLOOR);
   v128.store(K, rqShift(zpOut), K_SHIFT);
   v128.store(K, i8x16.splat(<i8>qmax), K_MAX);
+  v128.store(K, i8x16.splat(<i8>qmin), K_MIN);
 }
 
 // ---- Pair rows ----
@@ -204,31 +260,43 @@ export const PITCH: i32 = (MAXW + 8) * 32;
 }
 
 // ---- Requantize and store ----
-// FAST: a full group of four channels and qmax = 127 (the network's case): no tail stores, no min.
+// M (a literal at every call site): the store mode, see FASTMODE. M > 0: a full group of four
+// channels and qmax = 127 (no tail stores, no min); `floor` holds what loadFloor(M) loads.
 
-/** One pixel's four accumulators → int8 at out (rr channels when !FAST). */
+/** Four accumulators → i32 lanes: requantFloor4 (M = 0), or bits(f32(a)·sc + MAGIC) − shift (M > 0, bounded products). */
 // @ts-ignore: decorator
-@inline export function store1(FAST: bool, a: v128, sc: v128, magic: v128, floor: v128, shift: v128, out: usize, rr: i32): void {
-  const q = requantFloor4(a, sc, magic, floor, shift);
+@inline function rq(M: i32, a: v128, sc: v128, magic: v128, floor: v128, shift: v128): v128 {
+  if (M == 0) return requantFloor4(a, sc, magic, floor, shift);
+  return i32x4.sub(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(a), sc), magic), shift);
+}
+
+/** The narrowed bytes' clamp: qmin for M = 2 (from floor), qmax for M = 0, nothing for M = 1. */
+// @ts-ignore: decorator
+@inline function clamp8(M: i32, r: v128, floor: v128): v128 {
+  if (M == 2) return i8x16.max_s(r, floor);
+  if (M == 0) return i8x16.min_s(r, v128.load(K, K_MAX));
+  return r;
+}
+
+/** One pixel's four accumulators → int8 at out (rr channels when M = 0). */
+// @ts-ignore: decorator
+@inline export function store1(M: i32, a: v128, sc: v128, magic: v128, floor: v128, shift: v128, out: usize, rr: i32): void {
+  const q = rq(M, a, sc, magic, floor, shift);
   const h = i16x8.narrow_i32x4_s(q, q);
-  let r = i8x16.narrow_i16x8_s(h, h);
-  if (FAST) v128.store32_lane(out, r, 0);
-  else {
-    r = i8x16.min_s(r, v128.load(K, K_MAX));
-    storeTail(out, r, rr);
-  }
+  const r = clamp8(M, i8x16.narrow_i16x8_s(h, h), floor);
+  if (M > 0) v128.store32_lane(out, r, 0);
+  else storeTail(out, r, rr);
 }
 
 /** Two pixels' accumulators (a0 → out0, a1 → out1), narrowed together. */
 // @ts-ignore: decorator
-@inline export function store2(FAST: bool, a0: v128, a1: v128, sc: v128, magic: v128, floor: v128, shift: v128, out0: usize, out1: usize, rr: i32): void {
-  const h = i16x8.narrow_i32x4_s(requantFloor4(a0, sc, magic, floor, shift), requantFloor4(a1, sc, magic, floor, shift));
-  let r = i8x16.narrow_i16x8_s(h, h);
-  if (FAST) {
+@inline export function store2(M: i32, a0: v128, a1: v128, sc: v128, magic: v128, floor: v128, shift: v128, out0: usize, out1: usize, rr: i32): void {
+  const h = i16x8.narrow_i32x4_s(rq(M, a0, sc, magic, floor, shift), rq(M, a1, sc, magic, floor, shift));
+  const r = clamp8(M, i8x16.narrow_i16x8_s(h, h), floor);
+  if (M > 0) {
     v128.store32_lane(out0, r, 0);
     v128.store32_lane(out1, r, 1);
   } else {
-    r = i8x16.min_s(r, v128.load(K, K_MAX));
     storeTail(out0, r, rr);
     storeTail(out1, i32x4.shuffle(r, r, 1, 1, 1, 1), rr);
   }
@@ -236,16 +304,15 @@ export const PITCH: i32 = (MAXW + 8) * 32;
 
 /** Three pixels' accumulators (a0 → out0, a1 → out1, a2 → out2), narrowed together. */
 // @ts-ignore: decorator
-@inline export function store3(FAST: bool, a0: v128, a1: v128, a2: v128, sc: v128, magic: v128, floor: v128, shift: v128, out0: usize, out1: usize, out2: usize, rr: i32): void {
-  const q2 = requantFloor4(a2, sc, magic, floor, shift);
-  const h = i16x8.narrow_i32x4_s(requantFloor4(a0, sc, magic, floor, shift), requantFloor4(a1, sc, magic, floor, shift));
-  let r = i8x16.narrow_i16x8_s(h, i16x8.narrow_i32x4_s(q2, q2));
-  if (FAST) {
+@inline export function store3(M: i32, a0: v128, a1: v128, a2: v128, sc: v128, magic: v128, floor: v128, shift: v128, out0: usize, out1: usize, out2: usize, rr: i32): void {
+  const q2 = rq(M, a2, sc, magic, floor, shift);
+  const h = i16x8.narrow_i32x4_s(rq(M, a0, sc, magic, floor, shift), rq(M, a1, sc, magic, floor, shift));
+  const r = clamp8(M, i8x16.narrow_i16x8_s(h, i16x8.narrow_i32x4_s(q2, q2)), floor);
+  if (M > 0) {
     v128.store32_lane(out0, r, 0);
     v128.store32_lane(out1, r, 1);
     v128.store32_lane(out2, r, 2);
   } else {
-    r = i8x16.min_s(r, v128.load(K, K_MAX));
     storeTail(out0, r, rr);
     storeTail(out1, i32x4.shuffle(r, r, 1, 1, 1, 1), rr);
     storeTail(out2, i32x4.shuffle(r, r, 2, 2, 2, 2), rr);

@@ -4,7 +4,7 @@
 //              lines took the 5×5 s2 on 14² and the 1×5 / 5×1 on 3×3).
 //   dwHuge:    kernels with more than MAXT taps (the table would not fit): scalar loops.
 import { requant } from '../../requant';
-import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, ZP, pairCount, store1 } from './common';
+import { BIASP, K, K_FLOOR, K_MAGIC, K_MIN, K_SHIFT, ZP, modeOf, pairCount, store1 } from './common';
 
 /** Largest tap count of dwGeneral. */
 export const MAXT: i32 = 128;
@@ -17,7 +17,7 @@ const TAPS: usize = memory.data(MAXT * 8 + 16, 16);
  * The pair loop stays a loop: unrolled, TurboFan would hoist all of its loads and spill them.
  */
 // @ts-ignore: decorator
-@inline function pixel(FAST: bool, P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
+@inline function pixel(M: i32, P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
   const gb = <usize>(16 * P); // bytes of one group's pairs
   for (let c = 0; c < C; c += 8) {
     const o = <usize>c;
@@ -47,16 +47,19 @@ const TAPS: usize = memory.data(MAXT * 8 + 16, 16);
       } while (t < end);
     }
     const rr = C - c;
-    store1(FAST, a0, v128.load(scale + (o << 2)), magic, floor, shift, out + o, min(rr, 4));
-    if (two) store1(FAST, a1, v128.load(scale + (o << 2), 16), magic, floor, shift, out + o + 4, min(rr - 4, 4));
+    store1(M, a0, v128.load(scale + (o << 2)), magic, floor, shift, out + o, min(rr, 4));
+    if (two) store1(M, a1, v128.load(scale + (o << 2), 16), magic, floor, shift, out + o + 4, min(rr - 4, 4));
   }
 }
 
-function pixelFull(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
-  pixel(true, P, C, wts, scale, out, magic, floor, shift);
+function pixel1(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
+  pixel(1, P, C, wts, scale, out, magic, floor, shift);
+}
+function pixel2(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
+  pixel(2, P, C, wts, scale, out, magic, floor, shift);
 }
 function pixelGeneral(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
-  pixel(false, P, C, wts, scale, out, magic, floor, shift);
+  pixel(0, P, C, wts, scale, out, magic, floor, shift);
 }
 
 /** Any kh×kw with kh·kw ≤ MAXT, any stride. BIASP, ZP and K are set. */
@@ -66,8 +69,9 @@ export function dwGeneral(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
   const OH = (H + 2 * ph - kh) / stride + 1;
   const OW = (W + 2 * pw - kw) / stride + 1;
   const P = pairCount(kh, kw);
-  const magic = v128.load(K, K_MAGIC), floor = v128.load(K, K_FLOOR), shift = v128.load(K, K_SHIFT);
-  const full = (C & 3) == 0 && qmax == 127;
+  // every group full (C a multiple of four): the chunk's store mode (common.ts), else the general one
+  const m = (C & 3) == 0 ? modeOf(4) : 0;
+  const magic = v128.load(K, K_MAGIC), floor = v128.load(K + <usize>(m == 2 ? K_MIN : K_FLOOR)), shift = v128.load(K, K_SHIFT);
   let out = y;
   for (let oy = 0; oy < OH; oy++) {
     for (let ox = 0; ox < OW; ox++) {
@@ -83,7 +87,8 @@ export function dwGeneral(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
           t += 4;
         }
       }
-      if (full) pixelFull(P, C, wts, scale, out, magic, floor, shift);
+      if (m == 1) pixel1(P, C, wts, scale, out, magic, floor, shift);
+      else if (m == 2) pixel2(P, C, wts, scale, out, magic, floor, shift);
       else pixelGeneral(P, C, wts, scale, out, magic, floor, shift);
       out += <usize>yStride;
     }

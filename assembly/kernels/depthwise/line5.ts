@@ -4,7 +4,7 @@
 // the pixel and line steps swapped; a column's pixels are a row apart, which these small maps keep
 // in cache). Per group of four channels, one call runs every line with the weights and the
 // requantization constants in registers.
-import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, store1, store2, store3 } from './common';
+import { BIASP, K, K_MAGIC, K_SHIFT, loadFloor, modeOf, store1, store2, store3 } from './common';
 
 // ---- Lines in registers (1×5 / 5×1 on lines of L ≥ 4 pixels)
 // A sliding window of three pairs of the line, P(m) = (x[m], x[m + 1]) (zpIn outside), carried in
@@ -22,14 +22,14 @@ import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, store1, store2, store3 } from './c
 }
 
 // @ts-ignore: decorator
-@inline function lineReg(FAST: bool, p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32,
+@inline function lineReg(M: i32, p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32,
   wg: usize, bp: usize, sp: usize, zp16: v128): void {
   const p0 = v128.load(wg), p1 = v128.load(wg, 16), p2 = v128.load(wg, 32);
   const q0 = i16x8.shuffle(i32x4.splat(0), p0, 0, 8, 2, 10, 4, 12, 6, 14); // (0, w0)
   const q1 = i16x8.shuffle(p0, p1, 1, 8, 3, 10, 5, 12, 7, 14); // (w1, w2)
   const q2 = i16x8.shuffle(p1, p2, 1, 8, 3, 10, 5, 12, 7, 14); // (w3, w4)
   const bias = v128.load(bp), sc = v128.load(sp);
-  const magic = v128.load(K, K_MAGIC), floor = v128.load(K, K_FLOOR), shift = v128.load(K, K_SHIFT);
+  const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
   const last = <usize>(L - 1) * xp;
   const xp2 = xp << 1, yp2 = yp << 1;
   let n = N;
@@ -42,7 +42,7 @@ import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, store1, store2, store3 } from './c
       const C = pairOf(v128.load8x8_s(q), v128.load8x8_s(q + xp));
       const y0 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(A, p0)), i32x4.add(i32x4.dot_i16x8_s(B, p1), i32x4.dot_i16x8_s(C, p2)));
       const y1 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(A, q0)), i32x4.add(i32x4.dot_i16x8_s(B, q1), i32x4.dot_i16x8_s(C, q2)));
-      store2(FAST, y0, y1, sc, magic, floor, shift, o, o + yp, rr);
+      store2(M, y0, y1, sc, magic, floor, shift, o, o + yp, rr);
       A = B;
       B = C;
       q += xp2;
@@ -52,21 +52,24 @@ import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, store1, store2, store3 } from './c
     const C = L & 1 ? pairOf(v128.load8x8_s(q), zp16) : zp16;
     const y0 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(A, p0)), i32x4.add(i32x4.dot_i16x8_s(B, p1), i32x4.dot_i16x8_s(C, p2)));
     const y1 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(A, q0)), i32x4.add(i32x4.dot_i16x8_s(B, q1), i32x4.dot_i16x8_s(C, q2)));
-    store2(FAST, y0, y1, sc, magic, floor, shift, o, o + yp, rr);
+    store2(M, y0, y1, sc, magic, floor, shift, o, o + yp, rr);
     if (L & 1) {
       const y2 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(B, p0)), i32x4.add(i32x4.dot_i16x8_s(C, p1), i32x4.dot_i16x8_s(zp16, p2)));
-      store1(FAST, y2, sc, magic, floor, shift, o + yp2, rr);
+      store1(M, y2, sc, magic, floor, shift, o + yp2, rr);
     }
     p += xl;
     out += yl;
   } while (--n);
 }
 
-function lineRegFast(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  lineReg(true, p, N, L, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
+function lineReg1(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
+  lineReg(1, p, N, L, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
+}
+function lineReg2(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
+  lineReg(2, p, N, L, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
 }
 function lineRegGeneral(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  lineReg(false, p, N, L, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
+  lineReg(0, p, N, L, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
 }
 
 /** 1×5 (vertical = false) or 5×1 (vertical = true), stride 1, lines of L ≥ 4 pixels. BIASP and K are set. */
@@ -81,7 +84,9 @@ export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
     const o = <usize>g;
     const wg = wts + o * 12, bp = BIASP + (o << 2), sp = scale + (o << 2); // 3 pairs × 16 bytes per group of 4
     const rr = C - g;
-    if (rr >= 4 && qmax == 127) lineRegFast(x + o, N, L, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
+    const m = modeOf(rr);
+    if (m == 1) lineReg1(x + o, N, L, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
+    else if (m == 2) lineReg2(x + o, N, L, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
     else lineRegGeneral(x + o, N, L, xp, xl, y + o, yp, yl, min(rr, 4), wg, bp, sp, zp16);
   }
 }
@@ -97,7 +102,7 @@ export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
 // from the packed (w0, w1), (w2, w3), (w4, 0). Exact: a dot's i32 sum of two i16 products cannot wrap.
 
 // @ts-ignore: decorator
-@inline function line3(FAST: bool, p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
+@inline function line3(M: i32, p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
   const p0 = v128.load(wg), p1 = v128.load(wg, 16), p2 = v128.load(wg, 32);
   const z = i32x4.splat(0);
   const w12 = i16x8.shuffle(p0, p1, 1, 8, 3, 10, 5, 12, 7, 14); // (w1, w2)
@@ -106,7 +111,7 @@ export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
   const k1 = i16x8.add(i16x8.shuffle(p1, p0, 1, 8, 3, 10, 5, 12, 7, 14), o4); // (w3, w0 + w4)
   const k2 = i16x8.add(p1, o4); // (w2, w3 + w4)
   const bias = v128.load(bp), sc = v128.load(sp);
-  const magic = v128.load(K, K_MAGIC), floor = v128.load(K, K_FLOOR), shift = v128.load(K, K_SHIFT);
+  const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
   let n = N;
   do {
     const a = v128.load8x8_s(p), b = v128.load8x8_s(p + xp), c = v128.load8x8_s(p + 2 * xp);
@@ -115,17 +120,20 @@ export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
     const y0 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(ab, p1)), i32x4.dot_i16x8_s(cz, k0));
     const y1 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(ab, w12)), i32x4.dot_i16x8_s(cz, k1));
     const y2 = i32x4.add(i32x4.add(bias, i32x4.dot_i16x8_s(ab, p0)), i32x4.dot_i16x8_s(cz, k2));
-    store3(FAST, y0, y1, y2, sc, magic, floor, shift, out, out + yp, out + 2 * yp, rr);
+    store3(M, y0, y1, y2, sc, magic, floor, shift, out, out + yp, out + 2 * yp, rr);
     p += xl;
     out += yl;
   } while (--n);
 }
 
-function line3Fast(p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  line3(true, p, N, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
+function line31(p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
+  line3(1, p, N, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
+}
+function line32(p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
+  line3(2, p, N, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
 }
 function line3General(p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  line3(false, p, N, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
+  line3(0, p, N, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
 }
 
 /** 1×5 on W = 3 (vertical = false) or 5×1 on H = 3 (vertical = true), stride 1. BIASP and K are set. */
@@ -141,7 +149,9 @@ export function dwLine3(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usi
     const o = <usize>g;
     const wg = wts + o * 12, bp = BIASP + (o << 2), sp = scale + (o << 2); // 3 pairs × 16 bytes per group of 4
     const rr = C - g;
-    if (rr >= 4 && qmax == 127) line3Fast(x + o, N, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
+    const m = modeOf(rr);
+    if (m == 1) line31(x + o, N, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
+    else if (m == 2) line32(x + o, N, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
     else line3General(x + o, N, xp, xl, y + o, yp, yl, min(rr, 4), wg, bp, sp, zp16);
   }
 }

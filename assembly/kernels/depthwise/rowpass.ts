@@ -8,7 +8,7 @@
 // requantizes and stores. Six weight vectors stay in registers (one row per pass before: 56² 1.05×).
 // Input rows become pair rows (common.ts) of eight channels in a ring of k slots
 // (slot = (iy + k/2) mod k), each built once.
-import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, MAXW, PITCH, pairRowS1, pairRowS2, store1 } from './common';
+import { BIASP, K, K_MAGIC, K_SHIFT, MAXW, PITCH, loadFloor, modeOf, pairRowS1, pairRowS2, store1 } from './common';
 
 /** Largest kh of this path. */
 export const ROWPASS_MAXK: i32 = 7;
@@ -35,7 +35,7 @@ const ACC: usize = memory.data((MAXW + 8) * 16, 16);
  * TWO (stages 0, 1): tap rows r (at e) and r + 1 (at e2) in one pass.
  */
 // @ts-ignore: decorator
-@inline function pass(FAST: bool, STAGE: i32, S: i32, TWO: bool, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+@inline function pass(M: i32, STAGE: i32, S: i32, TWO: bool, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
   const D: usize = S == 1 ? 64 : 32;
   const w0 = v128.load(wr), w1 = v128.load(wr, 16), w2 = v128.load(wr, 32);
   const w3 = TWO ? v128.load(wr, 48) : w0, w4 = TWO ? v128.load(wr, 64) : w0, w5 = TWO ? v128.load(wr, 80) : w0;
@@ -48,10 +48,10 @@ const ACC: usize = memory.data((MAXW + 8) * 16, 16);
     do { v128.store(a, i32x4.add(v128.load(a), dotsRing(TWO, e, e2, D, w0, w1, w2, w3, w4, w5))); e += 32; e2 += 32; a += 16; } while (a < end);
   } else {
     const bias = v128.load(bp), sc = v128.load(sp);
-    const magic = v128.load(K, K_MAGIC), floor = v128.load(K, K_FLOOR), shift = v128.load(K, K_SHIFT);
+    const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
     do {
       const prev = STAGE == 2 ? v128.load(a) : bias;
-      store1(FAST, i32x4.add(prev, dot3(e, D, w0, w1, w2)), sc, magic, floor, shift, out, rr);
+      store1(M, i32x4.add(prev, dot3(e, D, w0, w1, w2)), sc, magic, floor, shift, out, rr);
       e += 32; a += 16; out += ys;
     } while (a < end);
   }
@@ -59,22 +59,25 @@ const ACC: usize = memory.data((MAXW + 8) * 16, 16);
 
 /** The pass variant for a stage (the stride S a literal at each call site, so each pass is specialized). */
 // @ts-ignore: decorator
-@inline function passStage(S: i32, stage: i32, fast: bool, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  if (stage == 0) pass(true, 0, S, true, e, e2, OW, out, ys, rr, wr, bp, sp);
-  else if (stage == 1) pass(true, 1, S, true, e, e2, OW, out, ys, rr, wr, bp, sp);
-  else if (fast) {
-    if (stage == 2) pass(true, 2, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
-    else pass(true, 3, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
+@inline function passStage(S: i32, stage: i32, m: i32, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+  if (stage == 0) pass(1, 0, S, true, e, e2, OW, out, ys, rr, wr, bp, sp);
+  else if (stage == 1) pass(1, 1, S, true, e, e2, OW, out, ys, rr, wr, bp, sp);
+  else if (m == 1) {
+    if (stage == 2) pass(1, 2, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
+    else pass(1, 3, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
+  } else if (m == 2) {
+    if (stage == 2) pass(2, 2, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
+    else pass(2, 3, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
   } else {
-    if (stage == 2) pass(false, 2, S, false, e, e, OW, out, ys, rr, wr, bp, sp);
-    else pass(false, 3, S, false, e, e, OW, out, ys, rr, wr, bp, sp);
+    if (stage == 2) pass(0, 2, S, false, e, e, OW, out, ys, rr, wr, bp, sp);
+    else pass(0, 3, S, false, e, e, OW, out, ys, rr, wr, bp, sp);
   }
 }
-function passS1(stage: i32, fast: bool, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  passStage(1, stage, fast, e, e2, OW, out, ys, rr, wr, bp, sp);
+function passS1(stage: i32, m: i32, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+  passStage(1, stage, m, e, e2, OW, out, ys, rr, wr, bp, sp);
 }
-function passS2(stage: i32, fast: bool, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  passStage(2, stage, fast, e, e2, OW, out, ys, rr, wr, bp, sp);
+function passS2(stage: i32, m: i32, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+  passStage(2, stage, m, e, e2, OW, out, ys, rr, wr, bp, sp);
 }
 
 /** kh×5 (kh ≤ ROWPASS_MAXK, odd), pad (kh/2, 2), stride 1 or 2, W ≤ MAXW. BIASP and K are set. */
@@ -109,7 +112,7 @@ export function dwRowPass5(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: 
         const o = <usize>g, hb = <usize>(h << 4);
         const wg = wts + <usize>(g >> 2) * groupBytes, bp = BIASP + (o << 2), sp = scale + (o << 2);
         const rr = C - g;
-        const fast = rr >= 4 && qmax == 127;
+        const m = modeOf(rr);
         const out = y + o + <usize>oy * rowOut;
         // tap rows (0, 1) from the bias, (2, 3) ... added, the last one requantized (kh = 1: one pass)
         let r = 0;
@@ -118,14 +121,14 @@ export function dwRowPass5(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: 
           const e = RING + <usize>((iy + ph) % kh) * <usize>PITCH + hb;
           const e2 = RING + <usize>((iy + 1 + ph) % kh) * <usize>PITCH + hb;
           const stage = r == 0 ? 0 : 1;
-          if (stride == 1) passS1(stage, fast, e, e2, OW, out, ys, min(rr, 4), wg + <usize>(r * 48), bp, sp);
-          else passS2(stage, fast, e, e2, OW, out, ys, min(rr, 4), wg + <usize>(r * 48), bp, sp);
+          if (stride == 1) passS1(stage, m, e, e2, OW, out, ys, min(rr, 4), wg + <usize>(r * 48), bp, sp);
+          else passS2(stage, m, e, e2, OW, out, ys, min(rr, 4), wg + <usize>(r * 48), bp, sp);
         }
         const iy = oy * stride - ph + r;
         const e = RING + <usize>((iy + ph) % kh) * <usize>PITCH + hb;
         const stage = r == 0 ? 3 : 2;
-        if (stride == 1) passS1(stage, fast, e, e, OW, out, ys, min(rr, 4), wg + <usize>(r * 48), bp, sp);
-        else passS2(stage, fast, e, e, OW, out, ys, min(rr, 4), wg + <usize>(r * 48), bp, sp);
+        if (stride == 1) passS1(stage, m, e, e, OW, out, ys, min(rr, 4), wg + <usize>(r * 48), bp, sp);
+        else passS2(stage, m, e, e, OW, out, ys, min(rr, 4), wg + <usize>(r * 48), bp, sp);
       }
     }
   }
@@ -168,7 +171,7 @@ export function map5Bytes(H: i32, W: i32, kh: i32, kw: i32, stride: i32): i32 {
  * row), pm = bytes between pair rows. STAGE as pass(). Output pixel (oy, ox) at out + oy·yr + ox·yp.
  */
 // @ts-ignore: decorator
-@inline function mapPass(FAST: bool, STAGE: i32, S: i32, TWO: bool, e: usize, pm: usize, OH: i32, OW: i32,
+@inline function mapPass(M: i32, STAGE: i32, S: i32, TWO: bool, e: usize, pm: usize, OH: i32, OW: i32,
   out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
   const D: usize = S == 1 ? 64 : 32;
   const rs = pm * <usize>S;
@@ -194,13 +197,13 @@ export function map5Bytes(H: i32, W: i32, kh: i32, kw: i32, stride: i32): i32 {
     } while (a < aEnd);
   } else {
     const bias = v128.load(bp), sc = v128.load(sp);
-    const magic = v128.load(K, K_MAGIC), floor = v128.load(K, K_FLOOR), shift = v128.load(K, K_SHIFT);
+    const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
     do {
       let q = e, o = out;
       const end = a + rowBytes;
       do {
         const prev = STAGE == 2 ? v128.load(a) : bias;
-        store1(FAST, i32x4.add(prev, dots(TWO, q, pm, D, w0, w1, w2, w3, w4, w5)), sc, magic, floor, shift, o, rr);
+        store1(M, i32x4.add(prev, dots(TWO, q, pm, D, w0, w1, w2, w3, w4, w5)), sc, magic, floor, shift, o, rr);
         q += 32; a += 16; o += yp;
       } while (a < end);
       e += rs;
@@ -210,17 +213,18 @@ export function map5Bytes(H: i32, W: i32, kh: i32, kw: i32, stride: i32): i32 {
 }
 
 // @ts-ignore: decorator
-@inline function mapStage(S: i32, stage: i32, fast: bool, e: usize, pm: usize, OH: i32, OW: i32, out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  if (stage == 0) mapPass(true, 0, S, true, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
-  else if (stage == 1) mapPass(true, 1, S, true, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
-  else if (fast) mapPass(true, 2, S, false, e, pm, OH, OW, out, yp, yr, 4, wr, bp, sp);
-  else mapPass(false, 2, S, false, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
+@inline function mapStage(S: i32, stage: i32, m: i32, e: usize, pm: usize, OH: i32, OW: i32, out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+  if (stage == 0) mapPass(1, 0, S, true, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
+  else if (stage == 1) mapPass(1, 1, S, true, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
+  else if (m == 1) mapPass(1, 2, S, false, e, pm, OH, OW, out, yp, yr, 4, wr, bp, sp);
+  else if (m == 2) mapPass(2, 2, S, false, e, pm, OH, OW, out, yp, yr, 4, wr, bp, sp);
+  else mapPass(0, 2, S, false, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
 }
-function mapS1(stage: i32, fast: bool, e: usize, pm: usize, OH: i32, OW: i32, out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  mapStage(1, stage, fast, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
+function mapS1(stage: i32, m: i32, e: usize, pm: usize, OH: i32, OW: i32, out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+  mapStage(1, stage, m, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
 }
-function mapS2(stage: i32, fast: bool, e: usize, pm: usize, OH: i32, OW: i32, out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  mapStage(2, stage, fast, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
+function mapS2(stage: i32, m: i32, e: usize, pm: usize, OH: i32, OW: i32, out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
+  mapStage(2, stage, m, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
 }
 
 /** kh×5 (odd 3 ≤ kh ≤ ROWPASS_MAXK), stride 1 or 2, on a map with map5Bytes(...) > 0. BIASP and K are set. */
@@ -249,19 +253,19 @@ export function dwMap5(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usiz
       const o = <usize>g, hb = <usize>(h << 4);
       const wg = wts + <usize>(g >> 2) * groupBytes, bp = BIASP + (o << 2), sp = scale + (o << 2);
       const rr = min(C - g, 4);
-      const fast = rr >= 4 && qmax == 127;
+      const m = modeOf(rr);
       const out = y + o;
       // tap rows (0, 1) from the bias, (2, 3) ... added, the last one requantized
       let r = 0;
       for (; r + 1 < kh; r += 2) {
         const stage = r == 0 ? 0 : 1;
         const e = MAP + <usize>r * pm + hb;
-        if (stride == 1) mapS1(stage, fast, e, pm, OH, OW, out, ys, rowOut, rr, wg + <usize>(r * 48), bp, sp);
-        else mapS2(stage, fast, e, pm, OH, OW, out, ys, rowOut, rr, wg + <usize>(r * 48), bp, sp);
+        if (stride == 1) mapS1(stage, m, e, pm, OH, OW, out, ys, rowOut, rr, wg + <usize>(r * 48), bp, sp);
+        else mapS2(stage, m, e, pm, OH, OW, out, ys, rowOut, rr, wg + <usize>(r * 48), bp, sp);
       }
       const e = MAP + <usize>r * pm + hb;
-      if (stride == 1) mapS1(2, fast, e, pm, OH, OW, out, ys, rowOut, rr, wg + <usize>(r * 48), bp, sp);
-      else mapS2(2, fast, e, pm, OH, OW, out, ys, rowOut, rr, wg + <usize>(r * 48), bp, sp);
+      if (stride == 1) mapS1(2, m, e, pm, OH, OW, out, ys, rowOut, rr, wg + <usize>(r * 48), bp, sp);
+      else mapS2(2, m, e, pm, OH, OW, out, ys, rowOut, rr, wg + <usize>(r * 48), bp, sp);
     }
   }
 }

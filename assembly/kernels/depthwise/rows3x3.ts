@@ -19,7 +19,7 @@
 // within the 15 allocatable xmm registers or it spills whole loads. Four channels with five weight
 // vectors in registers and two pixels per iteration is the largest body that stays lean; a body of
 // eight channels with streamed weights spilled every load and ran 3× slower.
-import { BIASP, K, K_FLOOR, K_MAGIC, K_SHIFT, PITCH, pairRowS1, pairRowS2, store1, store2 } from './common';
+import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, pairRowS1, pairRowS2, store1, store2 } from './common';
 
 /** Pair rows: a ring of four for stride 1 (three used for stride 2). */
 const RING: usize = memory.data(4 * PITCH + 64, 16);
@@ -36,21 +36,21 @@ const RING: usize = memory.data(4 * PITCH + 64, 16);
 
 /** Stride 1: output rows from pair rows q0..q2 (and q1..q3 when TWO) for one group of four channels. */
 // @ts-ignore: decorator
-@inline function passS1(FAST: bool, TWO: bool, q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize,
+@inline function passS1(M: i32, TWO: bool, q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize,
   rr: i32, wg: usize, bp: usize, sp: usize): void {
   const p1 = v128.load(wg, 16), p3 = v128.load(wg, 48);
   const w0 = v128.load(wg), w1 = v128.load(wg, 32), w3 = v128.load(wg, 64), w4 = v128.load(wg, 80);
   const w2 = i16x8.shuffle(p3, p1, 0, 8, 2, 10, 4, 12, 6, 14); // (w12, w02)
   const bias = v128.load(bp), sc = v128.load(sp);
-  const magic = v128.load(K, K_MAGIC), floor = v128.load(K, K_FLOOR), shift = v128.load(K, K_SHIFT);
+  const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
   const end = q0 + (<usize>W << 5);
   do {
     if (TWO) {
-      store2(FAST, dot5(q0, q1, q2, bias, w0, w1, w2, w3, w4), dot5(q1, q2, q3, bias, w0, w1, w2, w3, w4), sc, magic, floor, shift, out, out1, rr);
+      store2(M, dot5(q0, q1, q2, bias, w0, w1, w2, w3, w4), dot5(q1, q2, q3, bias, w0, w1, w2, w3, w4), sc, magic, floor, shift, out, out1, rr);
       q3 += 32;
       out1 += ys;
     } else {
-      store1(FAST, dot5(q0, q1, q2, bias, w0, w1, w2, w3, w4), sc, magic, floor, shift, out, rr);
+      store1(M, dot5(q0, q1, q2, bias, w0, w1, w2, w3, w4), sc, magic, floor, shift, out, rr);
     }
     q0 += 32; q1 += 32; q2 += 32;
     out += ys;
@@ -59,39 +59,49 @@ const RING: usize = memory.data(4 * PITCH + 64, 16);
 
 /** Stride 2: one output row from pair rows q0..q2 for one group of four channels. */
 // @ts-ignore: decorator
-@inline function passS2(FAST: bool, q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
+@inline function passS2(M: i32, q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
   const w0 = v128.load(wg), w1 = v128.load(wg, 16), w2 = v128.load(wg, 32);
   const w3 = v128.load(wg, 48), w4 = v128.load(wg, 64), w5 = v128.load(wg, 80);
   const bias = v128.load(bp), sc = v128.load(sp);
-  const magic = v128.load(K, K_MAGIC), floor = v128.load(K, K_FLOOR), shift = v128.load(K, K_SHIFT);
+  const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
   const end = q0 + (<usize>OW << 5);
   do {
     const d0 = i32x4.add(bias, i32x4.dot_i16x8_s(v128.load(q0), w0));
     const d1 = i32x4.add(i32x4.dot_i16x8_s(v128.load(q0, 32), w1), i32x4.dot_i16x8_s(v128.load(q1), w2));
     const d2 = i32x4.add(i32x4.dot_i16x8_s(v128.load(q1, 32), w3), i32x4.dot_i16x8_s(v128.load(q2), w4));
     const a = i32x4.add(i32x4.add(d0, d1), i32x4.add(d2, i32x4.dot_i16x8_s(v128.load(q2, 32), w5)));
-    store1(FAST, a, sc, magic, floor, shift, out, rr);
+    store1(M, a, sc, magic, floor, shift, out, rr);
     q0 += 32; q1 += 32; q2 += 32;
     out += ys;
   } while (q0 < end);
 }
 
-// One function per variant, so each is register-allocated on its own. FAST: four channels, qmax = 127.
-function s1TwoFast(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS1(true, true, q0, q1, q2, q3, W, out, out1, ys, 4, wg, bp, sp);
+// One function per variant, so each is register-allocated on its own. M: the store mode (common.ts),
+// a literal; M > 0 are full groups of four channels with qmax = 127.
+function s1Two1(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS1(1, true, q0, q1, q2, q3, W, out, out1, ys, 4, wg, bp, sp);
 }
-function s1OneFast(q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS1(true, false, q0, q1, q2, q2, W, out, out, ys, 4, wg, bp, sp);
+function s1Two2(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS1(2, true, q0, q1, q2, q3, W, out, out1, ys, 4, wg, bp, sp);
+}
+function s1One1(q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS1(1, false, q0, q1, q2, q2, W, out, out, ys, 4, wg, bp, sp);
+}
+function s1One2(q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS1(2, false, q0, q1, q2, q2, W, out, out, ys, 4, wg, bp, sp);
 }
 function s1General(two: bool, q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  if (two) passS1(false, true, q0, q1, q2, q3, W, out, out1, ys, rr, wg, bp, sp);
-  else passS1(false, false, q0, q1, q2, q2, W, out, out, ys, rr, wg, bp, sp);
+  if (two) passS1(0, true, q0, q1, q2, q3, W, out, out1, ys, rr, wg, bp, sp);
+  else passS1(0, false, q0, q1, q2, q2, W, out, out, ys, rr, wg, bp, sp);
 }
-function s2Fast(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS2(true, q0, q1, q2, OW, out, ys, 4, wg, bp, sp);
+function s2Mode1(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS2(1, q0, q1, q2, OW, out, ys, 4, wg, bp, sp);
+}
+function s2Mode2(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS2(2, q0, q1, q2, OW, out, ys, 4, wg, bp, sp);
 }
 function s2General(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  passS2(false, q0, q1, q2, OW, out, ys, rr, wg, bp, sp);
+  passS2(0, q0, q1, q2, OW, out, ys, rr, wg, bp, sp);
 }
 
 // ---- Small maps, stride 1: every pair row of the map built first, then one call per group of four
@@ -102,20 +112,23 @@ export const MAP_BYTES: i32 = 16384;
 const MAP: usize = memory.data(MAP_BYTES + 64, 16);
 
 // @ts-ignore: decorator
-@inline function mapS1(FAST: bool, q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
+@inline function mapS1(M: i32, q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
   let oy = 0;
   for (; oy + 2 <= H; oy += 2) {
-    passS1(FAST, true, q, q + pm, q + 2 * pm, q + 3 * pm, W, out, out + rowOut, ys, rr, wg, bp, sp);
+    passS1(M, true, q, q + pm, q + 2 * pm, q + 3 * pm, W, out, out + rowOut, ys, rr, wg, bp, sp);
     q += 2 * pm;
     out += 2 * rowOut;
   }
-  if (oy < H) passS1(FAST, false, q, q + pm, q + 2 * pm, q + 2 * pm, W, out, out, ys, rr, wg, bp, sp);
+  if (oy < H) passS1(M, false, q, q + pm, q + 2 * pm, q + 2 * pm, W, out, out, ys, rr, wg, bp, sp);
 }
-function mapS1Fast(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  mapS1(true, q, pm, H, W, out, rowOut, ys, 4, wg, bp, sp);
+function mapS1Mode1(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  mapS1(1, q, pm, H, W, out, rowOut, ys, 4, wg, bp, sp);
+}
+function mapS1Mode2(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  mapS1(2, q, pm, H, W, out, rowOut, ys, 4, wg, bp, sp);
 }
 function mapS1General(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  mapS1(false, q, pm, H, W, out, rowOut, ys, rr, wg, bp, sp);
+  mapS1(0, q, pm, H, W, out, rowOut, ys, rr, wg, bp, sp);
 }
 
 /** 3×3, pad 1, stride 1, (H + 2)·(W + 2)·32 ≤ MAP_BYTES. BIASP and K are set. */
@@ -135,7 +148,9 @@ export function dw3x3Map(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: us
       const o = <usize>g, hb = <usize>(h << 4);
       const wg = wts + o * 24, bp = BIASP + (o << 2), sp = scale + (o << 2);
       const rr = C - g;
-      if (rr >= 4 && qmax == 127) mapS1Fast(MAP + hb, pm, H, W, y + o, rowOut, ys, wg, bp, sp);
+      const m = modeOf(rr);
+      if (m == 1) mapS1Mode1(MAP + hb, pm, H, W, y + o, rowOut, ys, wg, bp, sp);
+      else if (m == 2) mapS1Mode2(MAP + hb, pm, H, W, y + o, rowOut, ys, wg, bp, sp);
       else mapS1General(MAP + hb, pm, H, W, y + o, rowOut, ys, min(rr, 4), wg, bp, sp);
     }
   }
@@ -177,13 +192,17 @@ export function dw3x3Rows(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
         const out = y + o + <usize>oy * rowOut;
         const wg = wts + o * 24, bp = BIASP + (o << 2), sp = scale + (o << 2);
         const rr = C - g;
-        const fast = rr >= 4 && qmax == 127;
+        const m = modeOf(rr);
         if (stride == 1) {
-          if (!fast) s1General(two, r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, min(rr, 4), wg, bp, sp);
-          else if (two) s1TwoFast(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
-          else s1OneFast(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
+          if (m == 0) s1General(two, r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, min(rr, 4), wg, bp, sp);
+          else if (two) {
+            if (m == 1) s1Two1(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
+            else s1Two2(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
+          } else if (m == 1) s1One1(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
+          else s1One2(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
         } else {
-          if (fast) s2Fast(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
+          if (m == 1) s2Mode1(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
+          else if (m == 2) s2Mode2(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
           else s2General(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, min(rr, 4), wg, bp, sp);
         }
       }

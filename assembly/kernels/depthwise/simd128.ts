@@ -42,7 +42,7 @@ export function depthwise_simd128(
   for (let c0 = 0; c0 < C; c0 += MAXC) {
     const n = min(MAXC, C - c0);
     const off = <usize>c0;
-    setup(n, packed + (off << 2), bias + (off << 2), zpIn, zpOut, qmin, qmax);
+    setup(n, packed + (off << 2), bias + (off << 2), scale + (off << 2), kh * kw, zpIn, zpOut, qmin, qmax);
     depthwiseChunk(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), scale + (off << 2),
       kh, kw, stride, zpIn, y + off, yStride, zpOut, qmin, qmax);
   }
