@@ -126,11 +126,22 @@ export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
   } while (--n);
 }
 
-function line31(p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  line3(1, p, N, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
+// Lean modes: all full groups in one call (the 3×3 maps have 960 channels and three lines per group:
+// a call per group was a fifth of the time).
+// @ts-ignore: decorator
+@inline function line3Groups(M: i32, x: usize, G: i32, N: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  let bp = BIASP, sp = scale, wg = wts;
+  const end = x + (<usize>G << 2);
+  do {
+    line3(M, x, N, xp, xl, y, yp, yl, 4, wg, bp, sp, zp16);
+    x += 4; y += 4; wg += 48; bp += 16; sp += 16;
+  } while (x < end);
 }
-function line32(p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  line3(2, p, N, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
+function line3All1(x: usize, G: i32, N: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  line3Groups(1, x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
+}
+function line3All2(x: usize, G: i32, N: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  line3Groups(2, x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
 }
 function line3General(p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
   line3(0, p, N, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
@@ -145,13 +156,17 @@ export function dwLine3(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usi
   const N = vertical ? W : H;
   const xp = vertical ? <usize>W * xs : xs, xl = vertical ? xs : 3 * xs;
   const yp = vertical ? <usize>W * ys : ys, yl = vertical ? ys : 3 * ys;
-  for (let g = 0; g < C; g += 4) {
+  const m = modeOf(4);
+  let g = 0;
+  if (m > 0 && C >= 4) {
+    const G = C >> 2;
+    if (m == 1) line3All1(x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
+    else line3All2(x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
+    g = G << 2;
+  }
+  for (; g < C; g += 4) {
     const o = <usize>g;
     const wg = wts + o * 12, bp = BIASP + (o << 2), sp = scale + (o << 2); // 3 pairs × 16 bytes per group of 4
-    const rr = C - g;
-    const m = modeOf(rr);
-    if (m == 1) line31(x + o, N, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
-    else if (m == 2) line32(x + o, N, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
-    else line3General(x + o, N, xp, xl, y + o, yp, yl, min(rr, 4), wg, bp, sp, zp16);
+    line3General(x + o, N, xp, xl, y + o, yp, yl, min(C - g, 4), wg, bp, sp, zp16);
   }
 }
