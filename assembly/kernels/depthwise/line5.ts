@@ -62,11 +62,21 @@ import { BIASP, K, K_MAGIC, K_SHIFT, loadFloor, modeOf, store1, store2, store3 }
   } while (--n);
 }
 
-function lineReg1(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  lineReg(1, p, N, L, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
+// Lean modes: all full groups in one call.
+// @ts-ignore: decorator
+@inline function lineRegGroups(M: i32, x: usize, G: i32, N: i32, L: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  let bp = BIASP, sp = scale, wg = wts;
+  const end = x + (<usize>G << 2);
+  do {
+    lineReg(M, x, N, L, xp, xl, y, yp, yl, 4, wg, bp, sp, zp16);
+    x += 4; y += 4; wg += 48; bp += 16; sp += 16;
+  } while (x < end);
 }
-function lineReg2(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  lineReg(2, p, N, L, xp, xl, out, yp, yl, 4, wg, bp, sp, zp16);
+function lineRegAll1(x: usize, G: i32, N: i32, L: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  lineRegGroups(1, x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
+}
+function lineRegAll2(x: usize, G: i32, N: i32, L: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  lineRegGroups(2, x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
 }
 function lineRegGeneral(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
   lineReg(0, p, N, L, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
@@ -80,14 +90,18 @@ export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
   const N = vertical ? W : H, L = vertical ? H : W;
   const xp = vertical ? <usize>W * xs : xs, xl = vertical ? xs : <usize>W * xs;
   const yp = vertical ? <usize>W * ys : ys, yl = vertical ? ys : <usize>W * ys;
-  for (let g = 0; g < C; g += 4) {
+  const m = modeOf(4);
+  let g = 0;
+  if (m > 0 && C >= 4) {
+    const G = C >> 2;
+    if (m == 1) lineRegAll1(x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
+    else lineRegAll2(x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
+    g = G << 2;
+  }
+  for (; g < C; g += 4) {
     const o = <usize>g;
     const wg = wts + o * 12, bp = BIASP + (o << 2), sp = scale + (o << 2); // 3 pairs × 16 bytes per group of 4
-    const rr = C - g;
-    const m = modeOf(rr);
-    if (m == 1) lineReg1(x + o, N, L, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
-    else if (m == 2) lineReg2(x + o, N, L, xp, xl, y + o, yp, yl, wg, bp, sp, zp16);
-    else lineRegGeneral(x + o, N, L, xp, xl, y + o, yp, yl, min(rr, 4), wg, bp, sp, zp16);
+    lineRegGeneral(x + o, N, L, xp, xl, y + o, yp, yl, min(C - g, 4), wg, bp, sp, zp16);
   }
 }
 
