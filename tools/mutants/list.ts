@@ -267,6 +267,16 @@ export const MUTANTS: Mutant[] = [
     replace: 'magic), i32x4.add(shift, i32x4.splat(1)));',
   },
   {
+    id: 'dw-s2-swap',
+    variant: 'depthwise_3x3s2_rows_simd128',
+    what: 'depthwise 3x3 s2 rows: the middle pair row built unswapped',
+    module: 'engine',
+    tests: ['depthwise'],
+    file: 'kernels/depthwise/rows3x3.ts',
+    find: 'else if (k == 1) pairRowS2(true,',
+    replace: 'else if (k == 1) pairRowS2(false,',
+  },
+  {
     id: 'dw-s2-pairs-odd',
     what: 'depthwise stride-2 pair rows: the odd last interior entry not built',
     module: 'engine',

@@ -218,9 +218,19 @@ export const PITCH: i32 = (MAXW + 8) * 32;
   return j >= 0 && j < W ? v128.load8x8_s(p + <usize>j * xs) : zp16;
 }
 
-/** Stride 2, left padding PW: E[m] = (pc[2m − PW], pc[2m − PW + 1]), m = 0 .. n − 1. */
+/** entry(e, a, b), or (b, a) when SWAP. */
 // @ts-ignore: decorator
-@inline export function pairRowS2(PW: i32, b: usize, p: usize, valid: bool, W: i32, n: i32, xs: usize, zp16: v128): void {
+@inline function entry2(SWAP: bool, e: usize, a: v128, b: v128): void {
+  if (SWAP) entry(e, b, a);
+  else entry(e, a, b);
+}
+
+/**
+ * Stride 2, left padding PW: E[m] = (pc[2m − PW], pc[2m − PW + 1]), m = 0 .. n − 1; SWAP: the pairs the
+ * other way round, (pc[2m − PW + 1], pc[2m − PW]) (the 3×3 s2 middle rows, rows3x3.ts).
+ */
+// @ts-ignore: decorator
+@inline export function pairRowS2(SWAP: bool, PW: i32, b: usize, p: usize, valid: bool, W: i32, n: i32, xs: usize, zp16: v128): void {
   if (!valid) {
     padEntries(b, 0, n, zp16);
     return;
@@ -230,7 +240,7 @@ export const PITCH: i32 = (MAXW + 8) * 32;
   // left edge: entries with a column left of the image
   for (; m < n && 2 * m - PW < 0; m++) {
     const j = 2 * m - PW;
-    entry(e, column(p, j, W, xs, zp16), column(p, j + 1, W, xs, zp16));
+    entry2(SWAP, e, column(p, j, W, xs, zp16), column(p, j + 1, W, xs, zp16));
     e += 32;
   }
   // interior: both columns inside, m < (W + PW) / 2; two entries a step (a plain pointer loop: the
@@ -241,12 +251,12 @@ export const PITCH: i32 = (MAXW + 8) * 32;
   if (m < mEnd) {
     const eEnd = b + (<usize>mEnd << 5);
     for (; e + 64 <= eEnd; e += 64) {
-      entry(e, v128.load8x8_s(q), v128.load8x8_s(q + xs));
-      entry(e + 32, v128.load8x8_s(q + step), v128.load8x8_s(q + step + xs));
+      entry2(SWAP, e, v128.load8x8_s(q), v128.load8x8_s(q + xs));
+      entry2(SWAP, e + 32, v128.load8x8_s(q + step), v128.load8x8_s(q + step + xs));
       q += step << 1;
     }
     if (e < eEnd) {
-      entry(e, v128.load8x8_s(q), v128.load8x8_s(q + xs));
+      entry2(SWAP, e, v128.load8x8_s(q), v128.load8x8_s(q + xs));
       e += 32;
     }
     m = mEnd;
@@ -254,7 +264,7 @@ export const PITCH: i32 = (MAXW + 8) * 32;
   // right edge
   for (; m < n; m++) {
     const j = 2 * m - PW;
-    entry(e, column(p, j, W, xs, zp16), column(p, j + 1, W, xs, zp16));
+    entry2(SWAP, e, column(p, j, W, xs, zp16), column(p, j + 1, W, xs, zp16));
     e += 32;
   }
 }

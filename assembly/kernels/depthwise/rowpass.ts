@@ -104,7 +104,7 @@ export function dwRowPass5(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: 
         if (load<i32>(BUILT + (slot << 2)) != iy) {
           store<i32>(BUILT + (slot << 2), iy);
           if (stride == 1) pairRowS1(2, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, n, xs, zp16);
-          else pairRowS2(2, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, n, xs, zp16);
+          else pairRowS2(false, 2, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, n, xs, zp16);
         }
       }
       for (let h = 0; h < halves; h++) {
@@ -246,7 +246,7 @@ export function dwMap5(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usiz
     for (let k = 0; k < rows; k++) {
       const iy = k - ph;
       if (stride == 1) pairRowS1(2, MAP + <usize>k * pm, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, n, xs, zp16);
-      else pairRowS2(2, MAP + <usize>k * pm, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, n, xs, zp16);
+      else pairRowS2(false, 2, MAP + <usize>k * pm, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, n, xs, zp16);
     }
     for (let h = 0; h < halves; h++) {
       const g = c + 4 * h;

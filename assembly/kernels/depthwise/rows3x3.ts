@@ -57,20 +57,27 @@ const RING: usize = memory.data(4 * PITCH + 64, 16);
   } while (q0 < end);
 }
 
-/** Stride 2: one output row from pair rows q0..q2 for one group of four channels. */
+/**
+ * Stride 2: one output row from pair rows q0..q2 for one group of four channels; q1 (the middle row)
+ * holds swapped pairs E'_1[m] = (x_1[2m], x_1[2m − 1]), so the right-column taps of rows 0 and 1 meet
+ * in one blend: (x_0[2ox + 1], x_1[2ox + 1]) = even lanes of E_0[ox + 1], odd lanes of E'_1[ox + 1].
+ */
 // @ts-ignore: decorator
 @inline function passS2(M: i32, q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  const w0 = v128.load(wg), w1 = v128.load(wg, 16), w2 = v128.load(wg, 32);
-  const w3 = v128.load(wg, 48), w4 = v128.load(wg, 64), w5 = v128.load(wg, 80);
+  const p02 = v128.load(wg, 16), p1 = v128.load(wg, 32), p12 = v128.load(wg, 48);
+  const w0 = v128.load(wg); // (w00, w01)
+  const w1 = i16x8.shuffle(p1, p1, 1, 0, 3, 2, 5, 4, 7, 6); // (w11, w10)
+  const wb = i16x8.shuffle(p02, p12, 0, 8, 2, 10, 4, 12, 6, 14); // (w02, w12)
+  const w3 = v128.load(wg, 64), w4 = v128.load(wg, 80); // (w20, w21), (w22, 0)
   const bias = v128.load(bp), sc = v128.load(sp);
   const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
   const end = q0 + (<usize>OW << 5);
   do {
+    const t = i16x8.shuffle(v128.load(q0, 32), v128.load(q1, 32), 0, 9, 2, 11, 4, 13, 6, 15); // (x0[2ox+1], x1[2ox+1])
     const d0 = i32x4.add(bias, i32x4.dot_i16x8_s(v128.load(q0), w0));
-    const d1 = i32x4.add(i32x4.dot_i16x8_s(v128.load(q0, 32), w1), i32x4.dot_i16x8_s(v128.load(q1), w2));
-    const d2 = i32x4.add(i32x4.dot_i16x8_s(v128.load(q1, 32), w3), i32x4.dot_i16x8_s(v128.load(q2), w4));
-    const a = i32x4.add(i32x4.add(d0, d1), i32x4.add(d2, i32x4.dot_i16x8_s(v128.load(q2, 32), w5)));
-    store1(M, a, sc, magic, floor, shift, out, rr);
+    const d1 = i32x4.add(i32x4.dot_i16x8_s(v128.load(q1), w1), i32x4.dot_i16x8_s(t, wb));
+    const d2 = i32x4.add(i32x4.dot_i16x8_s(v128.load(q2), w3), i32x4.dot_i16x8_s(v128.load(q2, 32), w4));
+    store1(M, i32x4.add(d0, i32x4.add(d1, d2)), sc, magic, floor, shift, out, rr);
     q0 += 32; q1 += 32; q2 += 32;
     out += ys;
   } while (q0 < end);
@@ -183,7 +190,8 @@ export function dw3x3Rows(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
         const iy = oy * stride - 1 + k;
         const b = k == 0 ? r0 : k == 1 ? r1 : k == 2 ? r2 : r3;
         if (stride == 1) pairRowS1(1, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, W + 2, xs, zp16);
-        else pairRowS2(1, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, OW + 1, xs, zp16);
+        else if (k == 1) pairRowS2(true, 1, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, OW + 1, xs, zp16); // the middle row swapped
+        else pairRowS2(false, 1, b, xc + <usize>iy * rowIn, iy >= 0 && iy < H, W, OW + 1, xs, zp16);
       }
       const two = stride == 1 && oy + 1 < H;
       for (let h = 0; h < halves; h++) {

@@ -19,8 +19,11 @@
 //   k×5 s1/s2, W ≤ MAXW      rowpass.ts: one pass per two tap rows into an i32 accumulator row (5×5 s2).
 //   other, ≤ MAXT taps       general.ts dwGeneral: tap pointers per pixel, pairs in a loop.
 //   larger                   general.ts dwHuge: scalar loops over the packed weights.
-// Requantization is requant.ts requantFloor4 (five instructions per four lanes), narrowed two
-// pixels at a time where a path has two, stored four bytes per pixel (common.ts store1/store2).
+// Requantization (common.ts store1/2/3): when setup proves every product of the call within ±2^22
+// and qmax = 127 (every layer of the network), the lean form bits(f32(acc)·scale + MAGIC) − shift,
+// four instructions per four lanes, the narrows clamping to [−128, 127] and a fused ReLU's qmin one
+// i8x16.max_s after them; otherwise requant.ts requantFloor4 (five) and a min with qmax. Narrowed
+// two or three pixels at a time where a path has them, stored four bytes per pixel.
 //
 // Layout of the packed weights: common.ts. Scratch (static memory): the ZP row, the folded bias,
 // the requantization constants and each path's pair rows. Not reentrant (one thread).
