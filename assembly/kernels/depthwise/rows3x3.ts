@@ -12,7 +12,11 @@
 // where (x_1[ox+1], x_0[ox+1]) is one blend of B_1[ox + 2] (even lanes) and B_0[ox + 1] (odd lanes):
 // five dots for nine taps instead of six. The middle rows' loads serve both output rows.
 // Stride 2, one output row per pass (rows 2oy − 1 .. 2oy + 1, a ring of three, two rebuilt per row),
-// E_r[m] = (x_r[2m − 1], x_r[2m]): acc = bias + Σ_r E_r[ox]·(w_r0, w_r1) + E_r[ox + 1]·(w_r2, 0).
+// E_r[m] = (x_r[2m − 1], x_r[2m]), the middle row swapped, E'_1[m] = (x_1[2m], x_1[2m − 1]):
+//   acc = bias + E_0[ox]·(w00, w01) + E'_1[ox]·(w11, w10) + (x_0[2ox+1], x_1[2ox+1])·(w02, w12)
+//              + E_2[ox]·(w20, w21) + E_2[ox + 1]·(w22, 0)
+// where (x_0[2ox+1], x_1[2ox+1]) is one blend of E_0[ox + 1] (even lanes) and E'_1[ox + 1] (odd lanes):
+// five dots, as for stride 1 (six, and a spilled constant, with both rows in one order: 1.04×).
 //
 // Why this shape (measured, V8 11.3 x64): TurboFan schedules all of a block's loads first and does
 // not fold loads into pmaddwd, so a loop body must keep (loaded values + loop-invariant vectors)

@@ -9,7 +9,7 @@
 //
 // Paths (depthwiseChunk), the GhostNetV2 shapes first:
 //   3×3 s1, small map        rows3x3.ts dw3x3Map: all pair rows of the map first, one call per group.
-//   3×3 s1/s2, W ≤ MAXW      rows3x3.ts: pair rows in a ring, five (s1) or six (s2) dots per pixel,
+//   3×3 s1/s2, W ≤ MAXW      rows3x3.ts: pair rows in a ring, five dots per pixel (one blend),
 //                            everything in registers. 3×3 is ~73% of GhostNet's depthwise MACs.
 //   1×5 / 5×1 s1, 3-px lines line5.ts dwLine3: the whole line in registers, two dots per pixel.
 //   1×5 / 5×1 s1, ≥ 4-px     line5.ts dwLineReg: along rows or columns, a sliding window of three
