@@ -98,6 +98,12 @@ export const GATE_GROW_MAX = 10240;
 export const POINTWISE_LANES = { nmax: 20, kmax: 256, tableBytes: 16384 };
 /** Largest padded K the pointwise tiles stage; larger takes the slow path. */
 export const POINTWISE_KMAX = 4096;
+/**
+ * The SIMD128 plain-i16 table (expandPlain in assembly/kernels/pointwise/simd128.ts): int8 calls of
+ * ≥ minPixels pixels that the pixel-lane tile does not take, (cout rounded up to 8) · (cin rounded up
+ * to even) · 16 ≤ tableBytes (lanes.ts TABLE_BYTES).
+ */
+export const POINTWISE_PLAIN = { minPixels: 40, tableBytes: 32768 };
 
 const outSize = (n: number, k: number, stride: number) => Math.floor((n + 2 * (k >> 1) - k) / stride) + 1;
 
@@ -139,11 +145,17 @@ function pointwiseTiles(mr: number, kAlign: number, hasLanes: boolean) {
   const lanes = (c: PointwiseCall) =>
     hasLanes && fast(c) && !c.f32 && c.pixels >= 8 && c.cout % 4 === 0 && c.cout <= L.nmax && kp(c) <= L.kmax && Math.ceil(c.cout / 8) * 8 * kp(c) * 8 <= L.tableBytes;
   const rest = (c: PointwiseCall) => (lanes(c) ? c.pixels % 8 : c.pixels);
+  // the SIMD128 tiles on a plain i16 table instead of the packed weights (the same tiles, no Σx)
+  const P = POINTWISE_PLAIN;
+  const plain = (c: PointwiseCall) =>
+    hasLanes && fast(c) && !c.f32 && c.pixels >= P.minPixels && !lanes(c) && Math.ceil(c.cout / 8) * (Math.ceil(c.cin / 2) * 2) * 16 <= P.tableBytes;
+  const raw = (c: PointwiseCall) => fast(c) && !plain(c);
   return {
     lanes,
-    full: (c: PointwiseCall) => fast(c) && wide(c) && rest(c) >= mr,
-    tail: (m: number) => (c: PointwiseCall) => fast(c) && wide(c) && rest(c) % mr === m,
-    narrow: (c: PointwiseCall) => fast(c) && c.cout % 8 >= 1 && c.cout % 8 <= 4 && rest(c) > 0,
+    plain,
+    full: (c: PointwiseCall) => raw(c) && wide(c) && rest(c) >= mr,
+    tail: (m: number) => (c: PointwiseCall) => raw(c) && wide(c) && rest(c) % mr === m,
+    narrow: (c: PointwiseCall) => raw(c) && c.cout % 8 >= 1 && c.cout % 8 <= 4 && rest(c) > 0,
     slow: (c: PointwiseCall) => Math.ceil(c.cin / kAlign) * kAlign > POINTWISE_KMAX && c.pixels > 0,
     fast,
   };
@@ -202,6 +214,15 @@ export const POINTWISE = {
       source: 'lanes.ts',
       when: `int8 output, cout a multiple of 4 and ≤ ${POINTWISE_LANES.nmax}, ≥ 8 pixels (the first pixels & ~7; the rest take the tiles below), (cout rounded up to 8) · (K padded to 8) · 8 ≤ ${POINTWISE_LANES.tableBytes}: 112² 16→8, 56² 48→12 / 72→12, the stem GEMM`,
       reaches: s128.lanes,
+    },
+    {
+      name: 'pointwise_Mx8_plain_simd128',
+      isa: 'simd128',
+      entry: 'pointwise',
+      tile: '5 px × 8 ch (1..4 px for the pixel tail, 4 ch for a 1..4-channel tail), the same tiles on plain i16 weights expanded per call (no Σx)',
+      source: 'simd128.ts',
+      when: `int8 output, ≥ ${POINTWISE_PLAIN.minPixels} pixels, not the pixel-lane tile's, (cout rounded up to 8) · (cin rounded up to even) · 16 ≤ ${POINTWISE_PLAIN.tableBytes}: the spatial 1×1s with K · cout up to ~16 K (112² 16→24, 56² 24→36, 28² 40→120, 14² 80→100 …)`,
+      reaches: s128.plain,
     },
     { name: 'pointwise_4x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '4 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 4', reaches: s128.tail(4) },
     { name: 'pointwise_3x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '3 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 3', reaches: s128.tail(3) },

@@ -145,6 +145,16 @@ const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
     pw({ cin: 249, cout: 4, pixels: 9 }), // K padded to 256 = LANES_KMAX, the table full
     pw({ cin: 121, cout: 16, pixels: 8 }), // the table full at 16 channels
   ],
+  // the tiles on the per-call plain i16 table: every pixel tail (40..44 mod 5), channel tails, odd K, the table full
+  pointwise_Mx8_plain_simd128: [
+    ...[40, 41, 42, 43, 44].flatMap((pixels) => [pw({ cin: 16, cout: 24, pixels }), pw({ cin: 9, cout: 13, pixels, yStride: 15, yOffset: 1 })]),
+    pw({ cin: 1, cout: 3, pixels: 46 }),
+    pw({ cin: 24, cout: 36, pixels: 57, xStride: 27, xOffset: 3, zp: -7, qmin: -20, qmax: 100 }),
+    pw({ cin: 40, cout: 120, pixels: 49, data: 'extreme' }),
+    pw({ cin: 27, cout: 22, pixels: 45, xStride: 32 }),
+    pw({ cin: 255, cout: 64, pixels: 41 }), // (cout/8) · 256 · 16 = 32768: the table full
+    pw({ cin: 120, cout: 20, pixels: 51, yStride: 23, yOffset: 2 }),
+  ],
   pointwise_4x8_simd128: pwTile([4, 9]),
   pointwise_3x8_simd128: pwTile([3, 8]),
   pointwise_2x8_simd128: pwTile([2, 7]),

@@ -474,6 +474,26 @@ export const MUTANTS: Mutant[] = [
     find: 'v128.load32_zero(r, 16)',
     replace: 'v128.load32_zero(r, 12)',
   },
+  {
+    id: 'pw-plain-k-tail',
+    what: 'pointwise plain table: the last k-pair of each block not expanded (stale table bytes)',
+    variant: 'pointwise_Mx8_plain_simd128',
+    module: 'engine',
+    tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts',
+    find: 'for (let j = 0; j < pairs; j++) {\n      const r = v128.load(wp);\n      v128.store(d, i16x8.shr_s(r, 8));',
+    replace: 'for (let j = 0; j < pairs - 1; j++) {\n      const r = v128.load(wp);\n      v128.store(d, i16x8.shr_s(r, 8));',
+  },
+  {
+    id: 'pw-plain-bias',
+    what: 'pointwise plain tiles: channels 4-7 start from bias + 2·bias of channels 0-3',
+    variant: 'pointwise_Mx8_plain_simd128',
+    module: 'engine',
+    tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts',
+    find: 'b1 = P ? v128.load(bias, 16) :',
+    replace: 'b1 = P ? i32x4.add(v128.load(bias, 16), i32x4.shl(b0, 1)) :',
+  },
   // pointwise, relaxed build (its own kernel; tested inside workerd: test/workers/relaxed-engine.test.ts)
   {
     id: 'rx-combine',

@@ -22,7 +22,13 @@ import { requantFloor4 } from '../../requant';
 
 /** Bytes of the expanded weight table (cout rounded up to 8, · kp · 8 must fit). */
 export const WS_BYTES = 16384;
-const WS: usize = memory.data(WS_BYTES, 16);
+/**
+ * A static block for a call's expanded weights, shared by this path (WS_BYTES of it) and the c2x8
+ * tiles' plain i16 table (simd128.ts expandPlain): one call uses one of them.
+ */
+export const TABLE_BYTES = 32768;
+export const TABLE: usize = memory.data(TABLE_BYTES, 16);
+const WS: usize = TABLE;
 /** Largest padded K of this path (the converted tile: kp/2 rows of 32 bytes). */
 export const LANES_KMAX = 256;
 const XS: usize = memory.data(LANES_KMAX * 16, 16);

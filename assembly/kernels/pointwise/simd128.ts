@@ -45,7 +45,7 @@
 // meet zero weights (in the raw lanes a zero wB is stored as 128, and its 128*x is part of the Σx that
 // is subtracted). Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
 import { requant } from '../../requant';
-import { lanesFit, pointwiseLanes } from './lanes';
+import { lanesFit, pointwiseLanes, TABLE, TABLE_BYTES } from './lanes';
 import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile (4 or 5). */
@@ -57,6 +57,32 @@ const KMAX = 4096;
 const SCRATCH: usize = memory.data(<i32>ROW * (KMAX >> 1), 16);
 /** Per pixel of the converted tile: 128 * Σ_k x[k] in all four lanes. */
 const SUMS: usize = memory.data(16 * 5, 16);
+/** The plain-i16 weight table (see expandPlain), in the block the lanes path also uses. */
+const PT: usize = TABLE;
+const PT_BYTES: i32 = TABLE_BYTES;
+/** Fewest pixels of a call that takes the plain table (its expansion is about one pixel's work). */
+const PLAIN_MIN = 40;
+
+/**
+ * Expands the c2x8 packed weights into PT as plain i16: per block of 8 channels, per k-pair below kn,
+ * two vectors (channels 0-3, channels 4-7), 32 bytes. With it the tiles need no Σx (P below).
+ */
+function expandPlain(packed: usize, kp: i32, kn: i32, cout: i32): void {
+  const nb = (cout + 7) >> 3;
+  const pairs = kn >> 1;
+  const hi = i16x8.splat(0x0080);
+  let d = PT;
+  for (let b = 0; b < nb; b++) {
+    let wp = packed + <usize>b * (<usize>kp << 3);
+    for (let j = 0; j < pairs; j++) {
+      const r = v128.load(wp);
+      v128.store(d, i16x8.shr_s(r, 8));
+      v128.store(d, i16x8.shr_s(i16x8.shl(v128.xor(r, hi), 8), 8), 16);
+      d += 32;
+      wp += 16;
+    }
+  }
+}
 
 export function pointwise_packed_size(cin: i32, cout: i32): i32 {
   return ((cout + 7) >> 3) * (((cin + 7) & ~7) << 3);
@@ -110,14 +136,14 @@ export function pointwise_unpack(packed: usize, cin: i32, cout: i32, w: usize): 
  */
 // @ts-ignore: decorator
 @inline
-function tile8(M: i32, F32: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
+function tile8(M: i32, F32: bool, P: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
   y: usize, ys: usize, n: i32, c: usize): void {
-  const b0 = v128.load(bias), b1 = i32x4.add(v128.load(bias, 16), i32x4.shl(b0, 8));
+  const b0 = v128.load(bias), b1 = P ? v128.load(bias, 16) : i32x4.add(v128.load(bias, 16), i32x4.shl(b0, 8));
   let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1, a40 = b0, a41 = b1;
-  const end = wp + (<usize>(M == 1 ? kp : kn) << 3); // see K above
+  const end = P ? wp + (<usize>kn << 4) : wp + (<usize>(M == 1 ? kp : kn) << 3); // see K above
   do {
-    const w1 = v128.load(wp);            // raw lanes 256*w[c] + (w[4+c] + 128)
-    const w0 = i16x8.shr_s(w1, 8);       // channels 0-3
+    const w1 = P ? v128.load(wp, 16) : v128.load(wp); // raw lanes 256*w[c] + (w[4+c] + 128); P: channels 4-7
+    const w0 = P ? v128.load(wp) : i16x8.shr_s(w1, 8); // channels 0-3
     // one pixel (the GEMVs): the pair straight from a splat load; else one load shuffled per pixel
     const xv = M == 1 ? v128.load32_splat(s) : v128.load(s);
     let v = M == 1 ? xv : i32x4.shuffle(xv, xv, 0, 0, 0, 0);
@@ -126,15 +152,17 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: u
     if (M > 2) { v = i32x4.shuffle(xv, xv, 2, 2, 2, 2); a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0)); a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1)); }
     if (M > 3) { v = i32x4.shuffle(xv, xv, 3, 3, 3, 3); a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0)); a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1)); }
     if (M > 4) { v = v128.load32_splat(s, 16); a40 = i32x4.add(a40, i32x4.dot_i16x8_s(v, w0)); a41 = i32x4.add(a41, i32x4.dot_i16x8_s(v, w1)); }
-    wp += 16;
+    wp += P ? 32 : 16;
     s += ROW;
   } while (wp < end);
   // channels 4-7: raw - 256*(channels 0-3) - 128*Σx
+  if (!P) {
   a01 = i32x4.sub(i32x4.sub(a01, i32x4.shl(a00, 8)), v128.load(SUMS));
   if (M > 1) a11 = i32x4.sub(i32x4.sub(a11, i32x4.shl(a10, 8)), v128.load(SUMS, 16));
   if (M > 2) a21 = i32x4.sub(i32x4.sub(a21, i32x4.shl(a20, 8)), v128.load(SUMS, 32));
   if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(SUMS, 48));
   if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(SUMS, 64));
+  }
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
   const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
   if (!F32 && n >= 8 && M > 1) {
@@ -155,20 +183,20 @@ function tile8(M: i32, F32: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: u
 /** M pixels x 4 channels (the first half of a block): the last block when it has ≤ 4 channels. */
 // @ts-ignore: decorator
 @inline
-function tile4(M: i32, F32: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
+function tile4(M: i32, F32: bool, P: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
   y: usize, ys: usize, n: i32, c: usize): void {
   const b0 = v128.load(bias);
   let a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0;
-  const end = wp + (<usize>(M == 1 ? kp : kn) << 3); // see K above
+  const end = P ? wp + (<usize>kn << 4) : wp + (<usize>(M == 1 ? kp : kn) << 3); // see K above
   do {
-    const w = i16x8.shr_s(v128.load(wp), 8); // channels 0-3 (high bytes)
+    const w = P ? v128.load(wp) : i16x8.shr_s(v128.load(wp), 8); // channels 0-3 (high bytes)
     const xv = M == 1 ? v128.load32_splat(s) : v128.load(s);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(M == 1 ? xv : i32x4.shuffle(xv, xv, 0, 0, 0, 0), w));
     if (M > 1) a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 1, 1, 1, 1), w));
     if (M > 2) a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 2, 2, 2, 2), w));
     if (M > 3) a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 3, 3, 3, 3), w));
     if (M > 4) a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load32_splat(s, 16), w));
-    wp += 16;
+    wp += P ? 32 : 16;
     s += ROW;
   } while (wp < end);
   const s0 = v128.load(scale);
@@ -187,7 +215,7 @@ function tile4(M: i32, F32: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: u
  */
 // @ts-ignore: decorator
 @inline
-function convert(M: i32, x: usize, xs: usize, kp: i32, kn: i32): void {
+function convert(M: i32, P: bool, x: usize, xs: usize, kp: i32, kn: i32): void {
   const row = ROW; // bytes per pair row (pixels 0-3, then pixel 4)
   const x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, x4 = x + 4 * xs;
   const ones = i16x8.splat(1);
@@ -207,24 +235,24 @@ function convert(M: i32, x: usize, xs: usize, kp: i32, kn: i32): void {
       v128.store(d + 2 * row, r2);
       v128.store(d + 3 * row, r3);
       // |each i16 lane| ≤ 4*128: no overflow; the dot with ones adds the pixel's two lanes
-      q = i32x4.add(q, i32x4.dot_i16x8_s(i16x8.add(i16x8.add(r0, r1), i16x8.add(r2, r3)), ones));
+      if (!P) q = i32x4.add(q, i32x4.dot_i16x8_s(i16x8.add(i16x8.add(r0, r1), i16x8.add(r2, r3)), ones));
       if (M > 4) {
         const v4 = v128.load8x8_s(x4 + k);
-        q4 = i32x4.add(q4, i32x4.dot_i16x8_s(v4, ones));
+        if (!P) q4 = i32x4.add(q4, i32x4.dot_i16x8_s(v4, ones));
         v128.store32_lane(d, v4, 0, 16);
         v128.store32_lane(d + row, v4, 1, 16);
         v128.store32_lane(d + 2 * row, v4, 2, 16);
         v128.store32_lane(d + 3 * row, v4, 3, 16);
       }
     } else {
-      q = i32x4.add(q, i32x4.dot_i16x8_s(v0, ones));
+      if (!P) q = i32x4.add(q, i32x4.dot_i16x8_s(v0, ones));
       v128.store32_lane(d, v0, 0);
       v128.store32_lane(d + row, v0, 1);
       v128.store32_lane(d + 2 * row, v0, 2);
       v128.store32_lane(d + 3 * row, v0, 3);
       if (M > 1) {
         const v1 = v128.load8x8_s(x1 + k);
-        q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ones));
+        if (!P) q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ones));
         v128.store32_lane(d, v1, 0, 4);
         v128.store32_lane(d + row, v1, 1, 4);
         v128.store32_lane(d + 2 * row, v1, 2, 4);
@@ -232,7 +260,7 @@ function convert(M: i32, x: usize, xs: usize, kp: i32, kn: i32): void {
       }
       if (M > 2) {
         const v2 = v128.load8x8_s(x2 + k);
-        q2 = i32x4.add(q2, i32x4.dot_i16x8_s(v2, ones));
+        if (!P) q2 = i32x4.add(q2, i32x4.dot_i16x8_s(v2, ones));
         v128.store32_lane(d, v2, 0, 8);
         v128.store32_lane(d + row, v2, 1, 8);
         v128.store32_lane(d + 2 * row, v2, 2, 8);
@@ -241,6 +269,7 @@ function convert(M: i32, x: usize, xs: usize, kp: i32, kn: i32): void {
     }
     d += row << 2;
   }
+  if (P) return; // plain weights: no Σx
   // Multi-pixel tiles run only the k-pairs below kn (k ≥ kn has zero weights): take those pairs' x back
   // out of Σx. (The stem: cin 27, kp 32, 14 of 16 pairs.)
   if (M > 1) {
@@ -285,55 +314,71 @@ function hsum(q: v128): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function rowTile(M: i32, F32: bool, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
+function rowTile(M: i32, F32: bool, P: bool, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, ys: usize, c: usize): void {
-  convert(M, x, xs, kp, kn);
-  const blockBytes = <usize>kp << 3;
+  convert(M, P, x, xs, kp, kn);
+  const blockBytes = P ? <usize>kn << 4 : <usize>kp << 3;
   const eb: usize = F32 ? 4 : 1;
   let wp = packed;
   let o = 0;
   for (; o + 8 <= cout; o += 8) {
-    tile8(M, F32, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
+    tile8(M, F32, P, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
     wp += blockBytes;
   }
   const n = cout - o;
   if (n > 4) {
-    tile8(M, F32, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+    tile8(M, F32, P, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
   } else if (n > 0) {
-    tile4(M, F32, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+    tile4(M, F32, P, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
   }
 }
 
 // One non-inlined function per tile height and output kind, so each is register-allocated on its own.
 function rows5(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(5, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(5, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows4(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(4, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(4, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows3(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(3, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(3, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows2(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(2, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(2, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows1(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(1, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(1, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows5f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(5, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(5, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows4f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(4, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(4, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows3f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(3, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(3, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows2f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(2, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(2, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows1f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(1, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  rowTile(1, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+
+function rows1p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(1, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function rows2p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(2, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function rows3p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(3, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function rows4p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(4, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function rows5p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(5, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 
 /** Scalar path over the packed layout for kp > KMAX (never hit by GhostNet; kept for completeness). */
@@ -386,6 +431,20 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     p = pointwiseLanes(x, pixels, cin, xs, packed, bias, scale, cout, y, ys, c);
     x += xs * <usize>p;
     y += ys * <usize>p;
+  } else if (!F32 && pixels >= PLAIN_MIN && ((cout + 7) >> 3) * kn * 16 <= PT_BYTES) {
+    expandPlain(packed, kp, kn, cout);
+    for (; p + 5 <= pixels; p += 5) {
+      rows5p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+      x += xs * 5;
+      y += ys * 5;
+    }
+    const r = pixels - p;
+    if (r == 4) rows4p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+    else if (r == 3) rows3p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+    else if (r == 2) rows2p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+    else if (r == 1) rows1p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+    if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
+    return;
   }
   for (; p + MR <= pixels; p += MR) {
     if (MR == 5) {
