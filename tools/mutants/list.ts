@@ -494,6 +494,24 @@ export const MUTANTS: Mutant[] = [
     find: 'b1 = P ? v128.load(bias, 16) :',
     replace: 'b1 = P ? i32x4.add(v128.load(bias, 16), i32x4.shl(b0, 1)) :',
   },
+  {
+    id: 'pw-pair-rows',
+    what: "pointwise 6..10 pixels (two tiles per block of weights): the second tile's output one pixel row early",
+    module: 'engine',
+    tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts',
+    find: 'const yb = y + 5 * ys;',
+    replace: 'const yb = y + 4 * ys;',
+  },
+  {
+    id: 'pw-pair-sums',
+    what: "pointwise 6..10 pixels: the second tile corrected with the first tile's Σx",
+    module: 'engine',
+    tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts',
+    find: 'tile8(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, 8, c);',
+    replace: 'tile8(MB, false, false, TABLE, SUMS, kp, kn, wp, bo, so, yb + <usize>o, ys, 8, c);',
+  },
   // pointwise, relaxed build (its own kernel; tested inside workerd: test/workers/relaxed-engine.test.ts)
   {
     id: 'rx-combine',

@@ -33,6 +33,16 @@
 // Small cout (≤ 20, a multiple of 4): the first pixels & ~7 of an int8 call take the pixel-lane tile
 // (lanes.ts) instead, the rest these tiles.
 //
+// Plain table (P): an int8 call of ≥ PLAIN_MIN pixels that the lane tile does not take, whose weights
+// fit TABLE as plain i16 (32 bytes per k-pair per block), runs the same tiles on that table, expanded
+// from the packed weights at the start of the call (expandPlain): two weight loads per k-pair instead
+// of one load and a shift, and no Σx at all (not in the convert, not in the epilogue: three
+// instructions and a load per pixel and block less, and fewer spills). Worth most where K is small:
+// 112² 16→24 1.13×, 56² 24→36 1.09× in the network (docs/KERNELS.md).
+//
+// 6..10 pixels (int8; the 3×3 maps' 1×1s, whose weights come cold from L3): both tiles are converted
+// first and each block of weights serves the two before the next (pairTile), not rowTile twice.
+//
 // Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
 //
@@ -57,6 +67,8 @@ const KMAX = 4096;
 const SCRATCH: usize = memory.data(<i32>ROW * (KMAX >> 1), 16);
 /** Per pixel of the converted tile: 128 * Σ_k x[k] in all four lanes. */
 const SUMS: usize = memory.data(16 * 5, 16);
+/** The same for the second tile of a pair (pairTile). */
+const SUMS2: usize = memory.data(16 * 5, 16);
 /** The plain-i16 weight table (see expandPlain), in the block the lanes path also uses. */
 const PT: usize = TABLE;
 const PT_BYTES: i32 = TABLE_BYTES;
@@ -136,7 +148,7 @@ export function pointwise_unpack(packed: usize, cin: i32, cout: i32, w: usize): 
  */
 // @ts-ignore: decorator
 @inline
-function tile8(M: i32, F32: bool, P: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
+function tile8(M: i32, F32: bool, P: bool, s: usize, sums: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
   y: usize, ys: usize, n: i32, c: usize): void {
   const b0 = v128.load(bias), b1 = P ? v128.load(bias, 16) : i32x4.add(v128.load(bias, 16), i32x4.shl(b0, 8));
   let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1, a40 = b0, a41 = b1;
@@ -157,11 +169,11 @@ function tile8(M: i32, F32: bool, P: bool, s: usize, kp: i32, kn: i32, wp: usize
   } while (wp < end);
   // channels 4-7: raw - 256*(channels 0-3) - 128*Σx
   if (!P) {
-  a01 = i32x4.sub(i32x4.sub(a01, i32x4.shl(a00, 8)), v128.load(SUMS));
-  if (M > 1) a11 = i32x4.sub(i32x4.sub(a11, i32x4.shl(a10, 8)), v128.load(SUMS, 16));
-  if (M > 2) a21 = i32x4.sub(i32x4.sub(a21, i32x4.shl(a20, 8)), v128.load(SUMS, 32));
-  if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(SUMS, 48));
-  if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(SUMS, 64));
+  a01 = i32x4.sub(i32x4.sub(a01, i32x4.shl(a00, 8)), v128.load(sums));
+  if (M > 1) a11 = i32x4.sub(i32x4.sub(a11, i32x4.shl(a10, 8)), v128.load(sums, 16));
+  if (M > 2) a21 = i32x4.sub(i32x4.sub(a21, i32x4.shl(a20, 8)), v128.load(sums, 32));
+  if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(sums, 48));
+  if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(sums, 64));
   }
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
   const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
@@ -183,7 +195,7 @@ function tile8(M: i32, F32: bool, P: bool, s: usize, kp: i32, kn: i32, wp: usize
 /** M pixels x 4 channels (the first half of a block): the last block when it has ≤ 4 channels. */
 // @ts-ignore: decorator
 @inline
-function tile4(M: i32, F32: bool, P: bool, s: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
+function tile4(M: i32, F32: bool, P: bool, s: usize, sums: usize, kp: i32, kn: i32, wp: usize, bias: usize, scale: usize,
   y: usize, ys: usize, n: i32, c: usize): void {
   const b0 = v128.load(bias);
   let a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0;
@@ -215,13 +227,13 @@ function tile4(M: i32, F32: bool, P: bool, s: usize, kp: i32, kn: i32, wp: usize
  */
 // @ts-ignore: decorator
 @inline
-function convert(M: i32, P: bool, x: usize, xs: usize, kp: i32, kn: i32): void {
+function convert(M: i32, P: bool, x: usize, xs: usize, kp: i32, kn: i32, dst: usize, sums: usize): void {
   const row = ROW; // bytes per pair row (pixels 0-3, then pixel 4)
   const x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, x4 = x + 4 * xs;
   const ones = i16x8.splat(1);
   const z = i32x4.splat(0);
   let q = z, q4 = z, q1 = z, q2 = z; // Σx: pixels 0-3 in the lanes of q (M ≥ 4); else per pixel
-  let d = SCRATCH;
+  let d = dst;
   for (let k: usize = 0; k < <usize>kp; k += 8) {
     const v0 = v128.load8x8_s(x + k);
     if (M >= 4) {
@@ -273,7 +285,7 @@ function convert(M: i32, P: bool, x: usize, xs: usize, kp: i32, kn: i32): void {
   // Multi-pixel tiles run only the k-pairs below kn (k ≥ kn has zero weights): take those pairs' x back
   // out of Σx. (The stem: cin 27, kp 32, 14 of 16 pairs.)
   if (M > 1) {
-    for (let r = SCRATCH + (<usize>kn >> 1) * row, e = SCRATCH + (<usize>kp >> 1) * row; r < e; r += row) {
+    for (let r = dst + (<usize>kn >> 1) * row, e = dst + (<usize>kp >> 1) * row; r < e; r += row) {
       if (M >= 4) {
         q = i32x4.sub(q, i32x4.dot_i16x8_s(v128.load(r), ones));
         if (M > 4) q4 = i32x4.sub(q4, i32x4.dot_i16x8_s(v128.load32_zero(r, 16), ones));
@@ -287,15 +299,15 @@ function convert(M: i32, P: bool, x: usize, xs: usize, kp: i32, kn: i32): void {
   // 128 * Σx of each pixel, in all lanes: the bias of the raw channel-4..7 lanes (see pointwise_pack)
   if (M >= 4) {
     q = i32x4.shl(q, 7);
-    v128.store(SUMS, i32x4.shuffle(q, q, 0, 0, 0, 0));
-    v128.store(SUMS, i32x4.shuffle(q, q, 1, 1, 1, 1), 16);
-    v128.store(SUMS, i32x4.shuffle(q, q, 2, 2, 2, 2), 32);
-    v128.store(SUMS, i32x4.shuffle(q, q, 3, 3, 3, 3), 48);
-    if (M > 4) v128.store(SUMS, i32x4.shl(hsum(q4), 7), 64);
+    v128.store(sums, i32x4.shuffle(q, q, 0, 0, 0, 0));
+    v128.store(sums, i32x4.shuffle(q, q, 1, 1, 1, 1), 16);
+    v128.store(sums, i32x4.shuffle(q, q, 2, 2, 2, 2), 32);
+    v128.store(sums, i32x4.shuffle(q, q, 3, 3, 3, 3), 48);
+    if (M > 4) v128.store(sums, i32x4.shl(hsum(q4), 7), 64);
   } else {
-    v128.store(SUMS, i32x4.shl(hsum(q), 7));
-    if (M > 1) v128.store(SUMS, i32x4.shl(hsum(q1), 7), 16);
-    if (M > 2) v128.store(SUMS, i32x4.shl(hsum(q2), 7), 32);
+    v128.store(sums, i32x4.shl(hsum(q), 7));
+    if (M > 1) v128.store(sums, i32x4.shl(hsum(q1), 7), 16);
+    if (M > 2) v128.store(sums, i32x4.shl(hsum(q2), 7), 32);
   }
 }
 
@@ -316,21 +328,68 @@ function hsum(q: v128): v128 {
 @inline
 function rowTile(M: i32, F32: bool, P: bool, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, ys: usize, c: usize): void {
-  convert(M, P, x, xs, kp, kn);
+  convert(M, P, x, xs, kp, kn, SCRATCH, SUMS);
   const blockBytes = P ? <usize>kn << 4 : <usize>kp << 3;
   const eb: usize = F32 ? 4 : 1;
   let wp = packed;
   let o = 0;
   for (; o + 8 <= cout; o += 8) {
-    tile8(M, F32, P, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
+    tile8(M, F32, P, SCRATCH, SUMS, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
     wp += blockBytes;
   }
   const n = cout - o;
   if (n > 4) {
-    tile8(M, F32, P, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+    tile8(M, F32, P, SCRATCH, SUMS, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
   } else if (n > 0) {
-    tile4(M, F32, P, SCRATCH, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
+    tile4(M, F32, P, SCRATCH, SUMS, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, n, c);
   }
+}
+
+/**
+ * 5 + MB pixels (6..10: the 3×3 maps' 1×1s) as two tiles converted up front, the second into TABLE,
+ * each block of weights then used by both tiles while it is in L1 (rowTile twice would stream all the
+ * weights twice, the first time from memory). int8 output only.
+ */
+// @ts-ignore: decorator
+@inline
+function pairTile(MB: i32, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, ys: usize, c: usize): void {
+  convert(5, false, x, xs, kp, kn, SCRATCH, SUMS);
+  convert(MB, false, x + 5 * xs, xs, kp, kn, TABLE, SUMS2);
+  const blockBytes = <usize>kp << 3;
+  const yb = y + 5 * ys;
+  let wp = packed;
+  let o = 0;
+  for (; o + 8 <= cout; o += 8) {
+    const bo = bias + (<usize>o << 2), so = scale + (<usize>o << 2);
+    tile8(5, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, 8, c);
+    tile8(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, 8, c);
+    wp += blockBytes;
+  }
+  const n = cout - o;
+  const bo = bias + (<usize>o << 2), so = scale + (<usize>o << 2);
+  if (n > 4) {
+    tile8(5, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, n, c);
+    tile8(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, n, c);
+  } else if (n > 0) {
+    tile4(5, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, n, c);
+    tile4(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, n, c);
+  }
+}
+function pair5(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  pairTile(5, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function pair4(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  pairTile(4, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function pair3(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  pairTile(3, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function pair2(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  pairTile(2, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function pair1(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  pairTile(1, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 
 // One non-inlined function per tile height and output kind, so each is register-allocated on its own.
@@ -443,6 +502,16 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     else if (r == 3) rows3p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
     else if (r == 2) rows2p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
     else if (r == 1) rows1p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+    if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
+    return;
+  }
+  if (!F32 && p == 0 && pixels >= 6 && pixels <= 10 && <i32>ROW * (kp >> 1) <= TABLE_BYTES) {
+    const mb = pixels - 5;
+    if (mb == 4) pair4(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (mb == 3) pair3(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (mb == 2) pair2(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else if (mb == 1) pair1(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
     return;
   }
