@@ -147,8 +147,7 @@ function pointwiseTiles(mr: number, kAlign: number, hasLanes: boolean) {
   const rest = (c: PointwiseCall) => (lanes(c) ? c.pixels % 8 : c.pixels);
   // the SIMD128 tiles on a plain i16 table instead of the packed weights (the same tiles, no Σx)
   const P = POINTWISE_PLAIN;
-  const plain = (c: PointwiseCall) =>
-    hasLanes && fast(c) && !c.f32 && c.pixels >= P.minPixels && !lanes(c) && Math.ceil(c.cout / 8) * (Math.ceil(c.cin / 2) * 2) * 16 <= P.tableBytes;
+  const plain = (c: PointwiseCall) => hasLanes && fast(c) && !c.f32 && c.pixels >= P.minPixels && !lanes(c) && Math.ceil(c.cout / 8) * (Math.ceil(c.cin / 2) * 2) * 16 <= P.tableBytes;
   const raw = (c: PointwiseCall) => fast(c) && !plain(c);
   return {
     lanes,
