@@ -202,7 +202,7 @@ export const POINTWISE = {
       also: ['pointwise_f32'],
       tile: '5 px × 8 ch, one k-pair a step (c2x8 packed)',
       source: 'simd128.ts',
-      when: `each full group of 5 pixels (after the pixel-lane tile, where it runs; int8 calls of 6..10 pixels, the 3×3 maps, run it and their tail tile block by block, each block of weights read once); ${OUT_F32}`,
+      when: `each full group of 5 pixels (after the pixel-lane tile, where it runs; int8 calls of 6..10 pixels, the 3×3 maps, run it and their tail tile block by block, each block of weights read once; int8 calls of more pixels with K padded to 8 ≤ 256 that take neither table, two of it per block); ${OUT_F32}`,
       reaches: s128.full,
     },
     {

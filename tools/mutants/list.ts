@@ -462,8 +462,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['pointwise'],
     file: 'kernels/pointwise/simd128.ts',
-    find: 'for (let r = SCRATCH + (<usize>kn >> 1) * row',
-    replace: 'for (let r = SCRATCH + (<usize>kp >> 1) * row',
+    find: 'for (let r = dst + (<usize>kn >> 1) * row',
+    replace: 'for (let r = dst + (<usize>kp >> 1) * row',
   },
   {
     id: 'pw-kn-pixel4',
@@ -633,8 +633,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['pointwise'],
     file: 'kernels/pointwise/simd128.ts',
-    find: 'rowTile(5, false, x, xs, kp, kn, packed, bias, scale, cout,',
-    replace: 'rowTile(5, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
+    find: 'rowTile(5, false, false, x, xs, kp, kn, packed, bias, scale, cout,',
+    replace: 'rowTile(5, false, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
   },
   {
     id: 'pw-lanes-tile',
@@ -663,8 +663,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['pointwise'],
     file: 'kernels/pointwise/simd128.ts',
-    find: 'rowTile(4, false, x, xs, kp, kn, packed, bias, scale, cout,',
-    replace: 'rowTile(4, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
+    find: 'rowTile(4, false, false, x, xs, kp, kn, packed, bias, scale, cout,',
+    replace: 'rowTile(4, false, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
   },
   {
     id: 'pw-3x8-tile',
@@ -673,8 +673,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['pointwise'],
     file: 'kernels/pointwise/simd128.ts',
-    find: 'rowTile(3, false, x, xs, kp, kn, packed, bias, scale, cout,',
-    replace: 'rowTile(3, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
+    find: 'rowTile(3, false, false, x, xs, kp, kn, packed, bias, scale, cout,',
+    replace: 'rowTile(3, false, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
   },
   {
     id: 'pw-2x8-tile',
@@ -683,8 +683,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['pointwise'],
     file: 'kernels/pointwise/simd128.ts',
-    find: 'rowTile(2, false, x, xs, kp, kn, packed, bias, scale, cout,',
-    replace: 'rowTile(2, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
+    find: 'rowTile(2, false, false, x, xs, kp, kn, packed, bias, scale, cout,',
+    replace: 'rowTile(2, false, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
   },
   {
     id: 'pw-1x8-tile',
@@ -693,8 +693,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['pointwise'],
     file: 'kernels/pointwise/simd128.ts',
-    find: 'rowTile(1, false, x, xs, kp, kn, packed, bias, scale, cout,',
-    replace: 'rowTile(1, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
+    find: 'rowTile(1, false, false, x, xs, kp, kn, packed, bias, scale, cout,',
+    replace: 'rowTile(1, false, false, x, xs, kp, kn, packed, bias, scale, cout - 1,',
   },
   {
     id: 'pw-Mx4-tile',
@@ -715,6 +715,7 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/pointwise/simd128.ts',
     find: 'for (let o = 0; o < cout; o++) {',
     replace: 'for (let o = 0; o < cout - 1; o++) {',
+    nth: 1, // the first is pointwise_unpack's
   },
   {
     id: 'rx-vnni-4x8-tile',

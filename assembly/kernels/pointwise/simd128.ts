@@ -41,7 +41,8 @@
 // 112² 16→24 1.13×, 56² 24→36 1.09× in the network (docs/KERNELS.md).
 //
 // 6..10 pixels (int8; the 3×3 maps' 1×1s, whose weights come cold from L3): both tiles are converted
-// first and each block of weights serves the two before the next (pairTile), not rowTile twice.
+// first and each block of weights serves the two before the next (pairTile), not rowTile twice. Calls
+// of more pixels with kp ≤ PAIR_KMAX that take neither table run their tiles in such pairs too.
 //
 // Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
@@ -72,6 +73,8 @@ const SUMS2: usize = memory.data(16 * 5, 16);
 /** The plain-i16 weight table (see expandPlain), in the block the lanes path also uses. */
 const PT: usize = TABLE;
 const PT_BYTES: i32 = TABLE_BYTES;
+/** Largest padded K for which calls of > 10 pixels run their tiles in pairs (pairTile). */
+const PAIR_KMAX = 256;
 /** Fewest pixels of a call that takes the plain table (its expansion is about one pixel's work). */
 const PLAIN_MIN = 40;
 
@@ -514,6 +517,15 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     else pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
     return;
+  }
+  if (!F32 && kp <= PAIR_KMAX) {
+    // pairs of tiles per block of weights (pairTile) where K is small enough to keep both tiles, the
+    // block and the outputs in L1: 7² 160→480, 112→672, 160→960 (docs/KERNELS.md)
+    for (; p + 10 <= pixels; p += 10) {
+      pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+      x += xs * 10;
+      y += ys * 10;
+    }
   }
   for (; p + MR <= pixels; p += MR) {
     if (MR == 5) {
