@@ -804,6 +804,7 @@ export const MUTANTS: Mutant[] = [
     tests: ['pointwise'],
     file: 'kernels/pointwise/relaxed.ts',
     find: 'for (let o = 0; o < cout; o++) {',
+    nth: 1, // the slow path's loop (the first is pointwise_unpack's)
     replace: 'for (let o = 0; o < cout - 1; o++) {',
   },
   // shared by every SIMD kernel
