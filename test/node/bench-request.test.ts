@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RequestReport } from '../../tools/bench/request/markdown.ts';
 import { ROOT } from '../helpers/cli.ts';
@@ -34,13 +34,26 @@ describe('npm run bench:request (smallest run)', () => {
     }
     expect(rep.variants.map((v) => `${v.id}|${v.server}`)).toEqual(['now|miniflare', 'serve|plain', 'node|undefined']);
     // Miniflare feeds workerd its binary config on stdin; `serve` is workerd alone on a config
-    // file that serves the bundle as the only service (npm run serve's, tools/serve/config.ts).
+    // file that serves the bundle as the only service (npm run serve's, tools/serve/config.ts),
+    // given to workerd in binary too (its text form's compiler reads the embedded model at
+    // start-up: request/workerd.ts), with the text form beside it.
     const [now0, serve0] = rep.variants;
     expect(now0.argv?.slice(1, 3)).toEqual(['serve', '--binary']);
-    expect(serve0.argv?.[1]).toBe('serve');
-    const capnp = readFileSync(serve0.argv![2], 'utf8');
+    expect(serve0.argv?.slice(1, 3)).toEqual(['serve', '--binary']);
+    const binary = readFileSync(serve0.argv![3]);
+    expect(serve0.argv![3]).toMatch(/\.bin$/);
+    const capnp = readFileSync(serve0.argv![3].replace(/\.bin$/, '.capnp'), 'utf8');
     expect(capnp).toMatch(/^\s*services = \[ \(name = "main", worker = \.worker\) \],$/m);
     expect(capnp).toContain('(name = "BENCH_ROUTES", text = "1")');
+    // The binary message holds the same modules, whole (the model's bytes among them), and vars.
+    const modules = [...capnp.matchAll(/\(name = "([^"]+)", \w+ = embed "[^"]+"\)/g)].map((m) => m[1]);
+    expect(modules.length).toBeGreaterThan(3);
+    const dir = dirname(serve0.argv![3]);
+    for (const name of modules) {
+      expect(binary.includes(Buffer.from(name))).toBe(true);
+      expect(binary.includes(readFileSync(join(dir, name)))).toBe(true);
+    }
+    expect(binary.includes(Buffer.from('BENCH_ROUTES'))).toBe(true);
     for (const w of rep.warm) {
       expect(w.raw.cpu.n).toBe(2);
       expect(w.raw.cpu.median).toBeGreaterThan(0);
