@@ -7,8 +7,9 @@
  *    official-format checkpoint, made in tmp/bench/ by the same artifacts as `npm run bench`),
  *    and served by Miniflare (workerd) with the vars of wrangler.toml plus BENCH_ROUTES = "1";
  *    variant `serve` runs the same bundle in workerd alone, with `npm run serve`'s configuration
- *    (Miniflare's own Workers share its process and flush the Worker's baseline WebAssembly code:
- *    request/workerd.ts).
+ *    in binary (Miniflare's own Workers share its process and flush the Worker's baseline
+ *    WebAssembly code; the text form's compiler costs workerd ~20-25 ms of start-up with the
+ *    model embedded: request/workerd.ts).
  *  - Warm (request/measure.ts): every image to every model and to the no-op route, interleaved;
  *    per request the wall time and workerd's CPU time; an image's figure is its median (and
  *    p95) minus the no-op median for the same body.
@@ -204,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
   if (!o['miniflare-only'])
     variants.push({
       id: 'serve',
-      label: "this tree's Worker alone in workerd (`npm run serve`'s configuration, Miniflare's workerd binary): no other isolate in the process",
+      label: "this tree's Worker alone in workerd (`npm run serve`'s configuration, given in binary as Miniflare gives its own; Miniflare's workerd binary): no other isolate in the process",
       bundle: variants[0].bundle,
       vars: BENCH_VARS,
       server: 'plain',
