@@ -20,6 +20,17 @@
 import { O_FLOOR, O_MAGIC, O_SHIFT } from './output';
 import { requantFloor4 } from '../../requant';
 
+/** Of a c2x8 packed k-pair vector R = 256*wA + (wB + 128) (simd128.ts, "Packed weights"): channels 0-3's weights wA as i16. */
+// @ts-ignore: decorator
+@inline export function c2x8Channels0to3(r: v128): v128 {
+  return i16x8.shr_s(r, 8); // the high bytes
+}
+/** Of the same vector: channels 4-7's weights wB as i16 (the low bytes − 128). */
+// @ts-ignore: decorator
+@inline export function c2x8Channels4to7(r: v128): v128 {
+  return i16x8.shr_s(i16x8.shl(v128.xor(r, i16x8.splat(0x0080)), 8), 8);
+}
+
 /** Bytes of the expanded weight table (cout rounded up to 8, · kp · 8 must fit). */
 export const WS_BYTES = 16384;
 /**
@@ -40,14 +51,13 @@ const XS: usize = memory.data(LANES_KMAX * 16, 16);
 function expand(packed: usize, kp: i32, kn: i32, cout: i32): void {
   const nb = (cout + 7) >> 3;
   const pairs = kn >> 1;
-  const hi = i16x8.splat(0x0080);
   let d = WS;
   for (let b = 0; b < nb; b++) {
     let wp = packed + <usize>b * (<usize>kp << 3);
     for (let j = 0; j < pairs; j++) {
       const r = v128.load(wp);
-      const w0 = i16x8.shr_s(r, 8); // channels 0-3: high bytes
-      const w4 = i16x8.shr_s(i16x8.shl(v128.xor(r, hi), 8), 8); // channels 4-7: low bytes - 128
+      const w0 = c2x8Channels0to3(r);
+      const w4 = c2x8Channels4to7(r);
       v128.store(d, i32x4.shuffle(w0, w0, 0, 0, 0, 0));
       v128.store(d, i32x4.shuffle(w0, w0, 1, 1, 1, 1), 16);
       v128.store(d, i32x4.shuffle(w0, w0, 2, 2, 2, 2), 32);

@@ -56,7 +56,7 @@
 // meet zero weights (in the raw lanes a zero wB is stored as 128, and its 128*x is part of the Σx that
 // is subtracted). Bias/scale are read in vectors of 8 (≤ 28 bytes past cout, also within the slack).
 import { requant } from '../../requant';
-import { lanesFit, pointwiseLanes, TABLE, TABLE_BYTES } from './lanes';
+import { c2x8Channels0to3, c2x8Channels4to7, lanesFit, pointwiseLanes, TABLE, TABLE_BYTES } from './lanes';
 import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
 
 /** Pixels per register tile (4 or 5). */
@@ -85,14 +85,13 @@ const PLAIN_MIN = 40;
 function expandPlain(packed: usize, kp: i32, kn: i32, cout: i32): void {
   const nb = (cout + 7) >> 3;
   const pairs = kn >> 1;
-  const hi = i16x8.splat(0x0080);
   let d = PT;
   for (let b = 0; b < nb; b++) {
     let wp = packed + <usize>b * (<usize>kp << 3);
     for (let j = 0; j < pairs; j++) {
       const r = v128.load(wp);
-      v128.store(d, i16x8.shr_s(r, 8));
-      v128.store(d, i16x8.shr_s(i16x8.shl(v128.xor(r, hi), 8), 8), 16);
+      v128.store(d, c2x8Channels0to3(r));
+      v128.store(d, c2x8Channels4to7(r), 16);
       d += 32;
       wp += 16;
     }
