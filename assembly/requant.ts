@@ -74,3 +74,45 @@ export function narrow8(a: v128, b: v128): v128 {
   const h = i16x8.narrow_i32x4_s(a, b);
   return i8x16.narrow_i16x8_s(h, h);
 }
+
+// The lean SIMD form (depthwise/common.ts setup, gate, add, pool): when a call's setup proves every
+// product |v| ≤ 2^22, bits(v + MAGIC) = MAGIC_BITS + round_half_even(v) (above), so
+// q = bits(v + MAGIC) − (MAGIC_BITS − zp) = round(v) + zp without the floor, and the saturating narrows
+// clamp it to [−128, 127]; qmin > −128 and qmax < 127 are then one i8x16.max_s / min_s on the bytes
+// (clampBytes). Four instructions per four lanes from the accumulators, two from a product.
+/** Four f32 values v, |v| ≤ 2^22 → int32 lanes round(v) + zp (unclamped). */
+// @ts-ignore: decorator
+@inline
+export function quantizeLean4(v: v128, magic: v128, shift: v128): v128 {
+  return i32x4.sub(f32x4.add(v, magic), shift);
+}
+
+/** Four accumulators with |f32(acc)·scale| ≤ 2^22 → int32 lanes round(v) + zp (unclamped). */
+// @ts-ignore: decorator
+@inline
+export function requantLean4(acc: v128, scale: v128, magic: v128, shift: v128): v128 {
+  return quantizeLean4(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), magic, shift);
+}
+
+/**
+ * The byte clamp after the narrows, by store mode M (a literal): RQ_GENERAL (requantFloor4 applied
+ * qmin; min qmax), RQ_GENERAL_FULL (qmax = 127: nothing), RQ_LEAN_FULL (qmin = −128, qmax = 127:
+ * nothing), RQ_LEAN_CLAMP (max qmin, min qmax).
+ */
+export const RQ_GENERAL = 0, RQ_GENERAL_FULL = 1, RQ_LEAN_FULL = 2, RQ_LEAN_CLAMP = 3;
+
+// @ts-ignore: decorator
+@inline
+export function clampBytes(M: i32, r: v128, vmin: v128, vmax: v128): v128 {
+  if (M == RQ_GENERAL) return i8x16.min_s(r, vmax);
+  if (M == RQ_LEAN_CLAMP) return i8x16.min_s(i8x16.max_s(r, vmin), vmax);
+  return r;
+}
+
+/** The store mode of a call: lean if every product is bounded (|v| ≤ 2^21 proven), general otherwise. */
+// @ts-ignore: decorator
+@inline
+export function rqMode(lean: bool, qmin: i32, qmax: i32): i32 {
+  if (lean) return qmin == -128 && qmax == 127 ? RQ_LEAN_FULL : RQ_LEAN_CLAMP;
+  return qmax == 127 ? RQ_GENERAL_FULL : RQ_GENERAL;
+}

@@ -1,5 +1,5 @@
 // Lookup-table gates and the multiplies they feed — WASM SIMD128, bit-exact with reference.ts.
-import { MAGIC, requantFloor4, rqFloor, rqShift } from '../../requant';
+import { MAGIC, RQ_GENERAL, RQ_GENERAL_FULL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, requantFloor4, requantLean4, rqFloor, rqMode, rqShift } from '../../requant';
 import { storeTail } from '../../store';
 
 
@@ -44,9 +44,16 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
 // two word unpacks before the last narrow (five instructions where narrow16 and a byte shuffle took
 // eight: V8 builds the shuffle's mask constant in four instructions per use).
 
-/** 16 channels of requant((x − zpX)·g), qmin applied, values above 127 saturated by the narrows. */
+/** Four products → i32 lanes: requantFloor4 (general modes) or the lean form (M ≥ RQ_LEAN_FULL, bounded products). */
 // @ts-ignore: decorator
-@inline function mul16(xp: usize, gp: usize, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128): v128 {
+@inline function rq4(M: i32, p: v128, s: v128, magic: v128, floor: v128, shift: v128): v128 {
+  if (M >= RQ_LEAN_FULL) return requantLean4(p, s, magic, shift);
+  return requantFloor4(p, s, magic, floor, shift);
+}
+
+/** 16 channels of requant((x − zpX)·g) before the byte clamp (clampBytes): qmin applied in the general modes, values above 127 saturated by the narrows. */
+// @ts-ignore: decorator
+@inline function mul16(M: i32, xp: usize, gp: usize, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128): v128 {
   const EVEN = i32x4.splat(0x0000ffff), ODD = i32x4.splat(<i32>0xffff0000);
   const xv = v128.load(xp);
   const gv = v128.load(gp);
@@ -57,36 +64,34 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
   // even channels 0, 2, .., 14 and odd 1, 3, .., 15 as i16 (saturated), interleaved by two word
   // unpacks, then one saturating narrow: channels 0..15 in order
   const even = i16x8.narrow_i32x4_s(
-    requantFloor4(i32x4.dot_i16x8_s(xlo, v128.and(glo, EVEN)), s, magic, floor, shift),
-    requantFloor4(i32x4.dot_i16x8_s(xhi, v128.and(ghi, EVEN)), s, magic, floor, shift));
+    rq4(M, i32x4.dot_i16x8_s(xlo, v128.and(glo, EVEN)), s, magic, floor, shift),
+    rq4(M, i32x4.dot_i16x8_s(xhi, v128.and(ghi, EVEN)), s, magic, floor, shift));
   const odd = i16x8.narrow_i32x4_s(
-    requantFloor4(i32x4.dot_i16x8_s(xlo, v128.and(glo, ODD)), s, magic, floor, shift),
-    requantFloor4(i32x4.dot_i16x8_s(xhi, v128.and(ghi, ODD)), s, magic, floor, shift));
+    rq4(M, i32x4.dot_i16x8_s(xlo, v128.and(glo, ODD)), s, magic, floor, shift),
+    rq4(M, i32x4.dot_i16x8_s(xhi, v128.and(ghi, ODD)), s, magic, floor, shift));
   return i8x16.narrow_i16x8_s(
     i8x16.shuffle(even, odd, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23),
     i8x16.shuffle(even, odd, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
 }
 
-/** One pixel's C channels: y = requant((x − zpX)·g), 16 at a time, the tail stored without passing C. FAST: qmax = 127, no min. */
+/** One pixel's C channels: y = requant((x − zpX)·g), 16 at a time, the tail stored without passing C. M: the store mode (requant.ts rqMode). */
 // @ts-ignore: decorator
-@inline function mulPixel(FAST: bool, xp: usize, gp: usize, yp: usize, C: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
+@inline function mulPixel(M: i32, xp: usize, gp: usize, yp: usize, C: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
   let c = 0;
   for (; c + 16 <= C; c += 16) {
     const o = <usize>c;
-    let r = mul16(xp + o, gp + o, zpx, s, magic, floor, shift);
-    if (!FAST) r = i8x16.min_s(r, vmax);
-    v128.store(yp + o, r);
+    v128.store(yp + o, clampBytes(M, mul16(M, xp + o, gp + o, zpx, s, magic, floor, shift), vmin, vmax));
   }
   if (c < C) {
     const o = <usize>c;
-    storeTail(yp + o, i8x16.min_s(mul16(xp + o, gp + o, zpx, s, magic, floor, shift), vmax), C - c);
+    storeTail(yp + o, clampBytes(M, mul16(M, xp + o, gp + o, zpx, s, magic, floor, shift), vmin, vmax), C - c);
   }
 }
 
 /** The per-pixel upsample-multiply: each output pixel finds its gate pixel and multiplies its C channels. */
 // @ts-ignore: decorator
-@inline function upsamplePixels(FAST: bool, x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
-  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
+@inline function upsamplePixels(M: i32, x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
   let xp = x;
   let yp = y;
   const gpix = <usize>C; // bytes per gate pixel
@@ -101,7 +106,7 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
         next += W;
         gp += gpix;
       }
-      mulPixel(FAST, xp, gp, yp, C, zpx, s, magic, floor, shift, vmax);
+      mulPixel(M, xp, gp, yp, C, zpx, s, magic, floor, shift, vmin, vmax);
       num += gw;
       xp += <usize>xStride;
       yp += <usize>yStride;
@@ -109,13 +114,21 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
   }
 }
 
-function upsamplePixelsFast(x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
-  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
-  upsamplePixels(true, x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmax);
-}
 function upsamplePixelsGeneral(x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
-  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
-  upsamplePixels(false, x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmax);
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  upsamplePixels(RQ_GENERAL, x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+}
+function upsamplePixelsGeneralFull(x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  upsamplePixels(RQ_GENERAL_FULL, x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+}
+function upsamplePixelsLeanFull(x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  upsamplePixels(RQ_LEAN_FULL, x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+}
+function upsamplePixelsLeanClamp(x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  upsamplePixels(RQ_LEAN_CLAMP, x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
 }
 
 // ---- Dense rows (xStride = yStride = C, the network's case) with C not a multiple of 16 ----
@@ -148,17 +161,33 @@ const GROW: usize = memory.data(GROW_MAX + 64, 16);
   }
 }
 
-/** One dense row of n bytes against GROW: the per-pixel multiply over the whole row (n = W·C). FAST: qmax = 127, no min. */
+/** One dense row of n bytes against GROW: the per-pixel multiply over the whole row (n = W·C), in store mode M. */
 // @ts-ignore: decorator
-@inline function flatRow(FAST: bool, xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
-  mulPixel(FAST, xr, GROW, yr, n, zpx, s, magic, floor, shift, vmax);
+@inline function flatRow(M: i32, xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  mulPixel(M, xr, GROW, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
 }
 
-function flatRowFast(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
-  flatRow(true, xr, yr, n, zpx, s, magic, floor, shift, vmax);
+function flatRowGeneral(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  flatRow(RQ_GENERAL, xr, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
 }
-function flatRowGeneral(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmax: v128): void {
-  flatRow(false, xr, yr, n, zpx, s, magic, floor, shift, vmax);
+function flatRowGeneralFull(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  flatRow(RQ_GENERAL_FULL, xr, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
+}
+function flatRowLeanFull(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  flatRow(RQ_LEAN_FULL, xr, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
+}
+function flatRowLeanClamp(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  flatRow(RQ_LEAN_CLAMP, xr, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
+}
+
+/**
+ * Lean requantization (requant.ts quantizeLean4) when every product is bounded: |(x − zpX)·g| ≤
+ * 255·255 = 65025 (exact in f32), so |f32(p)·scale| ≤ 65025·|scale| (rounded, monotone); the lean
+ * form needs ≤ 2^22 and the test asks ≤ 2^21 like depthwise (in f64; a NaN fails it).
+ */
+// @ts-ignore: decorator
+@inline function gateLean(scale: f32): bool {
+  return 65025.0 * Math.abs(<f64>scale) <= 2097152.0;
 }
 
 export function gate_upsample_mul_simd128(
@@ -170,7 +199,9 @@ export function gate_upsample_mul_simd128(
   const magic = f32x4.splat(MAGIC);
   const floor = rqFloor(zpOut, qmin);
   const shift = rqShift(zpOut);
+  const vmin = i8x16.splat(<i8>qmin);
   const vmax = i8x16.splat(<i8>qmax);
+  const M = rqMode(gateLean(scale), qmin, qmax);
   if ((C & 15) != 0 && xStride == C && yStride == C && W * C <= GROW_MAX) {
     const n = W * C;
     const row = <usize>n;
@@ -182,11 +213,15 @@ export function gate_upsample_mul_simd128(
         expandRow(g + <usize>(sy * gw * C), W, C, gw);
       }
       const xr = x + <usize>oy * row, yr = y + <usize>oy * row;
-      if (qmax == 127) flatRowFast(xr, yr, n, zpx, s, magic, floor, shift, vmax);
-      else flatRowGeneral(xr, yr, n, zpx, s, magic, floor, shift, vmax);
+      if (M == RQ_LEAN_FULL) flatRowLeanFull(xr, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
+      else if (M == RQ_LEAN_CLAMP) flatRowLeanClamp(xr, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
+      else if (M == RQ_GENERAL_FULL) flatRowGeneralFull(xr, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
+      else flatRowGeneral(xr, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
     }
-  } else if (qmax == 127) upsamplePixelsFast(x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmax);
-  else upsamplePixelsGeneral(x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmax);
+  } else if (M == RQ_LEAN_FULL) upsamplePixelsLeanFull(x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+  else if (M == RQ_LEAN_CLAMP) upsamplePixelsLeanClamp(x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+  else if (M == RQ_GENERAL_FULL) upsamplePixelsGeneralFull(x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+  else upsamplePixelsGeneral(x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
 }
 
 export function channel_scale_simd128(
@@ -198,12 +233,36 @@ export function channel_scale_simd128(
   const magic = f32x4.splat(MAGIC);
   const floor = rqFloor(zpOut, qmin);
   const shift = rqShift(zpOut);
+  const vmin = i8x16.splat(<i8>qmin);
   const vmax = i8x16.splat(<i8>qmax);
+  const M = rqMode(gateLean(scale), qmin, qmax);
+  if (M == RQ_LEAN_FULL) scalePixelsLeanFull(x, pixels, C, xStride, g, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+  else if (M == RQ_LEAN_CLAMP) scalePixelsLeanClamp(x, pixels, C, xStride, g, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+  else scalePixelsGeneral(x, pixels, C, xStride, g, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+}
+
+/** The SE scale's pixels in store mode M (the general one applies the qmax min whatever qmax). */
+// @ts-ignore: decorator
+@inline function scalePixels(M: i32, x: usize, pixels: i32, C: i32, xStride: i32, g: usize, y: usize, yStride: i32,
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
   let xp = x;
   let yp = y;
   for (let p = 0; p < pixels; p++) {
-    mulPixel(false, xp, g, yp, C, zpx, s, magic, floor, shift, vmax);
+    mulPixel(M, xp, g, yp, C, zpx, s, magic, floor, shift, vmin, vmax);
     xp += <usize>xStride;
     yp += <usize>yStride;
   }
+}
+
+function scalePixelsGeneral(x: usize, pixels: i32, C: i32, xStride: i32, g: usize, y: usize, yStride: i32,
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  scalePixels(RQ_GENERAL, x, pixels, C, xStride, g, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+}
+function scalePixelsLeanFull(x: usize, pixels: i32, C: i32, xStride: i32, g: usize, y: usize, yStride: i32,
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  scalePixels(RQ_LEAN_FULL, x, pixels, C, xStride, g, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
+}
+function scalePixelsLeanClamp(x: usize, pixels: i32, C: i32, xStride: i32, g: usize, y: usize, yStride: i32,
+  zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  scalePixels(RQ_LEAN_CLAMP, x, pixels, C, xStride, g, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
 }
