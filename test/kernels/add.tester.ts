@@ -5,6 +5,7 @@
 import { firstDifference, type Harness } from '../../tools/lib/harness.ts';
 import { Rng } from '../../tools/lib/rng.ts';
 import { GHOSTNET_CHANNELS } from './shapes.ts';
+import { f32Step } from './gate.tester.ts';
 import { POISON, checkPoison, extremeScale, pickQuant, quantizeJs } from './depthwise.tester.ts';
 
 function i8(v: number): number {
@@ -18,7 +19,16 @@ export function addJs(a: number, zpA: number, mA: number, b: number, zpB: number
   return quantizeJs(Math.fround(fa + fb), zpOut, qmin, qmax);
 }
 
-export function addCase(h: Harness, seed: number, given?: { pixels: number; C: number; dense?: boolean }): void {
+/**
+ * The SIMD add's lean requantization (simd128.ts addLean: taken when 255·(|mA| + |mB|) ≤ 2^21):
+ * 'inside' |mA| = |mB| the largest f32 that passes (sums of ±255 on both land near ±2^21, which the
+ * narrows must saturate), 'outside' mA one f32 step above it (the general path), 'window' mA = mB =
+ * 2^16 with zpA = zpB = 127, where sums with a + b in (−130, 62) fall in (−3·2^23, −1.5·2^23) and the
+ * lean form would wrap to 127.
+ */
+export type AddEdge = 'inside' | 'outside' | 'window';
+
+export function addCase(h: Harness, seed: number, given?: { pixels: number; C: number; dense?: boolean; edge?: AddEdge; quant?: number }): void {
   const rng = new Rng(seed);
   const small = rng.next() < 0.5;
   const pixels = given?.pixels ?? (small ? rng.int(1, 20) : rng.int(1, 60) * rng.int(1, 60));
@@ -30,12 +40,24 @@ export function addCase(h: Harness, seed: number, given?: { pixels: number; C: n
   const aStride = C + aOff + (strided ? rng.int(0, 20) : 0);
   const bStride = C + bOff + (strided ? rng.int(0, 20) : 0);
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
-  const q = pickQuant(rng);
-  const zpA = q.zpIn,
+  const q = pickQuant(rng, given?.quant);
+  let zpA = q.zpIn,
     zpB = rng.int(-128, 127);
   // Finite extremes only: two opposite infinities would add to NaN, outside the contract.
-  const mA = rng.next() < 0.1 ? extremeScale(rng, true) : Math.fround(rng.next() < 0.2 ? 1 : Math.pow(10, rng.next() * 1.6 - 0.8));
-  const mB = rng.next() < 0.1 ? extremeScale(rng, true) : Math.fround(rng.next() < 0.2 ? 0.5 : Math.pow(10, rng.next() * 1.6 - 0.8));
+  let mA = rng.next() < 0.1 ? extremeScale(rng, true) : Math.fround(rng.next() < 0.2 ? 1 : Math.pow(10, rng.next() * 1.6 - 0.8));
+  let mB = rng.next() < 0.1 ? extremeScale(rng, true) : Math.fround(rng.next() < 0.2 ? 0.5 : Math.pow(10, rng.next() * 1.6 - 0.8));
+  const edge = given?.edge;
+  if (edge === 'window') {
+    zpA = zpB = 127;
+    mA = mB = 65536;
+  } else if (edge) {
+    let m = Math.fround(2 ** 21 / 510);
+    while (255 * 2 * m > 2 ** 21) m = f32Step(m, -1);
+    zpA = rng.pick([127, -128]);
+    zpB = rng.pick([127, -128]);
+    mA = edge === 'inside' ? m : f32Step(m, 1);
+    mB = rng.pick([m, -m]);
+  }
   const tag = `add seed=${seed} pixels=${pixels} C=${C} strides=${aStride}+${aOff}/${bStride}+${bOff}/${yStride}+${yOff} zpA=${zpA} mA=${mA} zpB=${zpB} mB=${mB} zpOut=${q.zpOut} q=[${q.qmin},${q.qmax}]`;
   h.scoped(() => {
     const a = h.put(rng.i8(pixels * aStride)) + aOff;
@@ -69,6 +91,10 @@ export function addCases(h: Harness, rng: Rng, count: number): void {
     addCase(h, rng.int(0, 0x7fffffff), { pixels, C, dense: true });
     addCase(h, rng.int(0, 0x7fffffff), { pixels: Math.min(pixels, 100), C, dense: false });
   }
+  // The lean requantization's bound and window (AddEdge): full range, fused ReLU, a sub-range.
+  for (const edge of ['inside', 'outside', 'window'] as const)
+    for (const quant of [0, 1, 2])
+      for (const [pixels, C, dense] of [[784, 40, true], [9, 17, false]] as const) addCase(h, rng.int(0, 0x7fffffff), { pixels, C, dense, edge, quant });
   for (let i = 0; i < count; i++) addCase(h, rng.int(0, 0x7fffffff));
 }
 

@@ -28,12 +28,40 @@ function gateScale(rng: Rng): number {
   return Math.fround(Math.pow(10, rng.next() * 1.4 - 0.7) / 255); // s_x / (255 s_y)
 }
 
+/** The f32 next to v (dir +1 up, −1 down), v > 0. */
+export function f32Step(v: number, dir: 1 | -1): number {
+  const f = new Float32Array([v]);
+  const i = new Int32Array(f.buffer);
+  i[0] += dir;
+  return f[0];
+}
+
+/**
+ * The SIMD multiply's lean requantization (simd128.ts gateLean: taken when 65025·|scale| ≤ 2^21):
+ * 'inside' the largest f32 scale that passes (products of ±255·255 land on ±2^21, which the narrows
+ * must saturate), 'outside' the next f32 (the general path), 'window' scale 320 with zpX = 127, where
+ * products (x − 127)·g < −39322 fall in (−3·2^23, −1.5·2^23) and the lean form would wrap to 127.
+ */
+export type GateEdge = 'inside' | 'outside' | 'window';
+
+function edgeScale(edge: GateEdge, limit: number): number {
+  let s = Math.fround(2 ** 21 / limit);
+  while (limit * s > 2 ** 21) s = f32Step(s, -1);
+  return edge === 'inside' ? s : f32Step(s, 1);
+}
+
 /** Gate values: mostly a sigmoid-ish spread, sometimes the extremes 0 and 255. */
-function gates(rng: Rng, n: number): Uint8Array {
+function gates(rng: Rng, n: number, forceExtremes = false): Uint8Array {
   const g = new Uint8Array(n);
-  const extremes = rng.next() < 0.2;
+  const extremes = forceExtremes || rng.next() < 0.2;
   for (let i = 0; i < n; i++) g[i] = extremes ? rng.pick([0, 255, 128]) : rng.int(0, 255);
   return g;
+}
+
+/** zpX and scale of an edge case: zpX at an end (|x − zpX| reaches 255), 127 for the window. */
+function edgeQuant(rng: Rng, edge: GateEdge): [number, number] {
+  if (edge === 'window') return [127, 320];
+  return [rng.pick([127, -128]), edgeScale(edge, 65025)];
 }
 
 export function lutCase(h: Harness, seed: number, given?: number): void {
@@ -64,7 +92,7 @@ export interface UpsampleShape {
 }
 
 /** `dense` forces xStride = yStride = C (the network's case, the SIMD build's row-stream path) or a strided layout. */
-export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape, dense?: boolean): void {
+export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape, dense?: boolean, edge?: GateEdge, quant?: number): void {
   const rng = new Rng(seed);
   let s = given;
   if (!s) {
@@ -80,12 +108,13 @@ export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape
     yOff = strided ? rng.int(0, 5) : 0;
   const xStride = C + xOff + (strided ? rng.int(0, 20) : 0);
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
-  const q = pickQuant(rng);
-  const scale = gateScale(rng);
+  const q = pickQuant(rng, quant);
+  let scale = gateScale(rng);
+  if (edge) [q.zpIn, scale] = edgeQuant(rng, edge);
   const tag = `gate_upsample_mul seed=${seed} H=${H} W=${W} C=${C} g=${gh}x${gw} xStride=${xStride}+${xOff} yStride=${yStride}+${yOff} zpX=${q.zpIn} zpOut=${q.zpOut} scale=${scale} q=[${q.qmin},${q.qmax}]`;
   h.scoped(() => {
     const x = h.put(rng.i8(H * W * xStride)) + xOff;
-    const g = h.put(gates(rng, gh * gw * C));
+    const g = h.put(gates(rng, gh * gw * C, edge !== undefined));
     const yBytes = H * W * yStride;
     const y1 = h.out(yBytes, POISON),
       y2 = h.out(yBytes, POISON);
@@ -99,7 +128,7 @@ export function gateUpsampleCase(h: Harness, seed: number, given?: UpsampleShape
   });
 }
 
-export function channelScaleCase(h: Harness, seed: number, given?: { pixels: number; C: number }): void {
+export function channelScaleCase(h: Harness, seed: number, given?: { pixels: number; C: number; edge?: GateEdge; quant?: number }): void {
   const rng = new Rng(seed);
   const pixels = given?.pixels ?? rng.pick([1, 3, 9, 49, 196, 784, rng.int(1, 400)]);
   const C = given?.C ?? (rng.next() < 0.6 ? rng.pick(GHOSTNET_CHANNELS) : rng.int(1, 70));
@@ -108,12 +137,13 @@ export function channelScaleCase(h: Harness, seed: number, given?: { pixels: num
     yOff = strided ? rng.int(0, 5) : 0;
   const xStride = C + xOff + (strided ? rng.int(0, 20) : 0);
   const yStride = C + yOff + (strided ? rng.int(0, 20) : 0);
-  const q = pickQuant(rng);
-  const scale = gateScale(rng);
+  const q = pickQuant(rng, given?.quant);
+  let scale = gateScale(rng);
+  if (given?.edge) [q.zpIn, scale] = edgeQuant(rng, given.edge);
   const tag = `channel_scale seed=${seed} pixels=${pixels} C=${C} xStride=${xStride}+${xOff} yStride=${yStride}+${yOff} zpX=${q.zpIn} zpOut=${q.zpOut} scale=${scale}`;
   h.scoped(() => {
     const x = h.put(rng.i8(pixels * xStride)) + xOff;
-    const g = h.put(gates(rng, C));
+    const g = h.put(gates(rng, C, given?.edge !== undefined));
     const yBytes = pixels * yStride;
     const y1 = h.out(yBytes, POISON),
       y2 = h.out(yBytes, POISON);
@@ -153,6 +183,13 @@ export function gateCases(h: Harness, rng: Rng, count: number): void {
     [1, 3],
   ])
     channelScaleCase(h, rng.int(0, 0x7fffffff), { pixels, C });
+  // The lean requantization's bound and window (GateEdge) on both multiply paths and the SE scale,
+  // full range, fused ReLU and a sub-range.
+  for (const edge of ['inside', 'outside', 'window'] as const)
+    for (const quant of [0, 1, 2]) {
+      for (const s of [fixed[0], fixed[3], fixed[5]]) for (const dense of [true, false]) gateUpsampleCase(h, rng.int(0, 0x7fffffff), s, dense, edge, quant);
+      for (const [pixels, C] of [[49, 72], [3, 17]]) channelScaleCase(h, rng.int(0, 0x7fffffff), { pixels, C, edge, quant });
+    }
   for (let i = 0; i < count; i++) {
     lutCase(h, rng.int(0, 0x7fffffff));
     gateUpsampleCase(h, rng.int(0, 0x7fffffff));
