@@ -1,6 +1,7 @@
 // Residual add with requantization — WASM SIMD128, bit-exact with reference.ts. 16 channels per step:
 // (x - zp) exact in i16, widened to i32, converted to f32; two f32x4.mul then one f32x4.add (no FMA),
-// then the shared quantizeFloor4 (round half to even, + zpOut, qmin) and narrow16 (+ the qmax min).
+// then the shared quantizeFloor4 (round half to even, + zpOut, qmin) and narrow16 (+ the qmax min), or,
+// when the call's sums are bounded (addLean), quantizeLean4 and the byte clamp (requant.ts rqMode).
 import { MAGIC, RQ_GENERAL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, narrow16, quantizeFloor4, quantizeLean4, rqFloor, rqMode, rqShift } from '../../requant';
 import { storeTail } from '../../store';
 
