@@ -94,7 +94,11 @@ export function addCases(h: Harness, rng: Rng, count: number): void {
   // The lean requantization's bound and window (AddEdge): full range, fused ReLU, a sub-range.
   for (const edge of ['inside', 'outside', 'window'] as const)
     for (const quant of [0, 1, 2])
-      for (const [pixels, C, dense] of [[784, 40, true], [9, 17, false]] as const) addCase(h, rng.int(0, 0x7fffffff), { pixels, C, dense, edge, quant });
+      for (const [pixels, C, dense] of [
+        [784, 40, true],
+        [9, 17, false],
+      ] as const)
+        addCase(h, rng.int(0, 0x7fffffff), { pixels, C, dense, edge, quant });
   for (let i = 0; i < count; i++) addCase(h, rng.int(0, 0x7fffffff));
 }
 

@@ -188,7 +188,11 @@ export function gateCases(h: Harness, rng: Rng, count: number): void {
   for (const edge of ['inside', 'outside', 'window'] as const)
     for (const quant of [0, 1, 2]) {
       for (const s of [fixed[0], fixed[3], fixed[5]]) for (const dense of [true, false]) gateUpsampleCase(h, rng.int(0, 0x7fffffff), s, dense, edge, quant);
-      for (const [pixels, C] of [[49, 72], [3, 17]]) channelScaleCase(h, rng.int(0, 0x7fffffff), { pixels, C, edge, quant });
+      for (const [pixels, C] of [
+        [49, 72],
+        [3, 17],
+      ])
+        channelScaleCase(h, rng.int(0, 0x7fffffff), { pixels, C, edge, quant });
     }
   for (let i = 0; i < count; i++) {
     lutCase(h, rng.int(0, 0x7fffffff));
