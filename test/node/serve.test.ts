@@ -4,7 +4,7 @@
  * then stops it with SIGTERM. Also checks the generated workerd config against wrangler.toml.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -29,36 +29,64 @@ let child: ChildProcess;
 let base: string;
 let log = '';
 
-beforeAll(async () => {
+/** Starts `npm run serve` as package.json runs it, on a free port; resolves once it says it answers. */
+async function startServe(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; base: string; log: () => string }> {
   const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
+  let out = '';
   // As package.json's script runs it: node --import tsx (the tsx CLI wrapper would SIGKILL serve.ts if
   // it did not acknowledge a relayed signal within 30 ms, orphaning workerd on a loaded machine).
-  // --var overrides a [vars] entry (checked through CORS below).
-  child = spawn(process.execPath, ['--import', 'tsx', 'tools/serve/serve.ts', '--port', String(port), '--outdir', outdir, '--var', 'CORS_ORIGINS=https://serve.test'], {
+  const c = spawn(process.execPath, ['--import', 'tsx', 'tools/serve/serve.ts', '--port', String(port), '--outdir', outdir, ...args], {
     cwd: root,
-    env: { ...process.env, API_KEY: '' },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
+  c.stdout!.on('data', (d) => (out += d));
+  c.stderr!.on('data', (d) => (out += d));
   // serve prints its line once workerd answers /healthz.
-  for (let i = 0; i < 1200 && !/serve: .* on http/.test(log); i++) {
-    if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${log}`);
+  for (let i = 0; i < 1200 && !/serve: .* on http/.test(out); i++) {
+    if (c.exitCode !== null) throw new Error(`serve exited (${c.exitCode}):\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  expect(log).toMatch(/under workerd .* \(no dev proxy/);
+  expect(out).toMatch(/under workerd .* \(no dev proxy/);
+  return { child: c, base: `http://127.0.0.1:${port}`, log: () => out };
+}
+
+async function stop(c: ChildProcess | undefined): Promise<void> {
+  if (c && c.exitCode === null) {
+    c.kill('SIGTERM');
+    await new Promise((r) => c.once('exit', r));
+  }
+}
+
+/** The command line of the workerd that serve (process `pid`) started. */
+function workerdArgv(pid: number): string[] {
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      if (argv[1] === 'serve') return argv;
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error(`no workerd child of ${pid}`);
+}
+
+beforeAll(async () => {
+  // --var overrides a [vars] entry (checked through CORS below).
+  const s = await startServe(['--var', 'CORS_ORIGINS=https://serve.test'], { API_KEY: '' });
+  child = s.child;
+  base = s.base;
+  log = s.log();
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
   // The workerd pinned in tools/serve/package.json (1.20261117.1 prints 2026-11-17), not wrangler's.
   const pinned = JSON.parse(readFileSync(join(root, 'tools/serve/package.json'), 'utf8')).dependencies.workerd as string;
   expect(log).toContain(`under workerd workerd ${pinned.replace(/^1\.(\d{4})(\d\d)(\d\d)\.\d+$/, '$1-$2-$3')} on`);
 }, 240_000); // the first run installs tools/serve's workerd (~8 s from the npm registry)
 
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
-});
+afterAll(() => stop(child));
 
 describe('npm run serve', () => {
   it('classifies a photo over HTTP, with a request id and the --var override', async () => {
@@ -124,6 +152,30 @@ describe('npm run serve', () => {
     expect([0, 'SIGTERM']).toContain(code);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
+});
+
+describe('npm run serve with API_KEY set', () => {
+  let keyed: Awaited<ReturnType<typeof startServe>> | undefined;
+  afterAll(() => stop(keyed?.child));
+
+  it('runs workerd on the binary config, whose fromEnvironment binding gives the Worker the key (401 without it, 200 with it)', async () => {
+    keyed = await startServe(['--no-bundle'], { API_KEY: 'serve-test-key' });
+    // workerd reads the binary form (its text compiler reads the embedded model at start-up: config.ts).
+    const argv = workerdArgv(keyed.child.pid!);
+    expect(argv.slice(1, 3)).toEqual(['serve', '--binary']);
+    expect(argv[3]).toBe(resolve(root, outdir, 'workerd.config.bin'));
+    const photo = readFileSync(join(root, 'test/fixtures/photos/grace_hopper_512x600.jpg'));
+    const classify = (headers: Record<string, string>) => fetch(`${keyed!.base}/v1/classify?top_k=1`, { method: 'POST', body: photo, headers: { 'Content-Type': 'image/jpeg', ...headers } });
+    const without = await classify({});
+    expect(without.status).toBe(401);
+    await without.body?.cancel();
+    const wrong = await classify({ Authorization: 'Bearer nope' });
+    expect(wrong.status).toBe(401);
+    await wrong.body?.cancel();
+    const ok = await classify({ Authorization: 'Bearer serve-test-key' });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { predictions: unknown[] }).predictions).toHaveLength(1);
+  }, 120_000);
 });
 
 describe('the generated workerd config', () => {

@@ -1,10 +1,17 @@
 /**
- * The workerd configuration (Cap'n Proto text) that runs the `wrangler deploy --dry-run` bundle
- * with workerd alone: the same modules, vars, compatibility date and flags as wrangler.toml, one
- * HTTP socket, no dev proxy in front.
+ * The workerd configuration that runs the `wrangler deploy --dry-run` bundle with workerd alone:
+ * the same modules, vars, compatibility date and flags as wrangler.toml, one HTTP socket, no dev
+ * proxy in front. One configuration, two encodings: `workerdConfig` writes it as Cap'n Proto text
+ * (for reading: modules as `embed`s of the bundle's files), `workerdBinaryConfig` as the binary
+ * Config message (Miniflare's encoder, the files' bytes inside), which is what workerd runs
+ * (`workerd serve --binary`): workerd's compiler of the text format spends ~20-25 ms of CPU at
+ * start-up reading the 5.4 MB embedded model (an empty Worker plus that model as a Data module:
+ * 30-40 ms of CPU until it listens from text, 0-10 ms from binary; docs/benchmarks/request.md,
+ * 2026-12-07 "start-up alone").
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serializeConfig } from 'miniflare';
 
 export type ModuleType = 'ESModule' | 'CommonJS' | 'CompiledWasm' | 'Data' | 'Text';
 
@@ -61,7 +68,7 @@ export function bundleModules(dir: string, entry: string, rules: Rule[]): Array<
   const source = readFileSync(join(dir, entry), 'utf8');
   const imported = (f: string) => source.includes(`"./${f}"`) || source.includes(`'./${f}'`);
   const others = readdirSync(dir)
-    .filter((f) => f !== entry && !f.endsWith('.map') && f !== 'README.md' && !f.endsWith('.capnp') && imported(f))
+    .filter((f) => f !== entry && !f.endsWith('.map') && f !== 'README.md' && !f.endsWith('.capnp') && !f.endsWith('.config.bin') && imported(f))
     .sort();
   const modules = [{ name: entry, type: 'ESModule' as ModuleType }];
   for (const name of others) {
@@ -113,4 +120,35 @@ export function workerdConfig(c: WorkerdConfigInput): string {
     ');',
     '',
   ].join('\n');
+}
+
+/**
+ * The configuration `workerdConfig` writes as text, as workerd's binary Config message (Miniflare's
+ * `serializeConfig`), with each module's file read from `dir` (where the text form's `embed`s
+ * point). Run it with `workerd serve --binary <file>`.
+ */
+export function workerdBinaryConfig(dir: string, c: WorkerdConfigInput): Buffer {
+  const module = (m: { name: string; type: ModuleType }) => {
+    const path = join(dir, m.name);
+    switch (m.type) {
+      case 'ESModule':
+        return { name: m.name, esModule: readFileSync(path, 'utf8') };
+      case 'CommonJS':
+        return { name: m.name, commonJsModule: readFileSync(path, 'utf8') };
+      case 'Text':
+        return { name: m.name, text: readFileSync(path, 'utf8') };
+      case 'Data':
+        return { name: m.name, data: readFileSync(path) };
+      case 'CompiledWasm':
+        return { name: m.name, wasm: readFileSync(path) };
+    }
+  };
+  const bindings = [
+    ...Object.entries(c.vars).map(([name, v]) => (typeof v === 'string' ? { name, text: v } : { name, json: JSON.stringify(v) })),
+    ...c.secretsFromEnv.map((name) => ({ name, fromEnvironment: name })),
+  ];
+  return serializeConfig({
+    services: [{ name: 'main', worker: { modules: c.modules.map(module), compatibilityDate: c.compatibilityDate, compatibilityFlags: c.compatibilityFlags, bindings } }],
+    sockets: [{ name: 'http', address: c.address, http: {}, service: { name: 'main' } }],
+  });
 }

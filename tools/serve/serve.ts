@@ -6,13 +6,17 @@
  *                    [--inspector 9230] [--no-bundle] [--config-only] [--verbose]
  *
  * 1. `wrangler deploy --dry-run --outdir <outdir>`: the exact bundle `wrangler deploy` uploads.
- * 2. <outdir>/workerd.capnp, generated from wrangler.toml (modules by its rules, [vars],
- *    compatibility date and flags). API_KEY, when set in the environment, becomes the secret.
+ * 2. workerd's configuration for the bundle, generated from wrangler.toml (modules by its rules,
+ *    [vars], compatibility date and flags; tools/serve/config.ts), written twice: <outdir>/workerd.capnp
+ *    as text, for reading (`--config-only` prints its path), and <outdir>/workerd.config.bin, the
+ *    same as a binary Cap'n Proto message, which is what runs (workerd's text compiler would spend
+ *    ~20-25 ms of start-up CPU reading the embedded model). API_KEY, when set in the environment,
+ *    becomes the secret (a `fromEnvironment` binding: its value is never written to either file).
  *    `--var NAME=VALUE` overrides one of its [vars] (e.g. CORS_ORIGINS=...), as `wrangler dev --var` does.
  *    RESULT_CACHE_TTL is 0 (the result cache off) unless a --var sets it: workerd alone has no
  *    storage behind the Cache API (`cache.match`/`put` throw "No Cache was configured"), so the
  *    cache would only cost a key hash and an error line per request.
- * 3. `workerd serve <outdir>/workerd.capnp` with the workerd pinned in tools/serve/package.json
+ * 3. `workerd serve --binary <outdir>/workerd.config.bin` with the workerd pinned in tools/serve/package.json
  *    (installed into tools/serve/node_modules on first use), not the older one wrangler 4.86.0
  *    ships: that one closes kept-alive connections carrying a request it has not dispatched yet
  *    when the isolate is saturated (docs/reliability.md, section 1). `--workerd wrangler` runs
@@ -27,7 +31,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
-import { bundleModules, workerdConfig, type Rule } from './config.ts';
+import { bundleModules, workerdBinaryConfig, workerdConfig, type Rule, type WorkerdConfigInput } from './config.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const { values: o } = parseArgs({
@@ -85,18 +89,19 @@ if (!o['no-bundle']) {
 }
 
 const config = unstable_readConfig({ config: join(root, 'wrangler.toml') });
+const input: WorkerdConfigInput = {
+  modules: bundleModules(outdir, 'index.js', config.rules as Rule[]),
+  compatibilityDate: config.compatibility_date!,
+  compatibilityFlags: config.compatibility_flags,
+  vars: { ...config.vars, RESULT_CACHE_TTL: '0', ...overrides },
+  secretsFromEnv: process.env.API_KEY ? ['API_KEY'] : [],
+  address: `${o.ip}:${o.port}`,
+};
+// The text form, for reading; the binary form (the same configuration, module bytes inside) runs.
 const capnp = join(outdir, 'workerd.capnp');
-writeFileSync(
-  capnp,
-  workerdConfig({
-    modules: bundleModules(outdir, 'index.js', config.rules as Rule[]),
-    compatibilityDate: config.compatibility_date!,
-    compatibilityFlags: config.compatibility_flags,
-    vars: { ...config.vars, RESULT_CACHE_TTL: '0', ...overrides },
-    secretsFromEnv: process.env.API_KEY ? ['API_KEY'] : [],
-    address: `${o.ip}:${o.port}`,
-  }),
-);
+writeFileSync(capnp, workerdConfig(input));
+const binary = join(outdir, 'workerd.config.bin');
+writeFileSync(binary, workerdBinaryConfig(outdir, input));
 if (o['config-only']) {
   console.log(capnp);
   process.exit(0);
@@ -112,7 +117,7 @@ await new Promise<void>((ok) => {
     .listen(Number(o.port), o.ip, () => probe.close(() => ok()));
 });
 
-const child = spawn(workerd, ['serve', capnp, ...(o.verbose ? ['--verbose'] : []), ...(o.inspector ? [`--inspector-addr=${o.ip}:${o.inspector}`] : [])], { stdio: 'inherit', env: process.env });
+const child = spawn(workerd, ['serve', '--binary', binary, ...(o.verbose ? ['--verbose'] : []), ...(o.inspector ? [`--inspector-addr=${o.ip}:${o.inspector}`] : [])], { stdio: 'inherit', env: process.env });
 // Importing wrangler installed SIGINT/SIGTERM handlers that call process.exit() at once, which
 // would leave workerd running: ours pass the signal on and exit when workerd has.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

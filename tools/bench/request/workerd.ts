@@ -11,9 +11,9 @@
  * isolate (docs/benchmarks/request.md, "Liftoff code flushing"; tools/repro/liftoff-flush). The
  * isolates Miniflare creates after the Worker's start-up do that to the Worker's warm-up.
  *
- * workerd alone gets `npm run serve`'s configuration encoded as a binary Cap'n Proto message
- * (`serve --binary`, as Miniflare feeds its own), not as the text file with `embed`s that `npm run
- * serve` writes: workerd's compiler of the text format takes ~20-25 ms of CPU at start-up to read
+ * workerd alone gets `npm run serve`'s configuration as `npm run serve` runs it, encoded as a binary
+ * Cap'n Proto message (tools/serve/config.ts `workerdBinaryConfig`; `serve --binary`, as Miniflare
+ * feeds its own), not as the text form with `embed`s: workerd's compiler of the text format takes ~20-25 ms of CPU at start-up to read
  * the 5.4 MB default model into the config (measured with an empty Worker plus that model as a Data
  * module: 30-40 ms of CPU until it listens from text, 0-10 ms from the same config in binary, 8
  * runs each; docs/benchmarks/request.md, 2026-12-07 "start-up alone"). That is workerd reading its
@@ -30,8 +30,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
-import { serializeConfig } from 'miniflare';
-import { bundleModules, type ModuleType, workerdConfig, type Rule } from '../../serve/config.ts';
+import { bundleModules, type ModuleType, workerdBinaryConfig, workerdConfig, type Rule } from '../../serve/config.ts';
 import { commandLine, processCpuNs, startMiniflare, type RunningWorker } from '../miniflare.ts';
 
 export interface ExtraModel {
@@ -142,37 +141,6 @@ function workerdBinary(root: string): string {
 }
 
 /**
- * What tools/serve/config.ts's `workerdConfig` writes as text (one service "main", its socket, the
- * modules by their rules, the vars as text or JSON bindings), as workerd's binary Config message
- * (Miniflare's encoder), with each module's file read from `dir`.
- */
-function binaryConfig(
-  dir: string,
-  c: { address: string; compatibilityDate: string; compatibilityFlags: string[]; modules: Array<{ name: string; type: ModuleType }>; vars: Record<string, unknown> },
-): Buffer {
-  const module = (m: { name: string; type: ModuleType }) => {
-    const path = join(dir, m.name);
-    switch (m.type) {
-      case 'ESModule':
-        return { name: m.name, esModule: readFileSync(path, 'utf8') };
-      case 'CommonJS':
-        return { name: m.name, commonJsModule: readFileSync(path, 'utf8') };
-      case 'Text':
-        return { name: m.name, text: readFileSync(path, 'utf8') };
-      case 'Data':
-        return { name: m.name, data: readFileSync(path) };
-      case 'CompiledWasm':
-        return { name: m.name, wasm: readFileSync(path) };
-    }
-  };
-  const bindings = Object.entries(c.vars).map(([name, v]) => (typeof v === 'string' ? { name, text: v } : { name, json: JSON.stringify(v) }));
-  return serializeConfig({
-    services: [{ name: 'main', worker: { modules: c.modules.map(module), compatibilityDate: c.compatibilityDate, compatibilityFlags: c.compatibilityFlags, bindings } }],
-    sockets: [{ name: 'http', address: c.address, http: {}, service: { name: 'main' } }],
-  });
-}
-
-/**
  * workerd alone serving the bundle (or `o.script`) with `npm run serve`'s configuration, on a port
  * it picks: ready when its control pipe (fd 3, as Miniflare reads it) says the socket listens, so
  * no request reaches the Worker before the one the caller sends.
@@ -200,7 +168,7 @@ async function startPlain(bundle: Bundle, o: StartOptions): Promise<RunningWorke
   const configPath = join(dir, `bench-${createHash('sha256').update(config).digest('hex').slice(0, 12)}.capnp`);
   writeFileSync(configPath, config);
   const binaryPath = configPath.replace(/\.capnp$/, '.bin');
-  writeFileSync(binaryPath, binaryConfig(dir, { ...compat, modules, vars }));
+  writeFileSync(binaryPath, workerdBinaryConfig(dir, { ...compat, modules, vars }));
   const t0 = performance.now();
   const child = spawn(workerdBinary(bundle.root), ['serve', '--binary', binaryPath, '--control-fd=3'], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
