@@ -11,14 +11,11 @@
  * isolate (docs/benchmarks/request.md, "Liftoff code flushing"; tools/repro/liftoff-flush). The
  * isolates Miniflare creates after the Worker's start-up do that to the Worker's warm-up.
  *
- * workerd alone gets `npm run serve`'s configuration as `npm run serve` runs it, encoded as a binary
- * Cap'n Proto message (tools/serve/config.ts `workerdBinaryConfig`; `serve --binary`, as Miniflare
- * feeds its own), not as the text form with `embed`s: workerd's compiler of the text format takes ~20-25 ms of CPU at start-up to read
- * the 5.4 MB default model into the config (measured with an empty Worker plus that model as a Data
- * module: 30-40 ms of CPU until it listens from text, 0-10 ms from the same config in binary, 8
- * runs each; docs/benchmarks/request.md, 2026-12-07 "start-up alone"). That is workerd reading its
- * configuration, not the isolate's start-up, and Miniflare's rows never paid it. The text file is
- * still written beside the binary one, for reading.
+ * workerd alone runs what `npm run serve` runs: its configuration as a binary Cap'n Proto message
+ * (tools/serve/config.ts `workerdBinaryConfig`; `serve --binary`, as Miniflare feeds its own), the
+ * text form written beside it for reading. The text form's compiler would take ~20-25 ms of CPU at
+ * start-up to read the 5.4 MB default model into the config (config.ts; docs/benchmarks/request.md,
+ * 2026-12-07 "start-up alone"), which Miniflare's rows never paid.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
