@@ -117,7 +117,10 @@ await new Promise<void>((ok) => {
     .listen(Number(o.port), o.ip, () => probe.close(() => ok()));
 });
 
-const child = spawn(workerd, ['serve', '--binary', binary, ...(o.verbose ? ['--verbose'] : []), ...(o.inspector ? [`--inspector-addr=${o.ip}:${o.inspector}`] : [])], { stdio: 'inherit', env: process.env });
+const child = spawn(workerd, ['serve', '--binary', binary, ...(o.verbose ? ['--verbose'] : []), ...(o.inspector ? [`--inspector-addr=${o.ip}:${o.inspector}`] : [])], {
+  stdio: 'inherit',
+  env: process.env,
+});
 // Importing wrangler installed SIGINT/SIGTERM handlers that call process.exit() at once, which
 // would leave workerd running: ours pass the signal on and exit when workerd has.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
