@@ -171,11 +171,11 @@ function tile8(M: i32, F32: bool, P: bool, s: usize, sums: usize, kp: i32, kn: i
   } while (wp < end);
   // channels 4-7: raw - 256*(channels 0-3) - 128*Σx
   if (!P) {
-  a01 = i32x4.sub(i32x4.sub(a01, i32x4.shl(a00, 8)), v128.load(sums));
-  if (M > 1) a11 = i32x4.sub(i32x4.sub(a11, i32x4.shl(a10, 8)), v128.load(sums, 16));
-  if (M > 2) a21 = i32x4.sub(i32x4.sub(a21, i32x4.shl(a20, 8)), v128.load(sums, 32));
-  if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(sums, 48));
-  if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(sums, 64));
+    a01 = i32x4.sub(i32x4.sub(a01, i32x4.shl(a00, 8)), v128.load(sums));
+    if (M > 1) a11 = i32x4.sub(i32x4.sub(a11, i32x4.shl(a10, 8)), v128.load(sums, 16));
+    if (M > 2) a21 = i32x4.sub(i32x4.sub(a21, i32x4.shl(a20, 8)), v128.load(sums, 32));
+    if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(sums, 48));
+    if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(sums, 64));
   }
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
   const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
