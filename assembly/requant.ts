@@ -94,6 +94,13 @@ export function requantLean4(acc: v128, scale: v128, magic: v128, shift: v128): 
   return quantizeLean4(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), magic, shift);
 }
 
+/** Four accumulators → int32 lanes by form (a literal): requantLean4 when LEAN (bounded products), else requantFloor4. */
+// @ts-ignore: decorator
+@inline
+export function requant4(LEAN: bool, acc: v128, scale: v128, magic: v128, floor: v128, shift: v128): v128 {
+  return LEAN ? requantLean4(acc, scale, magic, shift) : requantFloor4(acc, scale, magic, floor, shift);
+}
+
 /**
  * The byte clamp after the narrows, by store mode M (a literal): RQ_GENERAL (requantFloor4 applied
  * qmin; min qmax), RQ_GENERAL_FULL (qmax = 127: nothing), RQ_LEAN_FULL (qmin = −128, qmax = 127:

@@ -1,7 +1,7 @@
 // Depthwise SIMD128 — the pieces every path shares: the packed weight layout, the per-call
 // scratch (zero-point row, folded bias, requantization constants), pair-row builders and the
 // requantize-and-store tails. See simd128.ts for the paths and why they are shaped as they are.
-import { MAGIC, requantFloor4, requantLean4, rqFloor, rqShift } from '../../requant';
+import { MAGIC, requant4, rqFloor, rqShift } from '../../requant';
 import { storeTail } from '../../store';
 
 // ---- Packed layout (SIMD builds; PACK_LAYOUT in ../../layout.ts) ----
@@ -276,8 +276,7 @@ export const PITCH: i32 = (MAXW + 8) * 32;
 /** Four accumulators → i32 lanes: requantFloor4 (M = 0), or bits(f32(a)·sc + MAGIC) − shift (M > 0, bounded products). */
 // @ts-ignore: decorator
 @inline function rq(M: i32, a: v128, sc: v128, magic: v128, floor: v128, shift: v128): v128 {
-  if (M == 0) return requantFloor4(a, sc, magic, floor, shift);
-  return requantLean4(a, sc, magic, shift);
+  return requant4(M > 0, a, sc, magic, floor, shift);
 }
 
 /** The narrowed bytes' clamp: qmin for M = 2 (from floor), qmax for M = 0, nothing for M = 1. */

@@ -1,5 +1,5 @@
 // Lookup-table gates and the multiplies they feed — WASM SIMD128, bit-exact with reference.ts.
-import { MAGIC, RQ_GENERAL, RQ_GENERAL_FULL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, requantFloor4, requantLean4, rqFloor, rqMode, rqShift } from '../../requant';
+import { MAGIC, RQ_GENERAL, RQ_GENERAL_FULL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, requant4, rqFloor, rqMode, rqShift } from '../../requant';
 import { storeTail } from '../../store';
 
 
@@ -44,13 +44,6 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
 // two word unpacks before the last narrow (five instructions where narrow16 and a byte shuffle took
 // eight: V8 builds the shuffle's mask constant in four instructions per use).
 
-/** Four products → i32 lanes: requantFloor4 (general modes) or the lean form (M ≥ RQ_LEAN_FULL, bounded products). */
-// @ts-ignore: decorator
-@inline function rq4(M: i32, p: v128, s: v128, magic: v128, floor: v128, shift: v128): v128 {
-  if (M >= RQ_LEAN_FULL) return requantLean4(p, s, magic, shift);
-  return requantFloor4(p, s, magic, floor, shift);
-}
-
 /** 16 channels of requant((x − zpX)·g) before the byte clamp (clampBytes): qmin applied in the general modes, values above 127 saturated by the narrows. */
 // @ts-ignore: decorator
 @inline function mul16(M: i32, xp: usize, gp: usize, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128): v128 {
@@ -64,11 +57,11 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
   // even channels 0, 2, .., 14 and odd 1, 3, .., 15 as i16 (saturated), interleaved by two word
   // unpacks, then one saturating narrow: channels 0..15 in order
   const even = i16x8.narrow_i32x4_s(
-    rq4(M, i32x4.dot_i16x8_s(xlo, v128.and(glo, EVEN)), s, magic, floor, shift),
-    rq4(M, i32x4.dot_i16x8_s(xhi, v128.and(ghi, EVEN)), s, magic, floor, shift));
+    requant4(M >= RQ_LEAN_FULL, i32x4.dot_i16x8_s(xlo, v128.and(glo, EVEN)), s, magic, floor, shift),
+    requant4(M >= RQ_LEAN_FULL, i32x4.dot_i16x8_s(xhi, v128.and(ghi, EVEN)), s, magic, floor, shift));
   const odd = i16x8.narrow_i32x4_s(
-    rq4(M, i32x4.dot_i16x8_s(xlo, v128.and(glo, ODD)), s, magic, floor, shift),
-    rq4(M, i32x4.dot_i16x8_s(xhi, v128.and(ghi, ODD)), s, magic, floor, shift));
+    requant4(M >= RQ_LEAN_FULL, i32x4.dot_i16x8_s(xlo, v128.and(glo, ODD)), s, magic, floor, shift),
+    requant4(M >= RQ_LEAN_FULL, i32x4.dot_i16x8_s(xhi, v128.and(ghi, ODD)), s, magic, floor, shift));
   return i8x16.narrow_i16x8_s(
     i8x16.shuffle(even, odd, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23),
     i8x16.shuffle(even, odd, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
