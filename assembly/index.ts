@@ -6,6 +6,7 @@ export { pack_layout_version } from './layout';
 export { relaxed_dot_lowering, relaxed_dot_mode } from './lowering';
 export * from './kernels/pointwise';
 export * from './kernels/im2col';
+export * from './kernels/stem';
 export * from './kernels/depthwise';
 export * from './kernels/pool';
 export * from './kernels/gate';

@@ -364,6 +364,32 @@ export const IM2COL = {
   ],
 } as const satisfies KernelFamily;
 
+export const STEM = {
+  family: 'stem',
+  module: 'engine',
+  kernels: { stem_3x3s2: ['x', 'H', 'W', 'zpIn', 'packed', 'bias', 'scale', 'cout', 'y', 'yStride', 'zpOut', 'qmin', 'qmax', 'scratch'] },
+  packers: { stem_3x3s2_scratch_size: ['H', 'W', 'cout'] },
+  variants: [
+    { name: 'stem_3x3s2_scalar', isa: 'scalar', entry: 'stem_3x3s2', tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
+    {
+      name: 'stem_3x3s2_2x16_simd128',
+      isa: 'simd128',
+      entry: 'stem_3x3s2',
+      tile: '2 px × 16 ch (4, 8 or 12 for a channel tail), one k-pair a step from i16 pair rows (rows 0 and 1 interleaved, row 2 plain), no im2col',
+      source: 'simd128.ts',
+      when: 'every call (SIMD128 build)',
+    },
+    {
+      name: 'stem_3x3s2_im2col_relaxed',
+      isa: 'relaxed',
+      entry: 'stem_3x3s2',
+      tile: 'im2col into the scratch, then the relaxed pointwise GEMM (cin 27)',
+      source: 'index.ts',
+      when: 'every call (relaxed build: its AVX-VNNI GEMM beats the SIMD128 kernel)',
+    },
+  ],
+} as const satisfies KernelFamily;
+
 export const DEPTHWISE = {
   family: 'depthwise',
   module: 'engine',
@@ -590,7 +616,7 @@ export const QUANTIZE = {
 } as const satisfies KernelFamily;
 
 /** Every family, in the order docs/KERNELS.md lists them. */
-export const KERNEL_FAMILIES = [POINTWISE, IM2COL, DEPTHWISE, POOL, GATE, ADD, INPUT, RESAMPLE, QUANTIZE] as const;
+export const KERNEL_FAMILIES = [POINTWISE, IM2COL, STEM, DEPTHWISE, POOL, GATE, ADD, INPUT, RESAMPLE, QUANTIZE] as const;
 
 // -------------------------------------------------------------------------------------------------
 // Bindings derived from the list.
@@ -616,8 +642,8 @@ export interface ArenaExports {
 
 /** The engine module (build/engine.*.wasm, assembly/index.ts): arena, layout version, the manifest's kernels. */
 export type EngineExports = ArenaExports & { pack_layout_version(): number } & ModuleExports<'engine'>;
-/** A compute kernel of the engine module (what an op's eval may call). */
-export type EngineKernelName = keyof UnionToIntersection<KernelsOf<Of<'engine'>>> & string;
+/** A compute kernel of the engine module (what an op's eval may call), or a packer/size helper its prepare may call. */
+export type EngineKernelName = keyof UnionToIntersection<KernelsOf<Of<'engine'>> | PackersOf<Of<'engine'>>> & string;
 /** The image module (build/resample.*.wasm, assembly/image/index.ts). */
 export type ResampleExports = ArenaExports & ModuleExports<'resample'>;
 /** Any kernel, reference or packer export of either module (what a tester or bench may look up). */

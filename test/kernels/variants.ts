@@ -14,6 +14,7 @@ import { depthwiseCase, type DepthwiseShape } from './depthwise.tester.ts';
 import { channelScaleCase, gateUpsampleCase, lutCase, type UpsampleShape } from './gate.tester.ts';
 import { im2colShape } from './im2col.tester.ts';
 import { inputCase } from './input.tester.ts';
+import { stemShape, type StemShape } from './stem.tester.ts';
 import { pointwiseShape, type PointwiseShape } from './pointwise.tester.ts';
 import { avgpool2x2Case, globalAvgpoolCase } from './pool.tester.ts';
 import { quantizeHwcCase } from './quantize.tester.ts';
@@ -212,6 +213,22 @@ const GATE_SHAPES = [
 /** Channel counts around the 16-channel step of the one-variant families. */
 const C16 = [1, 15, 16, 17, 31, 33];
 
+/** Stem shapes: 1×1 and 2×2 images (all padding), odd sizes (a last pixel without a pair, a bottom padding row), every channel tail of a 16-channel group, two groups, strided and offset outputs. */
+const STEM_SHAPES: StemShape[] = [
+  { H: 1, W: 1, cout: 16 },
+  { H: 2, W: 2, cout: 16, data: 'extreme' },
+  { H: 3, W: 5, cout: 1 },
+  { H: 5, W: 3, cout: 4, yStride: 7, yOffset: 3 },
+  { H: 7, W: 7, cout: 8 },
+  { H: 4, W: 9, cout: 12, xOffset: 5 },
+  { H: 9, W: 4, cout: 13, yStride: 16 },
+  { H: 6, W: 6, cout: 17, data: 'bound' },
+  { H: 11, W: 13, cout: 24 },
+  { H: 8, W: 8, cout: 32, yStride: 40, yOffset: 1 },
+  { H: 64, W: 64, cout: 16 },
+  { H: 33, W: 31, cout: 16, data: 'extreme', qmin: -20, qmax: 30 },
+];
+
 const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
   im2col_3x3s2_simd128: sized('im2col', im2colShape, [
     { H: 1, W: 1 },
@@ -222,6 +239,8 @@ const ONE_VARIANT: Partial<Record<VariantName, VariantCase[]>> = {
     { H: 64, W: 64 },
     { H: 7, W: 33, xOffset: 1, dstOffset: 7 },
   ]),
+  stem_3x3s2_2x16_simd128: sized('stem', stemShape, STEM_SHAPES),
+  stem_3x3s2_im2col_relaxed: sized('stem', stemShape, STEM_SHAPES),
   avgpool2x2_16c_simd128: sized(
     'avgpool2x2',
     avgpool2x2Case,

@@ -19,6 +19,7 @@ import { depthwiseCase, depthwiseCases, depthwiseReferenceChecks } from '../kern
 import { gateCases, gateReferenceChecks } from '../kernels/gate.tester.ts';
 import { im2colCases, im2colReferenceChecks, im2colShape } from '../kernels/im2col.tester.ts';
 import { inputCases, inputReferenceChecks } from '../kernels/input.tester.ts';
+import { stemCases, stemReferenceChecks, stemShape } from '../kernels/stem.tester.ts';
 import { pointwiseCases, pointwiseGhostnetCases, pointwiseReferenceChecks, pointwiseShape, pointwiseTailCases } from '../kernels/pointwise.tester.ts';
 import { poolCases, poolReferenceChecks } from '../kernels/pool.tester.ts';
 import { quantizeKernelCases, quantizedWindowCases, quantizeParamsChecks, quantizeReferenceChecks } from '../kernels/quantize.tester.ts';
@@ -87,6 +88,25 @@ const FAMILIES: Family[] = [
       ],
     ],
     always: [['reference agrees with an independent JS computation', ({ h }) => im2colReferenceChecks(h, new Rng(0x2c0), 60)]],
+  },
+  {
+    name: 'stem',
+    module: 'engine',
+    vsReference: [
+      [
+        'matches the reference on random images and outputs (odd/even sizes, channel tails, strides, offsets, ReLU/clamps) and the network stems',
+        ({ h, build }) => stemCases(h, new Rng(0x57e + build.length), 200),
+      ],
+      [
+        'matches the reference on every small size and channel count 1..17',
+        ({ h }) => {
+          const rng = new Rng(0x57f);
+          for (let H = 1; H <= 6; H++)
+            for (let W = 1; W <= 6; W++) for (const cout of [1, 3, 4, 5, 8, 12, 13, 16, 17]) stemShape(h, rng.int(0, 0x7fffffff), { H, W, cout, yStride: cout + ((H * W) % 3), yOffset: (H + W) % 5 });
+        },
+      ],
+    ],
+    always: [['reference agrees with an independent JS computation', ({ h }) => stemReferenceChecks(h, new Rng(0x5c0), 60)]],
   },
   {
     name: 'depthwise',

@@ -14,6 +14,7 @@ import { Harness, type BuildExports } from '../../tools/lib/harness.ts';
 import { Rng } from '../../tools/lib/rng.ts';
 import { pointwiseCases, pointwiseGhostnetCases, pointwiseTailCases } from '../kernels/pointwise.tester.ts';
 import { im2colCases } from '../kernels/im2col.tester.ts';
+import { stemCases } from '../kernels/stem.tester.ts';
 import { depthwiseCases } from '../kernels/depthwise.tester.ts';
 import { poolCases } from '../kernels/pool.tester.ts';
 import { gateCases } from '../kernels/gate.tester.ts';
@@ -57,6 +58,7 @@ describe('relaxed-SIMD build in workerd', () => {
   const families: [string, (h: Harness, rng: Rng, n: number) => void, number][] = [
     ['pointwise', pointwiseCases, 60],
     ['im2col', im2colCases, 20],
+    ['stem', stemCases, 20],
     ['depthwise', depthwiseCases, 40],
     ['pool', poolCases, 40],
     ['gate', gateCases, 40],

@@ -31,7 +31,7 @@ export interface Mutant {
   variant?: VariantName;
 }
 
-const ALL_FAMILIES = ['add', 'depthwise', 'gate', 'im2col', 'input', 'pointwise', 'pool'];
+const ALL_FAMILIES = ['add', 'depthwise', 'gate', 'im2col', 'input', 'pointwise', 'pool', 'stem'];
 
 export const MUTANTS: Mutant[] = [
   // add
@@ -255,6 +255,58 @@ export const MUTANTS: Mutant[] = [
     file: 'kernels/im2col/simd128.ts',
     find: 'const zpv = i8x16.splat(zp);',
     replace: 'const zpv = i8x16.splat(zp + 1);',
+  },
+  // stem
+  {
+    id: 'stem-pad',
+    variant: 'stem_3x3s2_2x16_simd128',
+    what: 'stem: padding (columns −1 and W, out-of-image rows) reads zpIn + 1',
+    module: 'engine',
+    tests: ['stem'],
+    file: 'kernels/stem/simd128.ts',
+    find: 'const zp16 = i16x8.splat(<i16>zpIn);',
+    replace: 'const zp16 = i16x8.splat(<i16>(zpIn + 1));',
+  },
+  {
+    id: 'stem-row2',
+    variant: 'stem_3x3s2_2x16_simd128',
+    what: 'stem: the last k-pair of row 2 (taps (2, 2, 2) and the pad) skipped',
+    module: 'engine',
+    tests: ['stem'],
+    file: 'kernels/stem/simd128.ts',
+    find: 'end = p2 + (PAIRS2 << 2);',
+    replace: 'end = p2 + ((PAIRS2 - 1) << 2);',
+  },
+  {
+    id: 'stem-tail',
+    variant: 'stem_3x3s2_2x16_simd128',
+    what: 'stem: a channel tail of 1..7 (after 8) stored one byte short',
+    module: 'engine',
+    tests: ['stem'],
+    file: 'kernels/stem/simd128.ts',
+    find: 'storeBytes(p, q, n & 7);',
+    replace: 'storeBytes(p, q, (n - 1) & 7);',
+  },
+  {
+    id: 'stem-lean-gate',
+    variant: 'stem_3x3s2_2x16_simd128',
+    what: 'stem: the lean requantization taken without its bound (products past 2^22 come out wrong)',
+    module: 'engine',
+    tests: ['stem'],
+    file: 'kernels/stem/simd128.ts',
+    find: 'return (mb + 27 * 128 * 128 + 1) * ms <= 2097152.0;',
+    replace: 'return (mb + 27 * 128 * 128 + 1) * ms <= 2097152.0 || true;',
+  },
+  {
+    id: 'stem-relaxed-pixels',
+    variant: 'stem_3x3s2_im2col_relaxed',
+    what: "relaxed stem: the GEMM runs one pixel short of im2col's rows",
+    module: 'engine',
+    build: 'relaxed',
+    tests: ['stem'],
+    file: 'kernels/stem/index.ts',
+    find: 'pointwise(scratch, ((H + 1) >> 1) * ((W + 1) >> 1), 27,',
+    replace: 'pointwise(scratch, ((H + 1) >> 1) * ((W + 1) >> 1) - 1, 27,',
   },
   // depthwise
   {
