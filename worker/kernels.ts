@@ -63,6 +63,13 @@ export interface Variant<Call = never> {
    * where relaxed_dot_lowering() is AVX-VNNI vpdpbusd). `reaches` holds with the build in that form.
    */
   dot?: 'planes' | 'vnni';
+  /**
+   * SIMD128 pointwise only: the tile form the variant belongs to (pointwise_tiles in
+   * assembly/kernels/pointwise/index.ts): 'shuffle' (5-pixel tiles, hosts with explicit bounds
+   * checks: workerd) or 'splat' (4-pixel tiles, the default). `reaches` holds with the build in that
+   * form; variants without it are reached in the default form.
+   */
+  tiles?: 'splat' | 'shuffle';
 }
 
 export interface KernelFamily<Call = never> {
@@ -149,18 +156,35 @@ function pointwiseTiles(mr: number, kAlign: number, hasLanes: boolean) {
   const P = POINTWISE_PLAIN;
   const plain = (c: PointwiseCall) => hasLanes && fast(c) && !c.f32 && c.pixels >= P.minPixels && !lanes(c) && Math.ceil(c.cout / 8) * (Math.ceil(c.cin / 2) * 2) * 16 <= P.tableBytes;
   const raw = (c: PointwiseCall) => fast(c) && !plain(c);
+  // the SIMD128 int8 calls of 6..10 pixels (the 3×3 maps; pairTile in simd128.ts): a 5-pixel tile and
+  // the 1..5-pixel rest, both converted first, run on each block of weights in turn
+  const pair = (c: PointwiseCall) => hasLanes && fast(c) && !c.f32 && !lanes(c) && c.pixels >= 6 && c.pixels <= 10 && kp(c) * 10 <= P.tableBytes;
   return {
     lanes,
     plain,
-    full: (c: PointwiseCall) => raw(c) && wide(c) && rest(c) >= mr,
-    tail: (m: number) => (c: PointwiseCall) => raw(c) && wide(c) && rest(c) % mr === m,
+    pair: (c: PointwiseCall) => pair(c) && wide(c),
+    full: (c: PointwiseCall) => raw(c) && wide(c) && (pair(c) ? c.pixels === 5 + mr : rest(c) >= mr),
+    tail: (m: number) => (c: PointwiseCall) => raw(c) && wide(c) && (pair(c) ? c.pixels === 5 + m : rest(c) % mr === m),
     narrow: (c: PointwiseCall) => raw(c) && c.cout % 8 >= 1 && c.cout % 8 <= 4 && rest(c) > 0,
     slow: (c: PointwiseCall) => Math.ceil(c.cin / kAlign) * kAlign > POINTWISE_KMAX && c.pixels > 0,
     fast,
   };
 }
-const s128 = pointwiseTiles(5, 8, true);
+const s128 = pointwiseTiles(4, 8, true);
+/** The SIMD128 build in its 'shuffle' tile form (pointwise_tiles(1)): 5-pixel tiles. */
+const s128shuffle = pointwiseTiles(5, 8, true);
 const rlx = pointwiseTiles(2, 16, false);
+/**
+ * The SIMD128 pointwise tile form for this host (pointwise_tiles; the same bytes either way): 'shuffle'
+ * under workerd (navigator.userAgent "Cloudflare-Workers"), which runs wasm without V8's trap handler,
+ * so every memory access carries an explicit bounds check and the 4-pixel tiles' extra splat loads
+ * cost more than the shuffles they save; 'splat' elsewhere (Node, browsers: a trap handler, loads
+ * without checks). Int8Engine.prepare and the pointwise bench set it.
+ */
+export function defaultPointwiseTiles(): 'splat' | 'shuffle' {
+  return (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers' ? 'shuffle' : 'splat';
+}
+
 /** The relaxed build's VNNI form (runVnni in relaxed.ts): calls of ≥ 4 pixels and ≤ 4096 channels; 4-pixel tiles, a 1..3-pixel tail. */
 export const POINTWISE_VNNI = { minPixels: 4, maxCout: 4096 };
 const vnniTiles = () => {
@@ -196,14 +220,25 @@ export const POINTWISE = {
   variants: [
     { name: 'pointwise_1x1_scalar', isa: 'scalar', entry: 'pointwise', also: ['pointwise_f32'], tile: '1 px × 1 ch', source: 'reference.ts', when: 'every call (scalar build)' },
     {
-      name: 'pointwise_5x8_simd128',
+      name: 'pointwise_4x8_splat_simd128',
       isa: 'simd128',
       entry: 'pointwise',
       also: ['pointwise_f32'],
-      tile: '5 px × 8 ch, one k-pair a step (c2x8 packed)',
+      tile: "4 px × 8 ch, one k-pair a step (c2x8 packed), each pixel's pair by a splat load (no shuffles)",
       source: 'simd128.ts',
-      when: `each full group of 5 pixels (after the pixel-lane tile, where it runs; int8 calls of 6..10 pixels, the 3×3 maps, run it and their tail tile block by block, each block of weights read once; int8 calls of more pixels with K padded to 8 ≤ 256 that take neither table, two of it per block); ${OUT_F32}`,
+      when: `the 'splat' tile form (pointwise_tiles(2), the default: hosts with a wasm trap handler) — each full group of 4 pixels (after the pixel-lane tile, where it runs; int8 calls with K padded to 8 ≤ 256 that take neither table: two of it per block of weights, 8 pixels per pass over the weights; the plain table's calls; the second tile of a 9-pixel call); also the pixels mod 5 = 4 of the 'shuffle' form; ${OUT_F32}`,
       reaches: s128.full,
+      tiles: 'splat',
+    },
+    {
+      name: 'pointwise_5x8_simd128',
+      isa: 'simd128',
+      entry: 'pointwise',
+      tile: '5 px × 8 ch, one k-pair a step (c2x8 packed), pixels 0-3 broadcast by shuffles of one load, pixel 4 by a splat load',
+      source: 'simd128.ts',
+      when: "the 'shuffle' tile form (pointwise_tiles(1): hosts that bounds-check every memory access, i.e. workerd) — each full group of 5 pixels of an int8 call (after the pixel-lane tile, where it runs; two of it per block of weights where K padded to 8 ≤ 256; on the plain table too); in either form the first 5 pixels of int8 calls of 6..10 pixels that take neither table (the 3×3 maps), both tiles converted first and run block by block, each block of weights read once",
+      reaches: (c: PointwiseCall) => s128shuffle.pair(c) || ((s128shuffle.full(c) || (s128shuffle.plain(c) && (c.cout >= 8 || c.cout % 8 > 4))) && !c.f32),
+      tiles: 'shuffle',
     },
     {
       name: 'pointwise_8x4_lanes_simd128',
@@ -218,14 +253,31 @@ export const POINTWISE = {
       name: 'pointwise_Mx8_plain_simd128',
       isa: 'simd128',
       entry: 'pointwise',
-      tile: '5 px × 8 ch (1..4 px for the pixel tail, 4 ch for a 1..4-channel tail), the same tiles on plain i16 weights expanded per call (no Σx)',
+      tile: '4 px × 8 ch (1..3 px for the pixel tail, 4 ch for a 1..4-channel tail), the same splat-load tiles on plain i16 weights expanded per call (no Σx)',
       source: 'simd128.ts',
       when: `int8 output, ≥ ${POINTWISE_PLAIN.minPixels} pixels, not the pixel-lane tile's, (cout rounded up to 8) · (cin rounded up to even) · 16 ≤ ${POINTWISE_PLAIN.tableBytes}: the spatial 1×1s with K · cout up to ~16 K (112² 16→24, 56² 24→36, 28² 40→120, 14² 80→100 …)`,
       reaches: s128.plain,
     },
-    { name: 'pointwise_4x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '4 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 4', reaches: s128.tail(4) },
-    { name: 'pointwise_3x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '3 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 3', reaches: s128.tail(3) },
-    { name: 'pointwise_2x8_simd128', isa: 'simd128', entry: 'pointwise', also: ['pointwise_f32'], tile: '2 px × 8 ch', source: 'simd128.ts', when: 'pixels mod 5 = 2', reaches: s128.tail(2) },
+    {
+      name: 'pointwise_3x8_simd128',
+      isa: 'simd128',
+      entry: 'pointwise',
+      also: ['pointwise_f32'],
+      tile: '3 px × 8 ch, splat loads',
+      source: 'simd128.ts',
+      when: 'pixels mod 4 = 3 (8-pixel calls of the 6..10-pixel pairs)',
+      reaches: s128.tail(3),
+    },
+    {
+      name: 'pointwise_2x8_simd128',
+      isa: 'simd128',
+      entry: 'pointwise',
+      also: ['pointwise_f32'],
+      tile: '2 px × 8 ch, splat loads',
+      source: 'simd128.ts',
+      when: 'pixels mod 4 = 2 (7-pixel calls of the pairs)',
+      reaches: s128.tail(2),
+    },
     {
       name: 'pointwise_1x8_simd128',
       isa: 'simd128',
@@ -233,7 +285,7 @@ export const POINTWISE = {
       also: ['pointwise_f32'],
       tile: '1 px × 8 ch, activation pair by load32_splat (the GEMVs)',
       source: 'simd128.ts',
-      when: 'pixels mod 5 = 1: SE reduce/expand, conv_head, classifier',
+      when: 'pixels mod 4 = 1 (6-pixel calls of the pairs): SE reduce/expand, conv_head, classifier',
       reaches: s128.tail(1),
     },
     {
@@ -641,7 +693,7 @@ export interface ArenaExports {
 }
 
 /** The engine module (build/engine.*.wasm, assembly/index.ts): arena, layout version, the manifest's kernels. */
-export type EngineExports = ArenaExports & { pack_layout_version(): number } & ModuleExports<'engine'>;
+export type EngineExports = ArenaExports & { pack_layout_version(): number; pointwise_tiles(request: number): number } & ModuleExports<'engine'>;
 /** A compute kernel of the engine module (what an op's eval may call), or a packer/size helper its prepare may call. */
 export type EngineKernelName = keyof UnionToIntersection<KernelsOf<Of<'engine'>> | PackersOf<Of<'engine'>>> & string;
 /** The image module (build/resample.*.wasm, assembly/image/index.ts). */

@@ -133,7 +133,29 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
 };
 
 const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
-  pointwise_5x8_simd128: [...pwTile([5, 10]), pw({ cin: 27, cout: 16, pixels: 13, xStride: 32 })],
+  // the 4-pixel splat tile: full groups and their tails, pairs of it per block of weights (K padded to 8 ≤ 256, ≥ 8 pixels), a 9-pixel call's second tile
+  pointwise_4x8_splat_simd128: [
+    ...pwTile([4, 9, 13]),
+    pw({ cin: 27, cout: 16, pixels: 13, xStride: 32 }), // the stem's K (14 of 16 pairs) after the pixel-lane tile's 8
+    pw({ cin: 27, cout: 22, pixels: 19, xStride: 32 }), // the same in two 4-pixel tiles per block, then 3
+    pw({ cin: 256, cout: 24, pixels: 16, yStride: 27, yOffset: 2 }), // K = PAIR_KMAX: two pairs of tiles
+    pw({ cin: 257, cout: 16, pixels: 12 }), // one past PAIR_KMAX: single tiles
+    pw({ cin: 160, cout: 44, pixels: 9, data: 'extreme' }), // the 3×3 maps' 160→960: 5 + 4 pixels
+    pw({ cin: 72, cout: 8, pixels: 4, zp: -7, qmin: -20, qmax: 100 }),
+  ],
+  // the 5-pixel tile ('shuffle' form): full groups of 5 and their tails, pairs of it per block of weights
+  // (K ≤ 256), the plain table; in either form the first tile of the 6..10-pixel int8 calls
+  pointwise_5x8_simd128: [
+    ...[6, 7, 8, 9, 10].map((pixels) => pw({ cin: 40, cout: 24, pixels, xStride: 43, xOffset: 3 })),
+    pw({ cin: 1, cout: 13, pixels: 10, yStride: 15, yOffset: 1 }),
+    pw({ cin: 27, cout: 16, pixels: 7, xStride: 32 }),
+    pw({ cin: 3272, cout: 7, pixels: 9 }), // 5 · K padded to 8 · 2 bytes = 32720: the second tile still fits TABLE
+    ...[5, 14, 23, 34].map((pixels) => pw({ cin: 160, cout: 29, pixels })), // pairs of 5-pixel tiles, then 5, then tails
+    pw({ cin: 257, cout: 16, pixels: 13, data: 'extreme' }), // one past PAIR_KMAX: single tiles
+    pw({ cin: 4096, cout: 13, pixels: 11, yStride: 15, yOffset: 1 }),
+    pw({ cin: 27, cout: 16, pixels: 21, xStride: 32 }), // after the pixel-lane tile's 16
+    ...[40, 41, 42, 43, 44].map((pixels) => pw({ cin: 16, cout: 24, pixels, zp: -7, qmin: -20, qmax: 100 })), // the plain table
+  ],
   // the first pixels & ~7 of small-cout int8 calls; the rest take the c2x8 tiles in the same call
   pointwise_8x4_lanes_simd128: [
     pw({ cin: 1, cout: 4, pixels: 8 }),
@@ -156,10 +178,10 @@ const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
     pw({ cin: 255, cout: 64, pixels: 41 }), // (cout/8) · 256 · 16 = 32768: the table full
     pw({ cin: 120, cout: 20, pixels: 51, yStride: 23, yOffset: 2 }),
   ],
-  pointwise_4x8_simd128: pwTile([4, 9]),
-  pointwise_3x8_simd128: pwTile([3, 8]),
-  pointwise_2x8_simd128: pwTile([2, 7]),
-  pointwise_1x8_simd128: [...pwTile([1, 6]), pw({ cin: 960, cout: 1280, pixels: 1 }), pw({ cin: 1280, cout: 1000, pixels: 1, f32: true })],
+  // tails of 4-pixel groups (after pairs of 4-pixel tiles at 11, 14, 17), and the second tile of an 8-, 7-, 6-pixel int8 call
+  pointwise_3x8_simd128: [...pwTile([3, 11]), pw({ cin: 40, cout: 24, pixels: 8 })],
+  pointwise_2x8_simd128: [...pwTile([2, 14]), pw({ cin: 40, cout: 24, pixels: 7 })],
+  pointwise_1x8_simd128: [...pwTile([1, 17]), pw({ cin: 40, cout: 24, pixels: 6 }), pw({ cin: 960, cout: 1280, pixels: 1 }), pw({ cin: 1280, cout: 1000, pixels: 1, f32: true })],
   pointwise_Mx4_simd128: [1, 2, 3, 4]
     .flatMap((cout) => [1, 2, 3, 4, 5, 6].map((pixels) => pw({ cin: 7 + cout, cout, pixels, f32: pixels === 6 })))
     .concat(pw({ cin: 33, cout: 12, pixels: 11, yStride: 13, yOffset: 3 })),

@@ -131,6 +131,20 @@ const FAMILIES: Family[] = [
       ['matches the reference on every K / cout / pixel tail and on requantization edge cases', ({ h }) => pointwiseTailCases(h, new Rng(0x7a11))],
       ['matches the reference on every GhostNetV2-1.0 1x1 layer at 224, the stem GEMM and the classifier', ({ h }) => pointwiseGhostnetCases(h, new Rng(224))],
       [
+        "the same in the 'shuffle' tile form (pointwise_tiles(1): 5-pixel tiles, what workerd runs)",
+        ({ h }) => {
+          const ex = h.ex as unknown as { pointwise_tiles(request: number): number };
+          expect(ex.pointwise_tiles(1)).toBe(1);
+          try {
+            pointwiseCases(h, new Rng(0x9018), 300);
+            pointwiseTailCases(h, new Rng(0x7a12));
+            pointwiseGhostnetCases(h, new Rng(225));
+          } finally {
+            expect(ex.pointwise_tiles(0)).toBe(2);
+          }
+        },
+      ],
+      [
         'matches the reference on large pixel counts and wide layers',
         ({ h }) => {
           const rng = new Rng(0xb16);
@@ -237,12 +251,19 @@ describe('variants (simd128 build)', () => {
   });
   for (const v of VARIANTS.filter((v) => v.isa === 'simd128')) {
     const cases = VARIANT_CASES[v.name as keyof typeof VARIANT_CASES] ?? [];
-    it(`${v.name}: its own shapes and edges (${cases.length} cases)`, () => {
+    it(`${v.name}: its own shapes and edges (${cases.length} cases)${v.tiles ? `, '${v.tiles}' tile form` : ''}`, () => {
       expect(cases.length).toBeGreaterThan(0);
       const rng = new Rng(0x7a5e);
-      for (const c of cases) {
-        if (v.reaches && c.call) expect((v.reaches as (call: unknown) => boolean)(c.call), `${c.label} does not reach ${v.name}`).toBe(true);
-        c.run(hs[v.module], rng.int(0, 0x7fffffff));
+      // the SIMD128 pointwise tile form the variant belongs to (pointwise_tiles), back to the default after
+      const ex = hs.engine.ex as unknown as { pointwise_tiles(request: number): number };
+      if (v.tiles) expect(ex.pointwise_tiles(v.tiles === 'shuffle' ? 1 : 2)).toBe(v.tiles === 'shuffle' ? 1 : 2);
+      try {
+        for (const c of cases) {
+          if (v.reaches && c.call) expect((v.reaches as (call: unknown) => boolean)(c.call), `${c.label} does not reach ${v.name}`).toBe(true);
+          c.run(hs[v.module], rng.int(0, 0x7fffffff));
+        }
+      } finally {
+        ex.pointwise_tiles(2);
       }
     });
   }

@@ -21,7 +21,7 @@ import { gateCases } from '../kernels/gate.tester.ts';
 import { addCases } from '../kernels/add.tester.ts';
 import { inputCases } from '../kernels/input.tester.ts';
 import { VARIANT_CASES } from '../kernels/variants.ts';
-import { VARIANTS } from '../../worker/kernels.ts';
+import { defaultPointwiseTiles, VARIANTS } from '../../worker/kernels.ts';
 import { unpackCases } from '../kernels/unpack.tester.ts';
 import { parseModelFile, readModelFile, writeModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
@@ -53,6 +53,16 @@ const NO_VNNI = VNNI ? '' : ` [SKIPPED: relaxed_dot_lowering() is ${LOWERING} on
 describe('relaxed-SIMD build in workerd', () => {
   it('is the relaxed variant and the runtime supports it', async () => {
     expect((await relaxedExports()).variant()).toBe(2);
+  });
+
+  it("the SIMD128 build here: the engine picks the 'shuffle' pointwise tile form (explicit bounds checks), which matches the reference; the relaxed build has no tile forms", async () => {
+    expect(defaultPointwiseTiles()).toBe('shuffle');
+    const ex = (await WebAssembly.instantiate(simdModule, { env: { abort() {} } })).exports as unknown as BuildExports & { pointwise_tiles(request: number): number };
+    expect(ex.pointwise_tiles(1)).toBe(1);
+    const h = new Harness(ex);
+    pointwiseCases(h, new Rng(0x51ff), 60);
+    pointwiseTailCases(h, new Rng(0x51fe));
+    expect(((await relaxedExports()) as unknown as { pointwise_tiles(request: number): number }).pointwise_tiles(1)).toBe(0);
   });
 
   const families: [string, (h: Harness, rng: Rng, n: number) => void, number][] = [

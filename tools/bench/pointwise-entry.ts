@@ -6,7 +6,7 @@
  */
 import builds from './builds.mjs';
 import type { BuildExports } from '../lib/harness.ts';
-import { prepareJob, type PreparedJob } from './pointwise-jobs.ts';
+import { prepareJob, setPointwiseTiles, type PreparedJob } from './pointwise-jobs.ts';
 
 let loaded: { name: string; ex: BuildExports }[] | null = null;
 let job: PreparedJob | null = null;
@@ -21,7 +21,9 @@ async function load(): Promise<{ name: string; ex: BuildExports }[]> {
         },
       },
     });
-    out.push({ name: b.name, ex: instance.exports as unknown as BuildExports });
+    const ex = instance.exports as unknown as BuildExports;
+    setPointwiseTiles(ex); // as the engine does here ('shuffle' in workerd)
+    out.push({ name: b.name, ex });
   }
   return out;
 }

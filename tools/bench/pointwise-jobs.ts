@@ -8,6 +8,7 @@ import { firstDifference, Harness, type BuildExports } from '../lib/harness.ts';
 import { median } from '../lib/median.ts';
 import { Rng } from '../lib/rng.ts';
 import { pointwiseLayers } from './layers.ts';
+import { defaultPointwiseTiles } from '../../worker/kernels.ts';
 
 export interface BenchOptions {
   samples: number;
@@ -43,6 +44,15 @@ function jobs(filter?: string): Job[] {
   out.push({ key: 'stem', label: 'stem 27->16 @12544', cin: 27, cout: 16, pixels: 12544, xStride: 32, f32: false, layers: 1, macs: 27 * 16 * 12544, inTotal: false });
   out.push({ key: 'im2col', label: 'im2col 224x224', cin: 0, cout: 0, pixels: 0, xStride: 0, f32: false, layers: 1, macs: 0, inTotal: false, im2col: true });
   return filter ? out.filter((j) => filter.split('|').some((f) => j.key.includes(f))) : out;
+}
+
+/**
+ * Sets a build's SIMD128 pointwise tile form (pointwise_tiles; builds without the export are left as
+ * they are): `tiles`, else what Int8Engine.prepare picks on this host (worker/kernels.ts defaultPointwiseTiles).
+ */
+export function setPointwiseTiles(ex: BuildExports, tiles?: 'splat' | 'shuffle'): void {
+  const f = (ex as unknown as { pointwise_tiles?: (request: number) => number }).pointwise_tiles;
+  f?.((tiles ?? defaultPointwiseTiles()) === 'shuffle' ? 1 : 2);
 }
 
 /** Prepares one job in one build; returns a runner of `reps` calls and a checker against the reference. */

@@ -7,10 +7,12 @@
  * shape and the total time of all 1x1 layers (Σ layers × median), i.e. sum of MACs / time. The first
  * run of each shape is checked byte for byte against the build's pointwise_reference.
  *
- *   npm run bench:pointwise -- [--samples N] [--filter '16,24|stem'] [--cpu] [--workerd] [build|name=path.wasm ...]
+ *   npm run bench:pointwise -- [--samples N] [--filter '16,24|stem'] [--cpu] [--tiles splat|shuffle] [--workerd] [build|name=path.wasm ...]
  *
  * --filter keeps the shapes whose key ("cin,cout,pixels", stem, im2col) contains one of its |-separated parts.
  * --cpu (Node only) times with the process's CPU time instead of wall time: robust on a loaded machine.
+ * --tiles (Node only) sets the SIMD128 pointwise tile form of every build that has one (pointwise_tiles);
+ * by default each build runs the form Int8Engine picks on the host ('splat' in Node, 'shuffle' in workerd).
  * builds default to simd128 and scalar (build/engine.<build>.wasm).
  * --workerd runs the same benchmark inside workerd (the production V8; the only place where the
  * relaxed build gives correct results), e.g. `--workerd simd128 relaxed`, timed by the workerd
@@ -21,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { engineExports } from '../engine-node.ts';
 import { median } from '../lib/median.ts';
 import { startBenchWorker } from './miniflare.ts';
-import { benchPointwise, jobKeys, Report, type JobResult } from './pointwise-jobs.ts';
+import { benchPointwise, jobKeys, Report, setPointwiseTiles, type JobResult } from './pointwise-jobs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -29,13 +31,15 @@ const args = process.argv.slice(2);
 let samples = 31,
   filter: string | undefined,
   workerd = false,
-  cpu = false;
+  cpu = false,
+  tiles: 'splat' | 'shuffle' | undefined;
 const specs: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--samples') samples = Math.max(30, Number(args[++i]));
   else if (args[i] === '--filter') filter = args[++i];
   else if (args[i] === '--workerd') workerd = true;
   else if (args[i] === '--cpu') cpu = true;
+  else if (args[i] === '--tiles') tiles = args[++i] as 'splat' | 'shuffle';
   else specs.push(args[i]);
 }
 if (!specs.length) specs.push('simd128', 'scalar');
@@ -49,6 +53,7 @@ const builds = specs.map((s) => {
 if (!workerd) {
   if (builds.some((b) => b.name.includes('relaxed'))) console.warn('warning: Node 20 computes relaxed SIMD wrongly; use --workerd for the relaxed build');
   const loaded = builds.map((b) => ({ name: b.name, ex: engineExports(b.path) }));
+  for (const b of loaded) setPointwiseTiles(b.ex, tiles);
   console.log(`node ${process.version}, V8 ${process.versions.v8}; clock: ${cpu ? 'process CPU time' : 'wall time'}`);
   const clock = cpu
     ? () => {

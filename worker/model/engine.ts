@@ -13,7 +13,7 @@ import { convSpecs, netSpec } from './architecture.ts';
 import { planArena } from './arena.ts';
 import type { ModelFile, TensorToWrite } from './format.ts';
 import { buildGraph, type Graph, type Op } from './graph.ts';
-import type { EngineExports } from '../kernels.ts';
+import { defaultPointwiseTiles, type EngineExports } from '../kernels.ts';
 import { BUILDS, EngineError, PrepareContext, type PackSource, type QParams } from './ops/context.ts';
 import { prepareOp } from './ops/index.ts';
 
@@ -28,6 +28,12 @@ export interface EngineOutput {
 export interface PrepareOptions {
   /** Every intermediate tensor keeps its own memory (readable after a run). */
   debug?: boolean;
+  /**
+   * The SIMD128 build's pointwise tile form (pointwise_tiles in assembly/kernels/pointwise/index.ts;
+   * the same bytes either way): by default 'shuffle' under workerd, whose V8 bounds-checks every wasm
+   * memory access explicitly, else 'splat' (docs/KERNELS.md). No effect in the other builds.
+   */
+  pointwiseTiles?: 'splat' | 'shuffle';
   /** Keep a copy of every prepared buffer computed here (`recorded`), for the converter. */
   record?: boolean;
 }
@@ -98,7 +104,9 @@ export class Int8Engine {
         },
       },
     });
-    return new Int8Engine(instance.exports as unknown as EngineExports, model, q.activations, opts);
+    const k = instance.exports as unknown as EngineExports;
+    k.pointwise_tiles((opts.pointwiseTiles ?? defaultPointwiseTiles()) === 'shuffle' ? 1 : 2);
+    return new Int8Engine(k, model, q.activations, opts);
   }
 
   /** `prepare` for callers that await (tools, tests). */

@@ -54,6 +54,18 @@ export function pointwise_repack(build: i32, packed: usize, cin: i32, cout: i32,
   else if (ASC_FEATURE_SIMD) repack_c4x8_c2x8_simd128(packed, cin, cout, dst);
 }
 
+/**
+ * The SIMD128 build's tile form for the multi-pixel calls (simd128.ts setTiles): 1 = 5-pixel tiles
+ * with shuffled broadcasts (hosts that bounds-check every wasm memory access explicitly: workerd),
+ * 2 = 4-pixel tiles with splat loads (hosts with a trap handler: Node, browsers; the default); any
+ * other request gives 2. Returns the form in force; 0 in the scalar and relaxed builds (no effect).
+ * Every form gives the same bytes.
+ */
+export function pointwise_tiles(request: i32): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD || !ASC_FEATURE_SIMD) return 0;
+  return s128.setTiles(request);
+}
+
 export function pointwise(
   x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,

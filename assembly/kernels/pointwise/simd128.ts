@@ -13,13 +13,16 @@
 //
 // Activations: a tile of M ≤ 5 pixels is sign-extended once into a small i16 scratch laid out
 // [k-pair][pixel] (ROW = 20 bytes per pair: pixels 0-3 in one 16-byte vector, pixel 4 after it) and
-// reused for every block of output channels. Per k-pair, one 16-byte load + i32x4 shuffles broadcast
-// the (x[k], x[k+1]) pair of pixels 0-3, a load32_splat that of pixel 4.
+// reused for every block of output channels.
 //
-// Register tile: 5 pixels x 8 channels = 10 i32x4 accumulators + 2 weight vectors + the activation
-// vector + 1 broadcast = 14 of the 16 xmm registers. Accumulator lanes are output channels (no
-// horizontal reduction): the bias is the initial value. Per k-pair: 3 loads, 1 shift, 4 shuffles,
-// 10 pmaddwd, 10 paddd for 80 MACs.
+// Register tile: 4 pixels x 8 channels = 8 i32x4 accumulators + 2 weight vectors + 4 pixel pairs, each
+// broadcast by a load32_splat straight from the scratch (on x64 a vpbroadcastd from memory: a load-port
+// µop, no shuffle) = 14 of the 15 registers V8 allocates. Accumulator lanes are output channels (no
+// horizontal reduction): the bias is the initial value. Per k-pair (raw lanes): 5 loads, 1 shift,
+// 8 pmaddwd, 8 paddd for 64 MACs, i.e. 17 vector-ALU µops against the 24 per 80 MACs of the 5-pixel
+// tile below, whose pixels 0-3 come from one load and four shuffles (pixel 4 by a splat): on the
+// Intel Xeon the three vector ALU ports are the bound, and 4-pixel splat tiles ran the spatial 1×1s
+// 1.09× faster (docs/KERNELS.md). The 5-pixel tile remains for the 6..10-pixel calls (pairTile).
 // Why this shape (measured with V8's generated code, see the report):
 // - ONE k-pair per loop iteration. Unrolled source gets its accumulator chains regrouped by Binaryen
 //   (all weights of the unrolled pairs then live at once → spills); V8 unrolls this small loop by
@@ -40,9 +43,10 @@
 // instructions and a load per pixel and block less, and fewer spills). Worth most where K is small:
 // 112² 16→24 1.13×, 56² 24→36 1.09× in the network (docs/KERNELS.md).
 //
-// 6..10 pixels (int8; the 3×3 maps' 1×1s, whose weights come cold from L3): both tiles are converted
-// first and each block of weights serves the two before the next (pairTile), not rowTile twice. Calls
-// of more pixels with kp ≤ PAIR_KMAX that take neither table run their tiles in such pairs too.
+// 6..10 pixels (int8; the 3×3 maps' 1×1s, whose weights come cold from L3): both tiles (5 + 1..5
+// pixels) are converted first and each block of weights serves the two before the next (pairTile),
+// not rowTile twice. Calls of more pixels with kp ≤ PAIR_KMAX that take neither table run 4-pixel
+// tiles in such pairs (8 pixels per pass over the weights).
 //
 // Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
@@ -59,10 +63,8 @@ import { requant } from '../../requant';
 import { c2x8Channels0to3, c2x8Channels4to7, lanesFit, pointwiseLanes, TABLE, TABLE_BYTES } from './lanes';
 import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
 
-/** Pixels per register tile (4 or 5). */
-const MR = 5;
-/** Bytes per k-pair row of the converted tile: 4 bytes per pixel, pixels 0-3 in one 16-byte vector. */
-const ROW: usize = MR > 4 ? 20 : 16;
+/** Bytes per k-pair row of the converted tile: 4 bytes per pixel, pixels 0-3 in one 16-byte vector, pixel 4 after them. */
+const ROW: usize = 20;
 /** Largest padded cin handled by the SIMD path (the scratch holds KMAX/2 k-pair rows of ROW bytes). */
 const KMAX = 4096;
 const SCRATCH: usize = memory.data(<i32>ROW * (KMAX >> 1), 16);
@@ -77,6 +79,23 @@ const PT_BYTES: i32 = TABLE_BYTES;
 const PAIR_KMAX = 256;
 /** Fewest pixels of a call that takes the plain table (its expansion is about one pixel's work). */
 const PLAIN_MIN = 40;
+
+/**
+ * The tiles of the int8 calls' full pixel groups (pointwise_tiles): TILES_SPLAT, 4-pixel tiles whose
+ * pixel pairs are splat loads (5 loads and 16 dot/add per k-pair and 4×8 block, no shuffles), or
+ * TILES_SHUFFLE, 5-pixel tiles whose pixels 0-3 are shuffles of one load (3 loads, 3 shuffles, 20
+ * dot/add). Where the host checks every wasm memory access explicitly (workerd: no trap handler)
+ * each load also costs a compare, a branch and an address computation, and the 5-pixel tiles are the
+ * faster (docs/KERNELS.md); with a trap handler (Node, browsers) the splat tiles are.
+ */
+export const TILES_SHUFFLE = 1, TILES_SPLAT = 2;
+let tileMode: i32 = TILES_SPLAT;
+
+/** Sets the tile form (TILES_SHUFFLE, else TILES_SPLAT); returns the form in force. */
+export function setTiles(request: i32): i32 {
+  tileMode = request == TILES_SHUFFLE ? TILES_SHUFFLE : TILES_SPLAT;
+  return tileMode;
+}
 
 /**
  * Expands the c2x8 packed weights into PT as plain i16: per block of 8 channels, per k-pair below kn,
@@ -158,13 +177,15 @@ function tile8(M: i32, F32: bool, P: bool, s: usize, sums: usize, kp: i32, kn: i
   do {
     const w1 = P ? v128.load(wp, 16) : v128.load(wp); // raw lanes 256*w[c] + (w[4+c] + 128); P: channels 4-7
     const w0 = P ? v128.load(wp) : i16x8.shr_s(w1, 8); // channels 0-3
-    // one pixel (the GEMVs): the pair straight from a splat load; else one load shuffled per pixel
-    const xv = M == 1 ? v128.load32_splat(s) : v128.load(s);
-    let v = M == 1 ? xv : i32x4.shuffle(xv, xv, 0, 0, 0, 0);
+    // M ≤ 4: every pixel's pair by a splat load (a load-port µop, no shuffle; 2M accumulators + 2
+    // weights + M pairs ≤ 15 registers). M = 5: pixels 0-3 from one load by shuffles (a splat each
+    // would need 17 registers), pixel 4 by a splat.
+    const xv = M == 5 ? v128.load(s) : v128.load32_splat(s);
+    let v = M == 5 ? i32x4.shuffle(xv, xv, 0, 0, 0, 0) : xv;
     a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0)); a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
-    if (M > 1) { v = i32x4.shuffle(xv, xv, 1, 1, 1, 1); a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0)); a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1)); }
-    if (M > 2) { v = i32x4.shuffle(xv, xv, 2, 2, 2, 2); a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0)); a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1)); }
-    if (M > 3) { v = i32x4.shuffle(xv, xv, 3, 3, 3, 3); a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0)); a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 1) { v = M == 5 ? i32x4.shuffle(xv, xv, 1, 1, 1, 1) : v128.load32_splat(s, 4); a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0)); a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 2) { v = M == 5 ? i32x4.shuffle(xv, xv, 2, 2, 2, 2) : v128.load32_splat(s, 8); a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0)); a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1)); }
+    if (M > 3) { v = M == 5 ? i32x4.shuffle(xv, xv, 3, 3, 3, 3) : v128.load32_splat(s, 12); a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0)); a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1)); }
     if (M > 4) { v = v128.load32_splat(s, 16); a40 = i32x4.add(a40, i32x4.dot_i16x8_s(v, w0)); a41 = i32x4.add(a41, i32x4.dot_i16x8_s(v, w1)); }
     wp += P ? 32 : 16;
     s += ROW;
@@ -204,11 +225,11 @@ function tile4(M: i32, F32: bool, P: bool, s: usize, sums: usize, kp: i32, kn: i
   const end = P ? wp + (<usize>kn << 4) : wp + (<usize>(M == 1 ? kp : kn) << 3); // see K above
   do {
     const w = P ? v128.load(wp) : i16x8.shr_s(v128.load(wp), 8); // channels 0-3 (high bytes)
-    const xv = M == 1 ? v128.load32_splat(s) : v128.load(s);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(M == 1 ? xv : i32x4.shuffle(xv, xv, 0, 0, 0, 0), w));
-    if (M > 1) a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 1, 1, 1, 1), w));
-    if (M > 2) a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 2, 2, 2, 2), w));
-    if (M > 3) a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i32x4.shuffle(xv, xv, 3, 3, 3, 3), w));
+    const xv = M == 5 ? v128.load(s) : v128.load32_splat(s); // as in tile8
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(M == 5 ? i32x4.shuffle(xv, xv, 0, 0, 0, 0) : xv, w));
+    if (M > 1) a1 = i32x4.add(a1, i32x4.dot_i16x8_s(M == 5 ? i32x4.shuffle(xv, xv, 1, 1, 1, 1) : v128.load32_splat(s, 4), w));
+    if (M > 2) a2 = i32x4.add(a2, i32x4.dot_i16x8_s(M == 5 ? i32x4.shuffle(xv, xv, 2, 2, 2, 2) : v128.load32_splat(s, 8), w));
+    if (M > 3) a3 = i32x4.add(a3, i32x4.dot_i16x8_s(M == 5 ? i32x4.shuffle(xv, xv, 3, 3, 3, 3) : v128.load32_splat(s, 12), w));
     if (M > 4) a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load32_splat(s, 16), w));
     wp += P ? 32 : 16;
     s += ROW;
@@ -354,44 +375,48 @@ function rowTile(M: i32, F32: bool, P: bool, x: usize, xs: usize, kp: i32, kn: i
  */
 // @ts-ignore: decorator
 @inline
-function pairTile(MB: i32, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
+function pairTile(MA: i32, MB: i32, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, ys: usize, c: usize): void {
-  convert(5, false, x, xs, kp, kn, SCRATCH, SUMS);
-  convert(MB, false, x + 5 * xs, xs, kp, kn, TABLE, SUMS2);
+  convert(MA, false, x, xs, kp, kn, SCRATCH, SUMS);
+  convert(MB, false, x + <usize>MA * xs, xs, kp, kn, TABLE, SUMS2);
   const blockBytes = <usize>kp << 3;
-  const yb = y + 5 * ys;
+  const yb = y + <usize>MA * ys;
   let wp = packed;
   let o = 0;
   for (; o + 8 <= cout; o += 8) {
     const bo = bias + (<usize>o << 2), so = scale + (<usize>o << 2);
-    tile8(5, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, 8, c);
+    tile8(MA, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, 8, c);
     tile8(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, 8, c);
     wp += blockBytes;
   }
   const n = cout - o;
   const bo = bias + (<usize>o << 2), so = scale + (<usize>o << 2);
   if (n > 4) {
-    tile8(5, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, n, c);
+    tile8(MA, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, n, c);
     tile8(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, n, c);
   } else if (n > 0) {
-    tile4(5, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, n, c);
+    tile4(MA, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, n, c);
     tile4(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, n, c);
   }
 }
+/** Two 4-pixel tiles per block of weights: calls of > 10 pixels with K padded to 8 ≤ PAIR_KMAX. */
+function pair44(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  pairTile(4, 4, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
 function pair5(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(5, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 5, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function pair4(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(4, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 4, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function pair3(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(3, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 3, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function pair2(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(2, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 2, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function pair1(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(1, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 1, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 
 // One non-inlined function per tile height and output kind, so each is register-allocated on its own.
@@ -409,9 +434,6 @@ function rows2(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize
 }
 function rows1(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
   rowTile(1, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-}
-function rows5f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(5, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows4f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
   rowTile(4, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
@@ -435,11 +457,11 @@ function rows2p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usiz
 function rows3p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
   rowTile(3, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
-function rows4p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(4, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-}
 function rows5p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
   rowTile(5, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+}
+function rows4p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
+  rowTile(4, false, true, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 
 /** Scalar path over the packed layout for kp > KMAX (never hit by GhostNet; kept for completeness). */
@@ -494,14 +516,20 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     y += ys * <usize>p;
   } else if (!F32 && pixels >= PLAIN_MIN && ((cout + 7) >> 3) * kn * 16 <= PT_BYTES) {
     expandPlain(packed, kp, kn, cout);
-    for (; p + 5 <= pixels; p += 5) {
-      rows5p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
-      x += xs * 5;
-      y += ys * 5;
+    if (tileMode == TILES_SHUFFLE) {
+      for (; p + 5 <= pixels; p += 5) {
+        rows5p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+        x += xs * 5;
+        y += ys * 5;
+      }
+    }
+    for (; p + 4 <= pixels; p += 4) {
+      rows4p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+      x += xs * 4;
+      y += ys * 4;
     }
     const r = pixels - p;
-    if (r == 4) rows4p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
-    else if (r == 3) rows3p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
+    if (r == 3) rows3p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
     else if (r == 2) rows2p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
     else if (r == 1) rows1p(x, xs, kp, kn, PT, bias, scale, cout, y, ys, c);
     if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
@@ -517,35 +545,42 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
     return;
   }
-  if (!F32 && kp <= PAIR_KMAX) {
+  if (tileMode == TILES_SHUFFLE && !F32) {
+    // 5-pixel tiles (pairs of them per block of weights where K ≤ PAIR_KMAX), the rest below
+    if (kp <= PAIR_KMAX) {
+      for (; p + 10 <= pixels; p += 10) {
+        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+        x += xs * 10;
+        y += ys * 10;
+      }
+    }
+    for (; p + 5 <= pixels; p += 5) {
+      rows5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+      x += xs * 5;
+      y += ys * 5;
+    }
+  } else if (!F32 && kp <= PAIR_KMAX) {
     // pairs of tiles per block of weights (pairTile) where K is small enough to keep both tiles, the
     // block and the outputs in L1: 7² 160→480, 112→672, 160→960 (docs/KERNELS.md)
-    for (; p + 10 <= pixels; p += 10) {
-      pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-      x += xs * 10;
-      y += ys * 10;
+    for (; p + 8 <= pixels; p += 8) {
+      pair44(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+      x += xs * 8;
+      y += ys * 8;
     }
   }
-  for (; p + MR <= pixels; p += MR) {
-    if (MR == 5) {
-      if (F32) rows5f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-      else rows5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-    } else {
-      if (F32) rows4f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-      else rows4(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-    }
-    x += xs * MR;
-    y += ys * MR;
+  for (; p + 4 <= pixels; p += 4) {
+    if (F32) rows4f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else rows4(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    x += xs * 4;
+    y += ys * 4;
   }
   const m = pixels - p;
   if (F32) {
-    if (m == 4) rows4f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-    else if (m == 3) rows3f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    if (m == 3) rows3f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     else if (m == 2) rows2f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     else if (m == 1) rows1f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
   } else {
-    if (m == 4) rows4(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-    else if (m == 3) rows3(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    if (m == 3) rows3(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     else if (m == 2) rows2(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     else if (m == 1) rows1(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
