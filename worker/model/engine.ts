@@ -105,7 +105,8 @@ export class Int8Engine {
       },
     });
     const k = instance.exports as unknown as EngineExports;
-    k.pointwise_tiles((opts.pointwiseTiles ?? defaultPointwiseTiles()) === 'shuffle' ? 1 : 2);
+    // (optional: engine binaries older than the tile forms, e.g. a bench's --baseline, lack it)
+    (k as Partial<Pick<EngineExports, 'pointwise_tiles'>>).pointwise_tiles?.((opts.pointwiseTiles ?? defaultPointwiseTiles()) === 'shuffle' ? 1 : 2);
     return new Int8Engine(k, model, q.activations, opts);
   }
 
