@@ -612,6 +612,16 @@ export const MUTANTS: Mutant[] = [
     replace: '      pair44(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);\n      x += xs * 10;',
   },
   {
+    id: 'pw-shuffle-pairs',
+    what: "pointwise 'shuffle' tile form: pairs of 5-pixel tiles (K ≤ 256) advance 9 pixels instead of 10",
+    variant: 'pointwise_5x8_simd128',
+    module: 'engine',
+    tests: ['pointwise'],
+    file: 'kernels/pointwise/simd128.ts',
+    find: '        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);\n        x += xs * 10;',
+    replace: '        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);\n        x += xs * 9;',
+  },
+  {
     id: 'pw-pair-sums',
     what: "pointwise 6..10 pixels: the second tile corrected with the first tile's Σx",
     module: 'engine',
