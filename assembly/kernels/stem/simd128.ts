@@ -1,18 +1,19 @@
 // stem — SIMD128 direct kernel for the 3x3 stride-2 pad-1 convolution of the 3-channel input
 // (bit-exact with reference.ts). No im2col pass and no GEMM convert:
 //
-// - Per output row, the three input rows it reads are sign-extended once into i16 rows with a zpIn
-//   column on either side (one load8x8_s and one store per 8 values).
-// - From those, each output pixel's 27 taps, in (ky, kx, c) order, plus one pad value are copied as
-//   i16 into a patch row of 56 bytes (two overlapping 16-byte copies per input row: 9 values each; no
-//   arithmetic). The pad's weight is 0, so its value does not matter.
-// - The weights, 14 k-pairs (k, k+1) of the pointwise packing (cin 27: the stem's packed weights are
-//   the GEMM's), are expanded per call into a table of plain i16: per group of 16 channels, per k-pair,
-//   four vectors (channels 0-3, 4-7, 8-11, 12-15) of (w[o][k], w[o][k+1]).
-// - Tile: 2 pixels × 16 channels (8 accumulators, channels in the lanes), one k-pair a step: each
-//   pixel's pair is one load32_splat of its patch row (no shuffle: a pure load on x64), the four weight
-//   vectors are loads, 8 dots and 8 adds. No Σx, no transpose; the epilogue requantizes 4 channels per
-//   instruction and narrows a pixel's 16 channels into one 16-byte store.
+// - Per output row, its input rows 0 and 1 are sign-extended once into one interleaved i16 pair row
+//   (entry (column, channel) = (row 0's value, row 1's value)) and row 2 into a plain i16 row, each
+//   with a zpIn column on either side (rows above the image read as zpIn).
+// - The weights, 14 k-pairs of the pointwise packing (cin 27: the stem's packed weights are the
+//   GEMM's), are expanded per call into a table of plain i16 pairs matching those rows: pairs 0..8 =
+//   (w[ky=0][k], w[ky=1][k]) for k = kx*3 + c, pairs 9..13 = two consecutive taps of row 2 (the last
+//   with a zero weight); per group of 16 channels, per pair, four vectors (channels 0-3 ... 12-15).
+// - Tile: 2 pixels × 16 channels (8 accumulators, channels in the lanes), one k-pair a step, read in
+//   place: 9 steps on the pair row, then 5 on row 2 (two loops: one loop switching pointers with a
+//   select ran 1.07× against 1.23×, and AssemblyScript cannot return the eight accumulators from a
+//   shared helper). Each pixel's pair is one load32_splat (no shuffle: a pure load on x64), the four
+//   weight vectors are loads, 8 dots and 8 adds. No Σx, no transpose; the epilogue requantizes 4
+//   channels per instruction and narrows a pixel's 16 channels into one 16-byte store.
 import { c2x8Channels0to3, c2x8Channels4to7 } from '../pointwise/lanes';
 import { clampMaxPass, storeBytes } from '../pointwise/output';
 import { MAGIC, narrow16, requant4, rqFloor, rqShift } from '../../requant';
@@ -123,8 +124,8 @@ function storeN(p: usize, q: v128, n: i32): void {
 }
 
 /**
- * P (1, 2) pixels × 4·NV (1..4 vectors) channels of one group: xp = pixel 0's patch row, t = the
- * group's table, y = pixel 0's output at the group's first channel, n = channels to store.
+ * P (1, 2) pixels × 4·NV (1..4 vectors) channels of one group: p01 / p2 = pixel 0's column in the pair
+ * row / in row 2, t = the group's table, y = pixel 0's output at the group's first channel, n = channels to store.
  */
 // @ts-ignore: decorator
 @inline
@@ -206,7 +207,7 @@ function tile(LEAN: bool, NV: i32, P: i32, p01: usize, p2: usize, t: usize, bias
   }
 }
 
-/** All channel groups of P pixels at patch row xp, output y. */
+/** All channel groups of P pixels at columns p01 / p2 of the rows, output y. */
 // @ts-ignore: decorator
 @inline
 function pixels(LEAN: bool, P: i32, p01: usize, p2: usize, t: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize): void {
