@@ -157,6 +157,8 @@ const program = new Command('ghostnet-edge')
   .description('GhostNet (V1/V2/V3) image classification: convert checkpoints, classify, evaluate, benchmark')
   .showHelpAfterError(false)
   .exitOverride()
+  // commander's usage errors as every tool's (tools/lib/args.ts): `ghostnet-edge: <reason>`, exit 2 (main)
+  .configureOutput({ outputError: (text, write) => write(`ghostnet-edge: ${text.replace(/^error: /, '')}`) })
   .addHelpText(
     'after',
     '\nExample:\n  npx ghostnet-edge classify --model models/fashion-mnist/ghostnetv2_fmnist.int8.gnv2 test/fixtures/fashion-mnist/test_00000.png\nEvery command has --help with an example.',
@@ -417,7 +419,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-    if (err.code?.startsWith('commander.')) return err.exitCode || 2; // commander already printed the reason
+    if (err.code?.startsWith('commander.')) return 2; // a usage error: commander already printed the reason
     const msg = (err.message ?? String(e)).split('\n')[0];
     process.stderr.write(`ghostnet-edge: ${msg}\n`);
     if (process.env.GHOSTNET_DEBUG) console.error(e);

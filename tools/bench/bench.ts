@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { readNpy } from '../io/npy.ts';
-import { int, UsageError } from './args.ts';
+import { exitWithError, int, UsageError } from '../lib/args.ts';
 import { prepareArtifacts, ROOT } from './artifacts.ts';
 import { createEdge, relaxedUnsupportedReason, type EdgeContender } from './contenders/ghostnet-edge.ts';
 import { createOrtNode } from './contenders/ort-node.ts';
@@ -406,9 +406,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
-  (e) => {
-    const usage = e instanceof UsageError || String((e as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`bench: ${usage ? (e as Error).message + ' (see --help)' : ((e as Error).stack ?? e)}\n`);
-    process.exitCode = 1;
-  },
+  (e) => exitWithError('bench', HELP, e),
 );

@@ -21,6 +21,7 @@ import { refTree } from './request/ref.ts';
 import { machineInfo, formatMachine, markdownTable } from './report.ts';
 import { summarize, ratioOfMedians } from './stats.ts';
 import { mulberry32 } from '../lib/rng.ts';
+import { int, runTool } from '../lib/args.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -55,7 +56,7 @@ async function loadTree(id: string, dir: string): Promise<Tree> {
 
 async function main(argv: string[]): Promise<number> {
   const { values: o } = parseArgs({
-    args: argv.filter((a) => a !== '--'),
+    args: argv,
     options: {
       rounds: { type: 'string' },
       models: { type: 'string' },
@@ -69,8 +70,7 @@ async function main(argv: string[]): Promise<number> {
     log(HELP);
     return 0;
   }
-  const rounds = Number(o.rounds ?? 20);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds: a positive integer');
+  const rounds = int(o.rounds, '--rounds', 20, 1);
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 22) {
     log(`Node ${process.versions.node} cannot compile the relaxed build: run this with Node 24 (npx -y node@24 --import tsx tools/bench/prepare.ts …)`);
@@ -156,10 +156,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`${e instanceof Error ? e.message : e}\n`);
-    process.exit(1);
-  },
-);
+runTool('bench:prepare', HELP, (argv) => main(argv.filter((a) => a !== '--')));

@@ -24,7 +24,7 @@ import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
 import { bundleModules, capnpString as q, type Rule } from '../serve/config.ts';
-import { int, runTool, UsageError } from './args.ts';
+import { int, runTool, UsageError } from '../lib/args.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
