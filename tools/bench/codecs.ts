@@ -31,16 +31,19 @@ import { JsquashPngCodec, loadJsquashPng } from './codecs/jsquash-png.ts';
 import { loadJsquashWebp } from './codecs/jsquash-webp.ts';
 import { ensureJpegBenchImages, type Fn, interleavedRounds, JPEG_BENCH_IMAGES, profileShares } from './decode-rounds.ts';
 import { machineInfo } from './report.ts';
+import { headerHelp, int, regex, toolArgs } from '../lib/args.ts';
 import { median } from '../lib/median.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIX = join(ROOT, 'test', 'fixtures');
 const MADE = join(ROOT, 'tmp', 'bench', 'codecs');
-const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const RUNS = Number(option('--runs')) || 30;
-const ONLY = option('--only');
-const PROFILE = args.includes('--profile');
+const { values: o } = toolArgs('bench:codecs', headerHelp(import.meta.url), {
+  options: { runs: { type: 'string' }, only: { type: 'string' }, profile: { type: 'boolean', default: false } },
+});
+const RUNS = int(o.runs, '--runs', 30, 1);
+const ONLY = o.only;
+regex(ONLY, '--only');
+const PROFILE = o.profile!;
 const WARMUP = 5;
 
 interface Image {

@@ -12,22 +12,24 @@
  */
 import { performance } from 'node:perf_hooks';
 import { engineExports } from '../engine-node.ts';
+import { headerHelp, int, toolArgs, UsageError, wasmFile } from '../lib/args.ts';
 import { Harness } from '../lib/harness.ts';
 import { median } from '../lib/median.ts';
 import { Rng } from '../lib/rng.ts';
 import { type DepthwiseLayer, depthwiseLayers } from './layers.ts';
 import { depthwiseVariant } from '../../worker/kernels.ts';
 
-const args = process.argv.slice(2);
-let samples = 31;
-let only = '';
-const builds: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--samples') samples = Math.max(30, Number(args[++i]));
-  else if (args[i] === '--only') only = args[++i];
-  else builds.push(args[i]);
-}
+const { values: o, positionals: builds } = toolArgs('bench:depthwise', headerHelp(import.meta.url), {
+  options: { samples: { type: 'string' }, only: { type: 'string', default: '' } },
+  allowPositionals: true,
+});
+const samples = Math.max(30, int(o.samples, '--samples', 31, 1));
+const only = o.only!;
 if (!builds.length) builds.push('simd128', 'scalar');
+const BUILDS = ['scalar', 'simd128', 'relaxed'];
+for (const b of builds)
+  if (b.endsWith('.wasm')) wasmFile(b);
+  else if (!BUILDS.includes(b)) throw new UsageError(`${b}: not a build (${BUILDS.join(', ')}) or a .wasm file`);
 
 const LAYERS = depthwiseLayers().filter((l) => `${l.C}x${l.H}x${l.W} ${l.kh}x${l.kw} s${l.stride}`.includes(only));
 /** A distinct layer shape: the geometry of `DepthwiseLayer`, how many layers have it, and its MACs. */

@@ -18,6 +18,9 @@ import type { DecodedImage, Orientation, Preprocessing } from '../../worker/imag
 import { IMAGENET_PREPROCESSING } from '../convert/convert.ts';
 import { resampleModule } from '../engine-node.ts';
 import { median } from '../lib/median.ts';
+import { headerHelp, toolArgs } from '../lib/args.ts';
+
+toolArgs('bench:image', headerHelp(import.meta.url), { options: {} });
 
 const cpuMs = () => {
   const u = process.cpuUsage();

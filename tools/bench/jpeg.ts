@@ -37,16 +37,20 @@ import { readImageHeader } from '../../worker/image/dimensions.ts';
 import { ensureJpegBenchImages, type Fn, interleavedRounds, JPEG_BENCH_IMAGES, profileShares } from './decode-rounds.ts';
 import { CwasmTurboDecoder, loadCwasmTurbo } from './jpeg/cwasm-turbo.ts';
 import { machineInfo } from './report.ts';
+import { headerHelp, int, regex, toolArgs, wasmFile } from '../lib/args.ts';
 import { median } from '../lib/median.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = JPEG_BENCH_IMAGES;
-const args = process.argv.slice(2);
-const RUNS = Number(args[args.indexOf('--runs') + 1]) || 30;
-const PROFILE = args.includes('--profile');
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const BASELINE = option('--baseline');
-const ONLY = option('--only');
+const { values: o } = toolArgs('bench:jpeg', headerHelp(import.meta.url), {
+  options: { runs: { type: 'string' }, profile: { type: 'boolean', default: false }, baseline: { type: 'string' }, only: { type: 'string' } },
+});
+const RUNS = int(o.runs, '--runs', 30, 1);
+const PROFILE = o.profile!;
+const BASELINE = o.baseline;
+for (const file of BASELINE ? BASELINE.split(',') : []) wasmFile(file, `--baseline ${file}`);
+const ONLY = o.only;
+regex(ONLY, '--only');
 const WARMUP = 5;
 
 interface TestExports extends JpegExports {

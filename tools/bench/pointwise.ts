@@ -18,36 +18,33 @@
  * relaxed build gives correct results), e.g. `--workerd simd128 relaxed`, timed by the workerd
  * process's CPU time (tools/bench/miniflare.ts) minus the cost of an empty request.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { engineExports } from '../engine-node.ts';
+import { headerHelp, int, oneOf, toolArgs, UsageError, wasmFile } from '../lib/args.ts';
 import { median } from '../lib/median.ts';
 import { startBenchWorker } from './miniflare.ts';
 import { benchPointwise, jobKeys, Report, setPointwiseTiles, type JobResult } from './pointwise-jobs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-const args = process.argv.slice(2);
-let samples = 31,
-  filter: string | undefined,
-  workerd = false,
-  cpu = false,
-  tiles: 'splat' | 'shuffle' | undefined;
-const specs: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--samples') samples = Math.max(30, Number(args[++i]));
-  else if (args[i] === '--filter') filter = args[++i];
-  else if (args[i] === '--workerd') workerd = true;
-  else if (args[i] === '--cpu') cpu = true;
-  else if (args[i] === '--tiles') tiles = args[++i] as 'splat' | 'shuffle';
-  else specs.push(args[i]);
-}
+const { values: o, positionals: specs } = toolArgs('bench:pointwise', headerHelp(import.meta.url), {
+  options: { samples: { type: 'string' }, filter: { type: 'string' }, workerd: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, tiles: { type: 'string' } },
+  allowPositionals: true,
+});
+const samples = Math.max(30, int(o.samples, '--samples', 31, 1)),
+  filter = o.filter,
+  workerd = o.workerd!,
+  cpu = o.cpu!,
+  tiles = oneOf(o.tiles, '--tiles', ['splat', 'shuffle'] as const);
 if (!specs.length) specs.push('simd128', 'scalar');
 const builds = specs.map((s) => {
   const eq = s.indexOf('=');
-  if (eq > 0) return { name: s.slice(0, eq), path: resolve(s.slice(eq + 1)) };
-  if (s.endsWith('.wasm')) return { name: s.replace(/^.*\/|\.wasm$/g, ''), path: resolve(s) };
-  return { name: s, path: join(ROOT, 'build', `engine.${s}.wasm`) };
+  if (eq > 0) return { name: s.slice(0, eq), path: wasmFile(resolve(s.slice(eq + 1)), s) };
+  if (s.endsWith('.wasm')) return { name: s.replace(/^.*\/|\.wasm$/g, ''), path: wasmFile(resolve(s), s) };
+  const path = join(ROOT, 'build', `engine.${s}.wasm`);
+  if (!existsSync(path)) throw new UsageError(`${s}: not a build (no build/engine.${s}.wasm), name=path.wasm or .wasm file`);
+  return { name: s, path };
 });
 
 if (!workerd) {

@@ -19,7 +19,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { planDecode, scaleText, type DecodeMode } from '../../worker/image/budget.ts';
 import { initNodeDecoders } from '../../worker/image/decoders-node.ts';
 import { readImageHeader } from '../../worker/image/dimensions.ts';
@@ -31,16 +30,17 @@ import { topK } from '../../worker/model/predictions.ts';
 import { pixelRunner } from '../../worker/model/registry.ts';
 import { createEngine } from '../engine-node.ts';
 import { readNpy } from '../io/npy.ts';
+import { headerHelp, int, toolArgs } from '../lib/args.ts';
 import { median } from '../lib/median.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MODES: DecodeMode[] = ['exact', 'fast'];
 
-const { values: o } = parseArgs({
+const { values: o } = toolArgs('eval:decode-fast', headerHelp(import.meta.url), {
   options: {
     model: { type: 'string' },
     photos: { type: 'string', default: join(ROOT, 'test/fixtures/photos') },
-    runs: { type: 'string', default: '7' },
+    runs: { type: 'string' },
     md: { type: 'string' },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
@@ -165,8 +165,8 @@ function report(models: Array<{ path: string; file: ModelFile; rows: Row[] }>, r
   return out.join('\n') + '\n';
 }
 
+const runs = int(o.runs, '--runs', 7, 1);
 await initNodeDecoders();
-const runs = Number(o.runs);
 const photos = readdirSync(o.photos!)
   .filter((f) => /\.jpe?g$/i.test(f))
   .sort()

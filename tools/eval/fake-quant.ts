@@ -10,14 +10,25 @@
  */
 import { basename } from 'node:path';
 import { Feature, FloatGhostNetV2 } from '../convert/float-forward.ts';
-import { chooseRange, collectStats, qparams, type QParams, type RangeMethod } from '../convert/calibrate.ts';
+import { chooseRange, collectStats, qparams, RANGE_METHODS, type QParams, type RangeMethod } from '../convert/calibrate.ts';
 import { quantizeWeights } from '../convert/quantize.ts';
 import { cosine } from '../lib/cosine.ts';
 import type { FoldedConv } from '../convert/fold.ts';
+import { existingFile, headerHelp, int, oneOf, positionalCount, toolArgs } from '../lib/args.ts';
 import { loadPhotoSet } from './photo-set.ts';
 
-const [checkpoint, imagesNpy, logitsNpy, calibS = '8', mode = 'all', evalS = '0', method = 'mse'] = process.argv.slice(2);
-const calib = Number(calibS);
+const { positionals } = toolArgs('eval:fake-quant', headerHelp(import.meta.url), { options: {}, allowPositionals: true });
+const [checkpoint, imagesNpy, logitsNpy, calibS = '8', mode = 'all', evalS = '0', method = 'mse'] = positionalCount(
+  positionals,
+  3,
+  7,
+  '<checkpoint> <images.npy> <torch_logits.npy> [calib] [mode] [eval count] [method]',
+);
+for (const f of [checkpoint, imagesNpy, logitsNpy]) existingFile(f);
+const calib = int(calibS, 'calib', 8, 1);
+oneOf(mode, 'mode', ['all', 'w', 'a', 'blocks', 'bias']);
+int(evalS, 'eval count', 0);
+oneOf(method, 'method', RANGE_METHODS);
 const { ck, xs, ref: refs } = await loadPhotoSet(checkpoint, imagesNpy, logitsNpy);
 const n = xs.length;
 const evalIdx = Array.from({ length: n - calib }, (_, j) => calib + j).slice(0, Number(evalS) || n);

@@ -14,6 +14,7 @@ import { inputQParams, quantizedTensors, QUANT_SCHEME } from '../convert/quantiz
 import { Feature, FloatGhostNetV2 } from '../convert/float-forward.ts';
 import { cosine } from '../lib/cosine.ts';
 import { createEngine } from '../engine-node.ts';
+import { existingFile, headerHelp, int, positionalCount, toolArgs } from '../lib/args.ts';
 import { loadPhotoSet } from './photo-set.ts';
 
 export interface FidelityRow {
@@ -73,8 +74,10 @@ export async function fidelity(checkpoint: string, imagesNpy: string, logitsNpy:
 }
 
 if (process.argv[1]?.endsWith('fidelity.ts')) {
-  const [checkpoint, images, logits, calib = '8'] = process.argv.slice(2);
-  const rows = await fidelity(checkpoint, images, logits, Number(calib));
+  const { positionals } = toolArgs('eval:fidelity', headerHelp(import.meta.url), { options: {}, allowPositionals: true });
+  const [checkpoint, images, logits, calib = '8'] = positionalCount(positionals, 3, 4, '<checkpoint> <images.npy> <torch_logits.npy> [calib]');
+  for (const f of [checkpoint, images, logits]) existingFile(f);
+  const rows = await fidelity(checkpoint, images, logits, int(calib, 'calib', 8, 1));
   console.log(`int8 vs PyTorch float, ${basename(checkpoint)}: calibrated on ${calib} images, measured on the rest`);
   console.log('method       mean cos   min cos   top-1 agree   top-5 overlap');
   for (const r of rows)

@@ -15,11 +15,15 @@ import { FloatGhostNetV2 } from '../convert/float-forward.ts';
 import { sqnr } from '../convert/sqnr.ts';
 import { cosine } from '../lib/cosine.ts';
 import { createEngine } from '../engine-node.ts';
-import type { RangeMethod } from '../convert/calibrate.ts';
+import { RANGE_METHODS, type RangeMethod } from '../convert/calibrate.ts';
+import { existingFile, headerHelp, int, oneOf, positionalCount, toolArgs } from '../lib/args.ts';
 import { loadPhotoSet } from './photo-set.ts';
 
-const [checkpoint, imagesNpy, logitsNpy, calibS = '8', method = 'mse'] = process.argv.slice(2);
-const calib = Number(calibS);
+const { positionals } = toolArgs('eval:int8-tensors', headerHelp(import.meta.url), { options: {}, allowPositionals: true });
+const [checkpoint, imagesNpy, logitsNpy, calibS = '8', method = 'mse'] = positionalCount(positionals, 3, 5, '<checkpoint> <images.npy> <torch_logits.npy> [calib] [method]');
+for (const f of [checkpoint, imagesNpy, logitsNpy]) existingFile(f);
+const calib = int(calibS, 'calib', 8, 1);
+oneOf(method, 'method', RANGE_METHODS);
 const { ck, xs, ref, size: h } = await loadPhotoSet(checkpoint, imagesNpy, logitsNpy);
 const n = xs.length;
 const bytes = await writeInt8Model(ck, { name: 'a', sourceName: 'a', preprocessing: { input_size: h } }, { calibration: xs.slice(0, calib), method: method as RangeMethod });

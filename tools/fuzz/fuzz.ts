@@ -14,24 +14,26 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { headerHelp, int, toolArgs, UsageError } from '../lib/args.ts';
 import { makeCase } from './cases.ts';
 import type { Message } from './runner.ts';
 import { loadTarget, type FuzzTarget } from './targets.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const { values: o } = parseArgs({
+const { values: o } = toolArgs('fuzz', headerHelp(import.meta.url), {
   options: {
     target: { type: 'string', default: 'image,model,checkpoint' },
-    cases: { type: 'string', default: '1000' },
-    seed: { type: 'string', default: '1' },
-    from: { type: 'string', default: '0' },
+    cases: { type: 'string' },
+    seed: { type: 'string' },
+    from: { type: 'string' },
     out: { type: 'string', default: 'tmp/fuzz' },
   },
 });
-const seed = Number(o.seed),
-  from = Number(o.from),
-  cases = Number(o.cases);
+const seed = int(o.seed, '--seed', 1, -Infinity),
+  from = int(o.from, '--from', 0),
+  cases = int(o.cases, '--cases', 1000);
+const TARGETS = ['image', 'model', 'checkpoint'];
+for (const name of o.target!.split(',')) if (!TARGETS.includes(name)) throw new UsageError(`--target: unknown target ${name} (${TARGETS.join(', ')})`);
 
 interface Failure {
   i: number;

@@ -39,15 +39,15 @@ import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { quantileSorted } from '../lib/median.ts';
 import { mulberry32 } from '../lib/rng.ts';
 import { heapUsage, type HeapUsage } from './heap.ts';
 import { loadCases, mix, send, type Case, type Kind, type Result } from './requests.ts';
 import { attach, rssMiB, startDev, startServe, type Target } from './targets.ts';
+import { headerHelp, int, num, oneOf, toolArgs } from '../lib/args.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const { values: o } = parseArgs({
+const { values: o } = toolArgs('loadtest', headerHelp(import.meta.url), {
   options: {
     target: { type: 'string', default: 'start,serve' },
     url: { type: 'string' },
@@ -77,12 +77,30 @@ const { values: o } = parseArgs({
     json: { type: 'string', default: 'tmp/loadtest/report.json' },
   },
 });
+// Every value checked before any work (a bad one is a usage error); the run reads them as before.
+int(o.n, '-n', 0, 1);
+int(o.c, '-c', 0, 1);
+num(o.oversize, '--oversize', 0, 0);
+num(o.hostile, '--hostile', 0, 0);
+int(o.seed, '--seed', 0, -Infinity);
+int(o.warmup, '--warmup', 0, 1);
+int(o['warmup-rounds'], '--warmup-rounds', 0, 1);
+num(o.plateau, '--plateau', 0, 0);
+int(o['plateau-rounds'], '--plateau-rounds', 0, 1);
+oneOf(o.cache, '--cache', ['on', 'off']);
+oneOf(o.workerd, '--workerd', ['serve', 'wrangler']);
+int(o.bursts, '--bursts', 0, 0);
+num(o.settle, '--settle', 0, 0);
+num(o.timeout, '--timeout', 0, 0);
+num(o['max-rss-growth'], '--max-rss-growth', 0, 0);
+int(o.port, '--port', 0, 1);
+for (const p of o.pids!.split(',').filter(Boolean)) int(p, '--pids', 0, 1);
+if (!o.url) for (const t of o.target!.split(',')) oneOf(t, '--target', ['start', 'serve']);
 const N = Number(o.n),
   C = Number(o.c),
   WARMUP = Number(o.warmup),
   BURSTS = Number(o.bursts),
   TIMEOUT = Number(o.timeout) * 1000;
-if (o.cache !== 'on' && o.cache !== 'off') throw new Error(`--cache must be on or off, got ${o.cache}`);
 const cases = loadCases(resolve(root, o.photos!), resolve(root, o['hostile-dir']!));
 
 /** The i-th request of a run, drawn from a seeded generator so every run sends the same sequence. */

@@ -17,6 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { headerHelp, toolArgs, UsageError } from '../lib/args.ts';
 import { MUTANTS, type Mutant } from './list.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
@@ -24,12 +25,9 @@ const WORK = join(ROOT, 'tmp', 'mutants');
 const ASC = join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const CONFIG = { engine: 'asconfig.json', resample: 'asconfig.resample.json' } as const;
 
-const only = process.argv.slice(2);
+const { positionals: only } = toolArgs('test:mutants', headerHelp(import.meta.url), { options: {}, allowPositionals: true });
 const unknown = only.filter((id) => !MUTANTS.some((m) => m.id === id));
-if (unknown.length) {
-  console.error(`unknown mutant(s): ${unknown.join(', ')}; known: ${MUTANTS.map((m) => m.id).join(', ')}`);
-  process.exit(2);
-}
+if (unknown.length) throw new UsageError(`unknown mutant(s): ${unknown.join(', ')}; known: ${MUTANTS.map((m) => m.id).join(', ')}`);
 const chosen = only.length ? MUTANTS.filter((m) => only.includes(m.id)) : MUTANTS;
 
 /** A fresh copy of the sources and the current builds (tmp/mutants/{assembly,build}). */

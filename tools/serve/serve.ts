@@ -29,12 +29,12 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
+import { headerHelp, int, oneOf, toolArgs, UsageError } from '../lib/args.ts';
 import { bundleModules, workerdBinaryConfig, workerdConfig, type Rule, type WorkerdConfigInput } from './config.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const { values: o } = parseArgs({
+const { values: o } = toolArgs('serve', headerHelp(import.meta.url), {
   options: {
     port: { type: 'string', default: '8787' },
     ip: { type: 'string', default: '127.0.0.1' },
@@ -54,22 +54,19 @@ const outdir = resolve(root, o.outdir!);
 const overrides: Record<string, string> = {};
 for (const v of o.var!) {
   const eq = v.indexOf('=');
-  if (eq < 1) usage(`--var wants NAME=VALUE, got ${v}`);
+  if (eq < 1) throw new UsageError(`--var wants NAME=VALUE, got ${v}`);
   overrides[v.slice(0, eq)] = v.slice(eq + 1);
 }
-if (o.workerd !== 'serve' && o.workerd !== 'wrangler') usage(`--workerd must be serve or wrangler, got ${o.workerd}`);
-
-function usage(message: string): never {
-  console.error(`serve: ${message}`);
-  process.exit(2);
-}
+oneOf(o.workerd, '--workerd', ['serve', 'wrangler']);
+int(o.port, '--port', 0, 1);
+int(o.inspector, '--inspector', 0, 1);
 
 /** The workerd package's default export is the path of its binary. */
 function workerdBinary(): string {
   if (process.env.WORKERD_BIN) return process.env.WORKERD_BIN;
   if (o.workerd === 'wrangler') return createRequire(join(root, 'package.json'))('workerd').default;
   const install = spawnSync(process.execPath, [join(root, 'tools/lib/install-local.mjs'), join(root, 'tools/serve')], { stdio: 'inherit' });
-  if (install.status !== 0) usage('could not install tools/serve/node_modules (output above)');
+  if (install.status !== 0) throw new Error('could not install tools/serve/node_modules (output above)');
   return createRequire(join(root, 'tools/serve/package.json'))('workerd').default;
 }
 const workerd = workerdBinary();
