@@ -23,6 +23,8 @@ export type Params = readonly string[];
 export interface DepthwiseCall {
   H: number;
   W: number;
+  /** channels (the relaxed build's AVX-VNNI 3×3 s1 wants C % 4 == 0) */
+  C: number;
   kh: number;
   kw: number;
   stride: number;
