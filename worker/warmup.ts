@@ -45,13 +45,8 @@ import { imageToEngineInput, imageToInput } from './image/input.ts';
 import { inputQuantizeParams, type ModelRegistry } from './model/registry.ts';
 import { WARM_UP_JPEG_BASE64 } from './warmup-jpeg.ts';
 
-/**
- * Runs of the default model at start-up: enough for V8 to optimise the kernels of a small model.
- * 6 (from 5) since the relaxed build's AVX-VNNI 3×3 s1 depthwise: its loops left the depthwise
- * dispatcher (the exported `depthwise`) too little work to be tiered up within 5 runs and the 2
- * warm-up requests, so the first request compiled it (test/node/liftoff-recompiles.test.ts).
- */
-const MODEL_RUNS = 6;
+/** Runs of the default model at start-up: enough for V8 to optimise the kernels of a small model. */
+const MODEL_RUNS = 5;
 /** Warm-up classify requests through the app. */
 const REQUESTS = 2;
 /**
