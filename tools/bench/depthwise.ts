@@ -12,7 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { engineExports } from '../engine-node.ts';
-import { headerHelp, int, toolArgs, UsageError, wasmFile } from '../lib/args.ts';
+import { engineBuild, headerHelp, int, toolArgs } from '../lib/args.ts';
 import { Harness } from '../lib/harness.ts';
 import { median } from '../lib/median.ts';
 import { Rng } from '../lib/rng.ts';
@@ -26,10 +26,7 @@ const { values: o, positionals: builds } = toolArgs('bench:depthwise', headerHel
 const samples = Math.max(30, int(o.samples, '--samples', 31, 1));
 const only = o.only!;
 if (!builds.length) builds.push('simd128', 'scalar');
-const BUILDS = ['scalar', 'simd128', 'relaxed'];
-for (const b of builds)
-  if (b.endsWith('.wasm')) wasmFile(b);
-  else if (!BUILDS.includes(b)) throw new UsageError(`${b}: not a build (${BUILDS.join(', ')}) or a .wasm file`);
+for (const b of builds) engineBuild(b);
 
 const LAYERS = depthwiseLayers().filter((l) => `${l.C}x${l.H}x${l.W} ${l.kh}x${l.kw} s${l.stride}`.includes(only));
 /** A distinct layer shape: the geometry of `DepthwiseLayer`, how many layers have it, and its MACs. */

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { engineExports } from '../engine-node.ts';
-import { headerHelp, int, toolArgs, UsageError, wasmFile } from '../lib/args.ts';
+import { engineBuild, headerHelp, int, toolArgs } from '../lib/args.ts';
 import { Harness } from '../lib/harness.ts';
 import { median } from '../lib/median.ts';
 import { Rng } from '../lib/rng.ts';
@@ -19,10 +19,7 @@ import { dfcGates } from './layers.ts';
 const { values: o, positionals: builds } = toolArgs('bench:gate', headerHelp(import.meta.url), { options: { samples: { type: 'string' } }, allowPositionals: true });
 const samples = Math.max(5, int(o.samples, '--samples', 31, 1));
 if (!builds.length) builds.push('simd128', 'scalar');
-const BUILDS = ['scalar', 'simd128', 'relaxed'];
-for (const b of builds)
-  if (b.endsWith('.wasm')) wasmFile(b);
-  else if (!BUILDS.includes(b)) throw new UsageError(`${b}: not a build (${BUILDS.join(', ')}) or a .wasm file`);
+for (const b of builds) engineBuild(b);
 
 const shapes = new Map<string, { H: number; W: number; C: number; gh: number; gw: number; ops: number }>();
 for (const g of dfcGates()) {

@@ -14,14 +14,14 @@ import { readFileSync, existsSync } from 'node:fs';
 import { readModelFile } from '../../worker/model/format.ts';
 import { createEngine } from '../engine-node.ts';
 import { readNpy } from '../io/npy.ts';
-import { headerHelp, int, toolArgs, UsageError } from '../lib/args.ts';
+import { headerHelp, int, toolArgs, wasmFile } from '../lib/args.ts';
 import { median, quantileSorted, sortedCopy } from '../lib/median.ts';
 import { startBenchWorker } from './miniflare.ts';
 
 const { values: o } = toolArgs('bench:workerd', headerHelp(import.meta.url), { options: { rounds: { type: 'string' }, runs: { type: 'string' }, baseline: { type: 'string' } } });
 const rounds = int(o.rounds, '--rounds', 20, 1),
   runs = int(o.runs, '--runs', 5, 1);
-if (o.baseline !== undefined && (!o.baseline.endsWith('.wasm') || !existsSync(o.baseline))) throw new UsageError(`--baseline ${o.baseline}: not an existing .wasm file`);
+if (o.baseline !== undefined) wasmFile(o.baseline, `--baseline ${o.baseline}`);
 const MODEL = 'tmp/bench/w10.int8.gnv2',
   INPUT = 'tmp/bench/input.npy';
 for (const f of [MODEL, INPUT, 'build/engine.simd128.wasm']) {

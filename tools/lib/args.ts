@@ -64,6 +64,16 @@ export function wasmFile(path: string, what = path): string {
   return path;
 }
 
+/** The engine builds a bench can name instead of a file (build/engine.<name>.wasm). */
+const ENGINE_BUILDS = ['scalar', 'simd128', 'relaxed'];
+
+/** An engine argument of the kernel benches: a build name (ENGINE_BUILDS) or an existing .wasm file. */
+export function engineBuild(arg: string): string {
+  if (arg.endsWith('.wasm')) return wasmFile(arg);
+  if (!ENGINE_BUILDS.includes(arg)) throw new UsageError(`${arg}: not a build (${ENGINE_BUILDS.join(', ')}) or a .wasm file`);
+  return arg;
+}
+
 /** The help of a tool whose header comment documents it: the first `/** … *\/` block of `moduleUrl`'s file. */
 export function headerHelp(moduleUrl: string): string {
   const text = readFileSync(fileURLToPath(moduleUrl), 'utf8');
