@@ -77,34 +77,32 @@ const { values: o } = toolArgs('loadtest', headerHelp(import.meta.url), {
     json: { type: 'string', default: 'tmp/loadtest/report.json' },
   },
 });
-// Every value checked before any work (a bad one is a usage error); the run reads them as before.
-int(o.n, '-n', 0, 1);
-int(o.c, '-c', 0, 1);
-num(o.oversize, '--oversize', 0, 0);
-num(o.hostile, '--hostile', 0, 0);
-int(o.seed, '--seed', 0, -Infinity);
-int(o.warmup, '--warmup', 0, 1);
-int(o['warmup-rounds'], '--warmup-rounds', 0, 1);
-num(o.plateau, '--plateau', 0, 0);
-int(o['plateau-rounds'], '--plateau-rounds', 0, 1);
+// Every value parsed and checked before any work (a bad one is a usage error).
+const N = int(o.n, '-n', 0, 1),
+  C = int(o.c, '-c', 0, 1),
+  OVERSIZE = num(o.oversize, '--oversize', 0, 0),
+  HOSTILE = num(o.hostile, '--hostile', 0, 0),
+  SEED = int(o.seed, '--seed', 0, -Infinity),
+  WARMUP = int(o.warmup, '--warmup', 0, 1),
+  WARMUP_ROUNDS = int(o['warmup-rounds'], '--warmup-rounds', 0, 1),
+  PLATEAU = num(o.plateau, '--plateau', 0, 0),
+  PLATEAU_ROUNDS = int(o['plateau-rounds'], '--plateau-rounds', 0, 1),
+  BURSTS = int(o.bursts, '--bursts', 0, 0),
+  SETTLE = num(o.settle, '--settle', 0, 0),
+  TIMEOUT = num(o.timeout, '--timeout', 0, 0) * 1000,
+  MAX_RSS_GROWTH = o['max-rss-growth'] === undefined ? undefined : num(o['max-rss-growth'], '--max-rss-growth', 0, 0),
+  PORT = int(o.port, '--port', 0, 1),
+  PIDS = o
+    .pids!.split(',')
+    .filter(Boolean)
+    .map((p) => int(p, '--pids', 0, 1));
 oneOf(o.cache, '--cache', ['on', 'off']);
 oneOf(o.workerd, '--workerd', ['serve', 'wrangler']);
-int(o.bursts, '--bursts', 0, 0);
-num(o.settle, '--settle', 0, 0);
-num(o.timeout, '--timeout', 0, 0);
-num(o['max-rss-growth'], '--max-rss-growth', 0, 0);
-int(o.port, '--port', 0, 1);
-for (const p of o.pids!.split(',').filter(Boolean)) int(p, '--pids', 0, 1);
 if (!o.url) for (const t of o.target!.split(',')) oneOf(t, '--target', ['start', 'serve']);
-const N = Number(o.n),
-  C = Number(o.c),
-  WARMUP = Number(o.warmup),
-  BURSTS = Number(o.bursts),
-  TIMEOUT = Number(o.timeout) * 1000;
 const cases = loadCases(resolve(root, o.photos!), resolve(root, o['hostile-dir']!));
 
 /** The i-th request of a run, drawn from a seeded generator so every run sends the same sequence. */
-const schedule = (n: number, seed: number): Case[] => mix(cases, n, seed, { oversize: Number(o.oversize), hostile: Number(o.hostile) });
+const schedule = (n: number, seed: number): Case[] => mix(cases, n, seed, { oversize: OVERSIZE, hostile: HOSTILE });
 
 /** Sends `list` at `concurrency`; `stop()` true makes the clients take no further request (the answers so far are returned). */
 async function runAll(agent: http.Agent, base: URL, list: Case[], concurrency: number, t0: number, onDone?: (done: number) => void, stop: () => boolean = () => false): Promise<Result[]> {
@@ -268,15 +266,15 @@ async function runTarget(target: Target) {
     const previous = w ? warmRounds.at(-1) : undefined;
     if (w) warmRounds.push(floor[w]);
     warmFloor = floor;
-    if (previous !== undefined && w && floor[w] <= previous * (1 + Number(o.plateau))) flat++;
+    if (previous !== undefined && w && floor[w] <= previous * (1 + PLATEAU)) flat++;
     else flat = 0;
-    if (!w || flat >= Number(o['plateau-rounds'])) warmedUp = true;
+    if (!w || flat >= PLATEAU_ROUNDS) warmedUp = true;
   };
-  const warm = await runAll(agent, base, schedule(WARMUP * Number(o['warmup-rounds']), Number(o.seed) + 1000), C, t0, endOfRound, () => warmedUp);
+  const warm = await runAll(agent, base, schedule(WARMUP * WARMUP_ROUNDS, SEED + 1000), C, t0, endOfRound, () => warmedUp);
   await rss.point('warm-up');
   rss.phase = 'run';
 
-  const list = schedule(N, Number(o.seed));
+  const list = schedule(N, SEED);
   // This client's own event-loop lag: an answer read late makes an idle keep-alive connection look fresh.
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
@@ -296,12 +294,12 @@ async function runTarget(target: Target) {
   // keep-alive pool after it idled around workerd's 5 s keep-alive timeout.
   const bursts: Array<{ burst: Record<string, number>; idleSeconds: number; get: string; ms: number }> = [];
   const burstFailures: Result[] = [];
-  const rand = mulberry32(Number(o.seed) + 2);
+  const rand = mulberry32(SEED + 2);
   for (let b = 0; b < BURSTS; b++) {
     const burst = await runAll(
       agent,
       base,
-      schedule(100, Number(o.seed) + 10 + b).map((c) => (c.kind === 'oversize' ? cases.photo[0] : c)),
+      schedule(100, SEED + 10 + b).map((c) => (c.kind === 'oversize' ? cases.photo[0] : c)),
       C,
       t0,
     );
@@ -313,8 +311,8 @@ async function runTarget(target: Target) {
     bursts.push({ burst: tally, idleSeconds, get: g.status !== undefined ? String(g.status) : `no answer (${g.error})`, ms: Math.round(g.ms) });
     burstFailures.push(...burst.filter((r) => r.error !== undefined || r.unexpected !== undefined));
   }
-  if (Number(o.settle) > 0) {
-    await new Promise((r) => setTimeout(r, Number(o.settle) * 1000));
+  if (SETTLE > 0) {
+    await new Promise((r) => setTimeout(r, SETTLE * 1000));
     await rss.point(`idle ${o.settle} s`);
   }
   rss.stop();
@@ -381,8 +379,8 @@ function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
     console.log(
       `   workerd (worker) RSS after the run vs after warm-up: ${pctOf(growth)} (${afterWarmup[w]} → ${afterRun[w]} MiB); one sample at the end vs one at warm-up ${pctOf(point)}; floor of the last fifth vs the first fifth ${pctOf(floor)}`,
     );
-    if (o['max-rss-growth'] !== undefined && growth > Number(o['max-rss-growth'])) {
-      console.log(`   FAIL: it grew more than ${(Number(o['max-rss-growth']) * 100).toFixed(0)}%`);
+    if (MAX_RSS_GROWTH !== undefined && growth > MAX_RSS_GROWTH) {
+      console.log(`   FAIL: it grew more than ${(MAX_RSS_GROWTH * 100).toFixed(0)}%`);
       ok = false;
     }
   }
@@ -390,13 +388,13 @@ function report(r: Awaited<ReturnType<typeof runTarget>>): boolean {
 }
 
 const targets: Array<() => Promise<Target>> = o.url
-  ? [async () => attach(o.url!, o.pids!.split(',').filter(Boolean).map(Number))]
+  ? [async () => attach(o.url!, PIDS)]
   : o.target!.split(',').map((t) => {
       const log = resolve(root, dirname(o.json!), `${t}.server.log`);
       const vars: Record<string, string> = o.cache === 'off' ? { RESULT_CACHE_TTL: '0' } : {};
-      const inspector = o.heap ? Number(o.port) + 100 : undefined;
-      if (t === 'start') return () => startDev(Number(o.port), log, { vars, inspector });
-      if (t === 'serve') return () => startServe(Number(o.port) + 1, 'tmp/loadtest/dist', log, { vars, inspector: inspector && inspector + 1, workerd: o.workerd! });
+      const inspector = o.heap ? PORT + 100 : undefined;
+      if (t === 'start') return () => startDev(PORT, log, { vars, inspector });
+      if (t === 'serve') return () => startServe(PORT + 1, 'tmp/loadtest/dist', log, { vars, inspector: inspector && inspector + 1, workerd: o.workerd! });
       throw new Error(`--target must be start, serve or both (start,serve), got ${t}`);
     });
 
@@ -422,6 +420,6 @@ for (const start of targets) {
 }
 const json = resolve(root, o.json!);
 mkdirSync(dirname(json), { recursive: true });
-writeFileSync(json, JSON.stringify({ n: N, c: C, oversize: Number(o.oversize), hostile: Number(o.hostile), seed: Number(o.seed), cache: o.cache, workerd: o.workerd, results: all }, null, 1));
+writeFileSync(json, JSON.stringify({ n: N, c: C, oversize: OVERSIZE, hostile: HOSTILE, seed: SEED, cache: o.cache, workerd: o.workerd, results: all }, null, 1));
 console.log(`\nloadtest: ${ok ? 'OK' : 'FAILED'} (report in ${o.json})`);
 process.exit(ok ? 0 : 1);
