@@ -41,8 +41,7 @@ const { values: o } = toolArgs('bench:codecs', headerHelp(import.meta.url), {
   options: { runs: { type: 'string' }, only: { type: 'string' }, profile: { type: 'boolean', default: false } },
 });
 const RUNS = int(o.runs, '--runs', 30, 1);
-const ONLY = o.only;
-regex(ONLY, '--only');
+const ONLY = regex(o.only, '--only');
 const PROFILE = o.profile!;
 const WARMUP = 5;
 
@@ -95,7 +94,7 @@ const rgbOf = (img: RawImage) => {
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 const rows: Row[] = [];
-for (const image of IMAGES.filter((i) => !ONLY || new RegExp(ONLY).test(i.name))) {
+for (const image of IMAGES.filter((i) => !ONLY || ONLY.test(i.name))) {
   const bytes = new Uint8Array(readFileSync(image.file));
   const h = readImageHeader(bytes, image.format);
   const contenders: Record<string, Fn> = {};

@@ -49,8 +49,7 @@ const RUNS = int(o.runs, '--runs', 30, 1);
 const PROFILE = o.profile!;
 const BASELINE = o.baseline;
 for (const file of BASELINE ? BASELINE.split(',') : []) wasmFile(file, `--baseline ${file}`);
-const ONLY = o.only;
-regex(ONLY, '--only');
+const ONLY = regex(o.only, '--only');
 const WARMUP = 5;
 
 interface TestExports extends JpegExports {
@@ -103,7 +102,7 @@ interface Row {
 
 const baselines = (BASELINE ? BASELINE.split(',') : []).map((file) => ({ file, codec: new JpegCodec(new WebAssembly.Module(readFileSync(file))) }));
 
-const rows: Row[] = IMAGES.filter((image) => !ONLY || new RegExp(ONLY).test(image.name)).map((image) => {
+const rows: Row[] = IMAGES.filter((image) => !ONLY || ONLY.test(image.name)).map((image) => {
   const bytes = new Uint8Array(readFileSync(image.file));
   const h = readImageHeader(bytes, image.format);
   const pixels = Math.ceil(h.width / image.scale) * Math.ceil(h.height / image.scale);

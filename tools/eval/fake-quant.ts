@@ -27,11 +27,11 @@ const [checkpoint, imagesNpy, logitsNpy, calibS = '8', mode = 'all', evalS = '0'
 for (const f of [checkpoint, imagesNpy, logitsNpy]) existingFile(f);
 const calib = int(calibS, 'calib', 8, 1);
 oneOf(mode, 'mode', ['all', 'w', 'a', 'blocks', 'bias']);
-int(evalS, 'eval count', 0);
+const evalCount = int(evalS, 'eval count', 0);
 oneOf(method, 'method', RANGE_METHODS);
 const { ck, xs, ref: refs } = await loadPhotoSet(checkpoint, imagesNpy, logitsNpy);
 const n = xs.length;
-const evalIdx = Array.from({ length: n - calib }, (_, j) => calib + j).slice(0, Number(evalS) || n);
+const evalIdx = Array.from({ length: n - calib }, (_, j) => calib + j).slice(0, evalCount || n);
 const net = new FloatGhostNetV2(ck.spec, ck.convs);
 const stats = collectStats(net, xs.slice(0, calib));
 const act = new Map<string, QParams>([...stats].filter(([nm]) => nm !== 'classifier').map(([nm, s]) => [nm, chooseRange(s, method as RangeMethod)]));
