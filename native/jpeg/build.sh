@@ -99,72 +99,22 @@ for f in $SETUP_SOURCES; do FILE_CFLAGS[$f]="${FILE_CFLAGS[$f]:-} -Oz"; done
 #    are compiled only if called: colour quantization (jquant1.c, jquant2.c; we never ask for
 #    it), merged upsampling (jdmerge.c; not with fancy upsampling), arithmetic and progressive
 #    entropy decoding (jdarith.c, jdphuff.c), RGB -> gray (jdcolor.c; we always decode to RGBA).
-FORCE="jdhuff.c:jpeg_make_d_derived_tbl:minsize jdmainct.c:start_pass_main:minsize jdmaster.c:use_merged_upsample:alwaysinline
+FORCE="jdhuff.c:jpeg_make_d_derived_tbl:minsize jdmainct.c:start_pass_main:minsize
   jquant1.c:jinit_1pass_quantizer:noinline jquant2.c:jinit_2pass_quantizer:noinline
   jdmerge.c:jinit_merged_upsampler:noinline jdarith.c:jinit_arith_decoder:noinline
   jdphuff.c:jinit_phuff_decoder:noinline jdcolor.c:build_rgb_y_table:noinline"
-# Direct calls for libjpeg's once-per-image set-up (the only change to its source). libjpeg calls
-# each stage's set-up through the stage's method table (e.g. `(*cinfo->idct->start_pass) (cinfo)`),
-# so LTO cannot inline it and each such method is a function of its own that runs once per decode:
-# V8 never optimises it, and after a flush of baseline code (tools/repro/liftoff-flush) the first
-# request compiles it again. DIRECT lists FILE:N:METHOD:TARGET_FILE:TARGET: the Nth call of METHOD
-# in FILE becomes JD_DIRECT(METHOD, jd_..., (args)) (direct.h: a direct call of TARGET when the
-# pointer holds it, else through the pointer as before), and TARGET_FILE gets one appended line,
-# a constant pointer to its static TARGET; TARGET is forced `alwaysinline` (FORCE below), so that
-# LTO inlines it there, into jd_decode (optimised at start-up, so it survives a flush). Only calls
-# that run once per decode, each with one such call site (the dummy passes of two-pass colour
-# quantization keep their calls through the pointer).
-DIRECT="jdapistd.c:1:cinfo->master->prepare_for_output_pass:jdmaster.c:prepare_for_output_pass
-  jdmaster.c:1:cinfo->mem->realize_virt_arrays:jmemmgr.c:realize_virt_arrays
-  jdmaster.c:1:cinfo->idct->start_pass:jddctmgr.c:start_pass
-  jdmaster.c:1:cinfo->coef->start_output_pass:jdcoefct.c:start_output_pass
-  jdmaster.c:1:cinfo->cconvert->start_pass:jdcolor.c:start_pass_dcolor
-  jdmaster.c:1:cinfo->upsample->start_pass:jdsample.c:start_pass_upsample
-  jdmaster.c:2:cinfo->post->start_pass:jdpostct.c:start_pass_dpost
-  jdmaster.c:2:cinfo->main->start_pass:jdmainct.c:start_pass_main
-  jdmaster.c:1:cinfo->inputctl->start_input_pass:jdinput.c:start_input_pass
-  jdinput.c:1:cinfo->entropy->start_pass:jdhuff.c:start_pass_huff_decoder
-  jdinput.c:1:cinfo->coef->start_input_pass:jdcoefct.c:start_input_pass
-  jdapistd.c:2:cinfo->main->process_data:jdmainct.c:process_data_context_main
-  jdmainct.c:2:cinfo->post->post_process_data:jdsample.c:sep_upsample
-  jdmainct.c:3:cinfo->post->post_process_data:jdsample.c:sep_upsample
-  jdsample.c:1:upsample->methods[ci]:jdsample.c:fullsize_upsample"
-# jdinput.c's start_input_pass has a second, direct caller: consume_markers, at the second and
-# later scans of a multi-scan file. That call is made through the method pointer instead (which
-# holds start_input_pass, set once in jinit_input_controller and never changed), so that the
-# function is inlined only into jd_decode (not also into consume_markers, compiled again after a
-# flush). The check: exactly that one line.
-perl -i -pe '$n += s/^(\s+)start_input_pass\(cinfo\);$/$1(*cinfo->inputctl->start_input_pass) (cinfo);/;
-  END { $n == 1 or die "start_input_pass(cinfo): $n calls\n" }' "$SRC/jdinput.c" || fail "jdinput.c: the direct call of start_input_pass"
-for entry in $DIRECT; do
-  IFS=: read -r f n method tf target <<<"$entry"
-  sym="jd_${tf%.c}_$target"
-  # The Nth `(*METHOD) (args)` (args with balanced parentheses, any lines) of f, counting those
-  # already rewritten (N: as in Debian's file); fails unless found.
-  perl -0777 -i -pe 'BEGIN { ($n, $m, $s) = splice(@ARGV, 0, 3); $i = $done = 0 }
-    s{JD_DIRECT\w*\(\Q$m\E,|\(\*\Q$m\E\) \(((?:[^()]++|\((?1)\))*)\)}{++$i == $n ? ($done = "JD_DIRECT($m, $s, ($1))") : $&}ge;
-    END { $done or die "no call $n of $m\n" }' "$n" "$method" "$sym" "$SRC/$f" || fail "$f: no call $n of $method"
-  grep -qE "^$target\(" "$SRC/$tf" || fail "$tf: $target is not defined there"
-  grep -q "const $sym = " "$SRC/$tf" || printf '\n__typeof__(&%s) const %s = %s;\n' "$target" "$sym" "$target" >>"$SRC/$tf"
-  [[ " ${FILE_CFLAGS[$f]:-} " == *" -include "* ]] || FILE_CFLAGS[$f]="${FILE_CFLAGS[$f]:-} -include $HERE/direct.h"
-  [[ " $FORCE " == *" $tf:$target:alwaysinline "* ]] || FORCE+=" $tf:$target:alwaysinline"
-done
 for entry in $FORCE; do
   IFS=: read -r f fn attr <<<"$entry"
   FILE_CFLAGS[$f]="${FILE_CFLAGS[$f]:-} -mllvm -force-attribute=$fn:$attr"
 done
 # The check: in each file's IR, the function is defined with an attribute group that has the
-# attribute (a renamed function would otherwise make the flag do nothing, silently); or, for
-# alwaysinline, it is defined in the source and no longer in the IR (inlined into every caller).
+# attribute (a renamed function would otherwise make the flag do nothing, silently).
 for entry in $FORCE; do
   IFS=: read -r f fn attr <<<"$entry"
   # shellcheck disable=SC2206
   flags=(${FILE_CFLAGS[$f]})
   ir=$(wasm_cc "${flags[@]}" -S -emit-llvm -o - "$SRC/$f")
   group=$(grep -E "^define .*@$fn\(" <<<"$ir" | grep -oE '#[0-9]+' | tail -1 || true)
-  if [ -z "$group" ] && [ "$attr" = alwaysinline ] && grep -qE "^$fn\(" "$SRC/$f"; then
-    continue # defined in the source, inlined into every caller in its file and gone from the IR
-  fi
   [ -n "$group" ] && grep -qE "^attributes $group = \{.* $attr " <<<"$ir" || fail "$f: $fn did not get $attr"
 done
 
