@@ -12,6 +12,7 @@ export * from './kernels/pool';
 export * from './kernels/gate';
 export * from './kernels/add';
 export * from './kernels/input';
+export { run_plan, plan_record_bytes } from './plan';
 
 /** Which variant this build runs: 0 scalar, 1 SIMD128, 2 relaxed SIMD. */
 export function variant(): i32 {

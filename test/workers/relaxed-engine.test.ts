@@ -26,6 +26,7 @@ import { unpackCases } from '../kernels/unpack.tester.ts';
 import { parseModelFile, readModelFile, writeModelFile } from '../../worker/model/format.ts';
 import { Int8Engine } from '../../worker/model/engine.ts';
 import { MODELS } from '../../worker/models.ts';
+import { atInputSize, planAgainstPerOp } from '../helpers/plan.ts';
 
 type RelaxedExports = BuildExports & { relaxed_dot_lowering(): number; relaxed_dot_mode(request: number): number };
 
@@ -179,6 +180,20 @@ describe('relaxed-SIMD build in workerd', () => {
       const b = simd.run(x);
       for (const name of simd.graph.tensors.keys()) expect(Array.from(relaxed.raw(name)), name).toEqual(Array.from(simd.raw(name)));
       expect(Array.from(a.logits)).toEqual(Array.from(b.logits));
+    }
+  });
+
+  it("whole network as one plan (run_plan): the bundled default model at 64² and at 224², and the tiny model: the per-op path's bytes in every tensor and its logits", async () => {
+    const def = parseModelFile(MODELS.find((m) => m.default)!.data);
+    for (const [model, runs] of [
+      [def, 3],
+      [await atInputSize(def, 224), 1],
+      [await readModelFile(tinyModel), 3],
+    ] as const) {
+      const r = planAgainstPerOp(model, relaxedModule, runs, 0x9a1);
+      expect(r.variant).toBe('relaxed');
+      expect(r.paths).toEqual([true, false]);
+      expect(r.differ).toEqual([]);
     }
   });
 

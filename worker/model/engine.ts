@@ -7,7 +7,10 @@
  * them; otherwise (format 1, or packed for another build) they are computed here from the plain
  * weights, or, in a file without plain weights, from another build's packed weights unpacked
  * (PackSource in ops/context.ts), and `record` hands them to the converter to store.
- * eval (per image): quantize the input, then run every op's eval in order. No allocation.
+ * An op's eval is its kernel calls with their prepared arguments (ops/op.ts); prepare writes all of
+ * them as one plan into engine memory (plan.ts), and eval (per image) quantizes the input, then runs
+ * the plan: one call into WebAssembly (run_plan) for the whole network. Engine binaries without
+ * run_plan, and the per-op profile, run the same calls op by op from JS. No allocation.
  */
 import { convSpecs, netSpec } from './architecture.ts';
 import { planArena } from './arena.ts';
@@ -16,6 +19,8 @@ import { buildGraph, type Graph, type Op } from './graph.ts';
 import { defaultPointwiseTiles, type EngineExports } from '../kernels.ts';
 import { BUILDS, EngineError, PrepareContext, type PackSource, type QParams } from './ops/context.ts';
 import { prepareOp } from './ops/index.ts';
+import type { Eval } from './ops/op.ts';
+import { canPlan, type Plan, RECORD_BYTES, runPlan, writePlan } from './plan.ts';
 
 export { EngineError, preparedName, type QParams } from './ops/context.ts';
 export type { EngineExports } from '../kernels.ts';
@@ -36,10 +41,18 @@ export interface PrepareOptions {
   pointwiseTiles?: 'splat' | 'shuffle';
   /** Keep a copy of every prepared buffer computed here (`recorded`), for the converter. */
   record?: boolean;
+  /**
+   * Run the network as one plan (run_plan, one JS → WebAssembly call) when the engine binary has it
+   * (default); false: op by op from JS, one call per kernel call (the same calls, the same bytes).
+   */
+  plan?: boolean;
 }
 
 export class Int8Engine {
-  private readonly steps: Array<() => void> = [];
+  /** Per op: its kernel calls bound to their arguments (the per-op path and the profile). */
+  private readonly steps: Array<Array<() => void>> = [];
+  /** The whole network's calls as a plan in engine memory; null when run op by op. */
+  private readonly plan: Plan | null = null;
   private inputPtr = 0;
   private logitsPtr = 0;
   /** f32 staging buffer of run(chw): 12 bytes per input pixel (0.6 MB at 224²), allocated at prepare. */
@@ -86,7 +99,11 @@ export class Int8Engine {
       packSource,
       records: this.records,
     });
-    for (const op of this.graph.ops) this.steps.push(prepareOp(op, ctx, k));
+    const evals: Eval[] = this.graph.ops.map((op) => prepareOp(op, ctx, k));
+    const kernels = k as unknown as Record<string, (...args: number[]) => void>;
+    for (const e of evals) this.steps.push(e.map((c) => kernels[c.kernel].bind(null, ...c.args)));
+    const calls = evals.flat();
+    if (opts.plan !== false && canPlan(k, calls)) this.plan = writePlan(k, calls, this.alloc(calls.length * RECORD_BYTES));
   }
 
   /**
@@ -191,20 +208,26 @@ export class Int8Engine {
     return this.eval();
   }
 
+  /** Whether eval runs the network as one plan (run_plan) rather than op by op. */
+  get runsPlan(): boolean {
+    return this.plan !== null;
+  }
+
   private eval(): EngineOutput {
-    for (const step of this.steps) step();
+    if (this.plan) runPlan(this.k, this.plan);
+    else for (const step of this.steps) for (const c of step) c();
     const logits = new Float32Array(this.k.memory.buffer, this.logitsPtr, this.numClasses).slice();
     // Finite scales can still overflow f32 if a (crafted or corrupt) file has absurd ones.
     if (!allFinite(logits)) throw new EngineError('the model produced non-finite logits: its scales or biases are out of range');
     return { logits, features: this.tensor(this.graph.features) };
   }
 
-  /** Runs like `run`, timing every op (for the benchmark's per-family throughput). */
+  /** Runs like `run` but op by op from JS, timing every op (for the benchmark's per-family throughput). */
   profile(chw: Float32Array): { kind: Op['kind']; conv?: string; ms: number }[] {
     this.setInput(chw);
     return this.graph.ops.map((op, i) => {
       const t0 = performance.now();
-      this.steps[i]();
+      for (const c of this.steps[i]) c();
       return { kind: op.kind, conv: 'conv' in op ? op.conv : undefined, ms: performance.now() - t0 };
     });
   }

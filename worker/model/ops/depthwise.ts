@@ -1,10 +1,10 @@
 /** A depthwise conv (Ghost cheap op, DFC 1x5 / 5x1, the block's strided dw, the shortcut's dw). */
-import { defineOp } from './op.ts';
+import { call, defineOp } from './op.ts';
 
 export const depthwise = defineOp({
   kind: 'depthwise',
   kernels: ['depthwise'],
-  prepare(op, ctx, k) {
+  prepare(op, ctx) {
     const x = ctx.operand(op.input);
     const y = ctx.operand(op.output);
     const { kh, kw } = ctx.conv(op.conv);
@@ -14,6 +14,6 @@ export const depthwise = defineOp({
     const { packed, bias, scale } = ctx.convWeights(op.conv, { kind: 'depthwise', c, kh, kw }, plain, x.scale, y.scale, x.zp);
     const stride = op.stride;
     const qmin = op.relu ? Math.max(-128, y.zp) : -128;
-    return () => k.depthwise(x.ptr, x.h, x.w, c, x.stride, packed, bias, scale, kh, kw, stride, x.zp, y.ptr, y.stride, y.zp, qmin, 127);
+    return [call('depthwise', x.ptr, x.h, x.w, c, x.stride, packed, bias, scale, kh, kw, stride, x.zp, y.ptr, y.stride, y.zp, qmin, 127)];
   },
 });

@@ -37,7 +37,7 @@ export function slicesOf(op: Op): Slice[] {
   return m.slices ? m.slices(op) : [(op as { input: Slice }).input, (op as { output: Slice }).output];
 }
 
-/** Prepares `op` and returns its eval. */
+/** Prepares `op` and returns its eval (its kernel calls). */
 export function prepareOp(op: Op, ctx: PrepareContext, k: EngineExports): Eval {
   return moduleOf(op).prepare(op, ctx, k);
 }

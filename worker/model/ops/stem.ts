@@ -3,7 +3,7 @@
  * SIMD128 build, im2col + the GEMM in the relaxed build). An engine built before that kernel existed
  * (main 8e174d2 and older, e.g. a `bench --baseline` binary) gets im2col then the 1x1 GEMM (K = 27), as it did.
  */
-import { defineOp } from './op.ts';
+import { call, defineOp } from './op.ts';
 
 export const stem = defineOp({
   kind: 'stem',
@@ -25,14 +25,9 @@ export const stem = defineOp({
     if (typeof k.stem_3x3s2 !== 'function') {
       const pixels = y.h * y.w;
       const cols = ctx.alloc(pixels * 32);
-      return () => {
-        k.im2col_3x3s2(x.ptr, x.h, x.w, x.zp, cols);
-        k.pointwise(cols, pixels, 27, 32, packed, bias, scale, cout, y.ptr, y.stride, y.zp, qmin, 127);
-      };
+      return [call('im2col_3x3s2', x.ptr, x.h, x.w, x.zp, cols), call('pointwise', cols, pixels, 27, 32, packed, bias, scale, cout, y.ptr, y.stride, y.zp, qmin, 127)];
     }
     const scratch = ctx.alloc(k.stem_3x3s2_scratch_size(x.h, x.w, cout));
-    return () => {
-      k.stem_3x3s2(x.ptr, x.h, x.w, x.zp, packed, bias, scale, cout, y.ptr, y.stride, y.zp, qmin, 127, scratch);
-    };
+    return [call('stem_3x3s2', x.ptr, x.h, x.w, x.zp, packed, bias, scale, cout, y.ptr, y.stride, y.zp, qmin, 127, scratch)];
   },
 });
