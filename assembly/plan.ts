@@ -25,6 +25,8 @@ import { stem_3x3s2 } from './kernels/stem';
 const RECORD_WORDS: i32 = 20;
 const RECORD_BYTES: usize = <usize>RECORD_WORDS << 2;
 
+/** A record that does nothing: Int8Engine.warmPlan runs tables of them (why: there). */
+const PLAN_NOP: i32 = 0;
 const PLAN_POINTWISE: i32 = 1;
 const PLAN_POINTWISE_F32: i32 = 2;
 const PLAN_DEPTHWISE: i32 = 3;
@@ -46,6 +48,8 @@ export function run_plan(plan: usize, count: i32): void {
   let r = plan;
   for (let i = 0; i < count; i++, r += RECORD_BYTES) {
     switch (load<i32>(r)) {
+      case PLAN_NOP:
+        break;
       case PLAN_POINTWISE:
         pointwise(
           load<usize>(r, 4), load<i32>(r, 8), load<i32>(r, 12), load<i32>(r, 16), load<usize>(r, 20), load<usize>(r, 24), load<usize>(r, 28),

@@ -20,10 +20,13 @@ import { defaultPointwiseTiles, type EngineExports } from '../kernels.ts';
 import { BUILDS, EngineError, PrepareContext, type PackSource, type QParams } from './ops/context.ts';
 import { prepareOp } from './ops/index.ts';
 import type { Eval } from './ops/op.ts';
-import { canPlan, type Plan, RECORD_BYTES, runPlan, writePlan } from './plan.ts';
+import { canPlan, type Plan, RECORD_BYTES, runPlan, warmPlan, writePlan } from './plan.ts';
 
 export { EngineError, preparedName, type QParams } from './ops/context.ts';
 export type { EngineExports } from '../kernels.ts';
+
+/** Passes of run_plan's loop over empty records at prepare (plan.ts warmPlan: why). */
+const WARM_PLAN_ITERATIONS = 4096;
 
 export interface EngineOutput {
   logits: Float32Array;
@@ -103,7 +106,10 @@ export class Int8Engine {
     const kernels = k as unknown as Record<string, (...args: number[]) => void>;
     for (const e of evals) this.steps.push(e.map((c) => kernels[c.kernel].bind(null, ...c.args)));
     const calls = evals.flat();
-    if (opts.plan !== false && canPlan(k, calls)) this.plan = writePlan(k, calls, this.alloc(calls.length * RECORD_BYTES));
+    if (opts.plan !== false && canPlan(k, calls)) {
+      this.plan = writePlan(k, calls, this.alloc(calls.length * RECORD_BYTES));
+      warmPlan(k, WARM_PLAN_ITERATIONS);
+    }
   }
 
   /**
