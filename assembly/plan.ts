@@ -25,7 +25,7 @@ import { stem_3x3s2 } from './kernels/stem';
 const RECORD_WORDS: i32 = 20;
 const RECORD_BYTES: usize = <usize>RECORD_WORDS << 2;
 
-/** A record that does nothing: Int8Engine.warmPlan runs tables of them (why: there). */
+/** A record that does nothing: worker/model/plan.ts warmPlan runs tables of them (why: there). */
 const PLAN_NOP: i32 = 0;
 const PLAN_POINTWISE: i32 = 1;
 const PLAN_POINTWISE_F32: i32 = 2;

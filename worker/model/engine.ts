@@ -107,8 +107,9 @@ export class Int8Engine {
     for (const e of evals) this.steps.push(e.map((c) => kernels[c.kernel].bind(null, ...c.args)));
     const calls = evals.flat();
     if (opts.plan !== false && canPlan(k, calls)) {
-      this.plan = writePlan(k, calls, this.alloc(calls.length * RECORD_BYTES));
-      warmPlan(k, WARM_PLAN_ITERATIONS);
+      const table = this.alloc(calls.length * RECORD_BYTES);
+      warmPlan(k, table, calls.length, WARM_PLAN_ITERATIONS);
+      this.plan = writePlan(k, calls, table);
     }
   }
 

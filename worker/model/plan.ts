@@ -64,24 +64,19 @@ export function writePlan(k: EngineExports, calls: readonly KernelCall[], ptr: n
   return { ptr, count: calls.length };
 }
 
-/** NOP records (code 0) per table warmPlan runs: 80 KiB of engine memory, taken back after. */
-const WARM_RECORDS = 1024;
-
 /**
- * Runs run_plan's loop `iterations` times over records that do nothing, so that V8 optimises
+ * Runs run_plan's loop `iterations` times over records that do nothing (code 0), so that V8 optimises
  * run_plan now. Why: V8 optimises a baseline (Liftoff) function once it has spent a budget, which
  * each pass of a loop charges by the loop's code size; the start-up warm-up's 7 runs of the
  * default model (~220 records each) left run_plan short of it (traced: optimised during the 5th
  * request alone in workerd), and only optimised code survives the flushes of baseline code that
- * workerd causes (tools/repro/liftoff-flush). ~10 µs for 4096 iterations.
+ * workerd causes (tools/repro/liftoff-flush). The empty records go into the plan's own table (`ptr`,
+ * `records` long) before writePlan fills it: no memory of its own. ~10 µs for 4096 passes.
  */
-export function warmPlan(k: EngineExports, iterations: number): void {
-  const top = k.mark();
-  const ptr = k.alloc(WARM_RECORDS * RECORD_BYTES);
-  if (!ptr) return;
-  new Uint8Array(k.memory.buffer, ptr, WARM_RECORDS * RECORD_BYTES).fill(0);
-  for (let done = 0; done < iterations; done += WARM_RECORDS) (k as Required<PlanExports>).run_plan(ptr, Math.min(WARM_RECORDS, iterations - done));
-  k.release(top);
+export function warmPlan(k: EngineExports, ptr: number, records: number, iterations: number): void {
+  if (records <= 0) return;
+  new Uint8Array(k.memory.buffer, ptr, records * RECORD_BYTES).fill(0);
+  for (let done = 0; done < iterations; done += records) (k as Required<PlanExports>).run_plan(ptr, Math.min(records, iterations - done));
 }
 
 /** Runs the plan: the whole network, one JS → WebAssembly call. */
