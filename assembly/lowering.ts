@@ -23,7 +23,8 @@ export function relaxed_dot_lowering(): i32 {
 /**
  * The relaxed build's pointwise dot form (assembly/kernels/pointwise/relaxed.ts): 1 = two bit planes
  * per k-quad (exact under every lowering), 2 = one dot per k-quad on x + 128 (exact only where the
- * relaxed dot is AVX-VNNI vpdpbusd). Decided from relaxed_dot_lowering() on the first pointwise call;
+ * relaxed dot is AVX-VNNI vpdpbusd). The depthwise 3×3 s1 AVX-VNNI form (kernels/depthwise/vnni3x3.ts)
+ * runs exactly when this is 2, too. Decided from relaxed_dot_lowering() on the first pointwise call;
  * relaxed_dot_mode(request) sets it: 0 = that decision, 1 = planes, 2 = VNNI, which is granted only
  * where the lowering is VNNI (else planes). Returns the mode in force; 0 in builds without relaxed SIMD.
  * Liftoff and TurboFan lower the instruction through the same V8 macro-assembler function
@@ -37,7 +38,7 @@ export function relaxed_dot_mode(request: i32): i32 {
   return dotMode;
 }
 
-/** Whether the relaxed pointwise runs its VNNI form (decides on first use). */
+/** Whether the relaxed pointwise and depthwise run their VNNI forms (decides on first use). */
 export function relaxedDotIsVnni(): bool {
   if (dotMode == 0) relaxed_dot_mode(0);
   return dotMode == 2;

@@ -23,6 +23,8 @@ export type Params = readonly string[];
 export interface DepthwiseCall {
   H: number;
   W: number;
+  /** channels (the relaxed build's AVX-VNNI 3×3 s1 wants C % 4 == 0) */
+  C: number;
   kh: number;
   kw: number;
   stride: number;
@@ -58,7 +60,7 @@ export interface Variant<Call = never> {
   /** ...and as a predicate, for families whose dispatcher chooses between several variants. */
   reaches?: (call: Call) => boolean;
   /**
-   * Relaxed pointwise only: the dot form the variant belongs to (assembly/lowering.ts relaxed_dot_mode):
+   * Relaxed pointwise and depthwise only: the dot form the variant belongs to (assembly/lowering.ts relaxed_dot_mode):
    * 'planes' (exact under every lowering of the relaxed dot) or 'vnni' (runs, and is exact, only
    * where relaxed_dot_lowering() is AVX-VNNI vpdpbusd). `reaches` holds with the build in that form.
    */
@@ -91,6 +93,8 @@ export interface KernelFamily<Call = never> {
 
 /** Widest row (depthwise W) the row-ring paths take. */
 export const DEPTHWISE_MAXW = 254;
+/** Widest row the relaxed build's AVX-VNNI 3×3 s1 depthwise takes (depthwise/vnni3x3.ts VMAXW: four quad rows fill the ring). */
+export const DEPTHWISE_VNNI_MAXW = 131;
 /** Bytes of pair rows a whole small 3×3 s1 map may take ((H + 2)·(W + 2)·32) to run as one map. */
 export const DEPTHWISE_MAP_BYTES = 16384;
 /** Most taps dwGeneral keeps pointers for; more go to dwHuge. */
@@ -546,6 +550,16 @@ export const DEPTHWISE = {
       reaches: dw('general'),
     },
     { name: 'depthwise_huge_simd128', isa: 'simd128', entry: 'depthwise', tile: '1 px × 1 ch over the packed layout', source: 'general.ts', when: `> ${DEPTHWISE_MAXT} taps`, reaches: dw('huge') },
+    {
+      name: 'depthwise_3x3s1_4x1_vnni_relaxed',
+      isa: 'relaxed',
+      entry: 'depthwise',
+      tile: '4 ch × 1 px (2 rows a pass), 3 relaxed dot-adds on quad rows (x[j−1], x[j], x[j+1], pad) ^ 0x80, start biasʹ − 128·Σw',
+      source: 'vnni3x3.ts',
+      when: `only where relaxed_dot_lowering() is AVX-VNNI (vpdpbusd): 3×3 s1, C % 4 == 0, W ≤ ${DEPTHWISE_VNNI_MAXW} (every Ghost cheap op up to 224² input); other calls run the SIMD128 paths`,
+      reaches: (c: DepthwiseCall) => c.kh === 3 && c.kw === 3 && c.stride === 1 && c.C % 4 === 0 && c.W <= DEPTHWISE_VNNI_MAXW,
+      dot: 'vnni',
+    },
   ],
 } as const satisfies KernelFamily<DepthwiseCall>;
 

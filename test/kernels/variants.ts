@@ -130,6 +130,25 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 9, W: 17, C: 5, kh: 8, kw: 16, stride: 1 }), // exactly MAXT taps
   ],
   depthwise_huge_simd128: [dw({ H: 12, W: 14, C: 5, kh: 11, kw: 13, stride: 1 }), dw({ H: 3, W: 2, C: 17, kh: 9, kw: 15, stride: 2 }), dw({ H: 9, W: 17, C: 4, kh: 1, kw: 129, stride: 1 })],
+  // the relaxed build's AVX-VNNI form (run with relaxed_dot_mode(2), only where the runtime grants it)
+  depthwise_3x3s1_4x1_vnni_relaxed: [
+    ...[4, 8, 12, 16, 20, 28, 36].map((C) => dw({ H: 5, W: 7, C, kh: 3, kw: 3, stride: 1 })), // every C % 16 tail, small map
+    ...[4, 12, 24].map((C) => dw({ H: 9, W: 33, C, kh: 3, kw: 3, stride: 1, xOff: 0, xStride: C })), // dense rows: a tail block's last pixel ends the input
+    dw({ H: 112, W: 112, C: 8, kh: 3, kw: 3, stride: 1 }), // the largest network map (224² input)
+    dw({ H: 7, W: 7, C: 480, kh: 3, kw: 3, stride: 1 }), // the most channels of the network
+    dw({ H: 14, W: 14, C: 336, kh: 3, kw: 3, stride: 1, quant: 1 }),
+    dw({ H: 28, W: 28, C: 20, kh: 3, kw: 3, stride: 1, xOff: 3, yOff: 2 }), // channel slices of wider tensors
+    dw({ H: 1, W: 1, C: 4, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 2, W: 1, C: 8, kh: 3, kw: 3, stride: 1 }),
+    dw({ H: 7, W: 5, C: 12, kh: 3, kw: 3, stride: 1 }), // odd H: the last output row alone
+    dw({ H: 14, W: 16, C: 16, kh: 3, kw: 3, stride: 1 }), // (H + 2)·W·64 = MAP_BYTES exactly: quad map
+    dw({ H: 15, W: 16, C: 20, kh: 3, kw: 3, stride: 1 }), // one row more: the ring
+    dw({ H: 3, W: 131, C: 12, kh: 3, kw: 3, stride: 1 }), // W = VMAXW, odd H
+    dw({ H: 4, W: 131, C: 40, kh: 3, kw: 3, stride: 1, quant: 2 }),
+    dw({ H: 3, W: 9, C: 4100, kh: 3, kw: 3, stride: 1 }), // more channels than one chunk (MAXC): 4096 + 4
+    dw({ H: 6, W: 10, C: 16, kh: 3, kw: 3, stride: 1, edge: 'window' }), // the general store
+    dw({ H: 6, W: 10, C: 24, kh: 3, kw: 3, stride: 1, edge: 'bound' }), // the lean store at its bound
+  ],
 };
 
 const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {

@@ -44,7 +44,7 @@ async function relaxedExports(dot?: 'planes' | 'vnni'): Promise<RelaxedExports> 
   return ex;
 }
 
-// The VNNI form of the relaxed pointwise is exact only where V8 lowers the relaxed dot to AVX-VNNI
+// The VNNI forms of the relaxed pointwise and depthwise are exact only where V8 lowers the relaxed dot to AVX-VNNI
 // vpdpbusd (relaxed_dot_lowering() = -130560); elsewhere the build never runs it, and its tests are
 // skipped, saying so in their names.
 const LOWERING = (new WebAssembly.Instance(relaxedModule, { env: { abort() {} } }).exports as unknown as RelaxedExports).relaxed_dot_lowering();
@@ -101,6 +101,16 @@ describe('relaxed-SIMD build in workerd', () => {
     pointwiseCases(h, new Rng(0x5eed + 2), 60);
     pointwiseGhostnetCases(h, new Rng(15));
     pointwiseTailCases(h, new Rng(16));
+  });
+
+  it('depthwise: with the bit-plane form forced (as on a CPU without AVX-VNNI) the SIMD128 paths run every call, on random shapes', async () => {
+    const h = new Harness(await relaxedExports('planes'));
+    depthwiseCases(h, new Rng(0x5eed + 3), 40);
+  });
+
+  it.skipIf(!VNNI)(`depthwise: the AVX-VNNI 3x3 s1 form (forced) on random shapes${NO_VNNI}`, async () => {
+    const h = new Harness(await relaxedExports('vnni'));
+    depthwiseCases(h, new Rng(0x5eed + 4), 40);
   });
 
   it('the VNNI form is granted exactly where the relaxed dot is AVX-VNNI, and chosen by default there', async () => {

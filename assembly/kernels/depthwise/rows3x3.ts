@@ -26,7 +26,7 @@
 import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, pairRowS1, pairRowS2, store1, store2 } from './common';
 
 /** Pair rows: a ring of four for stride 1 (three used for stride 2). */
-const RING: usize = memory.data(4 * PITCH + 64, 16);
+export const RING: usize = memory.data(4 * PITCH + 64, 16);
 
 // Entries are 32 bytes (channels 0-3, then 4-7); q pointers below are offset to their half.
 // @ts-ignore: decorator
@@ -120,7 +120,7 @@ function s2General(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usi
 
 /** Pair rows of a whole small map: (H + 2) rows of (W + 2) entries. */
 export const MAP_BYTES: i32 = 16384;
-const MAP: usize = memory.data(MAP_BYTES + 64, 16);
+export const MAP: usize = memory.data(MAP_BYTES + 64, 16);
 
 // @ts-ignore: decorator
 @inline function mapS1(M: i32, q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {

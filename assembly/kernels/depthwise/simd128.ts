@@ -7,6 +7,10 @@
 // reference's. The input zero point never enters the products: it is folded into the bias
 // (common.ts setup), and padding taps read zpIn.
 //
+// Relaxed build, where the relaxed dot lowers to AVX-VNNI vpdpbusd (lowering.ts relaxedDotIsVnni):
+// 3×3 s1 calls with C % 4 == 0 and W ≤ 131 run vnni3x3.ts dw3x3Vnni (three relaxed dot-adds per pixel
+// of four channels on "quad rows"); every other call, build and CPU runs the paths below.
+//
 // Paths (depthwiseChunk), the GhostNetV2 shapes first:
 //   3×3 s1, small map        rows3x3.ts dw3x3Map: all pair rows of the map first, one call per group.
 //   3×3 s1/s2, W ≤ MAXW      rows3x3.ts: pair rows in a ring, five dots per pixel (one blend),
@@ -32,6 +36,8 @@ import { dw3x3Map, dw3x3Rows, MAP_BYTES } from './rows3x3';
 import { dwLine3, dwLineReg } from './line5';
 import { dwMap5, dwRowPass5, map5Bytes, ROWPASS_MAXK } from './rowpass';
 import { dwGeneral, dwHuge, MAXT } from './general';
+import { dw3x3Vnni, VMAXW } from './vnni3x3';
+import { relaxedDotIsVnni } from '../../lowering';
 
 export { depthwise_pack_simd128, depthwise_packed_size_simd128, depthwise_unpack_simd128 } from './common';
 
@@ -46,15 +52,22 @@ export function depthwise_simd128(
     const n = min(MAXC, C - c0);
     const off = <usize>c0;
     setup(n, packed + (off << 2), bias + (off << 2), scale + (off << 2), kh * kw, zpIn, zpOut, qmin, qmax);
-    depthwiseChunk(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), scale + (off << 2),
+    depthwiseChunk(x + off, H, W, n, (C & 3) == 0, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2),
       kh, kw, stride, zpIn, y + off, yStride, zpOut, qmin, qmax);
   }
 }
 
+/** One chunk of ≤ MAXC channels; c4: the call's C % 4 == 0; sumw: the chunk's Σw (the packed header). */
 function depthwiseChunk(
-  x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize,
+  x: usize, H: i32, W: i32, C: i32, c4: bool, xStride: i32, wts: usize, sumw: usize, scale: usize,
   kh: i32, kw: i32, stride: i32, zpIn: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
+  // The relaxed build's AVX-VNNI form (vnni3x3.ts): 3×3 s1, the call's C % 4 == 0, W ≤ VMAXW (131),
+  // and only where relaxed_dot_lowering() is vpdpbusd (the run-time choice of lowering.ts relaxed_dot_mode).
+  if (ASC_FEATURE_RELAXED_SIMD && kh == 3 && kw == 3 && stride == 1 && W <= VMAXW && c4 && relaxedDotIsVnni()) {
+    dw3x3Vnni(x, H, W, C, xStride, wts, sumw, scale, y, yStride, zpIn);
+    return;
+  }
   // Row paths pay their per-row set-up back over a row of pixels: small maps go to dwGeneral.
   const OW = (W + 2 * (kw >> 1) - kw) / stride + 1;
   if (kh == 3 && kw == 3 && stride == 1 && (H + 2) * (W + 2) * 32 <= MAP_BYTES) {

@@ -1,0 +1,177 @@
+// Depthwise 3×3, pad 1, stride 1 — the AVX-VNNI form of the relaxed build (variant
+// depthwise_3x3s1_4x1_vnni_relaxed). Runs only where the relaxed dot lowers to one vpdpbusd
+// (lowering.ts relaxedDotIsVnni, decided at run time as for the pointwise VNNI tiles), and only for
+// 3×3 s1 calls with C % 4 == 0 and W ≤ VMAXW (131: four quad rows of 64·W bytes fill the SIMD128
+// path's ring); the dispatcher (simd128.ts depthwise_simd128) sends everything else to the SIMD128 paths.
+//
+// Per input row and block of 16 channels, a "quad row": for column j and group of four channels,
+// 16 bytes = per channel c the bytes (x[j−1][c], x[j][c], x[j+1][c], x[j+1][c]) ^ 0x80 (unsigned;
+// padding columns and rows zpIn ^ 0x80). Weights per group and tap row r: 16 bytes (w[c][r][0..2], 0),
+// so the fourth byte never counts. Each output pixel of four channels is three relaxed dot-adds, one
+// per tap row, on the quad entries of input rows oy − 1, oy, oy + 1 at column ox, from the start
+// value biasʹ − 128·Σw (biasʹ = bias − zpIn·Σw from setup): Σ w·(x + 128) − 128·Σw = Σ w·x exactly
+// (vpdpbusd: unsigned × signed bytes, i32 sums of four products, no saturation).
+// Two output rows per pass (four quad rows, a ring; small maps: all rows of the map first).
+// Loads stay inside the input: a block of 16 channels reads 16 bytes per pixel; the last block of a
+// call with C % 16 in {4, 8, 12} reads exactly its 4, 8 or 12 bytes (loadTail). Stores stay inside
+// the scratch (MAP: (H + 2)·W·64 ≤ MAP_BYTES; ring: 4·W·64 ≤ 4·PITCH) and the output's C channels.
+import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, store1, store2 } from './common';
+
+import { MAP, MAP_BYTES, RING } from './rows3x3';
+
+// The SIMD128 path's buffers (rows3x3.ts): the ring holds four quad rows of up to VMAXW pixels.
+export const VMAXW: i32 = (4 * PITCH) / 256;
+const QRING: usize = RING;
+const QMAP: usize = MAP;
+/** 16 bytes of 0x80 (loaded, not a constant: V8 rematerializes a v128 constant in every iteration). */
+const X80: usize = memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128], 16);
+
+// @ts-ignore: decorator
+@inline function emit(e: usize, A: v128, B: v128, Cv: v128): void {
+  const abL = i8x16.shuffle(A, B, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const abH = i8x16.shuffle(A, B, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const ccL = i8x16.shuffle(Cv, Cv, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const ccH = i8x16.shuffle(Cv, Cv, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  v128.store(e, i16x8.shuffle(abL, ccL, 0, 8, 1, 9, 2, 10, 3, 11));
+  v128.store(e, i16x8.shuffle(abL, ccL, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+  v128.store(e, i16x8.shuffle(abH, ccH, 0, 8, 1, 9, 2, 10, 3, 11), 32);
+  v128.store(e, i16x8.shuffle(abH, ccH, 4, 12, 5, 13, 6, 14, 7, 15), 48);
+}
+
+/** n (4, 8, 12 or 16) bytes from p, never more; the lanes past n are don't-care (groups not computed). */
+// @ts-ignore: decorator
+@inline function loadTail(p: usize, n: i32): v128 {
+  if (n >= 16) return v128.load(p);
+  if (n == 4) return v128.load32_zero(p);
+  const v = v128.load64_zero(p);
+  return n == 8 ? v : v128.load32_lane(p + 8, v, 2);
+}
+
+/** Quad row of one input row (n ≤ 16 channels from p: 16 in every block but a call's last), W entries of 64 bytes at b. */
+// @ts-ignore: decorator
+@inline function quadRow(b: usize, p: usize, valid: bool, W: i32, xs: usize, pad: v128, n: i32): void {
+  const end = b + (<usize>W << 6);
+  if (!valid) {
+    for (let e = b; e < end; e += 64) {
+      v128.store(e, pad); v128.store(e, pad, 16); v128.store(e, pad, 32); v128.store(e, pad, 48);
+    }
+    return;
+  }
+  const f = v128.load(X80);
+  let A = pad;
+  let B = v128.xor(loadTail(p, n), f);
+  let e = b;
+  const last = end - 64;
+  p += xs;
+  for (; e < last; e += 64) {
+    const Cv = v128.xor(loadTail(p, n), f);
+    emit(e, A, B, Cv);
+    A = B; B = Cv;
+    p += xs;
+  }
+  emit(e, A, B, pad);
+}
+
+// @ts-ignore: decorator
+@inline function passV(M: i32, TWO: bool, q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize,
+  wg: usize, bp: usize, swp: usize, sp: usize): void {
+  // wg: the group's six SIMD128 weight pairs; row r's pairs (w0, w1), (w2, 0) as i16 → bytes (w0, w1, w2, 0)
+  const w0 = i8x16.shuffle(v128.load(wg), v128.load(wg, 16), 0, 2, 16, 18, 4, 6, 20, 22, 8, 10, 24, 26, 12, 14, 28, 30);
+  const w1 = i8x16.shuffle(v128.load(wg, 32), v128.load(wg, 48), 0, 2, 16, 18, 4, 6, 20, 22, 8, 10, 24, 26, 12, 14, 28, 30);
+  const w2 = i8x16.shuffle(v128.load(wg, 64), v128.load(wg, 80), 0, 2, 16, 18, 4, 6, 20, 22, 8, 10, 24, 26, 12, 14, 28, 30);
+  // bp: biasʹ, bp2: Σw → start = biasʹ − 128·Σw
+  const start = i32x4.sub(v128.load(bp), i32x4.shl(v128.load(swp), 7)), sc = v128.load(sp);
+  const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
+  const end = q0 + (<usize>W << 6);
+  do {
+    const x0 = v128.load(q0), x1 = v128.load(q1), x2 = v128.load(q2);
+    const a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w2, x2, i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x1, i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x0, start)));
+    if (TWO) {
+      const x3 = v128.load(q3);
+      const a1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w2, x3, i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x2, i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x1, start)));
+      store2(M, a0, a1, sc, magic, floor, shift, out, out1, 4);
+      q3 += 64;
+      out1 += ys;
+    } else {
+      store1(M, a0, sc, magic, floor, shift, out, 4);
+    }
+    q0 += 64; q1 += 64; q2 += 64;
+    out += ys;
+  } while (q0 < end);
+}
+
+function vTwo0(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  passV(0, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+}
+function vTwo1(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  passV(1, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+}
+function vTwo2(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  passV(2, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+}
+function vOne(m: i32, q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  if (m == 1) passV(1, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
+  else if (m == 2) passV(2, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
+  else passV(0, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
+}
+
+// @ts-ignore: decorator
+@inline function pass2(m: i32, two: bool, q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  if (!two) vOne(m, q0, q1, q2, W, out, ys, wg, bp, swp, sp);
+  else if (m == 1) vTwo1(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+  else if (m == 2) vTwo2(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+  else vTwo0(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+}
+
+/** 3×3 s1 pad 1, C % 4 == 0, W ≤ VMAXW. wts: the chunk's pairs (6 per group); sumw: its Σw; BIASP and K set. */
+export function dw3x3Vnni(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, sumw: usize, scale: usize,
+  y: usize, yStride: i32, zpIn: i32): void {
+  const pad = i8x16.splat(<i8>(zpIn ^ 0x80));
+  const xs = <usize>xStride, ys = <usize>yStride;
+  const rowIn = <usize>W * xs, rowOut = <usize>W * ys;
+  const pm = <usize>W << 6;
+  const isMap = (H + 2) * W * 64 <= MAP_BYTES;
+  for (let c = 0; c < C; c += 16) {
+    const groups = min(4, (C - c) >> 2);
+    const xc = x + <usize>c;
+    const full = C - c >= 16;
+    if (isMap) {
+      for (let iy = -1; iy <= H; iy++) {
+        const b = QMAP + <usize>(iy + 1) * pm, p = xc + <usize>iy * rowIn, valid = iy >= 0 && iy < H;
+        if (full) quadRow(b, p, valid, W, xs, pad, 16);
+        else quadRow(b, p, valid, W, xs, pad, C - c);
+      }
+      for (let h = 0; h < groups; h++) {
+        const g = c + 4 * h;
+        const o = <usize>g, hb = <usize>(h << 4);
+        const wg = wts + o * 24, bp = BIASP + (o << 2), swp = sumw + (o << 2), sp = scale + (o << 2);
+        const m = modeOf(C - g);
+        let q = QMAP + hb;
+        let out = y + o;
+        for (let oy = 0; oy < H; oy += 2) {
+          pass2(m, oy + 1 < H, q, q + pm, q + 2 * pm, q + 3 * pm, W, out, out + rowOut, ys, wg, bp, swp, sp);
+          q += 2 * pm;
+          out += 2 * rowOut;
+        }
+      }
+    } else {
+      for (let oy = 0; oy < H; oy += 2) {
+        // rows oy − 1 .. oy + 2 in slots (iy + 1) & 3
+        for (let iy = oy == 0 ? -1 : oy + 1; iy <= oy + 2; iy++) {
+          const b = QRING + <usize>((iy + 1) & 3) * pm, p = xc + <usize>iy * rowIn, valid = iy >= 0 && iy < H;
+          if (full) quadRow(b, p, valid, W, xs, pad, 16);
+          else quadRow(b, p, valid, W, xs, pad, C - c);
+        }
+        const s0 = QRING + <usize>(oy & 3) * pm, s1 = QRING + <usize>((oy + 1) & 3) * pm;
+        const s2 = QRING + <usize>((oy + 2) & 3) * pm, s3 = QRING + <usize>((oy + 3) & 3) * pm;
+        for (let h = 0; h < groups; h++) {
+          const g = c + 4 * h;
+          const o = <usize>g, hb = <usize>(h << 4);
+          const wg = wts + o * 24, bp = BIASP + (o << 2), swp = sumw + (o << 2), sp = scale + (o << 2);
+          const out = y + o + <usize>oy * rowOut;
+          pass2(modeOf(C - g), oy + 1 < H, s0 + hb, s1 + hb, s2 + hb, s3 + hb, W, out, out + rowOut, ys, wg, bp, swp, sp);
+        }
+      }
+    }
+  }
+}
