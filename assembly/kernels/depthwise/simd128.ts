@@ -52,22 +52,22 @@ export function depthwise_simd128(
     const n = min(MAXC, C - c0);
     const off = <usize>c0;
     setup(n, packed + (off << 2), bias + (off << 2), scale + (off << 2), kh * kw, zpIn, zpOut, qmin, qmax);
-    depthwiseChunk(x + off, H, W, n, (C & 3) == 0, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2),
+    // The relaxed build's AVX-VNNI form (vnni3x3.ts): 3×3 s1, the call's C % 4 == 0, W ≤ VMAXW (131),
+    // and only where relaxed_dot_lowering() is vpdpbusd (the run-time choice of lowering.ts relaxed_dot_mode).
+    // Inlined here (its quad-row loops in this function): see vnni3x3.ts on V8's tier-up.
+    if (ASC_FEATURE_RELAXED_SIMD && kh == 3 && kw == 3 && stride == 1 && W <= VMAXW && (C & 3) == 0 && relaxedDotIsVnni()) {
+      dw3x3Vnni(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), y + off, yStride, zpIn);
+      continue;
+    }
+    depthwiseChunk(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), scale + (off << 2),
       kh, kw, stride, zpIn, y + off, yStride, zpOut, qmin, qmax);
   }
 }
 
-/** One chunk of ≤ MAXC channels; c4: the call's C % 4 == 0; sumw: the chunk's Σw (the packed header). */
 function depthwiseChunk(
-  x: usize, H: i32, W: i32, C: i32, c4: bool, xStride: i32, wts: usize, sumw: usize, scale: usize,
+  x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize,
   kh: i32, kw: i32, stride: i32, zpIn: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
-  // The relaxed build's AVX-VNNI form (vnni3x3.ts): 3×3 s1, the call's C % 4 == 0, W ≤ VMAXW (131),
-  // and only where relaxed_dot_lowering() is vpdpbusd (the run-time choice of lowering.ts relaxed_dot_mode).
-  if (ASC_FEATURE_RELAXED_SIMD && kh == 3 && kw == 3 && stride == 1 && W <= VMAXW && c4 && relaxedDotIsVnni()) {
-    dw3x3Vnni(x, H, W, C, xStride, wts, sumw, scale, y, yStride, zpIn);
-    return;
-  }
   // Row paths pay their per-row set-up back over a row of pixels: small maps go to dwGeneral.
   const OW = (W + 2 * (kw >> 1) - kw) / stride + 1;
   if (kh == 3 && kw == 3 && stride == 1 && (H + 2) * (W + 2) * 32 <= MAP_BYTES) {

@@ -15,6 +15,12 @@
 // Loads stay inside the input: a block of 16 channels reads 16 bytes per pixel; the last block of a
 // call with C % 16 in {4, 8, 12} reads exactly its 4, 8 or 12 bytes (loadTail). Stores stay inside
 // the scratch (MAP: (H + 2)·W·64 ≤ MAP_BYTES; ring: 4·W·64 ≤ 4·PITCH) and the output's C channels.
+//
+// dw3x3Vnni is inlined into the dispatcher (simd128.ts depthwise_simd128), so its quad-row loops spend
+// that function's V8 tier-up budget (Liftoff: loop back-edges and returns, by code size): the
+// dispatcher is optimised (TurboFan) during the Worker's start-up warm-up. As a function of its own
+// (branch vnnidw2), the 3×3 s1 layers' work left the dispatcher, whose budget then ran out in the
+// first request instead (test/node/liftoff-recompiles.test.ts; on main before it, in the second).
 import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, store1, store2 } from './common';
 
 import { MAP, MAP_BYTES, RING } from './rows3x3';
@@ -124,7 +130,8 @@ function vOne(m: i32, q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: u
 }
 
 /** 3×3 s1 pad 1, C % 4 == 0, W ≤ VMAXW. wts: the chunk's pairs (6 per group); sumw: its Σw; BIASP and K set. */
-export function dw3x3Vnni(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, sumw: usize, scale: usize,
+// @ts-ignore: decorator
+@inline export function dw3x3Vnni(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, sumw: usize, scale: usize,
   y: usize, yStride: i32, zpIn: i32): void {
   const pad = i8x16.splat(<i8>(zpIn ^ 0x80));
   const xs = <usize>xStride, ys = <usize>yStride;
