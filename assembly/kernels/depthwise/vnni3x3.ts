@@ -29,8 +29,8 @@ import { MAP, MAP_BYTES, RING } from './rows3x3';
 export const VMAXW: i32 = (4 * PITCH) / 256;
 const QRING: usize = RING;
 const QMAP: usize = MAP;
-/** 16 bytes of 0x80 (loaded, not a constant: V8 rematerializes a v128 constant in every iteration). */
-const X80: usize = memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128], 16);
+/** 16 bytes of 0x80 (loaded, not a constant: V8 rematerializes a v128 constant in every iteration); relaxed build only (the SIMD128 build stays byte for byte as without this file). */
+const X80: usize = ASC_FEATURE_RELAXED_SIMD ? memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128], 16) : 0;
 
 // @ts-ignore: decorator
 @inline function emit(e: usize, A: v128, B: v128, Cv: v128): void {
