@@ -869,6 +869,16 @@ export const MUTANTS: Mutant[] = [
     replace: 'v128.load32_lane(p + 8, v, 3)',
   },
   {
+    id: 'rx-vnni-dw-gate',
+    what: "relaxed depthwise: the dispatcher's AVX-VNNI 3×3 s1 gate without its C % 4 == 0 test (a last group of one to three channels is never computed)",
+    module: 'engine',
+    build: 'relaxed',
+    tests: ['depthwise'],
+    file: 'kernels/depthwise/simd128.ts',
+    find: 'W <= VMAXW && (C & 3) == 0 && relaxedDotIsVnni()',
+    replace: 'W <= VMAXW && relaxedDotIsVnni()',
+  },
+  {
     id: 'rx-vnni-4x8-tile',
     variant: 'pointwise_4x8_vnni_relaxed',
     what: 'relaxed pointwise, AVX-VNNI 4-pixel tile: last output channel never written',
