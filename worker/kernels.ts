@@ -95,6 +95,8 @@ export interface KernelFamily<Call = never> {
 export const DEPTHWISE_MAXW = 254;
 /** Widest row the relaxed build's AVX-VNNI 3×3 s1 depthwise takes (depthwise/vnni3x3.ts VMAXW: four quad rows fill the ring). */
 export const DEPTHWISE_VNNI_MAXW = 131;
+/** Widest row its 3×3 s2 form takes (VMAXW2: three quad rows of ceil(W / 2) entries fill the ring). */
+export const DEPTHWISE_VNNI_MAXW2 = 348;
 /** Bytes of pair rows a whole small 3×3 s1 map may take ((H + 2)·(W + 2)·32) to run as one map. */
 export const DEPTHWISE_MAP_BYTES = 16384;
 /** Most taps dwGeneral keeps pointers for; more go to dwHuge. */
@@ -558,6 +560,16 @@ export const DEPTHWISE = {
       source: 'vnni3x3.ts',
       when: `only where relaxed_dot_lowering() is AVX-VNNI (vpdpbusd): 3×3 s1, C % 4 == 0, W ≤ ${DEPTHWISE_VNNI_MAXW} (every Ghost cheap op up to 224² input); other calls run the SIMD128 paths`,
       reaches: (c: DepthwiseCall) => c.kh === 3 && c.kw === 3 && c.stride === 1 && c.C % 4 === 0 && c.W <= DEPTHWISE_VNNI_MAXW,
+      dot: 'vnni',
+    },
+    {
+      name: 'depthwise_3x3s2_4x1_vnni_relaxed',
+      isa: 'relaxed',
+      entry: 'depthwise',
+      tile: '4 ch × 1 px (1 row a pass), 3 relaxed dot-adds on stride-2 quad rows (x[2j−1], x[2j], x[2j+1], pad) ^ 0x80, start biasʹ − 128·Σw',
+      source: 'vnni3x3.ts',
+      when: `only where relaxed_dot_lowering() is AVX-VNNI (vpdpbusd): 3×3 s2, C % 4 == 0, W ≤ ${DEPTHWISE_VNNI_MAXW2} (every 3×3 s2 of GhostNetV2 up to 224² input); other calls run the SIMD128 paths`,
+      reaches: (c: DepthwiseCall) => c.kh === 3 && c.kw === 3 && c.stride === 2 && c.C % 4 === 0 && c.W <= DEPTHWISE_VNNI_MAXW2,
       dot: 'vnni',
     },
   ],

@@ -149,6 +149,23 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 6, W: 10, C: 16, kh: 3, kw: 3, stride: 1, edge: 'window' }), // the general store
     dw({ H: 6, W: 10, C: 24, kh: 3, kw: 3, stride: 1, edge: 'bound' }), // the lean store at its bound
   ],
+  // its stride-2 form (same dot mode)
+  depthwise_3x3s2_4x1_vnni_relaxed: [
+    ...[4, 8, 12, 16, 20, 28, 36].map((C) => dw({ H: 7, W: 9, C, kh: 3, kw: 3, stride: 2 })), // every C % 16 tail, odd H and W: the padding column and row
+    ...[4, 12, 24].map((C) => dw({ H: 8, W: 34, C, kh: 3, kw: 3, stride: 2, xOff: 0, xStride: C })), // dense rows, even W: a tail block's last pixel ends the input
+    dw({ H: 112, W: 112, C: 48, kh: 3, kw: 3, stride: 2 }), // the network's largest 3×3 s2 (224² input)
+    dw({ H: 28, W: 28, C: 240, kh: 3, kw: 3, stride: 2, quant: 1 }),
+    dw({ H: 28, W: 28, C: 40, kh: 3, kw: 3, stride: 2, xOff: 3, yOff: 2 }), // channel slices of wider tensors
+    dw({ H: 1, W: 1, C: 4, kh: 3, kw: 3, stride: 2 }),
+    dw({ H: 2, W: 2, C: 8, kh: 3, kw: 3, stride: 2 }),
+    dw({ H: 1, W: 5, C: 12, kh: 3, kw: 3, stride: 2 }),
+    dw({ H: 6, W: 1, C: 16, kh: 3, kw: 3, stride: 2 }),
+    dw({ H: 3, W: 348, C: 12, kh: 3, kw: 3, stride: 2 }), // W = VMAXW2: the ring full
+    dw({ H: 4, W: 347, C: 40, kh: 3, kw: 3, stride: 2, quant: 2 }),
+    dw({ H: 3, W: 9, C: 4100, kh: 3, kw: 3, stride: 2 }), // more channels than one chunk (MAXC): 4096 + 4
+    dw({ H: 6, W: 10, C: 16, kh: 3, kw: 3, stride: 2, edge: 'window' }), // the general store
+    dw({ H: 7, W: 11, C: 24, kh: 3, kw: 3, stride: 2, edge: 'bound' }), // the lean store at its bound
+  ],
 };
 
 const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {

@@ -9,7 +9,8 @@
 //
 // Relaxed build, where the relaxed dot lowers to AVX-VNNI vpdpbusd (lowering.ts relaxedDotIsVnni):
 // 3×3 s1 calls with C % 4 == 0 and W ≤ 131 run vnni3x3.ts dw3x3Vnni (three relaxed dot-adds per pixel
-// of four channels on "quad rows"); every other call, build and CPU runs the paths below.
+// of four channels on "quad rows"), 3×3 s2 calls with C % 4 == 0 and W ≤ 348 its dw3x3VnniS2; every
+// other call, build and CPU runs the paths below.
 //
 // Paths (depthwiseChunk), the GhostNetV2 shapes first:
 //   3×3 s1, small map        rows3x3.ts dw3x3Map: all pair rows of the map first, one call per group.
@@ -36,7 +37,7 @@ import { dw3x3Map, dw3x3Rows, MAP_BYTES } from './rows3x3';
 import { dwLine3, dwLineReg } from './line5';
 import { dwMap5, dwRowPass5, map5Bytes, ROWPASS_MAXK } from './rowpass';
 import { dwGeneral, dwHuge, MAXT } from './general';
-import { dw3x3Vnni, VMAXW } from './vnni3x3';
+import { dw3x3Vnni, dw3x3VnniS2, VMAXW, VMAXW2 } from './vnni3x3';
 import { relaxedDotIsVnni } from '../../lowering';
 
 export { depthwise_pack_simd128, depthwise_packed_size_simd128, depthwise_unpack_simd128 } from './common';
@@ -57,6 +58,10 @@ export function depthwise_simd128(
     // Inlined here (its quad-row loops in this function): see vnni3x3.ts on V8's tier-up.
     if (ASC_FEATURE_RELAXED_SIMD && kh == 3 && kw == 3 && stride == 1 && W <= VMAXW && (C & 3) == 0 && relaxedDotIsVnni()) {
       dw3x3Vnni(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), y + off, yStride, zpIn);
+      continue;
+    }
+    if (ASC_FEATURE_RELAXED_SIMD && kh == 3 && kw == 3 && stride == 2 && W <= VMAXW2 && (C & 3) == 0 && relaxedDotIsVnni()) {
+      dw3x3VnniS2(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), y + off, yStride, zpIn);
       continue;
     }
     depthwiseChunk(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), scale + (off << 2),

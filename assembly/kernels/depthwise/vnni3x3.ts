@@ -1,5 +1,5 @@
-// Depthwise 3×3, pad 1, stride 1 — the AVX-VNNI form of the relaxed build (variant
-// depthwise_3x3s1_4x1_vnni_relaxed). Runs only where the relaxed dot lowers to one vpdpbusd
+// Depthwise 3×3, pad 1, stride 1 and 2 — the AVX-VNNI form of the relaxed build (variants
+// depthwise_3x3s1_4x1_vnni_relaxed, depthwise_3x3s2_4x1_vnni_relaxed; stride 2 at the end). Runs only where the relaxed dot lowers to one vpdpbusd
 // (lowering.ts relaxedDotIsVnni, decided at run time as for the pointwise VNNI tiles), and only for
 // 3×3 s1 calls with C % 4 == 0 and W ≤ VMAXW (131: four quad rows of 64·W bytes fill the SIMD128
 // path's ring); the dispatcher (simd128.ts depthwise_simd128) sends everything else to the SIMD128 paths.
@@ -16,7 +16,7 @@
 // call with C % 16 in {4, 8, 12} reads exactly its 4, 8 or 12 bytes (loadTail). Stores stay inside
 // the scratch (MAP: (H + 2)·W·64 ≤ MAP_BYTES; ring: 4·W·64 ≤ 4·PITCH) and the output's C channels.
 //
-// dw3x3Vnni is inlined into the dispatcher (simd128.ts depthwise_simd128), so its quad-row loops spend
+// dw3x3Vnni and dw3x3VnniS2 are inlined into the dispatcher (simd128.ts depthwise_simd128), so its quad-row loops spend
 // that function's V8 tier-up budget (Liftoff: loop back-edges and returns, by code size): the
 // dispatcher is optimised (TurboFan) during the Worker's start-up warm-up. As a function of its own
 // (branch vnnidw2), the 3×3 s1 layers' work left the dispatcher, whose budget then ran out in the
@@ -178,6 +178,70 @@ function vOne(m: i32, q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: u
           const out = y + o + <usize>oy * rowOut;
           pass2(modeOf(C - g), oy + 1 < H, s0 + hb, s1 + hb, s2 + hb, s3 + hb, W, out, out + rowOut, ys, wg, bp, swp, sp);
         }
+      }
+    }
+  }
+}
+
+// ---- Stride 2 ----
+// The same form with stride 2: quad entry ox of an input row = (x[2ox − 1], x[2ox], x[2ox + 1], x[2ox + 1]) ^ 0x80,
+// OW = ceil(W / 2) entries (the right padding column only when W is odd); one output row per pass, input rows
+// 2oy − 1 .. 2oy + 1 in a ring of three (the previous bottom row reused, two built per pass).
+
+/** Widest row of the stride-2 form: three quad rows of 64·OW bytes fill the ring (OW ≤ 174). */
+export const VMAXW2: i32 = 2 * ((4 * PITCH) / 192);
+
+/** Stride-2 quad row of one input row: OW = ceil(W / 2) entries of 64 bytes at b. */
+// @ts-ignore: decorator
+@inline function quadRowS2(b: usize, p: usize, valid: bool, W: i32, xs: usize, pad: v128, n: i32): void {
+  const end = b + (<usize>((W + 1) >> 1) << 6);
+  if (!valid) {
+    for (let e = b; e < end; e += 64) {
+      v128.store(e, pad); v128.store(e, pad, 16); v128.store(e, pad, 32); v128.store(e, pad, 48);
+    }
+    return;
+  }
+  const f = v128.load(X80);
+  let A = pad;
+  let e = b;
+  const full = b + (<usize>(W >> 1) << 6);
+  for (; e < full; e += 64) {
+    const B = v128.xor(loadTail(p, n), f);
+    const Cv = v128.xor(loadTail(p + xs, n), f);
+    emit(e, A, B, Cv);
+    A = Cv;
+    p += xs << 1;
+  }
+  if (W & 1) emit(e, A, v128.xor(loadTail(p, n), f), pad);
+}
+
+/** 3×3 s2 pad 1, C % 4 == 0, W ≤ VMAXW2. wts: the chunk's pairs (6 per group); sumw: its Σw; BIASP and K set. */
+// @ts-ignore: decorator
+@inline export function dw3x3VnniS2(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, sumw: usize, scale: usize,
+  y: usize, yStride: i32, zpIn: i32): void {
+  const pad = i8x16.splat(<i8>(zpIn ^ 0x80));
+  const xs = <usize>xStride, ys = <usize>yStride;
+  const OW = (W + 1) >> 1, OH = (H + 1) >> 1;
+  const rowIn = <usize>W * xs, rowOut = <usize>OW * ys;
+  const pm = <usize>OW << 6;
+  for (let c = 0; c < C; c += 16) {
+    const groups = min(4, (C - c) >> 2);
+    const xc = x + <usize>c;
+    const full = C - c >= 16;
+    let r0 = QRING, r1 = QRING + pm, r2 = QRING + 2 * pm;
+    for (let oy = 0; oy < OH; oy++) {
+      if (oy > 0) { const t = r0; r0 = r2; r2 = t; }
+      for (let k = oy == 0 ? 0 : 1; k < 3; k++) {
+        const iy = 2 * oy - 1 + k;
+        const b = k == 0 ? r0 : k == 1 ? r1 : r2, p = xc + <usize>iy * rowIn, valid = iy >= 0 && iy < H;
+        if (full) quadRowS2(b, p, valid, W, xs, pad, 16);
+        else quadRowS2(b, p, valid, W, xs, pad, C - c);
+      }
+      for (let h = 0; h < groups; h++) {
+        const g = c + 4 * h;
+        const o = <usize>g, hb = <usize>(h << 4);
+        const wg = wts + o * 24, bp = BIASP + (o << 2), swp = sumw + (o << 2), sp = scale + (o << 2);
+        vOne(modeOf(C - g), r0 + hb, r1 + hb, r2 + hb, OW, y + o + <usize>oy * rowOut, ys, wg, bp, swp, sp);
       }
     }
   }
