@@ -1,8 +1,9 @@
 // Depthwise 3×3, pad 1, stride 1 and 2 — the AVX-VNNI form of the relaxed build (variants
-// depthwise_3x3s1_4x1_vnni_relaxed, depthwise_3x3s2_4x1_vnni_relaxed; stride 2 at the end). Runs only where the relaxed dot lowers to one vpdpbusd
-// (lowering.ts relaxedDotIsVnni, decided at run time as for the pointwise VNNI tiles), and only for
-// 3×3 s1 calls with C % 4 == 0 and W ≤ VMAXW (131: four quad rows of 64·W bytes fill the SIMD128
-// path's ring); the dispatcher (simd128.ts depthwise_simd128) sends everything else to the SIMD128 paths.
+// depthwise_3x3s1_4x1_vnni_relaxed, depthwise_3x3s2_4x1_vnni_relaxed; stride 2 at the end). Runs only
+// where the relaxed dot lowers to one vpdpbusd (lowering.ts relaxedDotIsVnni, decided at run time as
+// for the pointwise VNNI tiles), and only for 3×3 s1 calls with C % 4 == 0 and W ≤ VMAXW (131: four
+// quad rows of 64·W bytes fill the SIMD128 path's ring) and 3×3 s2 calls with C % 4 == 0 and
+// W ≤ VMAXW2 (348); the dispatcher (simd128.ts depthwise_simd128) sends everything else to the SIMD128 paths.
 //
 // Per input row and block of 16 channels, a "quad row": for column j and group of four channels,
 // 16 bytes = per channel c the bytes (x[j−1][c], x[j][c], x[j+1][c], x[j+1][c]) ^ 0x80 (unsigned;
