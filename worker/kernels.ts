@@ -97,6 +97,8 @@ export const DEPTHWISE_MAXW = 254;
 export const DEPTHWISE_VNNI_MAXW = 131;
 /** Widest row its 3×3 s2 form takes (VMAXW2: three quad rows of ceil(W / 2) entries fill the ring). */
 export const DEPTHWISE_VNNI_MAXW2 = 348;
+/** Longest line (W for 1×5, H for 5×1) the relaxed build's AVX-VNNI DFC depthwise takes (depthwise/vnni5.ts VMAXL5: one quad line of (⌈L/2⌉ + 1)·64 bytes fills the ring). */
+export const DEPTHWISE_VNNI_MAXL5 = 1046;
 /** Bytes of pair rows a whole small 3×3 s1 map may take ((H + 2)·(W + 2)·32) to run as one map. */
 export const DEPTHWISE_MAP_BYTES = 16384;
 /** Most taps dwGeneral keeps pointers for; more go to dwHuge. */
@@ -570,6 +572,26 @@ export const DEPTHWISE = {
       source: 'vnni3x3.ts',
       when: `only where relaxed_dot_lowering() is AVX-VNNI (vpdpbusd): 3×3 s2, C % 4 == 0, W ≤ ${DEPTHWISE_VNNI_MAXW2} (every 3×3 s2 of GhostNetV2 up to 224² input); other calls run the SIMD128 paths`,
       reaches: (c: DepthwiseCall) => c.kh === 3 && c.kw === 3 && c.stride === 2 && c.C % 4 === 0 && c.W <= DEPTHWISE_VNNI_MAXW2,
+      dot: 'vnni',
+    },
+    {
+      name: 'depthwise_1x5s1_4x1_vnni_relaxed',
+      isa: 'relaxed',
+      entry: 'depthwise',
+      tile: '4 ch × 2 px, 2 relaxed dot-adds per pixel on quad lines (x[j−2], x[j−1], x[j], x[j+1]) ^ 0x80: entry j · (w0..w3) + entry j + 4 · (w4, 0, 0, 0), start biasʹ − 128·Σw',
+      source: 'vnni5.ts',
+      when: `only where relaxed_dot_lowering() is AVX-VNNI (vpdpbusd): 1×5 s1, C % 4 == 0, W ≤ ${DEPTHWISE_VNNI_MAXL5} (every DFC 1×5 of GhostNetV2 up to 224² input); other calls run the SIMD128 paths`,
+      reaches: (c: DepthwiseCall) => c.kh === 1 && c.kw === 5 && c.stride === 1 && c.C % 4 === 0 && c.W <= DEPTHWISE_VNNI_MAXL5,
+      dot: 'vnni',
+    },
+    {
+      name: 'depthwise_5x1s1_4x1_vnni_relaxed',
+      isa: 'relaxed',
+      entry: 'depthwise',
+      tile: '4 ch × 2 px, 2 relaxed dot-adds per pixel on quad lines down the columns (x[i−2], x[i−1], x[i], x[i+1]) ^ 0x80, start biasʹ − 128·Σw',
+      source: 'vnni5.ts',
+      when: `only where relaxed_dot_lowering() is AVX-VNNI (vpdpbusd): 5×1 s1, C % 4 == 0, H ≤ ${DEPTHWISE_VNNI_MAXL5} (every DFC 5×1 of GhostNetV2 up to 224² input); other calls run the SIMD128 paths`,
+      reaches: (c: DepthwiseCall) => c.kh === 5 && c.kw === 1 && c.stride === 1 && c.C % 4 === 0 && c.H <= DEPTHWISE_VNNI_MAXL5,
       dot: 'vnni',
     },
   ],

@@ -166,6 +166,41 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 6, W: 10, C: 16, kh: 3, kw: 3, stride: 2, edge: 'window' }), // the general store
     dw({ H: 7, W: 11, C: 24, kh: 3, kw: 3, stride: 2, edge: 'bound' }), // the lean store at its bound
   ],
+  // the DFC's AVX-VNNI form (same dot mode); 5×1 the same cases transposed
+  depthwise_1x5s1_4x1_vnni_relaxed: [
+    ...[4, 8, 12, 16, 20, 28, 36].map((C) => dw({ H: 5, W: 7, C, kh: 1, kw: 5, stride: 1 })), // every C % 16 tail, odd line
+    ...[4, 12, 24].map((C) => dw({ H: 6, W: 10, C, kh: 1, kw: 5, stride: 1, xOff: 0, xStride: C })), // dense: a tail block's last pixel ends the input
+    dw({ H: 28, W: 28, C: 40, kh: 1, kw: 5, stride: 1 }), // the network's DFC maps (224² input)
+    dw({ H: 14, W: 14, C: 240, kh: 1, kw: 5, stride: 1, quant: 1 }),
+    dw({ H: 7, W: 7, C: 480, kh: 1, kw: 5, stride: 1, xOff: 3, yOff: 2 }), // channel slices of wider tensors
+    dw({ H: 3, W: 3, C: 960, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 1, W: 1, C: 4, kh: 1, kw: 5, stride: 1 }), // one pixel: taps 0, 1, 3, 4 on padding
+    dw({ H: 2, W: 2, C: 8, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 4, W: 4, C: 12, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 2, W: 1046, C: 12, kh: 1, kw: 5, stride: 1 }), // the longest line: one quad line fills the ring
+    dw({ H: 3, W: 1045, C: 8, kh: 1, kw: 5, stride: 1, quant: 2 }),
+    dw({ H: 100, W: 9, C: 16, kh: 1, kw: 5, stride: 1 }), // more lines than a batch of the ring
+    dw({ H: 3, W: 9, C: 4100, kh: 1, kw: 5, stride: 1 }), // more channels than one chunk (MAXC): 4096 + 4
+    dw({ H: 6, W: 10, C: 16, kh: 1, kw: 5, stride: 1, edge: 'window' }), // the general store
+    dw({ H: 7, W: 11, C: 24, kh: 1, kw: 5, stride: 1, edge: 'bound' }), // the lean store at its bound
+  ],
+  depthwise_5x1s1_4x1_vnni_relaxed: [
+    ...[4, 8, 12, 16, 20, 28, 36].map((C) => dw({ H: 7, W: 5, C, kh: 5, kw: 1, stride: 1 })), // every C % 16 tail, odd line
+    ...[4, 12, 24].map((C) => dw({ H: 10, W: 6, C, kh: 5, kw: 1, stride: 1, xOff: 0, xStride: C })), // dense: a tail block's last pixel ends the input
+    dw({ H: 28, W: 28, C: 40, kh: 5, kw: 1, stride: 1 }), // the network's DFC maps (224² input)
+    dw({ H: 14, W: 14, C: 240, kh: 5, kw: 1, stride: 1, quant: 1 }),
+    dw({ H: 7, W: 7, C: 480, kh: 5, kw: 1, stride: 1, xOff: 3, yOff: 2 }), // channel slices of wider tensors
+    dw({ H: 3, W: 3, C: 960, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 1, W: 1, C: 4, kh: 5, kw: 1, stride: 1 }), // one pixel: taps 0, 1, 3, 4 on padding
+    dw({ H: 2, W: 2, C: 8, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 4, W: 4, C: 12, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 1046, W: 2, C: 12, kh: 5, kw: 1, stride: 1 }), // the longest line: one quad line fills the ring
+    dw({ H: 1045, W: 3, C: 8, kh: 5, kw: 1, stride: 1, quant: 2 }),
+    dw({ H: 9, W: 100, C: 16, kh: 5, kw: 1, stride: 1 }), // more lines than a batch of the ring
+    dw({ H: 9, W: 3, C: 4100, kh: 5, kw: 1, stride: 1 }), // more channels than one chunk (MAXC): 4096 + 4
+    dw({ H: 10, W: 6, C: 16, kh: 5, kw: 1, stride: 1, edge: 'window' }), // the general store
+    dw({ H: 11, W: 7, C: 24, kh: 5, kw: 1, stride: 1, edge: 'bound' }), // the lean store at its bound
+  ],
 };
 
 const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {

@@ -38,6 +38,7 @@ import { dwLine3, dwLineReg } from './line5';
 import { dwMap5, dwRowPass5, map5Bytes, ROWPASS_MAXK } from './rowpass';
 import { dwGeneral, dwHuge, MAXT } from './general';
 import { dw3x3Vnni, dw3x3VnniS2, VMAXW, VMAXW2 } from './vnni3x3';
+import { dw5Vnni, VMAXL5 } from './vnni5';
 import { relaxedDotIsVnni } from '../../lowering';
 
 export { depthwise_pack_simd128, depthwise_packed_size_simd128, depthwise_unpack_simd128 } from './common';
@@ -62,6 +63,10 @@ export function depthwise_simd128(
     }
     if (ASC_FEATURE_RELAXED_SIMD && kh == 3 && kw == 3 && stride == 2 && W <= VMAXW2 && (C & 3) == 0 && relaxedDotIsVnni()) {
       dw3x3VnniS2(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), y + off, yStride, zpIn);
+      continue;
+    }
+    if (ASC_FEATURE_RELAXED_SIMD && stride == 1 && kh * kw == 5 && (kh == 1 ? W : H) <= VMAXL5 && (kh == 1 ? W : H) != 3 && (C & 3) == 0 && relaxedDotIsVnni()) {
+      dw5Vnni(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), kh == 5, y + off, yStride, zpIn);
       continue;
     }
     depthwiseChunk(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), scale + (off << 2),

@@ -1,0 +1,156 @@
+// Depthwise 1×5 and 5×1, pad 2, stride 1 (the DFC attention) — the AVX-VNNI form of the relaxed build
+// (variants depthwise_1x5s1_4x1_vnni_relaxed, depthwise_5x1s1_4x1_vnni_relaxed). Runs only where the relaxed
+// dot lowers to one vpdpbusd (lowering.ts relaxedDotIsVnni), for calls with C % 4 == 0 and lines of
+// L ≤ VMAXL5 pixels (one quad line of (L + 4)·64 bytes fits the ring); the dispatcher (simd128.ts) sends
+// everything else to line5.ts.
+//
+// Lines as in line5.ts: 1×5 along rows, 5×1 along columns (pixel step W·C bytes). Per line and block of 16
+// channels a "quad line": for position j (0 ≤ j < L + 4) and group of four channels, 16 bytes = per channel
+// (x[j−2], x[j−1], x[j], x[j+1]) ^ 0x80 (outside the line zpIn ^ 0x80). Output j of four channels is two
+// relaxed dot-adds: entry j against (w0, w1, w2, w3) and entry j + 4, whose first byte is x[j+2], against
+// (w4, 0, 0, 0), from the start value biasʹ − 128·Σw (exact under vpdpbusd, as in vnni3x3.ts).
+// A block's lines are built into the ring as many at a time as fit, then each group runs them all with
+// its weights and constants in registers.
+import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, store1, store2 } from './common';
+
+import { RING } from './rows3x3';
+
+/** Bytes of quad lines a batch may take (the SIMD128 ring). */
+const QBYTES: i32 = 4 * PITCH;
+/** Longest line: one quad line of (⌈L/2⌉ + 1)·64 bytes fills the ring. */
+/** Bytes of quad lines built before the groups run them (kept in L1 with the input and output they touch). */
+const BATCHB: i32 = 8192;
+export const VMAXL5: i32 = 2 * (QBYTES / 64 - 1);
+/** 16 bytes of 0x80 (loaded, not a constant), relaxed build only (the SIMD128 build stays byte for byte as without this file). */
+const X80: usize = ASC_FEATURE_RELAXED_SIMD ? memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128], 16) : 0;
+
+/** Four 16-channel columns → the four groups' quad entries (A[c], B[c], C[c], D[c]) at e. */
+// @ts-ignore: decorator
+@inline function emit4(e: usize, A: v128, B: v128, Cv: v128, D: v128): void {
+  const abL = i8x16.shuffle(A, B, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const abH = i8x16.shuffle(A, B, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const cdL = i8x16.shuffle(Cv, D, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const cdH = i8x16.shuffle(Cv, D, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  v128.store(e, i16x8.shuffle(abL, cdL, 0, 8, 1, 9, 2, 10, 3, 11));
+  v128.store(e, i16x8.shuffle(abL, cdL, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+  v128.store(e, i16x8.shuffle(abH, cdH, 0, 8, 1, 9, 2, 10, 3, 11), 32);
+  v128.store(e, i16x8.shuffle(abH, cdH, 4, 12, 5, 13, 6, 14, 7, 15), 48);
+}
+
+/** n (4, 8, 12 or 16) bytes from p, never more. */
+// @ts-ignore: decorator
+@inline function loadTail5(p: usize, n: i32): v128 {
+  if (n >= 16) return v128.load(p);
+  if (n == 4) return v128.load32_zero(p);
+  const v = v128.load64_zero(p);
+  return n == 8 ? v : v128.load32_lane(p + 8, v, 2);
+}
+
+/** Quad line of L pixels from p (pixel step xp), n channels: entries E[2k] = (x[2k−2], x[2k−1], x[2k], x[2k+1]), k = 0 .. ⌈L/2⌉, 64 bytes each at b. */
+// @ts-ignore: decorator
+@inline function quadLine(b: usize, p: usize, L: i32, xp: usize, pad: v128, n: i32): void {
+  const f = v128.load(X80);
+  let A = pad, B = pad;
+  let e = b;
+  const full = b + (<usize>(L >> 1) << 6);
+  for (; e < full; e += 64) {
+    const Cv = v128.xor(loadTail5(p, n), f);
+    const D = v128.xor(loadTail5(p + xp, n), f);
+    emit4(e, A, B, Cv, D);
+    A = Cv; B = D;
+    p += xp << 1;
+  }
+  if (L & 1) {
+    const Cv = v128.xor(loadTail5(p, n), f);
+    emit4(e, A, B, Cv, pad);
+    A = Cv; B = pad;
+    e += 64;
+  }
+  emit4(e, A, B, pad, pad);
+}
+
+/** One group over nl quad lines (pitch qp) of L pixels: outputs at out (pixel step yp, line step yl). Outputs 2k, 2k + 1 from E[2k], E[2k + 2]:
+ *  y[2k] = E[2k]·(w0, w1, w2, w3) + E[2k+2]·(0, 0, w4, 0), y[2k+1] = E[2k]·(0, w0, w1, w2) + E[2k+2]·(0, 0, w3, w4). */
+// @ts-ignore: decorator
+@inline function pass5(M: i32, q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize,
+  wg: usize, bp: usize, swp: usize, sp: usize): void {
+  // wg: the group's three SIMD128 weight pairs (w0, w1), (w2, w3), (w4, 0) as i16 per channel
+  const p0 = v128.load(wg), p1 = v128.load(wg, 16), p2 = v128.load(wg, 32);
+  const wa = i8x16.shuffle(p0, p1, 0, 2, 16, 18, 4, 6, 20, 22, 8, 10, 24, 26, 12, 14, 28, 30); // (w0, w1, w2, w3)
+  const wb = i8x16.shuffle(p2, p2, 2, 2, 0, 2, 6, 6, 4, 6, 10, 10, 8, 10, 14, 14, 12, 14); // (0, 0, w4, 0): p2's bytes 4l + 2 are 0
+  const wc = i32x4.shl(wa, 8); // (0, w0, w1, w2)
+  const wd = i8x16.shuffle(p1, p2, 18, 18, 2, 16, 18, 18, 6, 20, 18, 18, 10, 24, 18, 18, 14, 28); // (0, 0, w3, w4)
+  const start = i32x4.sub(v128.load(bp), i32x4.shl(v128.load(swp), 7)), sc = v128.load(sp);
+  const magic = v128.load(K, K_MAGIC), floor = loadFloor(M), shift = v128.load(K, K_SHIFT);
+  const pairs = <usize>(L >> 1) << 6;
+  const yp2 = yp << 1;
+  let n = nl;
+  do {
+    let e = q, o = out;
+    const end = q + pairs;
+    let E0 = v128.load(e);
+    while (e < end) {
+      const E1 = v128.load(e, 64);
+      const a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(wb, E1, i32x4.relaxed_dot_i8x16_i7x16_add_s(wa, E0, start));
+      const a1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(wd, E1, i32x4.relaxed_dot_i8x16_i7x16_add_s(wc, E0, start));
+      store2(M, a0, a1, sc, magic, floor, shift, o, o + yp, 4);
+      E0 = E1;
+      e += 64;
+      o += yp2;
+    }
+    if (L & 1) {
+      const a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(wb, v128.load(e, 64), i32x4.relaxed_dot_i8x16_i7x16_add_s(wa, E0, start));
+      store1(M, a0, sc, magic, floor, shift, o, 4);
+    }
+    q += qp;
+    out += yl;
+  } while (--n);
+}
+
+function v5m0(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  pass5(0, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+}
+function v5m1(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  pass5(1, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+}
+function v5m2(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  pass5(2, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+}
+
+/** 1×5 (vertical = false) or 5×1 (vertical = true) s1 pad 2, C % 4 == 0, line ≤ VMAXL5. wts: the chunk's pairs (3 per group); sumw: its Σw; BIASP and K set. */
+// @ts-ignore: decorator
+@inline export function dw5Vnni(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, sumw: usize, scale: usize, vertical: bool,
+  y: usize, yStride: i32, zpIn: i32): void {
+  const pad = i8x16.splat(<i8>(zpIn ^ 0x80));
+  const xs = <usize>xStride, ys = <usize>yStride;
+  const N = vertical ? W : H, L = vertical ? H : W;
+  const xp = vertical ? <usize>W * xs : xs, xl = vertical ? xs : <usize>W * xs;
+  const yp = vertical ? <usize>W * ys : ys, yl = vertical ? ys : <usize>W * ys;
+  const qp = <usize>(((L + 1) >> 1) + 1) << 6;
+  const batch = min(N, max(1, BATCHB / <i32>qp));
+  for (let c = 0; c < C; c += 16) {
+    const groups = min(4, (C - c) >> 2);
+    const xc = x + <usize>c;
+    const full = C - c >= 16;
+    for (let k0 = 0; k0 < N; k0 += batch) {
+      const nl = min(batch, N - k0);
+      let b = RING, p = xc + <usize>k0 * xl;
+      for (let k = 0; k < nl; k++) {
+        if (full) quadLine(b, p, L, xp, pad, 16);
+        else quadLine(b, p, L, xp, pad, C - c);
+        b += qp;
+        p += xl;
+      }
+      for (let h = 0; h < groups; h++) {
+        const g = c + 4 * h;
+        const o = <usize>g;
+        const wg = wts + o * 12, bp = BIASP + (o << 2), swp = sumw + (o << 2), sp = scale + (o << 2);
+        const m = modeOf(C - g);
+        const q = RING + <usize>(h << 4), out = y + o + <usize>k0 * yl;
+        if (m == 1) v5m1(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+        else if (m == 2) v5m2(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+        else v5m0(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+      }
+    }
+  }
+}
