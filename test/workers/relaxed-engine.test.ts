@@ -108,7 +108,7 @@ describe('relaxed-SIMD build in workerd', () => {
     depthwiseCases(h, new Rng(0x5eed + 3), 40);
   });
 
-  it.skipIf(!VNNI)(`depthwise: the AVX-VNNI 3x3 s1 form (forced) on random shapes${NO_VNNI}`, async () => {
+  it.skipIf(!VNNI)(`depthwise: the AVX-VNNI forms (3x3 s1/s2, 1x5/5x1 s1; forced) on random shapes${NO_VNNI}`, async () => {
     const h = new Harness(await relaxedExports('vnni'));
     depthwiseCases(h, new Rng(0x5eed + 4), 40);
   });
