@@ -173,7 +173,7 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 28, W: 28, C: 40, kh: 1, kw: 5, stride: 1 }), // the network's DFC maps (224² input)
     dw({ H: 14, W: 14, C: 240, kh: 1, kw: 5, stride: 1, quant: 1 }),
     dw({ H: 7, W: 7, C: 480, kh: 1, kw: 5, stride: 1, xOff: 3, yOff: 2 }), // channel slices of wider tensors
-    dw({ H: 3, W: 3, C: 960, kh: 1, kw: 5, stride: 1 }),
+    dw({ H: 3, W: 4, C: 960, kh: 1, kw: 5, stride: 1 }), // the 3×3 maps' channels (3-pixel lines stay on line3)
     dw({ H: 1, W: 1, C: 4, kh: 1, kw: 5, stride: 1 }), // one pixel: taps 0, 1, 3, 4 on padding
     dw({ H: 2, W: 2, C: 8, kh: 1, kw: 5, stride: 1 }),
     dw({ H: 4, W: 4, C: 12, kh: 1, kw: 5, stride: 1 }),
@@ -190,7 +190,7 @@ const DEPTHWISE: Partial<Record<VariantName, VariantCase[]>> = {
     dw({ H: 28, W: 28, C: 40, kh: 5, kw: 1, stride: 1 }), // the network's DFC maps (224² input)
     dw({ H: 14, W: 14, C: 240, kh: 5, kw: 1, stride: 1, quant: 1 }),
     dw({ H: 7, W: 7, C: 480, kh: 5, kw: 1, stride: 1, xOff: 3, yOff: 2 }), // channel slices of wider tensors
-    dw({ H: 3, W: 3, C: 960, kh: 5, kw: 1, stride: 1 }),
+    dw({ H: 4, W: 3, C: 960, kh: 5, kw: 1, stride: 1 }), // the 3×3 maps' channels (3-pixel lines stay on line3)
     dw({ H: 1, W: 1, C: 4, kh: 5, kw: 1, stride: 1 }), // one pixel: taps 0, 1, 3, 4 on padding
     dw({ H: 2, W: 2, C: 8, kh: 5, kw: 1, stride: 1 }),
     dw({ H: 4, W: 4, C: 12, kh: 5, kw: 1, stride: 1 }),

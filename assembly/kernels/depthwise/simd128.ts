@@ -9,8 +9,9 @@
 //
 // Relaxed build, where the relaxed dot lowers to AVX-VNNI vpdpbusd (lowering.ts relaxedDotIsVnni):
 // 3×3 s1 calls with C % 4 == 0 and W ≤ 131 run vnni3x3.ts dw3x3Vnni (three relaxed dot-adds per pixel
-// of four channels on "quad rows"), 3×3 s2 calls with C % 4 == 0 and W ≤ 348 its dw3x3VnniS2; every
-// other call, build and CPU runs the paths below.
+// of four channels on "quad rows"), 3×3 s2 calls with C % 4 == 0 and W ≤ 348 its dw3x3VnniS2, 1×5 / 5×1 s1
+// calls with C % 4 == 0 and lines of ≤ 1046 pixels but 3 vnni5.ts dw5Vnni (two relaxed dot-adds per pixel);
+// every other call, build and CPU runs the paths below.
 //
 // Paths (depthwiseChunk), the GhostNetV2 shapes first:
 //   3×3 s1, small map        rows3x3.ts dw3x3Map: all pair rows of the map first, one call per group.
@@ -65,6 +66,7 @@ export function depthwise_simd128(
       dw3x3VnniS2(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), y + off, yStride, zpIn);
       continue;
     }
+    // 1×5 / 5×1 s1 (vnni5.ts), lines of ≤ VMAXL5 pixels but 3 (line5.ts dwLine3 is faster there).
     if (ASC_FEATURE_RELAXED_SIMD && stride == 1 && kh * kw == 5 && (kh == 1 ? W : H) <= VMAXL5 && (kh == 1 ? W : H) != 3 && (C & 3) == 0 && relaxedDotIsVnni()) {
       dw5Vnni(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), kh == 5, y + off, yStride, zpIn);
       continue;

@@ -1,16 +1,17 @@
 // Depthwise 1×5 and 5×1, pad 2, stride 1 (the DFC attention) — the AVX-VNNI form of the relaxed build
 // (variants depthwise_1x5s1_4x1_vnni_relaxed, depthwise_5x1s1_4x1_vnni_relaxed). Runs only where the relaxed
 // dot lowers to one vpdpbusd (lowering.ts relaxedDotIsVnni), for calls with C % 4 == 0 and lines of
-// L ≤ VMAXL5 pixels (one quad line of (L + 4)·64 bytes fits the ring); the dispatcher (simd128.ts) sends
-// everything else to line5.ts.
+// L ≤ VMAXL5 pixels (one quad line of (⌈L/2⌉ + 1)·64 bytes fits the ring) but L = 3 (line5.ts dwLine3 is
+// faster there); the dispatcher (simd128.ts) sends everything else to line5.ts / general.ts.
 //
 // Lines as in line5.ts: 1×5 along rows, 5×1 along columns (pixel step W·C bytes). Per line and block of 16
-// channels a "quad line": for position j (0 ≤ j < L + 4) and group of four channels, 16 bytes = per channel
-// (x[j−2], x[j−1], x[j], x[j+1]) ^ 0x80 (outside the line zpIn ^ 0x80). Output j of four channels is two
-// relaxed dot-adds: entry j against (w0, w1, w2, w3) and entry j + 4, whose first byte is x[j+2], against
-// (w4, 0, 0, 0), from the start value biasʹ − 128·Σw (exact under vpdpbusd, as in vnni3x3.ts).
-// A block's lines are built into the ring as many at a time as fit, then each group runs them all with
-// its weights and constants in registers.
+// channels a "quad line" of ⌈L/2⌉ + 1 entries, one per two outputs: entry k, per group of four channels, 16
+// bytes = per channel E[2k] = (x[2k−2], x[2k−1], x[2k], x[2k+1]) ^ 0x80 (outside the line zpIn ^ 0x80).
+// Outputs 2k and 2k + 1 of four channels are four relaxed dot-adds on E[2k] and E[2k+2] (pass5), from the
+// start value biasʹ − 128·Σw (exact under vpdpbusd, as in vnni3x3.ts). A block's lines are built into the
+// ring BATCHB bytes at a time, then each group runs them all with its weights and constants in registers.
+// Measured and not kept: an entry per output (E[j], tap 4 from E[j + 4]·(w4, 0, 0, 0)), and the whole
+// map's quad lines at once (28²: 0.6×, out of L1); see docs/KERNELS.md.
 import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, store1, store2 } from './common';
 
 import { RING } from './rows3x3';
