@@ -154,7 +154,7 @@ export class JpegCodec {
     const have = m.buffer.byteLength;
     if (bytes > have) m.grow(Math.ceil((bytes - have) / 65536));
     const u8 = new Uint8Array(m.buffer);
-    for (let i = 0; i < u8.length; i += 4096) u8[i] = u8[i];
+    for (let i = 0; i < u8.length; i += 4096) u8[i] |= 0;
   }
 
   /** Drops the instance: the next decode starts from a fresh (128 KiB) memory (decode.ts does this before a large decode of another format). */
