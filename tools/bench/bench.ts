@@ -71,6 +71,7 @@ GhostNetV2-1.0, 224x224, batch 1, one thread each; contenders interleaved round-
   --charts DIR         where the two SVG charts go (default docs/benchmarks; "none" = no charts)
   --baseline FILE      also run this engine binary (e.g. an older commit's build/engine.simd128.wasm)
                        as contender edge-baseline, with its own per-op profile: before/after in one run
+                       (the two profiled in alternation; the per-op table is this build's profile alone)
 Ratios are median time ÷ the anchor's median time (< 1 = faster than the anchor), with a 95%
 bootstrap interval in brackets.`;
 
@@ -316,16 +317,26 @@ async function main(argv: string[]): Promise<number> {
   const benchSeconds = (performance.now() - t0) / 1000;
 
   // Per-op profile of the SIMD128 engine (after the timed rounds, so it cannot disturb them), and of
-  // the --baseline engine in alternation with it (profileEngines: same stretch of time).
+  // the --baseline engine in alternation with it (profileEngines: same stretch of time). Alternated
+  // round by round, each engine's run evicts the other's weights further than one run brings them
+  // back: both read colder than either runs alone (Σ 56–57% against 60–62% of the dot peak for the
+  // same build, docs/KERNELS.md "The network against the micro-benchmark"). So the ratios come from
+  // the alternation, and this build's own profile (the per-op table, `profile`) from a run of it
+  // alone afterwards, as without --baseline; its first 10 rounds bring its weights back.
   let profile: Report['profile'];
   let baselineProfile: Report['baselineProfile'];
+  let alternatedProfile: Report['alternatedProfile'];
   const edge = contenders.find((c) => c.id === 'edge-simd128') as EdgeContender | undefined;
   const base = contenders.find((c) => c.id === 'edge-baseline') as EdgeContender | undefined;
   if (edge && profileRuns > 0) {
     if (profileHook(edge.engine)) {
-      const [p, b] = profileEngines(base ? [edge, base] : [edge], inputs.chw, profileRuns, 5);
+      if (base) {
+        const [a, b] = profileEngines([edge, base], inputs.chw, profileRuns, 5);
+        alternatedProfile = { ...a, runMedianMs: median(times.get('edge-simd128')!) };
+        baselineProfile = { ...b, runMedianMs: median(times.get('edge-baseline')!) };
+      }
+      const [p] = profileEngines([edge], inputs.chw, profileRuns, base ? 10 : 5);
       profile = { ...p, runMedianMs: median(times.get('edge-simd128')!) };
-      if (b) baselineProfile = { ...b, runMedianMs: median(times.get('edge-baseline')!) };
     } else notes.push('per-op profile skipped: Int8Engine has no profile(chw) method');
   }
 
@@ -360,6 +371,7 @@ async function main(argv: string[]): Promise<number> {
     agreement,
     profile,
     baselineProfile,
+    alternatedProfile,
     peak,
     samples: Object.fromEntries(times),
   };
@@ -377,11 +389,13 @@ async function main(argv: string[]): Promise<number> {
   }
   log('\n' + formatPeak(peak));
   if (profile) {
-    log(`\nghostnet-edge simd128 per-op profile (median of ${profile.runs} runs per op, MACs from shapes; % of the dot peak above):`);
+    log(`\nghostnet-edge simd128 per-op profile (${baselineProfile ? 'this engine alone, ' : ''}median of ${profile.runs} runs per op, MACs from shapes; % of the dot peak above):`);
     log(formatProfile(profile, peak.gmacs));
-    if (baselineProfile) {
-      log(`\nbefore → after per class (per-op medians; baseline ${o.baseline}):`);
-      log(formatComparison(baselineProfile, profile, peak.gmacs));
+    if (baselineProfile && alternatedProfile) {
+      log(
+        `\nbefore → after per class (per-op medians, the two engines profiled in alternation, round by round: both colder than the profile above, where this build runs alone; baseline ${o.baseline}):`,
+      );
+      log(formatComparison(baselineProfile, alternatedProfile, peak.gmacs));
     }
   }
   for (const n of notes) log(`note: ${n}`);

@@ -84,8 +84,13 @@ export interface Report {
   notes: string[];
   agreement: Agreement[];
   profile?: EngineProfile & { runMedianMs?: number };
-  /** The --baseline engine's profile, same model and input. */
+  /** The --baseline engine's profile, same model and input, profiled in alternation with this build's (alternatedProfile). */
   baselineProfile?: EngineProfile & { runMedianMs?: number };
+  /**
+   * With --baseline: this build's profile in that alternation (the before/after ratios come from these
+   * two); `profile` is this build profiled alone afterwards, as without --baseline (docs/KERNELS.md).
+   */
+  alternatedProfile?: EngineProfile & { runMedianMs?: number };
   /** The dot-product peak of this process (tools/bench/peak.ts), measured before and after the timed rounds. */
   peak?: { gmacs: number; before: Peak; after: Peak; relaxed?: Peak };
   /** Every sample, in run order, for re-analysis. */
