@@ -252,7 +252,17 @@ const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
   // tails of 4-pixel groups (after pairs of 4-pixel tiles at 11, 14, 17), and the second tile of an 8-, 7-, 6-pixel int8 call
   pointwise_3x8_simd128: [...pwTile([3, 11]), pw({ cin: 40, cout: 24, pixels: 8 })],
   pointwise_2x8_simd128: [...pwTile([2, 14]), pw({ cin: 40, cout: 24, pixels: 7 })],
-  pointwise_1x8_simd128: [...pwTile([1, 17]), pw({ cin: 40, cout: 24, pixels: 6 }), pw({ cin: 960, cout: 1280, pixels: 1 }), pw({ cin: 1280, cout: 1000, pixels: 1, f32: true })],
+  // 1 pixel: full blocks in pairs (b, b + nf/2), then the odd full block and the tail: nf even, odd, 1, 0
+  pointwise_1x8_simd128: [
+    ...pwTile([1, 17]),
+    pw({ cin: 40, cout: 24, pixels: 6 }),
+    pw({ cin: 960, cout: 1280, pixels: 1 }),
+    pw({ cin: 1280, cout: 1000, pixels: 1, f32: true }),
+    pw({ cin: 33, cout: 16, pixels: 1, data: 'extreme' }),
+    pw({ cin: 4096, cout: 20, pixels: 1 }),
+    pw({ cin: 72, cout: 44, pixels: 17, yStride: 47, yOffset: 2 }),
+    pw({ cin: 20, cout: 63, pixels: 5, f32: true }),
+  ],
   pointwise_Mx4_simd128: [1, 2, 3, 4]
     .flatMap((cout) => [1, 2, 3, 4, 5, 6].map((pixels) => pw({ cin: 7 + cout, cout, pixels, f32: pixels === 6 })))
     .concat(pw({ cin: 33, cout: 12, pixels: 11, yStride: 13, yOffset: 3 })),

@@ -48,6 +48,10 @@
 // not rowTile twice. Calls of more pixels with kp ≤ PAIR_KMAX that take neither table run 4-pixel
 // tiles in such pairs (8 pixels per pass over the weights).
 //
+// 1 pixel (the GEMVs, gemvTile): the full blocks in pairs (b, b + nf/2), two weight streams per loop
+// (tile8x2): the weights are read once per call, from L3 or memory, and two streams keep more of them
+// in flight (GEMVs 1.40× in the network, docs/KERNELS.md).
+//
 // Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
 //
@@ -213,6 +217,72 @@ function tile8(M: i32, F32: bool, P: bool, s: usize, sums: usize, kp: i32, kn: i
     if (M > 3) out8(F32, a30, a31, s0, s1, y + 3 * ys, n, c, magic, floor, shift);
     if (M > 4) out8(F32, a40, a41, s0, s1, y + 4 * ys, n, c, magic, floor, shift);
   }
+}
+
+/**
+ * 1 pixel x two blocks of 8 channels whose weights lie far apart (wa, wb: two weight streams read in
+ * one loop, see gemvTile). Per block the same arithmetic as tile8(1, ...): all kp/2 k-pairs, raw
+ * lanes, channels 4-7 = raw - 256*(channels 0-3) - 128*Σx; ya, yb: the blocks' outputs (all 8 stored).
+ */
+// @ts-ignore: decorator
+@inline
+function tile8x2(F32: bool, s: usize, sums: usize, kp: i32, wa: usize, wb: usize, ba: usize, bb: usize, sa: usize, sb: usize,
+  ya: usize, yb: usize, c: usize): void {
+  const a0 = v128.load(ba), b0 = v128.load(bb);
+  let p0 = a0, p1 = i32x4.add(v128.load(ba, 16), i32x4.shl(a0, 8));
+  let q0 = b0, q1 = i32x4.add(v128.load(bb, 16), i32x4.shl(b0, 8));
+  const end = wa + (<usize>kp << 3);
+  do {
+    const u1 = v128.load(wa), v1 = v128.load(wb);
+    const u0 = i16x8.shr_s(u1, 8), v0 = i16x8.shr_s(v1, 8);
+    const x = v128.load32_splat(s);
+    p0 = i32x4.add(p0, i32x4.dot_i16x8_s(x, u0)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(x, u1));
+    q0 = i32x4.add(q0, i32x4.dot_i16x8_s(x, v0)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(x, v1));
+    wa += 16;
+    wb += 16;
+    s += ROW;
+  } while (wa < end);
+  const sx = v128.load(sums);
+  p1 = i32x4.sub(i32x4.sub(p1, i32x4.shl(p0, 8)), sx);
+  q1 = i32x4.sub(i32x4.sub(q1, i32x4.shl(q0, 8)), sx);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  out8(F32, p0, p1, v128.load(sa), v128.load(sa, 16), ya, 8, c, magic, floor, shift);
+  out8(F32, q0, q1, v128.load(sb), v128.load(sb, 16), yb, 8, c, magic, floor, shift);
+}
+
+/**
+ * One pixel (the GEMVs: SE reduce/expand, conv_head, the classifier; and the last pixel of calls of
+ * 4n + 1 pixels): rowTile(1) with the full blocks taken in pairs (b, b + nf/2), two weight streams in
+ * one loop, then the odd full block and the tail as in rowTile. The weights of a 1-pixel call are
+ * used once and come from L3 or memory (docs/KERNELS.md, "The network against the micro-benchmark");
+ * two streams half the weights apart keep more lines in flight than one sequential stream (whose
+ * hardware prefetch restarts at every 4 KB page): GEMVs 0.319 → 0.228 ms in the network alone, 0.534 →
+ * 0.392 ms after another engine's runs, 0.168 → 0.149 ms hot.
+ */
+// @ts-ignore: decorator
+@inline
+function gemvTile(F32: bool, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
+  cout: i32, y: usize, c: usize): void {
+  convert(1, false, x, xs, kp, kn, SCRATCH, SUMS);
+  const blockBytes = <usize>kp << 3;
+  const eb: usize = F32 ? 4 : 1;
+  const nf = cout >> 3;
+  const h = nf >> 1;
+  for (let i = 0; i < h; i++) {
+    const oa = i << 3, ob = (i + h) << 3;
+    tile8x2(F32, SCRATCH, SUMS, kp, packed + <usize>i * blockBytes, packed + <usize>(i + h) * blockBytes,
+      bias + (<usize>oa << 2), bias + (<usize>ob << 2), scale + (<usize>oa << 2), scale + (<usize>ob << 2),
+      y + <usize>oa * eb, y + <usize>ob * eb, c);
+  }
+  let o = (h << 1) << 3;
+  let wp = packed + <usize>(h << 1) * blockBytes;
+  for (; o + 8 <= cout; o += 8) {
+    tile8(1, F32, false, SCRATCH, SUMS, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, 0, 8, c);
+    wp += blockBytes;
+  }
+  const n = cout - o;
+  if (n > 4) tile8(1, F32, false, SCRATCH, SUMS, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, 0, n, c);
+  else if (n > 0) tile4(1, F32, false, SCRATCH, SUMS, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, 0, n, c);
 }
 
 /** M pixels x 4 channels (the first half of a block): the last block when it has ≤ 4 channels. */
@@ -433,7 +503,7 @@ function rows2(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize
   rowTile(2, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows1(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(1, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  gemvTile(false, x, xs, kp, kn, packed, bias, scale, cout, y, c);
 }
 function rows4f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
   rowTile(4, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
@@ -445,7 +515,7 @@ function rows2f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usiz
   rowTile(2, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
 }
 function rows1f(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(1, true, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  gemvTile(true, x, xs, kp, kn, packed, bias, scale, cout, y, c);
 }
 
 function rows1p(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
