@@ -291,7 +291,7 @@ export const POINTWISE = {
       isa: 'simd128',
       entry: 'pointwise',
       also: ['pointwise_f32'],
-      tile: '1 px × 8 ch, activation pair by load32_splat; the full blocks in pairs (b, b + nf/2): two weight streams per loop (the GEMVs)',
+      tile: '1 px × 8 ch, activation pair by load32_splat; 4 blocks a quarter of the channels apart per loop: four weight streams (the GEMVs)',
       source: 'simd128.ts',
       when: 'pixels mod 4 = 1 (6-pixel calls of the pairs): SE reduce/expand, conv_head, classifier',
       reaches: s128.tail(1),

@@ -252,7 +252,8 @@ const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
   // tails of 4-pixel groups (after pairs of 4-pixel tiles at 11, 14, 17), and the second tile of an 8-, 7-, 6-pixel int8 call
   pointwise_3x8_simd128: [...pwTile([3, 11]), pw({ cin: 40, cout: 24, pixels: 8 })],
   pointwise_2x8_simd128: [...pwTile([2, 14]), pw({ cin: 40, cout: 24, pixels: 7 })],
-  // 1 pixel: full blocks in pairs (b, b + nf/2), then the odd full block and the tail: nf even, odd, 1, 0
+  // 1 pixel: full blocks in fours (b, b + q, b + 2q, b + 3q; q = nf/4), the rest (0..3 blocks) as a pair
+  // and a single, then the tail: nf 0..7, 125, 160, K 4096, channel tails of both tiles
   pointwise_1x8_simd128: [
     ...pwTile([1, 17]),
     pw({ cin: 40, cout: 24, pixels: 6 }),
@@ -262,6 +263,10 @@ const POINTWISE_SIMD128: Partial<Record<VariantName, VariantCase[]>> = {
     pw({ cin: 4096, cout: 20, pixels: 1 }),
     pw({ cin: 72, cout: 44, pixels: 17, yStride: 47, yOffset: 2 }),
     pw({ cin: 20, cout: 63, pixels: 5, f32: true }),
+    pw({ cin: 24, cout: 32, pixels: 1 }),
+    pw({ cin: 17, cout: 36, pixels: 1, data: 'extreme' }),
+    pw({ cin: 40, cout: 48, pixels: 13 }),
+    pw({ cin: 64, cout: 56, pixels: 1, f32: true }),
   ],
   pointwise_Mx4_simd128: [1, 2, 3, 4]
     .flatMap((cout) => [1, 2, 3, 4, 5, 6].map((pixels) => pw({ cin: 7 + cout, cout, pixels, f32: pixels === 6 })))

@@ -48,9 +48,9 @@
 // not rowTile twice. Calls of more pixels with kp ≤ PAIR_KMAX that take neither table run 4-pixel
 // tiles in such pairs (8 pixels per pass over the weights).
 //
-// 1 pixel (the GEMVs, gemvTile): the full blocks in pairs (b, b + nf/2), two weight streams per loop
-// (tile8x2): the weights are read once per call, from L3 or memory, and two streams keep more of them
-// in flight (GEMVs 1.40× in the network, docs/KERNELS.md).
+// 1 pixel (the GEMVs, gemvTile): the full blocks in fours a quarter of them apart, four weight streams
+// per loop (tile8x4): the weights are read once per call, from L3 or memory, and four streams keep
+// more of them in flight than one (docs/KERNELS.md).
 //
 // Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
@@ -251,13 +251,54 @@ function tile8x2(F32: bool, s: usize, sums: usize, kp: i32, wa: usize, wb: usize
 }
 
 /**
+ * 1 pixel x four blocks of 8 channels, `step` bytes of weights and `ostep` channels apart (four
+ * weight streams in one loop, see gemvTile); per block as tile8x2. 8 accumulators, x and two weight
+ * vectors at a time: 11 of the 15 registers.
+ */
+// @ts-ignore: decorator
+@inline
+function tile8x4(F32: bool, s: usize, sums: usize, kp: i32, wa: usize, step: usize, ba: usize, sa: usize, ya: usize, ostep: usize, c: usize): void {
+  const wb = wa + step, wc = wa + 2 * step, wd = wa + 3 * step;
+  const bb = ba + (ostep << 2), bc = ba + (ostep << 3), bd = ba + 12 * ostep;
+  const a0 = v128.load(ba), b0 = v128.load(bb), c0 = v128.load(bc), d0 = v128.load(bd);
+  let p0 = a0, p1 = i32x4.add(v128.load(ba, 16), i32x4.shl(a0, 8));
+  let q0 = b0, q1 = i32x4.add(v128.load(bb, 16), i32x4.shl(b0, 8));
+  let r0 = c0, r1 = i32x4.add(v128.load(bc, 16), i32x4.shl(c0, 8));
+  let t0 = d0, t1 = i32x4.add(v128.load(bd, 16), i32x4.shl(d0, 8));
+  const end = wa + (<usize>kp << 3);
+  let o: usize = 0;
+  do {
+    const x = v128.load32_splat(s);
+    const u1 = v128.load(wa + o), v1 = v128.load(wb + o), w1 = v128.load(wc + o), z1 = v128.load(wd + o);
+    p0 = i32x4.add(p0, i32x4.dot_i16x8_s(x, i16x8.shr_s(u1, 8))); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(x, u1));
+    q0 = i32x4.add(q0, i32x4.dot_i16x8_s(x, i16x8.shr_s(v1, 8))); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(x, v1));
+    r0 = i32x4.add(r0, i32x4.dot_i16x8_s(x, i16x8.shr_s(w1, 8))); r1 = i32x4.add(r1, i32x4.dot_i16x8_s(x, w1));
+    t0 = i32x4.add(t0, i32x4.dot_i16x8_s(x, i16x8.shr_s(z1, 8))); t1 = i32x4.add(t1, i32x4.dot_i16x8_s(x, z1));
+    o += 16;
+    s += ROW;
+  } while (wa + o < end);
+  const sx = v128.load(sums);
+  p1 = i32x4.sub(i32x4.sub(p1, i32x4.shl(p0, 8)), sx);
+  q1 = i32x4.sub(i32x4.sub(q1, i32x4.shl(q0, 8)), sx);
+  r1 = i32x4.sub(i32x4.sub(r1, i32x4.shl(r0, 8)), sx);
+  t1 = i32x4.sub(i32x4.sub(t1, i32x4.shl(t0, 8)), sx);
+  const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
+  const sb = sa + (ostep << 2), sc = sa + (ostep << 3), sd = sa + 12 * ostep;
+  const eb: usize = F32 ? 4 : 1;
+  out8(F32, p0, p1, v128.load(sa), v128.load(sa, 16), ya, 8, c, magic, floor, shift);
+  out8(F32, q0, q1, v128.load(sb), v128.load(sb, 16), ya + ostep * eb, 8, c, magic, floor, shift);
+  out8(F32, r0, r1, v128.load(sc), v128.load(sc, 16), ya + 2 * ostep * eb, 8, c, magic, floor, shift);
+  out8(F32, t0, t1, v128.load(sd), v128.load(sd, 16), ya + 3 * ostep * eb, 8, c, magic, floor, shift);
+}
+
+/**
  * One pixel (the GEMVs: SE reduce/expand, conv_head, the classifier; and the last pixel of calls of
- * 4n + 1 pixels): rowTile(1) with the full blocks taken in pairs (b, b + nf/2), two weight streams in
- * one loop, then the odd full block and the tail as in rowTile. The weights of a 1-pixel call are
- * used once and come from L3 or memory (docs/KERNELS.md, "The network against the micro-benchmark");
- * two streams half the weights apart keep more lines in flight than one sequential stream (whose
- * hardware prefetch restarts at every 4 KB page): GEMVs 0.319 → 0.228 ms in the network alone, 0.534 →
- * 0.392 ms after another engine's runs, 0.168 → 0.149 ms hot.
+ * 4n + 1 pixels): rowTile(1) with the full blocks in fours a quarter of them apart (four weight streams
+ * in one loop, tile8x4), the remaining 2..3 full blocks as a pair (tile8x2), then a single block and
+ * the tail as in rowTile. The weights of a 1-pixel call are used once and come from L3 or memory
+ * (docs/KERNELS.md, "The network against the micro-benchmark"); several streams keep more lines in
+ * flight than one sequential stream: GEMVs in the network alone 0.319 → 0.228 ms with two streams,
+ * → 0.180–0.206 with four; after another engine's runs 0.534 → 0.392 → 0.293–0.320 ms.
  */
 // @ts-ignore: decorator
 @inline
@@ -267,15 +308,23 @@ function gemvTile(F32: bool, x: usize, xs: usize, kp: i32, kn: i32, packed: usiz
   const blockBytes = <usize>kp << 3;
   const eb: usize = F32 ? 4 : 1;
   const nf = cout >> 3;
-  const h = nf >> 1;
-  for (let i = 0; i < h; i++) {
-    const oa = i << 3, ob = (i + h) << 3;
-    tile8x2(F32, SCRATCH, SUMS, kp, packed + <usize>i * blockBytes, packed + <usize>(i + h) * blockBytes,
+  // four streams a quarter of the full blocks apart, then the rest (0..3 blocks) as a pair and a single
+  const q = nf >> 2;
+  for (let i = 0; i < q; i++) {
+    const oa = i << 3;
+    tile8x4(F32, SCRATCH, SUMS, kp, packed + <usize>i * blockBytes, <usize>q * blockBytes, bias + (<usize>oa << 2), scale + (<usize>oa << 2),
+      y + <usize>oa * eb, <usize>(q << 3), c);
+  }
+  const b0 = q << 2;
+  if (nf - b0 >= 2) {
+    const oa = b0 << 3, ob = oa + 8;
+    tile8x2(F32, SCRATCH, SUMS, kp, packed + <usize>b0 * blockBytes, packed + <usize>(b0 + 1) * blockBytes,
       bias + (<usize>oa << 2), bias + (<usize>ob << 2), scale + (<usize>oa << 2), scale + (<usize>ob << 2),
       y + <usize>oa * eb, y + <usize>ob * eb, c);
   }
-  let o = (h << 1) << 3;
-  let wp = packed + <usize>(h << 1) * blockBytes;
+  const done = nf - b0 >= 2 ? b0 + 2 : b0;
+  let o = done << 3;
+  let wp = packed + <usize>done * blockBytes;
   for (; o + 8 <= cout; o += 8) {
     tile8(1, F32, false, SCRATCH, SUMS, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, 0, 8, c);
     wp += blockBytes;
