@@ -102,11 +102,18 @@ export function requant4(LEAN: bool, acc: v128, scale: v128, magic: v128, floor:
 }
 
 /**
- * The byte clamp after the narrows, by store mode M (a literal): RQ_GENERAL (requantFloor4 applied
- * qmin; min qmax), RQ_GENERAL_FULL (qmax = 127: nothing), RQ_LEAN_FULL (qmin = −128, qmax = 127:
- * nothing), RQ_LEAN_CLAMP (max qmin, min qmax).
+ * The store modes of the SIMD kernels (M, a literal at each specialized call site): the requantization
+ * form, then the byte clamp after the narrows (clampBytes).
+ *   RQ_GENERAL       requantFloor4 (applies qmin), min qmax
+ *   RQ_GENERAL_FULL  qmax = 127: requantFloor4, nothing
+ *   RQ_LEAN_FULL     qmin = −128, qmax = 127: the lean form, nothing
+ *   RQ_LEAN_CLAMP    the lean form, max qmin, min qmax
+ *   RQ_LEAN_RELU     qmin > −128, qmax = 127 (a fused ReLU): the lean form, max qmin
+ * The lean modes are those ≥ RQ_LEAN_FULL. Gate and add take rqMode's (the first four, clampBytes);
+ * depthwise takes RQ_GENERAL, RQ_LEAN_FULL and RQ_LEAN_RELU (depthwise/common.ts setup and clamp8,
+ * which loads qmax's bytes only in RQ_GENERAL).
  */
-export const RQ_GENERAL = 0, RQ_GENERAL_FULL = 1, RQ_LEAN_FULL = 2, RQ_LEAN_CLAMP = 3;
+export const RQ_GENERAL = 0, RQ_GENERAL_FULL = 1, RQ_LEAN_FULL = 2, RQ_LEAN_CLAMP = 3, RQ_LEAN_RELU = 4;
 
 // @ts-ignore: decorator
 @inline

@@ -342,8 +342,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['depthwise'],
     file: 'kernels/depthwise/common.ts',
-    find: 'if (M == 2) return i8x16.max_s(r, floor);',
-    replace: 'if (M == 2) return r;',
+    find: 'if (M == RQ_LEAN_RELU) return i8x16.max_s(r, floor);',
+    replace: 'if (M == RQ_LEAN_RELU) return r;',
   },
   {
     id: 'dw-lean-shift',
@@ -351,8 +351,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['depthwise'],
     file: 'kernels/depthwise/common.ts',
-    find: 'magic), shift);',
-    replace: 'magic), i32x4.add(shift, i32x4.splat(1)));',
+    find: 'return requant4(M >= RQ_LEAN_FULL, a, sc, magic, floor, shift);',
+    replace: 'return requant4(M >= RQ_LEAN_FULL, a, sc, magic, floor, M >= RQ_LEAN_FULL ? i32x4.add(shift, i32x4.splat(1)) : shift);',
   },
   {
     id: 'dw-s2-swap',

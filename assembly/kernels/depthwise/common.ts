@@ -1,7 +1,7 @@
 // Depthwise SIMD128 — the pieces every path shares: the packed weight layout, the per-call
 // scratch (zero-point row, folded bias, requantization constants), pair-row builders and the
 // requantize-and-store tails. See simd128.ts for the paths and why they are shaped as they are.
-import { MAGIC, requant4, rqFloor, rqShift } from '../../requant';
+import { MAGIC, RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU, requant4, rqFloor, rqShift } from '../../requant';
 import { storeTail } from '../../store';
 
 // ---- Packed layout (SIMD builds; PACK_LAYOUT in ../../layout.ts) ----
@@ -82,25 +82,26 @@ export const K: usize = memory.data(80, 16);
 export const K_MAGIC = 0, K_FLOOR = 16, K_SHIFT = 32, K_MAX = 48, K_MIN = 64;
 
 /**
- * The store mode of a full group of four channels in this chunk (set by setup; modeOf):
- *   0  general: requantFloor4, then min qmax and a tail store of rr channels;
- *   1  lean:    qmax = 127, qmin = −128, and every product bounded (|v| ≤ 2^22, see setup):
- *               four instructions per four lanes, bits(v + MAGIC) − shift, the narrows clamp;
- *   2  lean with a floor: as 1 with qmin > −128 (a fused ReLU), applied as one i8x16.max_s after
- *               the narrows (per one to three pixels) instead of one i32x4.max_s per pixel.
+ * The store mode (requant.ts RQ_*) of a full group of four channels in this chunk (set by setup; modeOf):
+ *   RQ_GENERAL    requantFloor4, then min qmax and a tail store of rr channels (also when qmax = 127);
+ *   RQ_LEAN_FULL  qmax = 127, qmin = −128, and every product bounded (|v| ≤ 2^22, see setup):
+ *                 four instructions per four lanes, bits(v + MAGIC) − shift, the narrows clamp;
+ *   RQ_LEAN_RELU  as RQ_LEAN_FULL with qmin > −128 (a fused ReLU), applied as one i8x16.max_s after
+ *                 the narrows (per one to three pixels) instead of one i32x4.max_s per pixel.
+ * No initializer (setup sets it before any use): an imported constant there would cost a start function.
  */
-let FASTMODE: i32 = 0;
+let FASTMODE: i32;
 
 /** Store mode (above) of a group with rr channels left. */
 // @ts-ignore: decorator
 @inline export function modeOf(rr: i32): i32 {
-  return rr >= 4 ? FASTMODE : 0;
+  return rr >= 4 ? FASTMODE : RQ_GENERAL;
 }
 
-/** The third requantization constant a pass of mode M holds: the i32 floor (0), unused (1), qmin bytes (2). */
+/** The third requantization constant a pass of mode M holds: the i32 floor (RQ_GENERAL), unused (RQ_LEAN_FULL), qmin bytes (RQ_LEAN_RELU). */
 // @ts-ignore: decorator
 @inline export function loadFloor(M: i32): v128 {
-  return v128.load(K + <usize>(M == 2 ? K_MIN : K_FLOOR));
+  return v128.load(K + <usize>(M == RQ_LEAN_RELU ? K_MIN : K_FLOOR));
 }
 
 /**
@@ -147,7 +148,7 @@ export function setup(C: i32, sumw: usize, bias: usize, scale: usize, taps: i32,
   maxS = i32x4.max_u(maxS, i32x4.shuffle(maxS, maxS, 1, 0, 3, 2));
   const bound = (<f64><u32>i32x4.extract_lane(maxB, 0) + <f64>taps * 16256.0 + 1.0) * <f64>reinterpret<f32>(i32x4.extract_lane(maxS, 0));
   const lean = bound <= 2097152.0; // 2^21 (false for a NaN)
-  FASTMODE = qmax == 127 && lean ? (qmin == -128 ? 1 : 2) : 0;
+  FASTMODE = qmax == 127 && lean ? (qmin == -128 ? RQ_LEAN_FULL : RQ_LEAN_RELU) : RQ_GENERAL;
   v128.store(K, f32x4.splat(MAGIC), K_MAGIC);
   v128.store(K, rqFloor(zpOut, qmin), K_FLOOR);
   v128.store(K, rqShift(zpOut), K_SHIFT);
@@ -270,30 +271,31 @@ export const PITCH: i32 = (MAXW + 8) * 32;
 }
 
 // ---- Requantize and store ----
-// M (a literal at every call site): the store mode, see FASTMODE. M > 0: a full group of four
-// channels and qmax = 127 (no tail stores, no min); `floor` holds what loadFloor(M) loads.
+// M (a literal at every call site): the store mode, see FASTMODE. The lean modes (M ≥ RQ_LEAN_FULL):
+// a full group of four channels and qmax = 127 (no tail stores, no min); `floor` holds what
+// loadFloor(M) loads.
 
-/** Four accumulators → i32 lanes: requantFloor4 (M = 0), or bits(f32(a)·sc + MAGIC) − shift (M > 0, bounded products). */
+/** Four accumulators → i32 lanes: requantFloor4 (RQ_GENERAL), or bits(f32(a)·sc + MAGIC) − shift (lean modes, bounded products). */
 // @ts-ignore: decorator
 @inline function rq(M: i32, a: v128, sc: v128, magic: v128, floor: v128, shift: v128): v128 {
-  return requant4(M > 0, a, sc, magic, floor, shift);
+  return requant4(M >= RQ_LEAN_FULL, a, sc, magic, floor, shift);
 }
 
-/** The narrowed bytes' clamp: qmin for M = 2 (from floor), qmax for M = 0, nothing for M = 1. */
+/** The narrowed bytes' clamp (requant.ts clampBytes' by mode, qmin's bytes from floor, qmax's loaded only where RQ_GENERAL uses them). */
 // @ts-ignore: decorator
 @inline function clamp8(M: i32, r: v128, floor: v128): v128 {
-  if (M == 2) return i8x16.max_s(r, floor);
-  if (M == 0) return i8x16.min_s(r, v128.load(K, K_MAX));
+  if (M == RQ_LEAN_RELU) return i8x16.max_s(r, floor);
+  if (M == RQ_GENERAL) return i8x16.min_s(r, v128.load(K, K_MAX));
   return r;
 }
 
-/** One pixel's four accumulators → int8 at out (rr channels when M = 0). */
+/** One pixel's four accumulators → int8 at out (rr channels in RQ_GENERAL). */
 // @ts-ignore: decorator
 @inline export function store1(M: i32, a: v128, sc: v128, magic: v128, floor: v128, shift: v128, out: usize, rr: i32): void {
   const q = rq(M, a, sc, magic, floor, shift);
   const h = i16x8.narrow_i32x4_s(q, q);
   const r = clamp8(M, i8x16.narrow_i16x8_s(h, h), floor);
-  if (M > 0) v128.store32_lane(out, r, 0);
+  if (M >= RQ_LEAN_FULL) v128.store32_lane(out, r, 0);
   else storeTail(out, r, rr);
 }
 
@@ -302,7 +304,7 @@ export const PITCH: i32 = (MAXW + 8) * 32;
 @inline export function store2(M: i32, a0: v128, a1: v128, sc: v128, magic: v128, floor: v128, shift: v128, out0: usize, out1: usize, rr: i32): void {
   const h = i16x8.narrow_i32x4_s(rq(M, a0, sc, magic, floor, shift), rq(M, a1, sc, magic, floor, shift));
   const r = clamp8(M, i8x16.narrow_i16x8_s(h, h), floor);
-  if (M > 0) {
+  if (M >= RQ_LEAN_FULL) {
     v128.store32_lane(out0, r, 0);
     v128.store32_lane(out1, r, 1);
   } else {
@@ -317,7 +319,7 @@ export const PITCH: i32 = (MAXW + 8) * 32;
   const q2 = rq(M, a2, sc, magic, floor, shift);
   const h = i16x8.narrow_i32x4_s(rq(M, a0, sc, magic, floor, shift), rq(M, a1, sc, magic, floor, shift));
   const r = clamp8(M, i8x16.narrow_i16x8_s(h, i16x8.narrow_i32x4_s(q2, q2)), floor);
-  if (M > 0) {
+  if (M >= RQ_LEAN_FULL) {
     v128.store32_lane(out0, r, 0);
     v128.store32_lane(out1, r, 1);
     v128.store32_lane(out2, r, 2);

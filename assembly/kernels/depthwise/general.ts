@@ -5,6 +5,7 @@
 //   dwHuge:    kernels with more than MAXT taps (the table would not fit): scalar loops.
 import { requant } from '../../requant';
 import { BIASP, K, K_FLOOR, K_MAGIC, K_MIN, K_SHIFT, ZP, modeOf, pairCount, store1 } from './common';
+import { RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU } from '../../requant';
 
 /** Largest tap count of dwGeneral. */
 export const MAXT: i32 = 128;
@@ -52,14 +53,14 @@ const TAPS: usize = memory.data(MAXT * 8 + 16, 16);
   }
 }
 
-function pixel1(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
-  pixel(1, P, C, wts, scale, out, magic, floor, shift);
+function pixelLeanFull(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
+  pixel(RQ_LEAN_FULL, P, C, wts, scale, out, magic, floor, shift);
 }
-function pixel2(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
-  pixel(2, P, C, wts, scale, out, magic, floor, shift);
+function pixelLeanRelu(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
+  pixel(RQ_LEAN_RELU, P, C, wts, scale, out, magic, floor, shift);
 }
 function pixelGeneral(P: i32, C: i32, wts: usize, scale: usize, out: usize, magic: v128, floor: v128, shift: v128): void {
-  pixel(0, P, C, wts, scale, out, magic, floor, shift);
+  pixel(RQ_GENERAL, P, C, wts, scale, out, magic, floor, shift);
 }
 
 /** Any kh×kw with kh·kw ≤ MAXT, any stride. BIASP, ZP and K are set. */
@@ -70,8 +71,8 @@ export function dwGeneral(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
   const OW = (W + 2 * pw - kw) / stride + 1;
   const P = pairCount(kh, kw);
   // every group full (C a multiple of four): the chunk's store mode (common.ts), else the general one
-  const m = (C & 3) == 0 ? modeOf(4) : 0;
-  const magic = v128.load(K, K_MAGIC), floor = v128.load(K + <usize>(m == 2 ? K_MIN : K_FLOOR)), shift = v128.load(K, K_SHIFT);
+  const m = (C & 3) == 0 ? modeOf(4) : RQ_GENERAL;
+  const magic = v128.load(K, K_MAGIC), floor = v128.load(K + <usize>(m == RQ_LEAN_RELU ? K_MIN : K_FLOOR)), shift = v128.load(K, K_SHIFT);
   let out = y;
   for (let oy = 0; oy < OH; oy++) {
     for (let ox = 0; ox < OW; ox++) {
@@ -87,8 +88,8 @@ export function dwGeneral(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
           t += 4;
         }
       }
-      if (m == 1) pixel1(P, C, wts, scale, out, magic, floor, shift);
-      else if (m == 2) pixel2(P, C, wts, scale, out, magic, floor, shift);
+      if (m == RQ_LEAN_FULL) pixelLeanFull(P, C, wts, scale, out, magic, floor, shift);
+      else if (m == RQ_LEAN_RELU) pixelLeanRelu(P, C, wts, scale, out, magic, floor, shift);
       else pixelGeneral(P, C, wts, scale, out, magic, floor, shift);
       out += <usize>yStride;
     }

@@ -5,6 +5,7 @@
 // in cache). Per group of four channels, one call runs every line with the weights and the
 // requantization constants in registers.
 import { BIASP, K, K_MAGIC, K_SHIFT, loadFloor, modeOf, store1, store2, store3 } from './common';
+import { RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU } from '../../requant';
 
 // ---- Lines in registers (1×5 / 5×1 on lines of L ≥ 4 pixels)
 // A sliding window of three pairs of the line, P(m) = (x[m], x[m + 1]) (zpIn outside), carried in
@@ -72,14 +73,14 @@ import { BIASP, K, K_MAGIC, K_SHIFT, loadFloor, modeOf, store1, store2, store3 }
     x += 4; y += 4; wg += 48; bp += 16; sp += 16;
   } while (x < end);
 }
-function lineRegAll1(x: usize, G: i32, N: i32, L: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
-  lineRegGroups(1, x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
+function lineRegAllLeanFull(x: usize, G: i32, N: i32, L: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  lineRegGroups(RQ_LEAN_FULL, x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
 }
-function lineRegAll2(x: usize, G: i32, N: i32, L: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
-  lineRegGroups(2, x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
+function lineRegAllLeanRelu(x: usize, G: i32, N: i32, L: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  lineRegGroups(RQ_LEAN_RELU, x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
 }
 function lineRegGeneral(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  lineReg(0, p, N, L, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
+  lineReg(RQ_GENERAL, p, N, L, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
 }
 
 /** 1×5 (vertical = false) or 5×1 (vertical = true), stride 1, lines of L ≥ 4 pixels. BIASP and K are set. */
@@ -92,10 +93,10 @@ export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
   const yp = vertical ? <usize>W * ys : ys, yl = vertical ? ys : <usize>W * ys;
   const m = modeOf(4);
   let g = 0;
-  if (m > 0 && C >= 4) {
+  if (m >= RQ_LEAN_FULL && C >= 4) {
     const G = C >> 2;
-    if (m == 1) lineRegAll1(x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
-    else lineRegAll2(x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
+    if (m == RQ_LEAN_FULL) lineRegAllLeanFull(x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
+    else lineRegAllLeanRelu(x, G, N, L, xp, xl, y, yp, yl, wts, scale, zp16);
     g = G << 2;
   }
   for (; g < C; g += 4) {
@@ -151,14 +152,14 @@ export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
     x += 4; y += 4; wg += 48; bp += 16; sp += 16;
   } while (x < end);
 }
-function line3All1(x: usize, G: i32, N: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
-  line3Groups(1, x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
+function line3AllLeanFull(x: usize, G: i32, N: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  line3Groups(RQ_LEAN_FULL, x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
 }
-function line3All2(x: usize, G: i32, N: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
-  line3Groups(2, x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
+function line3AllLeanRelu(x: usize, G: i32, N: i32, xp: usize, xl: usize, y: usize, yp: usize, yl: usize, wts: usize, scale: usize, zp16: v128): void {
+  line3Groups(RQ_LEAN_RELU, x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
 }
 function line3General(p: usize, N: i32, xp: usize, xl: usize, out: usize, yp: usize, yl: usize, rr: i32, wg: usize, bp: usize, sp: usize, zp16: v128): void {
-  line3(0, p, N, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
+  line3(RQ_GENERAL, p, N, xp, xl, out, yp, yl, rr, wg, bp, sp, zp16);
 }
 
 /** 1×5 on W = 3 (vertical = false) or 5×1 on H = 3 (vertical = true), stride 1. BIASP and K are set. */
@@ -172,10 +173,10 @@ export function dwLine3(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usi
   const yp = vertical ? <usize>W * ys : ys, yl = vertical ? ys : 3 * ys;
   const m = modeOf(4);
   let g = 0;
-  if (m > 0 && C >= 4) {
+  if (m >= RQ_LEAN_FULL && C >= 4) {
     const G = C >> 2;
-    if (m == 1) line3All1(x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
-    else line3All2(x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
+    if (m == RQ_LEAN_FULL) line3AllLeanFull(x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
+    else line3AllLeanRelu(x, G, N, xp, xl, y, yp, yl, wts, scale, zp16);
     g = G << 2;
   }
   for (; g < C; g += 4) {

@@ -9,6 +9,7 @@
 // Input rows become pair rows (common.ts) of eight channels in a ring of k slots
 // (slot = (iy + k/2) mod k), each built once.
 import { BIASP, K, K_MAGIC, K_SHIFT, MAXW, PITCH, loadFloor, modeOf, pairRowS1, pairRowS2, store1 } from './common';
+import { RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU } from '../../requant';
 
 /** Largest kh of this path. */
 export const ROWPASS_MAXK: i32 = 7;
@@ -32,7 +33,7 @@ const ACC: usize = memory.data((MAXW + 8) * 16, 16);
 
 /**
  * STAGE 0: ACC = bias + dots; 1: ACC += dots; 2: store requant(ACC + dots); 3: store requant(bias + dots).
- * TWO (stages 0, 1): tap rows r (at e) and r + 1 (at e2) in one pass.
+ * TWO (stages 0, 1): tap rows r (at e) and r + 1 (at e2) in one pass. M: the store mode (stages 2, 3 only).
  */
 // @ts-ignore: decorator
 @inline function pass(M: i32, STAGE: i32, S: i32, TWO: bool, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
@@ -60,17 +61,17 @@ const ACC: usize = memory.data((MAXW + 8) * 16, 16);
 /** The pass variant for a stage (the stride S a literal at each call site, so each pass is specialized). */
 // @ts-ignore: decorator
 @inline function passStage(S: i32, stage: i32, m: i32, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  if (stage == 0) pass(1, 0, S, true, e, e2, OW, out, ys, rr, wr, bp, sp);
-  else if (stage == 1) pass(1, 1, S, true, e, e2, OW, out, ys, rr, wr, bp, sp);
-  else if (m == 1) {
-    if (stage == 2) pass(1, 2, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
-    else pass(1, 3, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
-  } else if (m == 2) {
-    if (stage == 2) pass(2, 2, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
-    else pass(2, 3, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
+  if (stage == 0) pass(RQ_GENERAL, 0, S, true, e, e2, OW, out, ys, rr, wr, bp, sp);
+  else if (stage == 1) pass(RQ_GENERAL, 1, S, true, e, e2, OW, out, ys, rr, wr, bp, sp);
+  else if (m == RQ_LEAN_FULL) {
+    if (stage == 2) pass(RQ_LEAN_FULL, 2, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
+    else pass(RQ_LEAN_FULL, 3, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
+  } else if (m == RQ_LEAN_RELU) {
+    if (stage == 2) pass(RQ_LEAN_RELU, 2, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
+    else pass(RQ_LEAN_RELU, 3, S, false, e, e, OW, out, ys, 4, wr, bp, sp);
   } else {
-    if (stage == 2) pass(0, 2, S, false, e, e, OW, out, ys, rr, wr, bp, sp);
-    else pass(0, 3, S, false, e, e, OW, out, ys, rr, wr, bp, sp);
+    if (stage == 2) pass(RQ_GENERAL, 2, S, false, e, e, OW, out, ys, rr, wr, bp, sp);
+    else pass(RQ_GENERAL, 3, S, false, e, e, OW, out, ys, rr, wr, bp, sp);
   }
 }
 function passS1(stage: i32, m: i32, e: usize, e2: usize, OW: i32, out: usize, ys: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
@@ -214,11 +215,11 @@ export function map5Bytes(H: i32, W: i32, kh: i32, kw: i32, stride: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function mapStage(S: i32, stage: i32, m: i32, e: usize, pm: usize, OH: i32, OW: i32, out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
-  if (stage == 0) mapPass(1, 0, S, true, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
-  else if (stage == 1) mapPass(1, 1, S, true, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
-  else if (m == 1) mapPass(1, 2, S, false, e, pm, OH, OW, out, yp, yr, 4, wr, bp, sp);
-  else if (m == 2) mapPass(2, 2, S, false, e, pm, OH, OW, out, yp, yr, 4, wr, bp, sp);
-  else mapPass(0, 2, S, false, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
+  if (stage == 0) mapPass(RQ_GENERAL, 0, S, true, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
+  else if (stage == 1) mapPass(RQ_GENERAL, 1, S, true, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
+  else if (m == RQ_LEAN_FULL) mapPass(RQ_LEAN_FULL, 2, S, false, e, pm, OH, OW, out, yp, yr, 4, wr, bp, sp);
+  else if (m == RQ_LEAN_RELU) mapPass(RQ_LEAN_RELU, 2, S, false, e, pm, OH, OW, out, yp, yr, 4, wr, bp, sp);
+  else mapPass(RQ_GENERAL, 2, S, false, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);
 }
 function mapS1(stage: i32, m: i32, e: usize, pm: usize, OH: i32, OW: i32, out: usize, yp: usize, yr: usize, rr: i32, wr: usize, bp: usize, sp: usize): void {
   mapStage(1, stage, m, e, pm, OH, OW, out, yp, yr, rr, wr, bp, sp);

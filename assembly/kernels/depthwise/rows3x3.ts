@@ -24,6 +24,7 @@
 // vectors in registers and two pixels per iteration is the largest body that stays lean; a body of
 // eight channels with streamed weights spilled every load and ran 3× slower.
 import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, pairRowS1, pairRowS2, store1, store2 } from './common';
+import { RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU } from '../../requant';
 
 /** Pair rows: a ring of four for stride 1 (three used for stride 2). */
 export const RING: usize = memory.data(4 * PITCH + 64, 16);
@@ -88,31 +89,31 @@ export const RING: usize = memory.data(4 * PITCH + 64, 16);
 }
 
 // One function per variant, so each is register-allocated on its own. M: the store mode (common.ts),
-// a literal; M > 0 are full groups of four channels with qmax = 127.
-function s1Two1(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS1(1, true, q0, q1, q2, q3, W, out, out1, ys, 4, wg, bp, sp);
+// a literal; the lean modes are full groups of four channels with qmax = 127.
+function s1TwoLeanFull(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS1(RQ_LEAN_FULL, true, q0, q1, q2, q3, W, out, out1, ys, 4, wg, bp, sp);
 }
-function s1Two2(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS1(2, true, q0, q1, q2, q3, W, out, out1, ys, 4, wg, bp, sp);
+function s1TwoLeanRelu(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS1(RQ_LEAN_RELU, true, q0, q1, q2, q3, W, out, out1, ys, 4, wg, bp, sp);
 }
-function s1One1(q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS1(1, false, q0, q1, q2, q2, W, out, out, ys, 4, wg, bp, sp);
+function s1OneLeanFull(q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS1(RQ_LEAN_FULL, false, q0, q1, q2, q2, W, out, out, ys, 4, wg, bp, sp);
 }
-function s1One2(q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS1(2, false, q0, q1, q2, q2, W, out, out, ys, 4, wg, bp, sp);
+function s1OneLeanRelu(q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS1(RQ_LEAN_RELU, false, q0, q1, q2, q2, W, out, out, ys, 4, wg, bp, sp);
 }
 function s1General(two: bool, q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  if (two) passS1(0, true, q0, q1, q2, q3, W, out, out1, ys, rr, wg, bp, sp);
-  else passS1(0, false, q0, q1, q2, q2, W, out, out, ys, rr, wg, bp, sp);
+  if (two) passS1(RQ_GENERAL, true, q0, q1, q2, q3, W, out, out1, ys, rr, wg, bp, sp);
+  else passS1(RQ_GENERAL, false, q0, q1, q2, q2, W, out, out, ys, rr, wg, bp, sp);
 }
-function s2Mode1(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS2(1, q0, q1, q2, OW, out, ys, 4, wg, bp, sp);
+function s2LeanFull(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS2(RQ_LEAN_FULL, q0, q1, q2, OW, out, ys, 4, wg, bp, sp);
 }
-function s2Mode2(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  passS2(2, q0, q1, q2, OW, out, ys, 4, wg, bp, sp);
+function s2LeanRelu(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  passS2(RQ_LEAN_RELU, q0, q1, q2, OW, out, ys, 4, wg, bp, sp);
 }
 function s2General(q0: usize, q1: usize, q2: usize, OW: i32, out: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  passS2(0, q0, q1, q2, OW, out, ys, rr, wg, bp, sp);
+  passS2(RQ_GENERAL, q0, q1, q2, OW, out, ys, rr, wg, bp, sp);
 }
 
 // ---- Small maps, stride 1: every pair row of the map built first, then one call per group of four
@@ -132,14 +133,14 @@ export const MAP: usize = memory.data(MAP_BYTES + 64, 16);
   }
   if (oy < H) passS1(M, false, q, q + pm, q + 2 * pm, q + 2 * pm, W, out, out, ys, rr, wg, bp, sp);
 }
-function mapS1Mode1(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  mapS1(1, q, pm, H, W, out, rowOut, ys, 4, wg, bp, sp);
+function mapS1LeanFull(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  mapS1(RQ_LEAN_FULL, q, pm, H, W, out, rowOut, ys, 4, wg, bp, sp);
 }
-function mapS1Mode2(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
-  mapS1(2, q, pm, H, W, out, rowOut, ys, 4, wg, bp, sp);
+function mapS1LeanRelu(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, wg: usize, bp: usize, sp: usize): void {
+  mapS1(RQ_LEAN_RELU, q, pm, H, W, out, rowOut, ys, 4, wg, bp, sp);
 }
 function mapS1General(q: usize, pm: usize, H: i32, W: i32, out: usize, rowOut: usize, ys: usize, rr: i32, wg: usize, bp: usize, sp: usize): void {
-  mapS1(0, q, pm, H, W, out, rowOut, ys, rr, wg, bp, sp);
+  mapS1(RQ_GENERAL, q, pm, H, W, out, rowOut, ys, rr, wg, bp, sp);
 }
 
 /** 3×3, pad 1, stride 1, (H + 2)·(W + 2)·32 ≤ MAP_BYTES. BIASP and K are set. */
@@ -160,8 +161,8 @@ export function dw3x3Map(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: us
       const wg = wts + o * 24, bp = BIASP + (o << 2), sp = scale + (o << 2);
       const rr = C - g;
       const m = modeOf(rr);
-      if (m == 1) mapS1Mode1(MAP + hb, pm, H, W, y + o, rowOut, ys, wg, bp, sp);
-      else if (m == 2) mapS1Mode2(MAP + hb, pm, H, W, y + o, rowOut, ys, wg, bp, sp);
+      if (m == RQ_LEAN_FULL) mapS1LeanFull(MAP + hb, pm, H, W, y + o, rowOut, ys, wg, bp, sp);
+      else if (m == RQ_LEAN_RELU) mapS1LeanRelu(MAP + hb, pm, H, W, y + o, rowOut, ys, wg, bp, sp);
       else mapS1General(MAP + hb, pm, H, W, y + o, rowOut, ys, min(rr, 4), wg, bp, sp);
     }
   }
@@ -206,15 +207,15 @@ export function dw3x3Rows(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: u
         const rr = C - g;
         const m = modeOf(rr);
         if (stride == 1) {
-          if (m == 0) s1General(two, r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, min(rr, 4), wg, bp, sp);
+          if (m == RQ_GENERAL) s1General(two, r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, min(rr, 4), wg, bp, sp);
           else if (two) {
-            if (m == 1) s1Two1(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
-            else s1Two2(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
-          } else if (m == 1) s1One1(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
-          else s1One2(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
+            if (m == RQ_LEAN_FULL) s1TwoLeanFull(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
+            else s1TwoLeanRelu(r0 + hb, r1 + hb, r2 + hb, r3 + hb, W, out, out + rowOut, ys, wg, bp, sp);
+          } else if (m == RQ_LEAN_FULL) s1OneLeanFull(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
+          else s1OneLeanRelu(r0 + hb, r1 + hb, r2 + hb, W, out, ys, wg, bp, sp);
         } else {
-          if (m == 1) s2Mode1(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
-          else if (m == 2) s2Mode2(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
+          if (m == RQ_LEAN_FULL) s2LeanFull(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
+          else if (m == RQ_LEAN_RELU) s2LeanRelu(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, wg, bp, sp);
           else s2General(r0 + hb, r1 + hb, r2 + hb, OW, out, ys, min(rr, 4), wg, bp, sp);
         }
       }

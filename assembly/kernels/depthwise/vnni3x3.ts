@@ -23,6 +23,7 @@
 // (branch vnnidw2), the 3×3 s1 layers' work left the dispatcher, whose budget then ran out in the
 // first request instead (test/node/liftoff-recompiles.test.ts; on main before it, in the second).
 import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, store1, store2 } from './common';
+import { RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU } from '../../requant';
 
 import { MAP, MAP_BYTES, RING } from './rows3x3';
 
@@ -107,27 +108,27 @@ const X80: usize = ASC_FEATURE_RELAXED_SIMD ? memory.data<u8>([128, 128, 128, 12
   } while (q0 < end);
 }
 
-function vTwo0(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
-  passV(0, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+function vTwoGeneral(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  passV(RQ_GENERAL, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
 }
-function vTwo1(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
-  passV(1, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+function vTwoLeanFull(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  passV(RQ_LEAN_FULL, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
 }
-function vTwo2(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
-  passV(2, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+function vTwoLeanRelu(q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  passV(RQ_LEAN_RELU, true, q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
 }
 function vOne(m: i32, q0: usize, q1: usize, q2: usize, W: i32, out: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
-  if (m == 1) passV(1, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
-  else if (m == 2) passV(2, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
-  else passV(0, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
+  if (m == RQ_LEAN_FULL) passV(RQ_LEAN_FULL, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
+  else if (m == RQ_LEAN_RELU) passV(RQ_LEAN_RELU, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
+  else passV(RQ_GENERAL, false, q0, q1, q2, q2, W, out, out, ys, wg, bp, swp, sp);
 }
 
 // @ts-ignore: decorator
 @inline function pass2(m: i32, two: bool, q0: usize, q1: usize, q2: usize, q3: usize, W: i32, out: usize, out1: usize, ys: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
   if (!two) vOne(m, q0, q1, q2, W, out, ys, wg, bp, swp, sp);
-  else if (m == 1) vTwo1(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
-  else if (m == 2) vTwo2(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
-  else vTwo0(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+  else if (m == RQ_LEAN_FULL) vTwoLeanFull(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+  else if (m == RQ_LEAN_RELU) vTwoLeanRelu(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
+  else vTwoGeneral(q0, q1, q2, q3, W, out, out1, ys, wg, bp, swp, sp);
 }
 
 /** 3×3 s1 pad 1, C % 4 == 0, W ≤ VMAXW. wts: the chunk's pairs (6 per group); sumw: its Σw; BIASP and K set. */

@@ -107,6 +107,8 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
   }
 }
 
+// One wrapper per store mode (requant.ts RQ_*, named after it): M must be a literal for the mode tests to
+// fold, and AssemblyScript has no generics over values, so a shared function taking M would keep them.
 function upsamplePixelsGeneral(x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
   zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
   upsamplePixels(RQ_GENERAL, x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
