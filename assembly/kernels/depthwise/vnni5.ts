@@ -13,6 +13,7 @@
 // Measured and not kept: an entry per output (E[j], tap 4 from E[j + 4]·(w4, 0, 0, 0)), and the whole
 // map's quad lines at once (28²: 0.6×, out of L1); see docs/KERNELS.md.
 import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, store1, store2 } from './common';
+import { RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU } from '../../requant';
 
 import { RING } from './rows3x3';
 
@@ -108,14 +109,14 @@ const X80: usize = ASC_FEATURE_RELAXED_SIMD ? memory.data<u8>([128, 128, 128, 12
   } while (--n);
 }
 
-function v5m0(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
-  pass5(0, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+function v5General(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  pass5(RQ_GENERAL, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
 }
-function v5m1(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
-  pass5(1, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+function v5LeanFull(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  pass5(RQ_LEAN_FULL, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
 }
-function v5m2(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
-  pass5(2, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+function v5LeanRelu(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: usize, wg: usize, bp: usize, swp: usize, sp: usize): void {
+  pass5(RQ_LEAN_RELU, q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
 }
 
 /** 1×5 (vertical = false) or 5×1 (vertical = true) s1 pad 2, C % 4 == 0, line ≤ VMAXL5. wts: the chunk's pairs (3 per group); sumw: its Σw; BIASP and K set. */
@@ -148,9 +149,9 @@ function v5m2(q: usize, nl: i32, L: i32, qp: usize, out: usize, yp: usize, yl: u
         const wg = wts + o * 12, bp = BIASP + (o << 2), swp = sumw + (o << 2), sp = scale + (o << 2);
         const m = modeOf(C - g);
         const q = RING + <usize>(h << 4), out = y + o + <usize>k0 * yl;
-        if (m == 1) v5m1(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
-        else if (m == 2) v5m2(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
-        else v5m0(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+        if (m == RQ_LEAN_FULL) v5LeanFull(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+        else if (m == RQ_LEAN_RELU) v5LeanRelu(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
+        else v5General(q, nl, L, qp, out, yp, yl, wg, bp, swp, sp);
       }
     }
   }
