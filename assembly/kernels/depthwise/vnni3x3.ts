@@ -25,44 +25,19 @@
 import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, store1, store2 } from './common';
 import { RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU } from '../../requant';
 
+import { emitQuads, loadTail, padQuads, X80 } from './quads';
 import { MAP, MAP_BYTES, RING } from './rows3x3';
 
 // The SIMD128 path's buffers (rows3x3.ts): the ring holds four quad rows of up to VMAXW pixels.
 export const VMAXW: i32 = (4 * PITCH) / 256;
 const QRING: usize = RING;
 const QMAP: usize = MAP;
-/** 16 bytes of 0x80 (loaded, not a constant: V8 rematerializes a v128 constant in every iteration); relaxed build only (the SIMD128 build stays byte for byte as without this file). */
-const X80: usize = ASC_FEATURE_RELAXED_SIMD ? memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128], 16) : 0;
-
-// @ts-ignore: decorator
-@inline function emit(e: usize, A: v128, B: v128, Cv: v128): void {
-  const abL = i8x16.shuffle(A, B, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const abH = i8x16.shuffle(A, B, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  const ccL = i8x16.shuffle(Cv, Cv, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const ccH = i8x16.shuffle(Cv, Cv, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  v128.store(e, i16x8.shuffle(abL, ccL, 0, 8, 1, 9, 2, 10, 3, 11));
-  v128.store(e, i16x8.shuffle(abL, ccL, 4, 12, 5, 13, 6, 14, 7, 15), 16);
-  v128.store(e, i16x8.shuffle(abH, ccH, 0, 8, 1, 9, 2, 10, 3, 11), 32);
-  v128.store(e, i16x8.shuffle(abH, ccH, 4, 12, 5, 13, 6, 14, 7, 15), 48);
-}
-
-/** n (4, 8, 12 or 16) bytes from p, never more; the lanes past n are don't-care (groups not computed). */
-// @ts-ignore: decorator
-@inline function loadTail(p: usize, n: i32): v128 {
-  if (n >= 16) return v128.load(p);
-  if (n == 4) return v128.load32_zero(p);
-  const v = v128.load64_zero(p);
-  return n == 8 ? v : v128.load32_lane(p + 8, v, 2);
-}
-
 /** Quad row of one input row (n ≤ 16 channels from p: 16 in every block but a call's last), W entries of 64 bytes at b. */
 // @ts-ignore: decorator
 @inline function quadRow(b: usize, p: usize, valid: bool, W: i32, xs: usize, pad: v128, n: i32): void {
   const end = b + (<usize>W << 6);
   if (!valid) {
-    for (let e = b; e < end; e += 64) {
-      v128.store(e, pad); v128.store(e, pad, 16); v128.store(e, pad, 32); v128.store(e, pad, 48);
-    }
+    padQuads(b, end, pad);
     return;
   }
   const f = v128.load(X80);
@@ -73,11 +48,11 @@ const X80: usize = ASC_FEATURE_RELAXED_SIMD ? memory.data<u8>([128, 128, 128, 12
   p += xs;
   for (; e < last; e += 64) {
     const Cv = v128.xor(loadTail(p, n), f);
-    emit(e, A, B, Cv);
+    emitQuads(e, A, B, Cv, Cv);
     A = B; B = Cv;
     p += xs;
   }
-  emit(e, A, B, pad);
+  emitQuads(e, A, B, pad, pad);
 }
 
 // @ts-ignore: decorator
@@ -198,9 +173,7 @@ export const VMAXW2: i32 = 2 * ((4 * PITCH) / 192);
 @inline function quadRowS2(b: usize, p: usize, valid: bool, W: i32, xs: usize, pad: v128, n: i32): void {
   const end = b + (<usize>((W + 1) >> 1) << 6);
   if (!valid) {
-    for (let e = b; e < end; e += 64) {
-      v128.store(e, pad); v128.store(e, pad, 16); v128.store(e, pad, 32); v128.store(e, pad, 48);
-    }
+    padQuads(b, end, pad);
     return;
   }
   const f = v128.load(X80);
@@ -210,11 +183,11 @@ export const VMAXW2: i32 = 2 * ((4 * PITCH) / 192);
   for (; e < full; e += 64) {
     const B = v128.xor(loadTail(p, n), f);
     const Cv = v128.xor(loadTail(p + xs, n), f);
-    emit(e, A, B, Cv);
+    emitQuads(e, A, B, Cv, Cv);
     A = Cv;
     p += xs << 1;
   }
-  if (W & 1) emit(e, A, v128.xor(loadTail(p, n), f), pad);
+  if (W & 1) emitQuads(e, A, v128.xor(loadTail(p, n), f), pad, pad);
 }
 
 /** 3×3 s2 pad 1, C % 4 == 0, W ≤ VMAXW2. wts: the chunk's pairs (6 per group); sumw: its Σw; BIASP and K set. */

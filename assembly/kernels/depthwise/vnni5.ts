@@ -15,38 +15,15 @@
 import { BIASP, K, K_MAGIC, K_SHIFT, PITCH, loadFloor, modeOf, store1, store2 } from './common';
 import { RQ_GENERAL, RQ_LEAN_FULL, RQ_LEAN_RELU } from '../../requant';
 
+import { emitQuads, loadTail, X80 } from './quads';
 import { RING } from './rows3x3';
 
 /** Bytes of quad lines a batch may take (the SIMD128 ring). */
 const QBYTES: i32 = 4 * PITCH;
-/** Longest line: one quad line of (⌈L/2⌉ + 1)·64 bytes fills the ring. */
 /** Bytes of quad lines built before the groups run them (kept in L1 with the input and output they touch). */
 const BATCHB: i32 = 8192;
+/** Longest line: one quad line of (⌈L/2⌉ + 1)·64 bytes fills the ring. */
 export const VMAXL5: i32 = 2 * (QBYTES / 64 - 1);
-/** 16 bytes of 0x80 (loaded, not a constant), relaxed build only (the SIMD128 build stays byte for byte as without this file). */
-const X80: usize = ASC_FEATURE_RELAXED_SIMD ? memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128], 16) : 0;
-
-/** Four 16-channel columns → the four groups' quad entries (A[c], B[c], C[c], D[c]) at e. */
-// @ts-ignore: decorator
-@inline function emit4(e: usize, A: v128, B: v128, Cv: v128, D: v128): void {
-  const abL = i8x16.shuffle(A, B, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const abH = i8x16.shuffle(A, B, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  const cdL = i8x16.shuffle(Cv, D, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const cdH = i8x16.shuffle(Cv, D, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  v128.store(e, i16x8.shuffle(abL, cdL, 0, 8, 1, 9, 2, 10, 3, 11));
-  v128.store(e, i16x8.shuffle(abL, cdL, 4, 12, 5, 13, 6, 14, 7, 15), 16);
-  v128.store(e, i16x8.shuffle(abH, cdH, 0, 8, 1, 9, 2, 10, 3, 11), 32);
-  v128.store(e, i16x8.shuffle(abH, cdH, 4, 12, 5, 13, 6, 14, 7, 15), 48);
-}
-
-/** n (4, 8, 12 or 16) bytes from p, never more. */
-// @ts-ignore: decorator
-@inline function loadTail5(p: usize, n: i32): v128 {
-  if (n >= 16) return v128.load(p);
-  if (n == 4) return v128.load32_zero(p);
-  const v = v128.load64_zero(p);
-  return n == 8 ? v : v128.load32_lane(p + 8, v, 2);
-}
 
 /** Quad line of L pixels from p (pixel step xp), n channels: entries E[2k] = (x[2k−2], x[2k−1], x[2k], x[2k+1]), k = 0 .. ⌈L/2⌉, 64 bytes each at b. */
 // @ts-ignore: decorator
@@ -56,19 +33,19 @@ const X80: usize = ASC_FEATURE_RELAXED_SIMD ? memory.data<u8>([128, 128, 128, 12
   let e = b;
   const full = b + (<usize>(L >> 1) << 6);
   for (; e < full; e += 64) {
-    const Cv = v128.xor(loadTail5(p, n), f);
-    const D = v128.xor(loadTail5(p + xp, n), f);
-    emit4(e, A, B, Cv, D);
+    const Cv = v128.xor(loadTail(p, n), f);
+    const D = v128.xor(loadTail(p + xp, n), f);
+    emitQuads(e, A, B, Cv, D);
     A = Cv; B = D;
     p += xp << 1;
   }
   if (L & 1) {
-    const Cv = v128.xor(loadTail5(p, n), f);
-    emit4(e, A, B, Cv, pad);
+    const Cv = v128.xor(loadTail(p, n), f);
+    emitQuads(e, A, B, Cv, pad);
     A = Cv; B = pad;
     e += 64;
   }
-  emit4(e, A, B, pad, pad);
+  emitQuads(e, A, B, pad, pad);
 }
 
 /** One group over nl quad lines (pitch qp) of L pixels: outputs at out (pixel step yp, line step yl). Outputs 2k, 2k + 1 from E[2k], E[2k + 2]:
