@@ -41,7 +41,6 @@
  */
 import type { Hono } from 'hono';
 import type { AppEnv, Env } from './env.ts';
-import { getDecoders } from './image/decoders.ts';
 import { imageToEngineInput, imageToInput } from './image/input.ts';
 import { inputQuantizeParams, type ModelRegistry } from './model/registry.ts';
 import { WARM_UP_JPEG_BASE64 } from './warmup-jpeg.ts';
@@ -63,12 +62,6 @@ const REQUESTS = 2;
  * not compile it again (npm run bench:recompiles); ~+3 ms of start-up.
  */
 export const PIPELINE_RUNS = 16;
-/**
- * The JPEG decoder's memory the warm-up maps (JpegCodec.reserve): a 640x480 photo's RGBA output and
- * libjpeg's buffers fit, so its first request does not page-fault ~270 fresh pages of wasm memory
- * (docs/benchmarks/request.md, "The first request after a flush: the rest of its cost").
- */
-export const DECODER_MEMORY_BYTES = 2 << 20;
 /** The path they take (the default model, as a client without ?model= gets it). */
 export const WARM_UP_PATH = '/v1/classify?top_k=5';
 
@@ -181,7 +174,6 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
         if ((await pipeline(p)).length === p.input_size * p.input_size * 3) warmUpReport.pipelineRuns++;
       }
       if (p.grayscale) await pipeline({ ...p, grayscale: false });
-      getDecoders().jpeg.reserve(DECODER_MEMORY_BYTES);
     } catch (e) {
       console.error(`start-up: the image pipeline failed on the warm-up JPEG: ${(e as Error).message}`);
     }

@@ -140,23 +140,6 @@ export class JpegCodec {
     private readonly onInstance?: (exports: JpegExports) => void,
   ) {}
 
-  /**
-   * Grows the decoder's memory to at least `bytes` and writes every 4 KiB page of it once (the
-   * byte it holds, so nothing changes): the kernel maps the pages now, not in the first request
-   * that decodes a photo (worker/warmup.ts; ~270 page faults, ~0.5 ms, for a 512x600 JPEG).
-   */
-  reserve(bytes: number): void {
-    if (!this.#instance) {
-      this.#instance = instantiateJpegDecoder(this.module);
-      this.onInstance?.(this.#instance);
-    }
-    const m = this.#instance.memory;
-    const have = m.buffer.byteLength;
-    if (bytes > have) m.grow(Math.ceil((bytes - have) / 65536));
-    const u8 = new Uint8Array(m.buffer);
-    for (let i = 0; i < u8.length; i += 4096) u8[i] |= 0;
-  }
-
   /** Drops the instance: the next decode starts from a fresh (128 KiB) memory (decode.ts does this before a large decode of another format). */
   reset(): void {
     this.#instance = null;
