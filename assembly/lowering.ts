@@ -23,8 +23,8 @@ export function relaxed_dot_lowering(): i32 {
 /**
  * The relaxed build's pointwise dot form (assembly/kernels/pointwise/relaxed.ts): 1 = two bit planes
  * per k-quad (exact under every lowering), 2 = one dot per k-quad on x + 128 (exact only where the
- * relaxed dot is AVX-VNNI vpdpbusd). The depthwise 3×3 s1 AVX-VNNI form (kernels/depthwise/vnni3x3.ts)
- * runs exactly when this is 2, too. Decided from relaxed_dot_lowering() on the first pointwise call;
+ * relaxed dot is AVX-VNNI vpdpbusd). The depthwise AVX-VNNI forms (kernels/depthwise/vnni3x3.ts: 3×3 s1
+ * and s2; vnni5.ts: 1×5 / 5×1) run exactly when this is 2, too. Decided from relaxed_dot_lowering() on the first pointwise call;
  * relaxed_dot_mode(request) sets it: 0 = that decision, 1 = planes, 2 = VNNI, which is granted only
  * where the lowering is VNNI (else planes). Returns the mode in force; 0 in builds without relaxed SIMD.
  * Liftoff and TurboFan lower the instruction through the same V8 macro-assembler function
