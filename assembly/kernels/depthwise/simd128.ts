@@ -54,25 +54,30 @@ export function depthwise_simd128(
   for (let c0 = 0; c0 < C; c0 += MAXC) {
     const n = min(MAXC, C - c0);
     const off = <usize>c0;
-    setup(n, packed + (off << 2), bias + (off << 2), scale + (off << 2), kh * kw, zpIn, zpOut, qmin, qmax);
-    // The relaxed build's AVX-VNNI form (vnni3x3.ts): 3×3 s1, the call's C % 4 == 0, W ≤ VMAXW (131),
-    // and only where relaxed_dot_lowering() is vpdpbusd (the run-time choice of lowering.ts relaxed_dot_mode).
-    // Inlined here (its quad-row loops in this function): see vnni3x3.ts on V8's tier-up.
-    if (ASC_FEATURE_RELAXED_SIMD && kh == 3 && kw == 3 && stride == 1 && W <= VMAXW && (C & 3) == 0 && relaxedDotIsVnni()) {
-      dw3x3Vnni(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), y + off, yStride, zpIn);
-      continue;
+    // The chunk's n channels: input, Σw, scales, weight pairs, output.
+    const xc = x + off, sumw = packed + (off << 2), sc = scale + (off << 2), wc = wts + <usize>((c0 >> 2) * 16 * P), yc = y + off;
+    setup(n, sumw, bias + (off << 2), sc, kh * kw, zpIn, zpOut, qmin, qmax);
+    // The relaxed build's AVX-VNNI forms, where the call's C % 4 == 0 and relaxed_dot_lowering() is vpdpbusd
+    // (the run-time choice of lowering.ts relaxed_dot_mode). Inlined here (their loops in this function):
+    // see vnni3x3.ts and docs/KERNELS.md on V8's tier-up.
+    if (ASC_FEATURE_RELAXED_SIMD && (C & 3) == 0 && relaxedDotIsVnni()) {
+      // 3×3 s1, W ≤ VMAXW (131), and s2, W ≤ VMAXW2 (348): vnni3x3.ts.
+      if (kh == 3 && kw == 3 && stride == 1 && W <= VMAXW) {
+        dw3x3Vnni(xc, H, W, n, xStride, wc, sumw, sc, yc, yStride, zpIn);
+        continue;
+      }
+      if (kh == 3 && kw == 3 && stride == 2 && W <= VMAXW2) {
+        dw3x3VnniS2(xc, H, W, n, xStride, wc, sumw, sc, yc, yStride, zpIn);
+        continue;
+      }
+      // 1×5 / 5×1 s1 (vnni5.ts), lines of ≤ VMAXL5 pixels but 3 (line5.ts dwLine3 is faster there).
+      const L = kh == 1 ? W : H;
+      if (stride == 1 && kh * kw == 5 && L <= VMAXL5 && L != 3) {
+        dw5Vnni(xc, H, W, n, xStride, wc, sumw, sc, kh == 5, yc, yStride, zpIn);
+        continue;
+      }
     }
-    if (ASC_FEATURE_RELAXED_SIMD && kh == 3 && kw == 3 && stride == 2 && W <= VMAXW2 && (C & 3) == 0 && relaxedDotIsVnni()) {
-      dw3x3VnniS2(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), y + off, yStride, zpIn);
-      continue;
-    }
-    // 1×5 / 5×1 s1 (vnni5.ts), lines of ≤ VMAXL5 pixels but 3 (line5.ts dwLine3 is faster there).
-    if (ASC_FEATURE_RELAXED_SIMD && stride == 1 && kh * kw == 5 && (kh == 1 ? W : H) <= VMAXL5 && (kh == 1 ? W : H) != 3 && (C & 3) == 0 && relaxedDotIsVnni()) {
-      dw5Vnni(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), packed + (off << 2), scale + (off << 2), kh == 5, y + off, yStride, zpIn);
-      continue;
-    }
-    depthwiseChunk(x + off, H, W, n, xStride, wts + <usize>((c0 >> 2) * 16 * P), scale + (off << 2),
-      kh, kw, stride, zpIn, y + off, yStride, zpOut, qmin, qmax);
+    depthwiseChunk(xc, H, W, n, xStride, wc, sc, kh, kw, stride, zpIn, yc, yStride, zpOut, qmin, qmax);
   }
 }
 
