@@ -469,13 +469,14 @@ function hsum(q: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function rowTile(M: i32, F32: bool, P: bool, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
-  cout: i32, y: usize, ys: usize, c: usize): void {
+  cout: i32, y: usize, ys: usize, c: usize, ahead: bool = false): void {
   convert(M, P, x, xs, kp, kn, SCRATCH, SUMS);
   const blockBytes = P ? <usize>kn << 4 : <usize>kp << 3;
   const eb: usize = F32 ? 4 : 1;
   let wp = packed;
   let o = 0;
   for (; o + 8 <= cout; o += 8) {
+    if (ahead && o + 8 < cout) touch(wp + blockBytes, blockBytes);
     tile8(M, F32, P, SCRATCH, SUMS, kp, kn, wp, bias + (<usize>o << 2), scale + (<usize>o << 2), y + <usize>o * eb, ys, 8, c);
     wp += blockBytes;
   }
@@ -495,7 +496,7 @@ function rowTile(M: i32, F32: bool, P: bool, x: usize, xs: usize, kp: i32, kn: i
 // @ts-ignore: decorator
 @inline
 function pairTile(MA: i32, MB: i32, x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize,
-  cout: i32, y: usize, ys: usize, c: usize): void {
+  cout: i32, y: usize, ys: usize, c: usize, ahead: bool): void {
   convert(MA, false, x, xs, kp, kn, SCRATCH, SUMS);
   convert(MB, false, x + <usize>MA * xs, xs, kp, kn, TABLE, SUMS2);
   const blockBytes = <usize>kp << 3;
@@ -504,6 +505,7 @@ function pairTile(MA: i32, MB: i32, x: usize, xs: usize, kp: i32, kn: i32, packe
   let o = 0;
   for (; o + 8 <= cout; o += 8) {
     const bo = bias + (<usize>o << 2), so = scale + (<usize>o << 2);
+    if (ahead && o + 8 < cout) touch(wp + blockBytes, blockBytes);
     tile8(MA, false, false, SCRATCH, SUMS, kp, kn, wp, bo, so, y + <usize>o, ys, 8, c);
     tile8(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, 8, c);
     wp += blockBytes;
@@ -518,32 +520,45 @@ function pairTile(MA: i32, MB: i32, x: usize, xs: usize, kp: i32, kn: i32, packe
     tile4(MB, false, false, TABLE, SUMS2, kp, kn, wp, bo, so, yb + <usize>o, ys, n, c);
   }
 }
-/** Two 4-pixel tiles per block of weights: calls of > 10 pixels with K padded to 8 ≤ PAIR_KMAX. */
-function pair44(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(4, 4, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+/** Where touch() leaves the OR of the bytes it read (so that the loads stay). */
+const TOUCHED: usize = memory.data(16, 16);
+/**
+ * Reads one byte of every 64-byte line of the next block of weights while this block's tiles run, so
+ * that its lines are on their way from L3 or memory (ahead by one block: ~1000 cycles of tiles).
+ */
+// @ts-ignore: decorator
+@inline
+function touch(p: usize, bytes: usize): void {
+  let t: u32 = 0;
+  for (let o: usize = 0; o < bytes; o += 64) t |= <u32>load<u8>(p + o);
+  store<u8>(TOUCHED, <u8>t);
 }
-function pair5(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(5, 5, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+/** Two 4-pixel tiles per block of weights: calls of > 10 pixels with K padded to 8 ≤ PAIR_KMAX. */
+function pair44(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize, ahead: bool): void {
+  pairTile(4, 4, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, ahead);
+}
+function pair5(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize, ahead: bool): void {
+  pairTile(5, 5, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, ahead);
 }
 function pair4(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(5, 4, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 4, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, true);
 }
 function pair3(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(5, 3, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 3, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, true);
 }
 function pair2(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(5, 2, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 2, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, true);
 }
 function pair1(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  pairTile(5, 1, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+  pairTile(5, 1, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, true);
 }
 
 // One non-inlined function per tile height and output kind, so each is register-allocated on its own.
-function rows5(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(5, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+function rows5(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize, ahead: bool): void {
+  rowTile(5, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, ahead);
 }
-function rows4(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
-  rowTile(4, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+function rows4(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize, ahead: bool): void {
+  rowTile(4, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, ahead);
 }
 function rows3(x: usize, xs: usize, kp: i32, kn: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, ys: usize, c: usize): void {
   rowTile(3, false, false, x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
@@ -660,7 +675,7 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     else if (mb == 3) pair3(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     else if (mb == 2) pair2(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
     else if (mb == 1) pair1(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-    else pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, true);
     if (qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
     return;
   }
@@ -668,13 +683,13 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     // 5-pixel tiles (pairs of them per block of weights where K ≤ PAIR_KMAX), the rest below
     if (kp <= PAIR_KMAX) {
       for (; p + 10 <= pixels; p += 10) {
-        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, p == 0);
         x += xs * 10;
         y += ys * 10;
       }
     }
     for (; p + 5 <= pixels; p += 5) {
-      rows5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+      rows5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, p == 0);
       x += xs * 5;
       y += ys * 5;
     }
@@ -682,14 +697,14 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
     // pairs of tiles per block of weights (pairTile) where K is small enough to keep both tiles, the
     // block and the outputs in L1: 7² 160→480, 112→672, 160→960 (docs/KERNELS.md)
     for (; p + 8 <= pixels; p += 8) {
-      pair44(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+      pair44(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, p == 0);
       x += xs * 8;
       y += ys * 8;
     }
   }
   for (; p + 4 <= pixels; p += 4) {
     if (F32) rows4f(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
-    else rows4(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);
+    else rows4(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, p == 0);
     x += xs * 4;
     y += ys * 4;
   }
