@@ -52,6 +52,13 @@
 // per loop (tile8x4): the weights are read once per call, from L3 or memory, and four streams keep
 // more of them in flight than one (docs/KERNELS.md).
 //
+// Touch ahead (touch): on the first pass over the weights (pairTile; rowTile of the call's first pixel
+// tile), before a block's tiles run, one byte of every 64-byte line of the NEXT block is read (and
+// ORed into TOUCHED, so the loads stay). The few-pixel layers (3² 160→960, 7²) read their weights from
+// L3 or memory when other work ran between inferences; one block of tiles (~1000 cycles) is time
+// enough for those lines to arrive. Same results (the loads feed nothing), never past the packed
+// weights (only when a next block exists). docs/KERNELS.md, "Cold weights in the few-pixel layers".
+//
 // Requantization: requantFloor4 (requant.ts) 4 lanes at a time, then narrow and an 8-byte (or partial,
 // never past cout) store (output.ts).
 //
