@@ -608,8 +608,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['pointwise'],
     file: 'kernels/pointwise/simd128.ts',
-    find: '      pair44(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);\n      x += xs * 8;',
-    replace: '      pair44(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);\n      x += xs * 10;',
+    find: '      pair44(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, p == 0);\n      x += xs * 8;',
+    replace: '      pair44(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, p == 0);\n      x += xs * 10;',
   },
   {
     id: 'pw-shuffle-pairs',
@@ -618,8 +618,8 @@ export const MUTANTS: Mutant[] = [
     module: 'engine',
     tests: ['pointwise'],
     file: 'kernels/pointwise/simd128.ts',
-    find: '        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);\n        x += xs * 10;',
-    replace: '        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c);\n        x += xs * 9;',
+    find: '        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, p == 0);\n        x += xs * 10;',
+    replace: '        pair5(x, xs, kp, kn, packed, bias, scale, cout, y, ys, c, p == 0);\n        x += xs * 9;',
   },
   {
     id: 'pw-pair-sums',
