@@ -108,6 +108,8 @@ export interface StartOptions {
   script?: string;
   /** Default `miniflare`. */
   server?: Server;
+  /** `plain` only: open workerd's inspector (DevTools protocol) on 127.0.0.1:PORT (tools/bench/workerd-profile.ts). */
+  inspectorPort?: number;
 }
 
 /** Starts one workerd process (a fresh isolate) serving the bundle on 127.0.0.1. */
@@ -167,7 +169,8 @@ async function startPlain(bundle: Bundle, o: StartOptions): Promise<RunningWorke
   const binaryPath = configPath.replace(/\.capnp$/, '.bin');
   writeFileSync(binaryPath, workerdBinaryConfig(dir, { ...compat, modules, vars }));
   const t0 = performance.now();
-  const child = spawn(workerdBinary(bundle.root), ['serve', '--binary', binaryPath, '--control-fd=3'], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+  const inspector = o.inspectorPort ? [`--inspector-addr=127.0.0.1:${o.inspectorPort}`] : [];
+  const child = spawn(workerdBinary(bundle.root), ['serve', '--binary', binaryPath, '--control-fd=3', ...inspector], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
   const close = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
