@@ -229,8 +229,9 @@ function wasmNames(build: 'simd128' | 'relaxed'): { engine: string[]; resample: 
   const named = (config: string, target: string, deployed: string) => {
     const out = join(work, deployed.replace(/\.wasm$/, '.names.wasm'));
     const asc = join(ROOT, 'node_modules/.bin/asc');
-    if (!existsSync(out) || !(readFileSync(out).length > 0)) execFileSync(asc, ['--config', config, '--target', target, '--debug', '-o', out], { cwd: ROOT, stdio: 'ignore' });
     const a = wasmFunctions(join(ROOT, 'build', deployed));
+    // Made again when missing or stale (its bodies no longer those of the build).
+    if (!existsSync(out) || wasmFunctions(out).bodies.join() !== a.bodies.join()) execFileSync(asc, ['--config', config, '--target', target, '--debug', '-o', out], { cwd: ROOT, stdio: 'ignore' });
     const b = wasmFunctions(out);
     if (a.bodies.join() !== b.bodies.join()) return [];
     return a.bodies.map((_, i) => (b.names.get(i) ?? `#${i}`).replace(/^assembly\/(kernels\/)?/, ''));
