@@ -27,9 +27,8 @@ import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { headerHelp, int, oneOf, toolArgs } from '../lib/args.ts';
 import { median } from '../lib/median.ts';
-import { ROOT } from './artifacts.ts';
-import { benchImages } from './request/images.ts';
-import { bundleWorker, startWorker } from './request/workerd.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
 
 const ROUTES = ['classify', 'decode', 'resize', 'infer', 'answer'] as const;
 const help = headerHelp(import.meta.url);
@@ -53,6 +52,9 @@ if (typeof WebSocket === 'undefined') throw new Error('no global WebSocket: run 
 const log = (s = '') => process.stdout.write(`${s}\n`);
 
 // --- the Worker, alone in workerd, inspector open -------------------------------------------------
+// Imported after the arguments are checked: wrangler takes seconds to load.
+const { benchImages } = await import('./request/images.ts');
+const { bundleWorker, startWorker } = await import('./request/workerd.ts');
 mkdirSync(work, { recursive: true });
 const imagePath = o.image ? resolve(o.image) : benchImages(ROOT, join(ROOT, 'tmp/bench/request/images'), '/usr/bin/python3', ['jpeg-640-420'])[0].path;
 const body = new Uint8Array(readFileSync(imagePath));
