@@ -27,6 +27,7 @@ import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { headerHelp, int, oneOf, toolArgs } from '../lib/args.ts';
 import { median } from '../lib/median.ts';
+import { wasmFunctions } from '../lib/wasm-functions.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -235,72 +236,10 @@ function wasmNames(build: 'simd128' | 'relaxed'): { engine: string[]; resample: 
     // Made again when missing or stale (its bodies no longer those of the build).
     if (!existsSync(out) || wasmFunctions(out).bodies.join() !== a.bodies.join()) execFileSync(asc, ['--config', config, '--target', target, '--debug', '-o', out], { cwd: ROOT, stdio: 'ignore' });
     const b = wasmFunctions(out);
+    // Names are looked up by body index: with imported functions they would be shifted.
+    if (a.imports || b.imports) throw new Error(`${deployed} imports functions: its function indices are not its bodies'`);
     if (a.bodies.join() !== b.bodies.join()) return [];
     return a.bodies.map((_, i) => (b.names.get(i) ?? `#${i}`).replace(/^assembly\/(kernels\/)?/, ''));
   };
   return { engine: named('asconfig.json', build, `engine.${build}.wasm`), resample: named('asconfig.resample.json', 'simd128', 'resample.simd128.wasm') };
-}
-
-/** Body sizes and name-section names of a .wasm file's functions (no imports in these modules). */
-function wasmFunctions(file: string): { bodies: number[]; names: Map<number, string> } {
-  const b = readFileSync(file);
-  let p = 8;
-  const leb = () => {
-    let n = 0;
-    let s = 0;
-    let x: number;
-    do {
-      x = b[p++];
-      n += (x & 127) * 2 ** s;
-      s += 7;
-    } while (x & 128);
-    return n;
-  };
-  const str = () => {
-    const n = leb();
-    const t = b.subarray(p, p + n).toString();
-    p += n;
-    return t;
-  };
-  const bodies: number[] = [];
-  const names = new Map<number, string>();
-  while (p < b.length) {
-    const section = b[p++];
-    const end = leb() + p;
-    if (section === 2) {
-      for (let i = leb(); i > 0; i--) {
-        str();
-        str();
-        const kind = b[p++];
-        if (kind === 0) throw new Error(`${file} imports functions: its function indices are not its bodies'`);
-        if (kind === 1) {
-          p++;
-          if (leb() & 1) leb();
-          leb();
-        } else if (kind === 2) {
-          if (leb() & 1) leb();
-          leb();
-        } else if (kind === 3) p += 2;
-        else {
-          p++;
-          leb();
-        }
-      }
-    } else if (section === 10) {
-      for (let i = leb(); i > 0; i--) {
-        const n = leb();
-        bodies.push(n);
-        p += n;
-      }
-    } else if (section === 0 && str() === 'name') {
-      while (p < end) {
-        const sub = b[p++];
-        const subEnd = leb() + p;
-        if (sub === 1) for (let i = leb(); i > 0; i--) names.set(leb(), str());
-        p = subEnd;
-      }
-    }
-    p = end;
-  }
-  return { bodies, names };
 }
