@@ -53,6 +53,12 @@ export interface EngineProfile {
   /** Depthwise by layer shape (C×H×W, kernel, stride), summed over the layers of that shape. */
   depthwiseShapes: ClassProfile[];
   totalMs: number; // sum of per-op medians
+  /**
+   * Median over runs of the run's summed op times. Not the same figure as totalMs: each op's median
+   * drops that op's slow runs (a preemption, an interrupt, a cold line), but nearly every run has a
+   * few slow ops somewhere, so on a shared machine Σ medians reads 4–8% below this (docs/benchmarks/engine.md).
+   */
+  opSumMedianMs: number;
   totalMacs: number;
   memoryBytes: number;
   /** Median of plain run() calls alternated with the profiled ones (same warm state, no per-op timers). */
@@ -207,6 +213,7 @@ function summarizeProfile(engine: Int8Engine, model: ModelFile, times: number[][
     return { index: i, kind: op.kind, name, shape, macs, ms: median(times[i]) };
   });
   const totalMs = per.reduce((s, p) => s + p.ms, 0);
+  const opSums = Array.from({ length: runs }, (_, r) => times.reduce((s, t) => s + t[r], 0));
   const families: FamilyProfile[] = [];
   for (const family of FAMILY_ORDER) {
     const members = per.filter((p) => p.kind === family);
@@ -228,6 +235,7 @@ function summarizeProfile(engine: Int8Engine, model: ModelFile, times: number[][
     classes,
     depthwiseShapes,
     totalMs,
+    opSumMedianMs: median(opSums),
     totalMacs: per.reduce((s, p) => s + p.macs, 0),
     memoryBytes: engine.memoryBytes,
     runBackToBackMs: median(plain),

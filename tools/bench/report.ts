@@ -201,8 +201,9 @@ export function formatProfile(p: EngineProfile & { runMedianMs?: number }, peak?
   const top = [...p.ops].sort((a, b) => b.ms - a.ms).slice(0, 8);
   out.push('slowest ops: ' + top.map((o) => `${o.name} [${o.kind} ${o.shape}] ${f(o.ms, 3)} ms${o.macs ? ` ${f(o.macs / (o.ms * 1e6), 2)} GMAC/s` : ''}`).join('\n             '));
   out.push(
-    `sum of per-op medians ${f(p.totalMs, 2)} ms (a per-op median drops most preemption by other processes, so this sum runs below a whole-run median on a busy machine); ` +
-      `outside the ops ${f(p.outsideOpsMs, 2)} ms (median of profile() wall − Σ ops: input quantization, glue, timers)`,
+    `sum of per-op medians ${f(p.totalMs, 2)} ms (a per-op median drops most preemption by other processes, so this sum runs below a whole-run median on a busy machine)` +
+      (p.opSumMedianMs !== undefined ? `; median of the per-run sums of the op times ${f(p.opSumMedianMs, 2)} ms (the same runs, summed run by run)` : '') +
+      `; outside the ops ${f(p.outsideOpsMs, 2)} ms (median of profile() wall − Σ ops: input quantization, glue, timers)`,
   );
   out.push(
     `run() alternated with profile(): median ${f(p.runBackToBackMs, 2)} ms, min ${f(p.runBackToBackMinMs, 2)} ms` +
