@@ -1,12 +1,12 @@
 /**
  * `npm run bench`: GhostNetV2-1.0 at 224x224, batch 1, ONE thread for every contender, same weights,
  * same input. Contenders run interleaved round-robin (one inference of each per round, the order
- * rotated every round) after an interleaved warm-up, and speed is reported only as ratios of
+ * rotated every round, or shuffled: --order) after an interleaved warm-up, and speed is reported only as ratios of
  * medians against the anchors measured in the same run (onnxruntime-web, onnxruntime-node, PyTorch).
  *
  *   npm run bench -- [--samples 30] [--warmup 10] [--scalar-samples 10] [--only ids] [--json FILE]
  *                    [--profile-runs 30] [--checkpoint FILE] [--python /usr/bin/python3] [--rebuild]
- *                    [--model FILE[,FILE...]]
+ *                    [--model FILE[,FILE...]] [--order rotate|shuffle]
  *
  * Contender ids: edge-simd128, edge-scalar, edge-relaxed, ort-web, ort-node, ort-web-int8, ort-node-int8 (the
  * same weights as an int8 QDQ model, tools/bench/qdq.ts), torch.
@@ -33,6 +33,7 @@ import { cosine } from '../lib/cosine.ts';
 import { median } from '../lib/median.ts';
 import { maxAbsDiff } from '../lib/max-abs.ts';
 import { argmax, ratioOfMedians, summarize } from './stats.ts';
+import { formatByPredecessor, roundOrders } from './order.ts';
 
 const ALL = ['edge-simd128', 'edge-baseline', 'edge-scalar', 'edge-relaxed', 'ort-web', 'ort-node', 'ort-web-int8', 'ort-node-int8', 'torch'] as const;
 type Id = (typeof ALL)[number];
@@ -68,6 +69,11 @@ GhostNetV2-1.0, 224x224, batch 1, one thread each; contenders interleaved round-
   --calib-count N      calibration images for the int8 conversion (default 16)
   --rebuild            remake every cached artifact in tmp/bench/
   --no-gc              do not run a full GC before each timed inference
+  --order rotate|shuffle  the order within a round: the list rotated by one every round (default,
+                       as in every run so far), or a new (seeded) random order every round. A
+                       rotation keeps every contender after the same one in every round (SIMD128
+                       after PyTorch), and what ran just before moves a short contender's time;
+                       both print SIMD128's median by predecessor (docs/benchmarks/engine.md)
   --charts DIR         where the two SVG charts go (default docs/benchmarks; "none" = no charts)
   --baseline FILE      also run this engine binary (e.g. an older commit's build/engine.simd128.wasm)
                        as contender edge-baseline, with its own per-op profile: before/after in one run
@@ -121,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
       'no-gc': { type: 'boolean', default: false },
       charts: { type: 'string' },
       baseline: { type: 'string' },
+      order: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -134,6 +141,8 @@ async function main(argv: string[]): Promise<number> {
   const scalarSamples = int(o['scalar-samples'], '--scalar-samples', Math.min(10, samples), 1);
   const profileRuns = int(o['profile-runs'], '--profile-runs', 30);
   const calibCount = int(o['calib-count'], '--calib-count', 16, 1);
+  const orderMode = o.order ?? 'rotate';
+  if (orderMode !== 'shuffle' && orderMode !== 'rotate') throw new UsageError(`--order: rotate or shuffle, not ${orderMode}`);
   const jsonPath = resolve(o.json ?? `${ROOT}/tmp/bench/result.json`);
   const python = o.python ?? '/usr/bin/python3';
   const want = selected(o.only);
@@ -293,23 +302,27 @@ async function main(argv: string[]): Promise<number> {
   const target = new Map<string, number>(contenders.map((c) => [c.id, c.id === 'edge-scalar' ? Math.min(scalarSamples, samples) : samples]));
   const warm = new Map<string, number>(contenders.map((c) => [c.id, c.id === 'edge-scalar' ? Math.min(3, warmup) : warmup]));
   const times = new Map<string, number[]>(contenders.map((c) => [c.id, []]));
-  const rotate = <T>(xs: T[], r: number) => xs.map((_, i) => xs[(i + r) % xs.length]);
+  // The order within each round (tools/bench/order.ts: why shuffled).
+  const orderOf = roundOrders(orderMode);
   // A contender with n < R samples runs in the rounds where floor(r·n/R) steps up: evenly spread.
   const due = (n: number, r: number, R: number) => Math.floor(((r + 1) * n) / R) > Math.floor((r * n) / R);
   const progress = (s: string) => process.stderr.isTTY && process.stderr.write(`\r${s}\x1b[K`);
 
   const W = Math.max(...warm.values());
   for (let r = 0; r < W; r++) {
-    for (const c of rotate(contenders, r)) if (due(warm.get(c.id)!, r, W)) await c.runOnce();
+    for (const c of orderOf(contenders, r)) if (due(warm.get(c.id)!, r, W)) await c.runOnce();
     progress(`warm-up ${r + 1}/${W}`);
   }
   const R = Math.max(...target.values());
+  // Every timed run in order (contender ids), for the by-predecessor view and the JSON.
+  const sequence: string[] = [];
   const t0 = performance.now();
   for (let r = 0; r < R; r++) {
-    for (const c of rotate(contenders, r)) {
+    for (const c of orderOf(contenders, r)) {
       if (!due(target.get(c.id)!, r, R)) continue;
       gc();
       times.get(c.id)!.push(await c.runOnce());
+      sequence.push(c.id);
     }
     progress(`round ${r + 1}/${R}`);
   }
@@ -362,7 +375,16 @@ async function main(argv: string[]): Promise<number> {
     date: new Date().toISOString(),
     setting,
     machine: { ...machine, loadavgAfter: machineInfo().loadavg },
-    options: { samples, warmup, scalarSamples, profileRuns, gcBeforeEachSample: !o['no-gc'], order: 'round-robin, rotated each round', benchSeconds: Math.round(benchSeconds * 10) / 10 },
+    options: {
+      samples,
+      warmup,
+      scalarSamples,
+      profileRuns,
+      gcBeforeEachSample: !o['no-gc'],
+      order: orderMode === 'shuffle' ? 'round-robin, shuffled each round (seeded)' : 'round-robin, rotated each round',
+      sequence,
+      benchSeconds: Math.round(benchSeconds * 10) / 10,
+    },
     anchors,
     rows,
     contenders: Object.fromEntries(contenders.map((c) => [c.id, c.info])),
@@ -397,6 +419,10 @@ async function main(argv: string[]): Promise<number> {
       );
       log(formatComparison(baselineProfile, alternatedProfile, peak.gmacs));
     }
+  }
+  for (const id of ['edge-simd128', 'edge-baseline']) {
+    const line = formatByPredecessor(id, sequence, times.get(id));
+    if (line) log(line);
   }
   for (const n of notes) log(`note: ${n}`);
   mkdirSync(dirname(jsonPath), { recursive: true });
