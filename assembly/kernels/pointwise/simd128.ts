@@ -172,6 +172,16 @@ export function pointwise_unpack(packed: usize, cin: i32, cout: i32, w: usize): 
 // ---- register tiles (M is a literal at every call site; dead pixel rows fold away) ----
 
 /**
+ * Channels 4-7 of a block from the raw-lane accumulator: raw - 256*(channels 0-3) - 128*Σx
+ * (`sx`: 128·Σx per pixel, from the convert), wrapping int32, exact for any int8 weights.
+ */
+// @ts-ignore: decorator
+@inline
+function highLanes(raw: v128, low: v128, sx: v128): v128 {
+  return i32x4.sub(i32x4.sub(raw, i32x4.shl(low, 8)), sx);
+}
+
+/**
  * M pixels x 8 channels. s: converted activation tile ([pair][pixel], ROW bytes per pair: pixels 0-3
  * in the first 16 bytes, pixel 4 at +16), wp: the channel block's packed weights, y: output of
  * pixel 0 / channel 0 of the block, ys: output pixel stride in bytes, n: channels to store.
@@ -203,11 +213,11 @@ function tile8(M: i32, F32: bool, P: bool, s: usize, sums: usize, kp: i32, kn: i
   } while (wp < end);
   // channels 4-7: raw - 256*(channels 0-3) - 128*Σx
   if (!P) {
-    a01 = i32x4.sub(i32x4.sub(a01, i32x4.shl(a00, 8)), v128.load(sums));
-    if (M > 1) a11 = i32x4.sub(i32x4.sub(a11, i32x4.shl(a10, 8)), v128.load(sums, 16));
-    if (M > 2) a21 = i32x4.sub(i32x4.sub(a21, i32x4.shl(a20, 8)), v128.load(sums, 32));
-    if (M > 3) a31 = i32x4.sub(i32x4.sub(a31, i32x4.shl(a30, 8)), v128.load(sums, 48));
-    if (M > 4) a41 = i32x4.sub(i32x4.sub(a41, i32x4.shl(a40, 8)), v128.load(sums, 64));
+    a01 = highLanes(a01, a00, v128.load(sums));
+    if (M > 1) a11 = highLanes(a11, a10, v128.load(sums, 16));
+    if (M > 2) a21 = highLanes(a21, a20, v128.load(sums, 32));
+    if (M > 3) a31 = highLanes(a31, a30, v128.load(sums, 48));
+    if (M > 4) a41 = highLanes(a41, a40, v128.load(sums, 64));
   }
   const s0 = v128.load(scale), s1 = v128.load(scale, 16);
   const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
@@ -250,8 +260,8 @@ function tile8x2(F32: bool, s: usize, sums: usize, kp: i32, wa: usize, wb: usize
     s += ROW;
   } while (wa < end);
   const sx = v128.load(sums);
-  p1 = i32x4.sub(i32x4.sub(p1, i32x4.shl(p0, 8)), sx);
-  q1 = i32x4.sub(i32x4.sub(q1, i32x4.shl(q0, 8)), sx);
+  p1 = highLanes(p1, p0, sx);
+  q1 = highLanes(q1, q0, sx);
   const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
   out8(F32, p0, p1, v128.load(sa), v128.load(sa, 16), ya, 8, c, magic, floor, shift);
   out8(F32, q0, q1, v128.load(sb), v128.load(sb, 16), yb, 8, c, magic, floor, shift);
@@ -285,10 +295,10 @@ function tile8x4(F32: bool, s: usize, sums: usize, kp: i32, wa: usize, step: usi
     s += ROW;
   } while (wa + o < end);
   const sx = v128.load(sums);
-  p1 = i32x4.sub(i32x4.sub(p1, i32x4.shl(p0, 8)), sx);
-  q1 = i32x4.sub(i32x4.sub(q1, i32x4.shl(q0, 8)), sx);
-  r1 = i32x4.sub(i32x4.sub(r1, i32x4.shl(r0, 8)), sx);
-  t1 = i32x4.sub(i32x4.sub(t1, i32x4.shl(t0, 8)), sx);
+  p1 = highLanes(p1, p0, sx);
+  q1 = highLanes(q1, q0, sx);
+  r1 = highLanes(r1, r0, sx);
+  t1 = highLanes(t1, t0, sx);
   const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
   const sb = sa + (ostep << 2), sc = sa + (ostep << 3), sd = sa + 12 * ostep;
   const eb: usize = F32 ? 4 : 1;
