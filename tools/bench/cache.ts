@@ -26,7 +26,7 @@ import { benchImages, IMAGE_IDS, type BenchImage } from './request/images.ts';
 import { NOOP_PATH, send, type Sample } from './request/measure.ts';
 import { bundleWorker, startWorker } from './request/workerd.ts';
 import { median } from '../lib/median.ts';
-import { mulberry32 } from '../lib/rng.ts';
+import { mulberry32, shuffle } from '../lib/rng.ts';
 import { ratioOfMedians, type Ratio } from './stats.ts';
 
 const HELP = `npm run bench:cache -- [options]   (or: npx tsx tools/bench/cache.ts after npm run build)
@@ -110,16 +110,13 @@ async function main(argv: string[]): Promise<number> {
   const origin = await startOrigin(images);
   const w = await startWorker(bundle, { vars: { BENCH_ROUTES: '1', RESULT_CACHE_TTL: '3600', IMAGE_ORIGINS: `127.0.0.1:${origin.port}` } });
   const series = new Map<string, Sample[]>();
-  const tasks = images.flatMap((image) => models.flatMap((model) => KINDS.filter((k) => k !== 'noop' || model === models[0]).map((kind) => ({ image, model, kind }))));
+  let tasks = images.flatMap((image) => models.flatMap((model) => KINDS.filter((k) => k !== 'noop' || model === models[0]).map((kind) => ({ image, model, kind }))));
   const rand = mulberry32(11);
   const noCache = { 'cache-control': 'no-cache' };
   try {
     const t0 = performance.now();
     for (let r = 0; r < warmup + samples; r++) {
-      for (let i = tasks.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [tasks[i], tasks[j]] = [tasks[j], tasks[i]];
-      }
+      tasks = shuffle(tasks, rand); // each round reshuffles the last round's order
       for (const { image, model, kind } of tasks) {
         const classify = `/v1/classify?top_k=5${model.param}`;
         const url = `${classify}&url=${encodeURIComponent(`http://127.0.0.1:${origin.port}/${image.id}`)}`;

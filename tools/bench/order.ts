@@ -8,7 +8,7 @@
  * keeps every contender after the same one in every round (a rotation of a cycle is the same
  * cycle); shuffled, each follows each other in about equal shares.
  */
-import { mulberry32 } from '../lib/rng.ts';
+import { mulberry32, shuffle } from '../lib/rng.ts';
 import { median } from '../lib/median.ts';
 
 export type OrderMode = 'shuffle' | 'rotate';
@@ -18,12 +18,7 @@ export function roundOrders(mode: OrderMode, seed = 0x5eed): <T>(xs: readonly T[
   const random = mulberry32(seed);
   return <T>(xs: readonly T[], r: number): T[] => {
     if (mode === 'rotate') return xs.map((_, i) => xs[(i + r) % xs.length]);
-    const out = [...xs];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
+    return shuffle(xs, random);
   };
 }
 

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { refTree } from './request/ref.ts';
 import { machineInfo, formatMachine, markdownTable } from './report.ts';
 import { summarize, ratioOfMedians } from './stats.ts';
-import { mulberry32 } from '../lib/rng.ts';
+import { mulberry32, shuffle } from '../lib/rng.ts';
 import { int, runTool } from '../lib/args.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -106,11 +106,7 @@ async function main(argv: string[]): Promise<number> {
   const load0 = loadavg();
   log(`\n${rounds} rounds of ${combos.length} (tree, build, model), shuffled; +1 untimed round first`);
   for (let r = -1; r < rounds; r++) {
-    const order = combos.slice();
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = shuffle(combos, rand);
     for (const c of order) {
       const module = new WebAssembly.Module(c.tree.wasm[c.build] as Uint8Array<ArrayBuffer>);
       const file = c.tree.parse(c.model.bytes);

@@ -14,6 +14,16 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** A shuffled copy of `xs` (Fisher–Yates, `rand` draws in [0, 1)): the benches' interleaved orders. */
+export function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
 /** mulberry32 with the draws kernel tests need: integers, picks and typed arrays in a range. */
 export class Rng {
   readonly next: () => number;

@@ -7,7 +7,7 @@
  * of an earlier commit), so before/after figures come from one interleaved run.
  */
 import { median } from '../../lib/median.ts';
-import { mulberry32 } from '../../lib/rng.ts';
+import { mulberry32, shuffle } from '../../lib/rng.ts';
 import { summarize, type Summary } from '../stats.ts';
 import type { BenchImage } from './images.ts';
 import type { RunningWorker } from '../miniflare.ts';
@@ -149,15 +149,6 @@ async function sendOnce(w: RunningWorker, path: string, body: Uint8Array | null,
   const m1 = w.mainThreadCpuNs();
   if (res.status !== 200) throw new Error(`${init.method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
   return { wallMs: t1 - t0, cpuMs: (c1 - c0) / 1e6, mainCpuMs: (m1 - m0) / 1e6, json: JSON.parse(text) as Record<string, unknown> };
-}
-
-function shuffle<T>(xs: T[], rand: () => number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }
 
 export interface WarmOptions {
