@@ -1,5 +1,4 @@
 /** The JSON answer of /v1/classify (uploads and URLs alike), its schemas and headers. */
-import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cacheServerTiming, type CachedLogits, type CachedTiming } from '../cache/cached-run.ts';
 import type { CacheStatus } from '../cache/results.ts';
@@ -8,30 +7,8 @@ import { domainNote, type DomainNote, type DomainSpec } from '../image/domain.ts
 import type { Preprocessing } from '../model/format.ts';
 import { topK, type Prediction } from '../model/predictions.ts';
 import { serverTiming } from '../request/run.ts';
-import { CacheStatusSchema, DomainSchema, ModelRefSchema, PredictionSchema, TimingSchema } from './schemas.ts';
 
 export const DEFAULT_TOP_K = 5;
-
-export const ClassifyResponseSchema = z
-  .object({ model: ModelRefSchema, predictions: z.array(PredictionSchema), domain: DomainSchema.optional(), timing: TimingSchema, cache: CacheStatusSchema })
-  .openapi('ClassifyResponse');
-
-export const ClassifyBatchResponseSchema = z
-  .object({
-    model: ModelRefSchema,
-    results: z
-      .array(
-        z.object({
-          filename: z.string().optional().openapi({ description: 'the part’s filename, when it had one' }),
-          predictions: z.array(PredictionSchema),
-          domain: DomainSchema.optional(),
-          timing: TimingSchema,
-          cache: CacheStatusSchema,
-        }),
-      )
-      .openapi({ description: 'one entry per `image` part, in request order' }),
-  })
-  .openapi('ClassifyBatchResponse');
 
 export interface ClassifyResult {
   filename?: string;

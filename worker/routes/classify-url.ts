@@ -6,8 +6,7 @@
  *   validator (a hit answers without reading the body) → body under the upload limits → result
  *   cache by content → pipeline → JSON, with Cache-Control following the origin's.
  */
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import { Hono, type Context } from 'hono';
 import { cachedLogits, cacheScope, NO_PIPELINE, type CachedTiming } from '../cache/cached-run.ts';
 import { urlKey } from '../cache/key.ts';
 import type { AppEnv } from '../env.ts';
@@ -18,34 +17,10 @@ import { originOptions } from '../origin/config.ts';
 import { openImage, parseImageUrl } from '../origin/fetch-image.ts';
 import { answerCacheControl } from '../origin/freshness.ts';
 import { isImageError } from '../image/errors.ts';
-import { answerOne, classifyResult, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
+import { answerOne, classifyResult, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
 import { parseTopK } from '../request/read.ts';
 import { runContext } from '../request/run.ts';
-import { bearerSecurity, ClassifyUrlQuerySchema, errorResponses, urlErrorResponses } from './schemas.ts';
-
-export const classifyUrlRoute = createRoute({
-  method: 'get',
-  path: '/v1/classify',
-  summary: 'Classify the image at a URL',
-  description:
-    'Fetches the image (through Cloudflare’s cache where it runs on Cloudflare) from an origin in the IMAGE_ORIGINS allow-list and answers as POST /v1/classify. ' +
-    'Results are cached by the image’s content and model (see `cache`); `Cache-Control` follows the origin’s. Off (403 url_fetch_disabled) when IMAGE_ORIGINS is empty.',
-  security: bearerSecurity,
-  request: { query: ClassifyUrlQuerySchema },
-  responses: {
-    200: {
-      description: 'Predictions',
-      headers: {
-        'Server-Timing': { schema: { type: 'string' }, description: 'fetch, cache (with the status), decode, preprocess, inference (ms)' },
-        'X-Cache': { schema: { type: 'string', enum: ['hit', 'miss', 'bypass', 'off'] }, description: 'the result cache status' },
-        'Cache-Control': { schema: { type: 'string' }, description: 'derived from the origin’s Cache-Control / Expires / Age (no-cache when it gave none)' },
-      },
-      content: { 'application/json': { schema: ClassifyResponseSchema } },
-    },
-    ...errorResponses,
-    ...urlErrorResponses,
-  },
-});
+import { classifyUrlQuery } from './query.ts';
 
 const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
 
@@ -100,9 +75,9 @@ export async function classifyUrl(c: Context<AppEnv>, registry: ModelRegistry, q
 }
 
 export function classifyByUrl(registry: ModelRegistry) {
-  const app = new OpenAPIHono<AppEnv>();
-  app.openapi(classifyUrlRoute, async (c) => {
-    const query = c.req.valid('query');
+  const app = new Hono<AppEnv>();
+  app.get('/v1/classify', async (c) => {
+    const query = classifyUrlQuery(c);
     const k = query.top_k === undefined ? undefined : parseTopK(query.top_k, 'query parameter');
     return classifyUrl(c, registry, { url: query.url, model: query.model, topK: k });
   });

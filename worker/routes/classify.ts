@@ -4,53 +4,22 @@
  * Every image goes through the result cache (cache/cached-run.ts): the same bytes under the same
  * model are decoded and run once per data centre while the entry lives.
  */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { Hono } from 'hono';
 import { cachedLogits, cacheScope } from '../cache/cached-run.ts';
 import type { AppEnv } from '../env.ts';
 import { bodyLimit } from '../middleware/body.ts';
 import { inPart } from '../middleware/errors.ts';
 import type { ModelRegistry } from '../model/registry.ts';
-import { answerBatch, answerOne, ClassifyBatchResponseSchema, classifyResult, ClassifyResponseSchema, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
+import { answerBatch, answerOne, classifyResult, DEFAULT_TOP_K, type ClassifyResult } from './classify-answer.ts';
 import { classifyUrl } from './classify-url.ts';
 import { readImageRequest } from '../request/read.ts';
 import { runContext } from '../request/run.ts';
-import { bearerSecurity, bodyErrorResponses, errorResponses, ImageQuerySchema, imageRequestBody, JsonImageBodySchema, MultipartImageBodySchema, urlErrorResponses } from './schemas.ts';
-
-export const classifyRoute = createRoute({
-  method: 'post',
-  path: '/v1/classify',
-  summary: 'Classify an image',
-  description:
-    'Answers the top_k classes with softmax scores, highest first. Raw and JSON bodies answer `ClassifyResponse`; ' +
-    'multipart bodies always answer `ClassifyBatchResponse` (one result per `image` part, even for one part). ' +
-    'A multipart request fails as a whole on the first bad part; the error message names the part. ' +
-    'A JSON body may give `url` instead of `image`: then it answers as GET /v1/classify?url= (and can fail as it does). ' +
-    'The same timings are sent in a Server-Timing header (summed over parts). Results are cached by image content and model (`cache`, X-Cache).',
-  security: bearerSecurity,
-  middleware: [bodyLimit()] as const,
-  request: { query: ImageQuerySchema, body: imageRequestBody },
-  responses: {
-    200: {
-      description: 'Predictions',
-      headers: {
-        'Server-Timing': { schema: { type: 'string' }, description: 'decode, preprocess, inference, cache (ms)' },
-        'X-Cache': { schema: { type: 'string' }, description: 'the result cache status of each image, comma-separated' },
-      },
-      content: { 'application/json': { schema: z.union([ClassifyResponseSchema, ClassifyBatchResponseSchema]) } },
-    },
-    ...errorResponses,
-    ...bodyErrorResponses,
-    ...urlErrorResponses,
-  },
-});
+import { imageQuery } from './query.ts';
 
 export function classify(registry: ModelRegistry) {
-  const app = new OpenAPIHono<AppEnv>();
-  app.openAPIRegistry.register('JsonImageBody', JsonImageBodySchema);
-  app.openAPIRegistry.register('MultipartImageBody', MultipartImageBodySchema);
-
-  app.openapi(classifyRoute, async (c) => {
-    const req = await readImageRequest(c, c.req.valid('query'), true, true);
+  const app = new Hono<AppEnv>();
+  app.post('/v1/classify', bodyLimit(), async (c) => {
+    const req = await readImageRequest(c, imageQuery(c), true, true);
     if (req.url !== undefined) return classifyUrl(c, registry, { url: req.url, model: req.model, topK: req.topK });
     const ctx = await runContext(c, registry, req.model);
     const k = req.topK ?? DEFAULT_TOP_K;

@@ -4,43 +4,21 @@
  * sample images (models/manifest.json: test-set images it never trained on) to click, and shows the
  * out-of-domain note /v1/classify answers. GET /demo/samples.json serves those samples.
  */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import type { ModelRegistry } from '../model/registry.ts';
-
-export const demoRoute = createRoute({
-  method: 'get',
-  path: '/',
-  summary: 'Demo page',
-  responses: { 200: { description: 'HTML page: pick, drop or click a sample image, see the top 5', content: { 'text/html': { schema: z.string() } } } },
-});
-
-const SamplesSchema = z
-  .object({
-    samples: z.record(z.string(), z.array(z.object({ label: z.string(), image: z.string().openapi({ description: 'the image file, base64' }) }))).openapi({
-      description: 'per model name: images to try it on (its test set, never trained on), with their true label',
-    }),
-  })
-  .openapi('DemoSamples');
-
-export const samplesRoute = createRoute({
-  method: 'get',
-  path: '/demo/samples.json',
-  summary: 'Sample images of the bundled models (for the demo page)',
-  responses: { 200: { description: 'Samples', content: { 'application/json': { schema: SamplesSchema } } } },
-});
 
 const CSP = "default-src 'none'; img-src blob: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function demo(registry: ModelRegistry) {
-  const app = new OpenAPIHono<AppEnv>();
-  app.openapi(demoRoute, (c) => {
+  const app = new Hono<AppEnv>();
+  app.get('/', (c) => {
     c.header('Content-Security-Policy', CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Cache-Control', 'public, max-age=300');
     return c.html(PAGE, 200);
   });
-  app.openapi(samplesRoute, (c) => {
+  app.get('/demo/samples.json', (c) => {
     const samples: Record<string, Array<{ label: string; image: string }>> = {};
     for (const name of registry.names) samples[name] = registry.bundled(name)?.samples ?? [];
     c.header('Cache-Control', 'public, max-age=300');
