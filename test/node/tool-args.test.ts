@@ -15,8 +15,8 @@ const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts
 
 /** Scripts that run a TypeScript file but are not option-taking tools, and why. */
 const NOT_TOOLS: Record<string, string> = {
-  build: 'the build: tools/build/models.ts regenerates build/models.ts and takes no arguments',
-  typecheck: 'runs tools/build/models.ts (no arguments) and then tsc',
+  build: 'the build: tools/build/models.ts and tools/build/openapi.ts regenerate build/models.ts and build/openapi.ts and take no arguments',
+  typecheck: 'runs tools/build/models.ts and tools/build/openapi.ts (no arguments) and then tsc',
 };
 
 interface Tool {

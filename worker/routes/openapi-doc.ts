@@ -1,12 +1,12 @@
 /**
- * The OpenAPI document (GET /openapi.json, routes/openapi.ts): every route's zod description and
- * the document generated from them. Only routes/openapi.ts imports this module, and lazily (a
- * dynamic import), so zod and @hono/zod-openapi are evaluated, and the schemas built, when the
- * document is first asked for, never at an isolate's start-up or for another request: they were
- * ~30 ms of start-up CPU (docs/benchmarks/request.md, "Start-up by part"). The routes themselves
- * are plain Hono (routes/*.ts) and read their query parameters with routes/query.ts, which
- * test/node/query.test.ts holds to the query schemas here; test/node/startup-imports.test.ts keeps
- * zod off the Worker's static imports.
+ * The OpenAPI document of GET /openapi.json: every route's zod description and the document
+ * generated from them. Not part of the Worker: `npm run build` (tools/build/openapi.ts) writes the
+ * document to build/openapi.ts, which routes/openapi.ts serves, so that the Worker bundles no zod.
+ * Evaluating zod and building these schemas at module scope was ~30 ms of an isolate's start-up
+ * CPU, and zod still bundled behind a lazy import() ~25 ms (docs/benchmarks/request.md, "Start-up
+ * by part"). The routes themselves are plain Hono (routes/*.ts) and check their query parameters
+ * with routes/query.ts, which test/node/query.test.ts holds to the query schemas in schemas.ts;
+ * test/node/startup-imports.test.ts keeps zod out of the Worker's bundle.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { FAMILIES } from '../model/architecture.ts';
@@ -222,11 +222,14 @@ const embedRoute = createRoute({
 /** /v1/models answers what ModelInfoSchema documents (a type error here if the two drift apart). */
 export const modelInfoIsDocumented = (m: ModelInfo): z.infer<typeof ModelInfoSchema> => m;
 
+/** The server URL build/openapi.ts is written with; the Worker puts its own origin there. */
+export const OPENAPI_ORIGIN = 'https://ghostnet-edge.invalid';
+
 /**
- * The document, for a Worker served at `origin`; built anew per call, as @hono/zod-openapi's
- * `doc31` did per request. The definitions go into the registry in the order the app used to
- * merge them (demo, health, models, classify, classify by URL, embed, then the security scheme),
- * so the document is the same, key for key.
+ * The document, for a Worker served at `origin`. The definitions go into the registry in the
+ * order the app merged them when it registered the routes with @hono/zod-openapi (demo, health,
+ * models, classify, classify by URL, embed, then the security scheme), so the document is the
+ * one it served then, byte for byte.
  */
 export function openApiDocument(origin: string) {
   const doc = new OpenAPIHono();
