@@ -33,12 +33,12 @@ function cli(cwd: string, args: string[]) {
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** What the deploy bundle needs: the Worker, the engine builds, the JPEG and PNG decoders, the manifest and its models. */
+/** What the deploy bundle needs: the Worker, the engine builds and the OpenAPI document (npm run build), the JPEG and PNG decoders, the manifest and its models. */
 function scratchProject(): string {
   const p = mkdtempSync(join(tmpdir(), 'ghostnet-add-model-'));
   for (const f of ['package.json', 'wrangler.toml', 'worker']) cpSync(join(ROOT, f), join(p, f), { recursive: true });
   mkdirSync(join(p, 'build'));
-  for (const f of readdirSync(join(ROOT, 'build')).filter((f) => f.endsWith('.wasm'))) cpSync(join(ROOT, 'build', f), join(p, 'build', f));
+  for (const f of readdirSync(join(ROOT, 'build')).filter((f) => f.endsWith('.wasm') || f === 'openapi.ts')) cpSync(join(ROOT, 'build', f), join(p, 'build', f));
   for (const f of ['native/jpeg/jpeg-turbo.wasm', 'native/png/png.wasm', 'native/webp/webp.wasm']) {
     mkdirSync(dirname(join(p, f)), { recursive: true });
     cpSync(join(ROOT, f), join(p, f));
