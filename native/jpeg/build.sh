@@ -6,8 +6,9 @@
 #
 #   bash native/jpeg/build.sh            # fetches the source into tmp/native/ (apt-get source)
 #
-# The source is not patched: libjpeg-turbo's C files are compiled as they are, our SIMD back
-# end (jsimd_wasm.c + the *-wasm.c kernels) stands in for its simd/ directory, and api.c for
+# libjpeg-turbo's C files are compiled as they are but for one checked patch to jdphuff.c (below:
+# it includes our phuff_wasm.c, the progressive AC refinement fast path); our SIMD back end
+# (jsimd_wasm.c + the *-wasm.c kernels) stands in for its simd/ directory, and api.c for
 # TurboJPEG. The fetching, checking, shared flags and linking are native/build-common.sh's; a
 # rebuild reproduces the committed .wasm byte for byte (the script checks nothing else changed:
 # `git diff` does).
@@ -23,6 +24,18 @@ SRC="$WORK/libjpeg-turbo-$VERSION"
 require_toolchain
 debian_source "$SRC" libjpeg-turbo=1:2.1.5-2 \
   libjpeg-turbo_${VERSION}.orig.tar.gz 254f3642b04e309fee775123133c6464181addc150499561020312ec61c1bf7c
+
+# The one patch (three edits to jdphuff.c, checked): our phuff_wasm.c's AC refinement decoder is
+# declared beside jdphuff.c's forward declarations, the file is included just before
+# jinit_phuff_decoder (it uses jdphuff.c's types, macros and process_restart), and
+# start_pass_phuff_decoder installs it for AC refinement scans instead of libjpeg's
+# decode_mcu_AC_refine (which the test build can still pick: phuff_wasm_enabled = 0). See
+# phuff_wasm.c for why the result is libjpeg's, bit for bit.
+perl -0pi -e 's|\n/\* Forward declarations \*/\n|\n/* Forward declarations */\nMETHODDEF(boolean) decode_mcu_AC_refine_wasm(j_decompress_ptr cinfo, JBLOCKROW *MCU_data);\nextern int phuff_wasm_enabled;\n|;
+  s|\nGLOBAL\(void\)\njinit_phuff_decoder\(|\n#include "phuff_wasm.c"\n\nGLOBAL(void)\njinit_phuff_decoder(|;
+  s|entropy->pub\.decode_mcu = decode_mcu_AC_refine;|entropy->pub.decode_mcu = phuff_wasm_enabled ? decode_mcu_AC_refine_wasm : decode_mcu_AC_refine;|' "$SRC/jdphuff.c"
+[ "$(grep -c '^METHODDEF(boolean) decode_mcu_AC_refine_wasm(\|^#include "phuff_wasm.c"$\|decode_mcu_AC_refine_wasm : decode_mcu_AC_refine;$' "$SRC/jdphuff.c")" = 3 ] ||
+  fail "the jdphuff.c patch did not apply"
 
 # The configure step CMake would do, for this one target (values, not code).
 GEN="$WORK/gen"
@@ -46,7 +59,7 @@ LIB_SOURCES="jaricom.c jcomapi.c jdapimin.c jdapistd.c jdarith.c jdatasrc.c jdco
   jidctflt.c jidctfst.c jidctint.c jidctred.c jmemmgr.c jmemnobs.c jquant1.c jquant2.c jutils.c"
 OUR_SOURCES="api.c jsimd_wasm.c idct_islow_wasm.c idct_reduced_wasm.c ycc_rgb_wasm.c upsample_fancy_wasm.c"
 TEST_SOURCES="jdtrans.c"      # jpeg_read_coefficients, for the entropy-only timing
-OUR_TEST_SOURCES="test_api.c"
+OUR_TEST_SOURCES="test_api.c test_phuff.c"
 
 # -fwrapv: libjpeg relies on two's-complement wrap-around for corrupt data (its comments say so);
 # defining it makes the C reference and the SIMD kernels agree on every input, not only valid ones.
@@ -55,7 +68,7 @@ OUR_TEST_SOURCES="test_api.c"
 # wrappers (e.g. jsimd_idct_islow -> our kernel), and optimising the whole decoder as one module
 # at link time made whole decodes ~10% faster, measured (bench:jpeg --baseline). With an -O flag at
 # link time clang would also run binaryen's wasm-opt from PATH: measured 8% slower.
-CFLAGS=(-fwrapv -DNO_GETENV -DNO_PUTENV -I"$GEN" -I"$SRC")
+CFLAGS=(-fwrapv -DNO_GETENV -DNO_PUTENV -I"$GEN" -I"$SRC" -I"$HERE")
 
 # Huffman decoding (jdhuff.c, and jdphuff.c, which shares its bit reader) gets a 64-bit bit
 # buffer: jdhuff.h picks one when SIZEOF_SIZE_T == 8 or on x86-64 ILP32 (x32); wasm32 is ILP32, so
