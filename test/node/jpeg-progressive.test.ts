@@ -112,7 +112,8 @@ function mutate(orig: Uint8Array, i: number, rnd: () => number): Uint8Array {
   const insert = (at: number, ins: number[]) => splice(orig, at, ins);
   const b = orig.slice();
   switch (i % MUTATIONS) {
-    case 0: { // truncated, with or without an EOI after the cut
+    case 0: {
+      // truncated, with or without an EOI after the cut
       const cut = pos();
       return rnd() < 0.5 ? orig.slice(0, cut) : splice(orig.subarray(0, cut), cut, [0xff, 0xd9]);
     }
@@ -125,45 +126,60 @@ function mutate(orig: Uint8Array, i: number, rnd: () => number): Uint8Array {
     case 3: // stuffing: FF 00 or FF FF 00
       return insert(pos(), rnd() < 0.5 ? [0xff, 0x00] : [0xff, 0xff, 0x00]);
     case 4: // a stray marker: RSTn, EOI, FF FF RSTn, DHT, SOS
-      return insert(pos(), [[0xff, 0xd0 + Math.floor(rnd() * 8)], [0xff, 0xd9], [0xff, 0xff, 0xd3], [0xff, 0xc4], [0xff, 0xda]][Math.floor(rnd() * 5)]);
+      return insert(
+        pos(),
+        [
+          [0xff, 0xd0 + Math.floor(rnd() * 8)],
+          [0xff, 0xd9],
+          [0xff, 0xff, 0xd3],
+          [0xff, 0xc4],
+          [0xff, 0xda],
+        ][Math.floor(rnd() * 5)],
+      );
     case 5: // a run of zeros or ones
       b.fill(rnd() < 0.5 ? 0 : 0xff, pos(), pos());
       return b;
     case 6: // bytes deleted
       return splice(orig, pos(), [], 1 + Math.floor(rnd() * 12));
-    case 7: { // a data byte turned into FF (followed by whatever comes: a marker, FF 00, or FF FF)
+    case 7: {
+      // a data byte turned into FF (followed by whatever comes: a marker, FF 00, or FF FF)
       const at = pos();
       b[at] = 0xff;
       if (rnd() < 0.3) b[at + 1] = 0;
       return b;
     }
-    case 8: { // an existing FF 00 pair broken: its 00 replaced
+    case 8: {
+      // an existing FF 00 pair broken: its 00 replaced
       const pairs: number[] = [];
       for (let k = start; k + 1 < b.length * 0.95; k++) if (b[k] === 0xff && b[k + 1] === 0) pairs.push(k);
       if (pairs.length) b[pairs[Math.floor(rnd() * pairs.length)] + 1] = 1 + Math.floor(rnd() * 255);
       return b;
     }
-    case 9: { // a damaged Huffman table (any of them): code counts and symbols
+    case 9: {
+      // a damaged Huffman table (any of them): code counts and symbols
       const dht = segments(b, 0xc4);
       const [at, len] = dht[Math.floor(rnd() * dht.length)];
       for (let k = 0, n = 1 + Math.floor(rnd() * 3); len > 1 && k < n; k++) b[at + 1 + Math.floor(rnd() * (len - 1))] ^= 1 << Math.floor(rnd() * 8);
       return b;
     }
-    case 10: { // a damaged scan header: Ss, Se, Ah/Al, or a table selector
+    case 10: {
+      // a damaged scan header: Ss, Se, Ah/Al, or a table selector
       const sos = segments(b, 0xda);
       const [at, len] = sos[Math.floor(rnd() * sos.length)];
       const k = at + len - 1 - Math.floor(rnd() * 4); // Ah/Al, Se, Ss, or the last component's tables
       b[k] ^= 1 << Math.floor(rnd() * 8);
       return b;
     }
-    case 11: { // a refinement symbol's size changed: a data bit flipped near a scan's start
+    case 11: {
+      // a refinement symbol's size changed: a data bit flipped near a scan's start
       const sos = segments(b, 0xda);
       const [at, len] = sos[Math.floor(rnd() * sos.length)];
       const k = at + len + Math.floor(rnd() * 64);
       if (k < b.length - 2 && b[k] !== 0xff) b[k] ^= 1 << Math.floor(rnd() * 8);
       return b;
     }
-    default: { // several small insertions of 0xFF bytes next to each other (FF FF ... 00 runs)
+    default: {
+      // several small insertions of 0xFF bytes next to each other (FF FF ... 00 runs)
       let out = orig;
       for (let k = 0, n = 1 + Math.floor(rnd() * 4); k < n; k++) {
         const at = start + Math.floor(rnd() * (out.length - start) * 0.95);
@@ -174,7 +190,9 @@ function mutate(orig: Uint8Array, i: number, rnd: () => number): Uint8Array {
   }
 }
 
-const PROGRESSIVE = readdirSync(join(FIX, 'jpeg', 'progressive')).filter((f) => f.endsWith('.jpg')).map((f) => `jpeg/progressive/${f}`);
+const PROGRESSIVE = readdirSync(join(FIX, 'jpeg', 'progressive'))
+  .filter((f) => f.endsWith('.jpg'))
+  .map((f) => `jpeg/progressive/${f}`);
 const OTHER = ['jpeg/progressive_s420_77x45.jpg', 'photos/video001_410_progressive_150x103.jpg'];
 const MUTATED = [
   'jpeg/progressive/gh_default_512x600.jpg',
