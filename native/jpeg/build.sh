@@ -36,6 +36,9 @@ perl -0pi -e 's|\n/\* Forward declarations \*/\n|\n/* Forward declarations */\nM
   s|entropy->pub\.decode_mcu = decode_mcu_AC_refine;|entropy->pub.decode_mcu = phuff_wasm_enabled ? decode_mcu_AC_refine_wasm : decode_mcu_AC_refine;|' "$SRC/jdphuff.c"
 [ "$(grep -c '^METHODDEF(boolean) decode_mcu_AC_refine_wasm(\|^#include "phuff_wasm.c"$\|decode_mcu_AC_refine_wasm : decode_mcu_AC_refine;$' "$SRC/jdphuff.c")" = 3 ] ||
   fail "the jdphuff.c patch did not apply"
+# The test build's jdphuff.c: the same code plus phuff_wasm.c's lockstep check (libjpeg's function
+# beside ours on every MCU, see there), which the Worker's build does not carry.
+printf '#define PHUFF_WASM_LOCKSTEP 1\n#include "jdphuff.c"\n' >"$SRC/jdphuff_lockstep.c"
 
 # The configure step CMake would do, for this one target (values, not code).
 GEN="$WORK/gen"
@@ -59,6 +62,7 @@ LIB_SOURCES="jaricom.c jcomapi.c jdapimin.c jdapistd.c jdarith.c jdatasrc.c jdco
   jidctflt.c jidctfst.c jidctint.c jidctred.c jmemmgr.c jmemnobs.c jquant1.c jquant2.c jutils.c"
 OUR_SOURCES="api.c jsimd_wasm.c idct_islow_wasm.c idct_reduced_wasm.c ycc_rgb_wasm.c upsample_fancy_wasm.c"
 TEST_SOURCES="jdtrans.c"      # jpeg_read_coefficients, for the entropy-only timing
+LIB_TEST_SOURCES="${LIB_SOURCES/jdphuff.c/jdphuff_lockstep.c}"
 OUR_TEST_SOURCES="test_api.c test_phuff.c"
 
 # -fwrapv: libjpeg relies on two's-complement wrap-around for corrupt data (its comments say so);
@@ -74,7 +78,7 @@ CFLAGS=(-fwrapv -DNO_GETENV -DNO_PUTENV -I"$GEN" -I"$SRC" -I"$HERE")
 # buffer: jdhuff.h picks one when SIZEOF_SIZE_T == 8 or on x86-64 ILP32 (x32); wasm32 is ILP32, so
 # defining __x86_64__ for these two files selects it (10-15% faster entropy decoding, measured).
 # That is what x86-64 builds, Pillow's included, use. Below: the define changes nothing else there.
-FILE_CFLAGS=([jdhuff.c]=-D__x86_64__ [jdphuff.c]=-D__x86_64__)
+FILE_CFLAGS=([jdhuff.c]=-D__x86_64__ [jdphuff.c]=-D__x86_64__ [jdphuff_lockstep.c]=-D__x86_64__)
 # The check: in everything these two files include, __x86_64__ appears only in those two tests.
 H_TEST='jdhuff.h:82:#elif defined(__x86_64__) && defined(__ILP32__)'
 C_TEST='jdhuff.c:409:#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__))'
@@ -131,10 +135,10 @@ for entry in $FORCE; do
   [ -n "$group" ] && grep -qE "^attributes $group = \{.* $attr " <<<"$ir" || fail "$f: $fn did not get $attr"
 done
 
-compile "$SRC" $LIB_SOURCES $TEST_SOURCES
+compile "$SRC" $LIB_SOURCES $TEST_SOURCES jdphuff_lockstep.c
 compile "$HERE" $OUR_SOURCES $OUR_TEST_SOURCES
 link jpeg-turbo.wasm $LIB_SOURCES $OUR_SOURCES
-link jpeg-turbo-test.wasm $LIB_SOURCES $OUR_SOURCES $TEST_SOURCES $OUR_TEST_SOURCES
+link jpeg-turbo-test.wasm $LIB_TEST_SOURCES $OUR_SOURCES $TEST_SOURCES $OUR_TEST_SOURCES
 cp "$SRC/LICENSE.md" "$HERE/LICENSE.libjpeg-turbo.md"
 cp "$SRC/README.ijg" "$HERE/README.ijg"
 report

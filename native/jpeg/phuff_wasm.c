@@ -254,10 +254,97 @@ bail:
   return FALSE;
 }
 
+#ifdef PHUFF_WASM_LOCKSTEP
+/*
+ * Lockstep check, test build only (build.sh compiles jdphuff.c a second time for it, with
+ * PHUFF_WASM_LOCKSTEP, as jdphuff_lockstep.c; test_phuff.c switches it on): every MCU decoded by
+ * libjpeg's decode_mcu_AC_refine, the state put back, then by the fast path from the same state,
+ * and everything the MCU changes compared — input position, bytes left, bit buffer, bits held,
+ * EOB run, pending marker, insufficient_data, restart count, the block. After a bail, libjpeg's
+ * function runs again from what the bail left (as in the Worker's build) and must give the same.
+ * phuff_lockstep_result: {MCUs compared, index of the first that differs or -1, bails}.
+ */
+int phuff_lockstep = 0, phuff_lockstep_result[3];
+
+typedef struct {
+  const JOCTET *next_input_byte;
+  size_t bytes_in_buffer;
+  bitread_perm_state bitstate;
+  unsigned int EOBRUN, restarts_to_go;
+  int unread_marker;
+  boolean insufficient_data;
+  JBLOCK block;
+} phuff_lockstep_state;
+
+static void phuff_lockstep_get(j_decompress_ptr cinfo, JCOEFPTR block, phuff_lockstep_state *st)
+{
+  phuff_entropy_ptr entropy = (phuff_entropy_ptr)cinfo->entropy;
+  memset(st, 0, sizeof(*st));
+  st->next_input_byte = cinfo->src->next_input_byte;
+  st->bytes_in_buffer = cinfo->src->bytes_in_buffer;
+  st->bitstate.get_buffer = entropy->bitstate.get_buffer;
+  st->bitstate.bits_left = entropy->bitstate.bits_left;
+  st->EOBRUN = entropy->saved.EOBRUN;
+  st->restarts_to_go = entropy->restarts_to_go;
+  st->unread_marker = cinfo->unread_marker;
+  st->insufficient_data = entropy->pub.insufficient_data;
+  memcpy(st->block, block, sizeof(JBLOCK));
+}
+
+static void phuff_lockstep_set(j_decompress_ptr cinfo, JCOEFPTR block, const phuff_lockstep_state *st)
+{
+  phuff_entropy_ptr entropy = (phuff_entropy_ptr)cinfo->entropy;
+  cinfo->src->next_input_byte = st->next_input_byte;
+  cinfo->src->bytes_in_buffer = st->bytes_in_buffer;
+  entropy->bitstate = st->bitstate;
+  entropy->saved.EOBRUN = st->EOBRUN;
+  entropy->restarts_to_go = st->restarts_to_go;
+  cinfo->unread_marker = st->unread_marker;
+  entropy->pub.insufficient_data = st->insufficient_data;
+  memcpy(block, st->block, sizeof(JBLOCK));
+}
+
+static boolean phuff_lockstep_mcu(j_decompress_ptr cinfo, JBLOCKROW *MCU_data)
+{
+  phuff_entropy_ptr entropy = (phuff_entropy_ptr)cinfo->entropy;
+  JCOEFPTR block = MCU_data[0][0];
+  phuff_lockstep_state start, theirs, ours;
+  boolean ok;
+
+  if (cinfo->restart_interval && entropy->restarts_to_go == 0)
+    if (!process_restart(cinfo))
+      return FALSE;
+  if (entropy->pub.insufficient_data)
+    return decode_mcu_AC_refine(cinfo, MCU_data);
+  phuff_lockstep_get(cinfo, block, &start);
+  decode_mcu_AC_refine(cinfo, MCU_data);
+  phuff_lockstep_get(cinfo, block, &theirs);
+  phuff_lockstep_set(cinfo, block, &start);
+  ok = phuff_refine_fast(cinfo, entropy, block);
+  if (ok) {
+    if (cinfo->restart_interval)
+      entropy->restarts_to_go--;
+  } else {
+    phuff_lockstep_result[2]++;
+    decode_mcu_AC_refine(cinfo, MCU_data);
+  }
+  phuff_lockstep_get(cinfo, block, &ours);
+  if (memcmp(&ours, &theirs, sizeof(ours)) != 0 && phuff_lockstep_result[1] < 0)
+    phuff_lockstep_result[1] = phuff_lockstep_result[0];
+  phuff_lockstep_result[0]++;
+  return TRUE;
+}
+#endif
+
 METHODDEF(boolean)
 decode_mcu_AC_refine_wasm(j_decompress_ptr cinfo, JBLOCKROW *MCU_data)
 {
   phuff_entropy_ptr entropy = (phuff_entropy_ptr)cinfo->entropy;
+
+#ifdef PHUFF_WASM_LOCKSTEP
+  if (phuff_lockstep)
+    return phuff_lockstep_mcu(cinfo, MCU_data);
+#endif
 
   /* As libjpeg's function starts; process_restart resets restarts_to_go to restart_interval
    * (nonzero), so libjpeg's function, if called below, does not process it again. */

@@ -6,7 +6,8 @@
  *    FNV-1a hash: every coefficient of every component after all scans, every warning in order
  *    (code and two parameters), the input position and pending marker after the last scan, the
  *    warning count, and the warnings of jpeg_finish_decompress (extraneous data, premature end).
- *    An error throws (api.c's error manager, env.jpeg_fail) with libjpeg's message.
+ *    An error throws (api.c's error manager, env.jpeg_fail) with libjpeg's message;
+ *  - jd_test_set_phuff_lockstep(on), jd_test_phuff_lockstep_result(): phuff_wasm.c's lockstep check.
  */
 
 #include <stdint.h>
@@ -21,6 +22,16 @@ struct jpeg_error_mgr *jd_error_mgr(struct jpeg_error_mgr *jerr); /* api.c */
 extern int phuff_wasm_enabled;                                   /* phuff_wasm.c (in jdphuff.c) */
 
 EXPORT("jd_test_set_phuff") void jd_test_set_phuff(int on) { phuff_wasm_enabled = on; }
+
+/* Lockstep check (phuff_wasm.c, test build's jdphuff.c): on/off, and {MCUs compared, first mismatch or -1, bails}. */
+extern int phuff_lockstep, phuff_lockstep_result[3];
+EXPORT("jd_test_set_phuff_lockstep") void jd_test_set_phuff_lockstep(int on) {
+  phuff_lockstep = on;
+  phuff_lockstep_result[0] = 0;
+  phuff_lockstep_result[1] = -1;
+  phuff_lockstep_result[2] = 0;
+}
+EXPORT("jd_test_phuff_lockstep_result") const int *jd_test_phuff_lockstep_result(void) { return phuff_lockstep_result; }
 
 static uint32_t phuff_fnv(uint32_t h, const void *p, size_t n) {
   const uint8_t *b = p;

@@ -31,6 +31,21 @@ const TEST_WASM = new WebAssembly.Module(readFileSync(join(ROOT, 'native', 'jpeg
 interface PhuffExports extends JpegExports {
   jd_test_set_phuff(on: number): void;
   jd_test_phuff_entropy(src: number, size: number): number;
+  jd_test_set_phuff_lockstep(on: number): void;
+  jd_test_phuff_lockstep_result(): number;
+}
+
+/**
+ * Lockstep (test build only, phuff_wasm.c): every refinement MCU decoded by libjpeg's function, the
+ * state put back, then by ours; [MCUs compared, index of the first whose state or block differs or
+ * -1, MCUs our fast path gave up on]. A decode that fails still reports the MCUs before the failure.
+ */
+function lockstep(bytes: Uint8Array): [number, number, number] {
+  const ex = instantiateJpegDecoder(TEST_WASM) as PhuffExports;
+  ex.jd_test_set_phuff_lockstep(1);
+  entropy(ex, bytes, true);
+  const [mcus, first, bails] = new Int32Array(ex.memory.buffer, ex.jd_test_phuff_lockstep_result(), 3);
+  return [mcus, first, bails];
 }
 
 /** Hash of the entropy decoder's whole behaviour on `bytes` (test_phuff.c), or the error; ours or libjpeg's. */
@@ -231,6 +246,30 @@ describe('progressive entropy decoding: phuff_wasm.c vs libjpeg jdphuff.c', () =
     // Most mutants decode (so coefficients and warnings were compared), some fail (errors compared).
     expect(kinds.get('ok')).toBeGreaterThan(n * 0.5);
     expect(kinds.size).toBeGreaterThan(2);
+  });
+});
+
+describe('lockstep: the state after every refinement MCU (input position, bit buffer, EOB run, marker, flags) and its block', () => {
+  it.each([...PROGRESSIVE, ...OTHER])('%s', (rel) => {
+    const [mcus, first] = lockstep(read(rel));
+    expect(mcus).toBeGreaterThan(0);
+    expect(first, `first MCU that differs, of ${mcus}`).toBe(-1);
+  });
+
+  it('312 mutants of six files', () => {
+    const rnd = prng(31);
+    let mcus = 0;
+    let bails = 0;
+    for (let i = 0; i < 312; i++) {
+      const rel = MUTATED[i % MUTATED.length];
+      const kind = Math.floor(i / MUTATED.length);
+      const [n, first, b] = lockstep(mutate(read(rel), kind, rnd));
+      if (first >= 0) expect.fail(`mutant ${i} of ${rel} (kind ${kind % MUTATIONS}): MCU ${first} of ${n} differs`);
+      mcus += n;
+      bails += b;
+    }
+    expect(mcus).toBeGreaterThan(312 * 5000);
+    expect(bails).toBeGreaterThan(312 * 200); // the give-up path was compared too
   });
 });
 
