@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { instantiateJpegDecoder, JpegCodec, jpegEighths, jpegScaledSize, type JpegExports } from '../../worker/image/codec-jpeg.ts';
 import { readImageHeader } from '../../worker/image/dimensions.ts';
+import { mulberry32 } from '../../tools/lib/rng.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIX = join(ROOT, 'test', 'fixtures');
@@ -60,19 +61,6 @@ function put(ex: JpegExports, bytes: Uint8Array): number {
   const p = ex.malloc(bytes.length);
   new Uint8Array(ex.memory.buffer, p, bytes.length).set(bytes);
   return p;
-}
-
-/** A small deterministic PRNG (xorshift32), so that a failure can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
 }
 
 /** The first index where a and b differ, or -1. */
@@ -126,7 +114,7 @@ describe('IDCT kernels vs jidctint.c / jidctred.c', () => {
 
   for (const size of [8, 4, 2]) {
     it(`${size}x${size}: 30000 random blocks, sparse to saturated, identical output`, () => {
-      const rnd = prng(0x1d0 + size);
+      const rnd = mulberry32(0x1d0 + size);
       for (let i = 0; i < 30000; i++) {
         const [c, q] = randomBlock(rnd, i);
         const diff = compare(size, c, q);
@@ -216,7 +204,7 @@ describe('YCbCr -> RGB vs jdcolor.c', () => {
   });
 
   it('every RGB layout (RGB, BGR, RGBX, XBGR, ..., ARGB), widths 1-70 and 1000, identical, nothing written past the row', () => {
-    const rnd = prng(7);
+    const rnd = mulberry32(7);
     const jpeg = read('jpeg/s444_77x45.jpg');
     for (const [name, cs, pixelSize] of RGB_SPACES) {
       const ex = testInstance();
@@ -251,7 +239,7 @@ describe('fancy upsampling vs jdsample.c', () => {
     ['h2v1 (4:2:2)', 'jpeg/s422_77x45.jpg'],
   ] as const) {
     it(`${kind}: widths 3-70, 333, 1024, 4000, random rows, identical`, () => {
-      const rnd = prng(kind.length);
+      const rnd = mulberry32(kind.length);
       const ex = testInstance();
       const jpeg = read(fixture);
       const vmax = ex.jd_test_ref_open(put(ex, jpeg), jpeg.length, JCS_EXT_RGBA);
@@ -321,7 +309,7 @@ function sameOutcome(a: Outcome, b: Outcome): string | null {
 
 describe('corrupted files', () => {
   it('2000 mutants of the fixtures: kernels and C give the same pixels, the same errors, the same truncation verdict', () => {
-    const rnd = prng(2024);
+    const rnd = mulberry32(2024);
     const simd = codec('simd');
     const c = codec('c');
     const sources = [

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { instantiateJpegDecoder, JpegCodec, jpegScale, type JpegExports } from '../../worker/image/codec-jpeg.ts';
 import { readImageHeader } from '../../worker/image/dimensions.ts';
+import { mulberry32 } from '../../tools/lib/rng.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIX = join(ROOT, 'test', 'fixtures');
@@ -82,19 +83,6 @@ function splice(a: Uint8Array, at: number, ins: ArrayLike<number>, del = 0): Uin
   out.set(ins, at);
   out.set(a.subarray(end), at + ins.length);
   return out;
-}
-
-/** xorshift32, so that a failing mutant can be rebuilt from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
 }
 
 /** Offsets and lengths of the payloads of every segment with marker `code` (DHT 0xC4, SOS 0xDA), scans skipped. */
@@ -231,7 +219,7 @@ describe('progressive entropy decoding: phuff_wasm.c vs libjpeg jdphuff.c', () =
   });
 
   it('1040 mutants of six files: same coefficients, warnings, end state and errors', () => {
-    const rnd = prng(20261208);
+    const rnd = mulberry32(20261208);
     const kinds = new Map<string, number>();
     const n = 1040;
     for (let i = 0; i < n; i++) {
@@ -257,7 +245,7 @@ describe('lockstep: the state after every refinement MCU (input position, bit bu
   });
 
   it('312 mutants of six files', () => {
-    const rnd = prng(31);
+    const rnd = mulberry32(31);
     let mcus = 0;
     let bails = 0;
     for (let i = 0; i < 312; i++) {
@@ -278,7 +266,7 @@ describe('whole decodes of progressive mutants: pixels with our refinement decod
     const codec = (ours: boolean) => new JpegCodec(TEST_WASM, (e) => (e as PhuffExports).jd_test_set_phuff(ours ? 1 : 0));
     const ours = codec(true);
     const libjpeg = codec(false);
-    const rnd = prng(8);
+    const rnd = mulberry32(8);
     const orig = read('jpeg/progressive/gh_deep_512x600.jpg');
     const h = readImageHeader(orig, 'jpeg');
     const decode = (c: JpegCodec, b: Uint8Array, k: 1 | 2) => {
