@@ -1,7 +1,7 @@
 /**
  * The Hono app: middleware and routes wired together, nothing else. Plain Hono: the routes read
  * their query parameters with routes/query.ts, and the OpenAPI document is built from zod schemas
- * only when asked for (routes/openapi.ts), so that no zod runs at start-up.
+ * by `npm run build` (routes/openapi.ts serves it), so that the Worker bundles no zod.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from './env.ts';

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env.ts';
 import type { ModelFile, ModelHeader } from '../model/format.ts';
 import type { BundledModel, ModelDomain, ModelRegistry } from '../model/registry.ts';
 
-/** One model of the answer (ModelInfoSchema in schemas.ts documents it; schemas.ts checks the two agree). */
+/** One model of the answer (ModelInfoSchema in routes/openapi-doc.ts documents it; `modelInfoIsDocumented` there checks the two agree). */
 export interface ModelInfo {
   name: string;
   full_name: string;

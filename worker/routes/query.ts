@@ -1,9 +1,9 @@
 /**
  * The routes' query parameters, read and checked here rather than by the OpenAPI document's zod
- * schemas (schemas.ts ImageQuerySchema, ClassifyUrlQuerySchema, EmbedQuerySchema), so that no
- * request needs zod: the Worker evaluates zod and builds the schemas only when /openapi.json is
- * asked for (routes/openapi.ts). That was ~30 ms of an isolate's start-up CPU
- * (docs/benchmarks/request.md, "Start-up by part").
+ * schemas (schemas.ts ImageQuerySchema, ClassifyUrlQuerySchema, EmbedQuerySchema), so that the
+ * Worker bundles no zod: the schemas only describe the routes in the OpenAPI document, which
+ * `npm run build` generates (tools/build/openapi.ts). Evaluating them was ~30 ms of an isolate's
+ * start-up CPU (docs/benchmarks/request.md, "Start-up by part").
  *
  * The answers are the schemas' own, as @hono/zod-openapi's query validator gave them: each key
  * once (a repeated key is an array, which is refused), the parameters checked in the schema's

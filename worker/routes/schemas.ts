@@ -1,4 +1,8 @@
-/** Zod schemas shared by the routes: they validate, and they are what /openapi.json is generated from. */
+/**
+ * Zod schemas shared by the route descriptions of the OpenAPI document (routes/openapi-doc.ts, built
+ * by `npm run build`, not bundled in the Worker). The routes do not validate with them: routes/query.ts
+ * checks the query, and test/node/query.test.ts holds it to the query schemas here.
+ */
 import { z } from '@hono/zod-openapi';
 
 export const ErrorSchema = z
