@@ -21,12 +21,14 @@ initWorkerdDecoders();
 export const registry = new ModelRegistry(MODELS, { simd128, relaxed });
 /** The Hono app (tests read its router); the Worker below is what workerd calls. */
 export const app = createApp(registry);
-warmUp(registry, env as Env, app);
 
 /** The Worker: every request first makes sure the start-up warm-up's stand-ins are gone. */
-export default {
+const worker = {
   fetch(request: Request, workerEnv: Env, ctx: ExecutionContext): Response | Promise<Response> {
     endWarmUp();
     return app.fetch(request, workerEnv, ctx);
   },
 } satisfies ExportedHandler<Env>;
+// The warm-up's requests go through `worker.fetch` itself (warmup.ts), so V8 compiles it now.
+warmUp(registry, env as Env, worker);
+export default worker;

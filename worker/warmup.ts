@@ -39,8 +39,7 @@
  * Measured (npm run bench:request, cold start, 640x427 JPEG to the default model, workerd CPU):
  * see README "Whole requests" and docs/benchmarks/request.md.
  */
-import type { Hono } from 'hono';
-import type { AppEnv, Env } from './env.ts';
+import type { Env } from './env.ts';
 import { imageToEngineInput, imageToInput } from './image/input.ts';
 import { inputQuantizeParams, type ModelRegistry } from './model/registry.ts';
 import { WARM_UP_JPEG_BASE64 } from './warmup-jpeg.ts';
@@ -115,12 +114,23 @@ let lastBody = '';
 let removeStandIns: (() => void) | null = null;
 
 /**
+ * True only while the warm-up itself calls the Worker's fetch (synchronously, up to its first
+ * await): that call's `endWarmUp()` must leave the stand-ins in.
+ */
+let ownCall = false;
+
+/** What the warm-up requests go through: the Worker's fetch handler (index.ts), or the app. */
+export interface WarmUpHandler {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
+}
+
+/**
  * Called by the Worker's fetch before every request: if the warm-up has not settled yet (it
  * should always have, within module evaluation), its stand-ins go now, and the log says so.
  * Idempotent and cheap: one null test once the warm-up is over.
  */
 export function endWarmUp(): void {
-  if (!removeStandIns) return;
+  if (!removeStandIns || ownCall) return;
   removeStandIns();
   console.error('start-up: the warm-up had not settled before the first request; its stand-ins were removed');
 }
@@ -153,8 +163,32 @@ function standIns(): () => void {
   };
 }
 
+/**
+ * Runs the runtime's own timers once, before the stand-ins go in, so that V8 compiles them at
+ * start-up rather than in the first request (the body deadline, middleware/body.ts, sets one and
+ * clears it). With nodejs_compat, workerd's global `setTimeout`/`clearTimeout` are Node's, written
+ * in JavaScript (node-internal:internal_timers: `setTimeout`, `validateFunction`, the `Timeout`
+ * class, `clearTimeout`), and V8 compiles a function on its first call. At module scope workerd
+ * refuses the timer itself ("Disallowed operation called within global scope"), but only once
+ * that JavaScript calls the native timer, i.e. after it was compiled: the throw is expected, and
+ * nothing is scheduled. In Node (tests, `npm run serve`'s Node mode) the timer is set and cleared.
+ * Seen with V8's --log-function-events (test/node/first-request-js.test.ts).
+ */
+function compileTimers(): void {
+  try {
+    clearTimeout(setTimeout(() => {}, 0));
+  } catch {
+    // workerd at module scope: refused after its JavaScript ran
+  }
+  try {
+    clearTimeout(0);
+  } catch {
+    // as above
+  }
+}
+
 /** Prepares the default model and runs requests through `app`. Failures are logged, never thrown. */
-export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): void {
+export function warmUp(registry: ModelRegistry, env: Env, app: WarmUpHandler): void {
   const classifier = registry.preloadDefault(env.MODEL, env.ENGINE);
   warmUpReport.prepared = classifier !== null;
   if (!classifier) return;
@@ -162,6 +196,7 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
   const jpeg = bytes(WARM_UP_JPEG_BASE64);
   const warmEnv: Env = { ...env, RESULT_CACHE_TTL: '0' };
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  compileTimers();
   const remove = standIns();
   removeStandIns = remove;
   const run = async () => {
@@ -186,7 +221,16 @@ export function warmUp(registry: ModelRegistry, env: Env, app: Hono<AppEnv>): vo
     for (let i = 0; i < REQUESTS; i++) {
       try {
         lastBody = '';
-        const res = await app.fetch(warmUpRequest(`http://warm-up.invalid${WARM_UP_PATH}`, jpeg), warmEnv, ctx);
+        // Through the Worker's own fetch when given (index.ts), so that V8 compiles it and
+        // endWarmUp() here, not in the first request.
+        let pending: Response | Promise<Response>;
+        ownCall = true;
+        try {
+          pending = app.fetch(warmUpRequest(`http://warm-up.invalid${WARM_UP_PATH}`, jpeg), warmEnv, ctx);
+        } finally {
+          ownCall = false;
+        }
+        const res = await pending;
         warmUpReport.answers.push({ status: res.status, json: lastBody });
       } catch (e) {
         warmUpReport.answers.push({ error: (e as Error).message });
