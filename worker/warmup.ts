@@ -66,13 +66,15 @@ const REQUESTS = 2;
 export const PIPELINE_RUNS = 16;
 /**
  * Photo-sized resize set-ups computed at start-up (resample.ts `windowTaps`: the Pillow taps of a
- * 640x480 photo's resize and crop for the default model). The pipeline passes above resize the
- * same small JPEG every time, and the wasm resampler keeps its taps for the same geometry, so
- * `coefficients` ran twice at start-up and then, in the first photo's request, ~7x more taps
- * per output: V8 marked it for optimisation there (--trace-opt), and that request ran it in
- * baseline code (~0.2 ms in Node 24 against ~0.03 optimised for a 640x427 photo).
+ * 640x480 photo's resize and crop for the default model), twice. The pipeline passes above resize
+ * the same 256x171 JPEG every time, and the wasm resampler keeps its taps for the same geometry,
+ * so `coefficients` ran only twice at start-up, with 7 taps per output; in the first photo's
+ * request (15-17 taps per output for 640x427 at 64²) V8 marked it for optimisation
+ * (--trace-opt, every time), so that request ran it in baseline code (a 640x427 photo's two
+ * calls: ~0.2 ms in Node 24's baseline code, ~0.03 optimised). One call here gets it marked,
+ * the second starts the compile (on a background thread), so it is optimised before any request.
  */
-export const TAP_RUNS = 4;
+export const TAP_RUNS = 2;
 /** The path they take (the default model, as a client without ?model= gets it). */
 export const WARM_UP_PATH = '/v1/classify?top_k=5';
 
@@ -175,30 +177,6 @@ function standIns(): () => void {
   };
 }
 
-/**
- * Runs the runtime's own timers once, before the stand-ins go in, so that V8 compiles them at
- * start-up rather than in the first request (the body deadline, middleware/body.ts, sets one and
- * clears it). With nodejs_compat, workerd's global `setTimeout`/`clearTimeout` are Node's, written
- * in JavaScript (node-internal:internal_timers: `setTimeout`, `validateFunction`, the `Timeout`
- * class, `clearTimeout`), and V8 compiles a function on its first call. At module scope workerd
- * refuses the timer itself ("Disallowed operation called within global scope"), but only once
- * that JavaScript calls the native timer, i.e. after it was compiled: the throw is expected, and
- * nothing is scheduled. In Node (tests, `npm run serve`'s Node mode) the timer is set and cleared.
- * Seen with V8's --log-function-events (test/node/first-request-js.test.ts).
- */
-function compileTimers(): void {
-  try {
-    clearTimeout(setTimeout(() => {}, 0));
-  } catch {
-    // workerd at module scope: refused after its JavaScript ran
-  }
-  try {
-    clearTimeout(0);
-  } catch {
-    // as above
-  }
-}
-
 /** Prepares the default model and runs requests through `app`. Failures are logged, never thrown. */
 export function warmUp(registry: ModelRegistry, env: Env, app: WarmUpHandler): void {
   const classifier = registry.preloadDefault(env.MODEL, env.ENGINE);
@@ -208,7 +186,6 @@ export function warmUp(registry: ModelRegistry, env: Env, app: WarmUpHandler): v
   const jpeg = bytes(WARM_UP_JPEG_BASE64);
   const warmEnv: Env = { ...env, RESULT_CACHE_TTL: '0' };
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
-  compileTimers();
   const remove = standIns();
   removeStandIns = remove;
   const run = async () => {
