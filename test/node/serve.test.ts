@@ -219,7 +219,7 @@ describe('the generated workerd config', () => {
       address: '127.0.0.1:9999',
     });
     expect(text).toContain(`compatibilityDate = "${config.compatibility_date}"`);
-    expect(text).toContain('compatibilityFlags = ["nodejs_compat"]');
+    expect(text).toContain('compatibilityFlags = ["nodejs_compat", "no_nodejs_global_timers"]');
     for (const [k, v] of Object.entries(config.vars)) expect(text).toContain(`(name = "${k}", text = "${v}")`);
     expect(text).toContain('(name = "API_KEY", fromEnvironment = "API_KEY")');
     expect(text).toContain('(name = "a.wasm", wasm = embed "a.wasm")');
