@@ -15,11 +15,15 @@
  *     resampler's hot functions: with --trace-wasm-compilation-times in workerd, 5 of them were
  *     tiered up during the first 5 requests of a 640x427 photo (2-3 in the first), i.e. those
  *     requests ran them in baseline code. These passes come first so that the background
- *     compiles they start overlap with the rest of the start-up rather than the first request;
+ *     compiles they start overlap with the rest of the start-up rather than the first request.
+ *     Then a photo-sized resize's taps are computed TAP_RUNS times (JavaScript: see TAP_RUNS);
  *  3. the default model runs MODEL_RUNS times;
- *  4. real requests go through the app: POST /v1/classify with the same JPEG, answered with JSON,
- *     exactly as a client's would be (router, middleware, validation, body reading, decode,
- *     resize, inference, top-k, the JSON answer).
+ *  4. real requests go through the Worker's own fetch (index.ts) and the app: POST /v1/classify
+ *     with the same JPEG, answered with JSON, exactly as a client's would be (router, middleware,
+ *     validation, body reading, decode, resize, inference, top-k, the JSON answer).
+ * What the first request still compiles: `npm run bench:recompiles -- --js` (no JavaScript since
+ * 2026-12-08, test/node/first-request-js.test.ts; the WebAssembly a Liftoff flush drops, test/node/
+ * liftoff-recompiles.test.ts).
  *
  * workerd refuses, at module scope, to create a Request or Response with a body, to set a timer
  * and to make random numbers (tools/bench/request: "Disallowed operation called within global
