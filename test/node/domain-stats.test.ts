@@ -1,6 +1,7 @@
 /**
  * imageStats (worker/image/domain.ts) sums integers for speed; the colourfulness must be exactly
- * what the Hasler–Süsstrunk formula gives when written out plainly over the same sample grid.
+ * what the Hasler–Süsstrunk formula gives when written out plainly over the same sample grid, and
+ * the border brightness what one luma sample at a time gives.
  */
 import { describe, expect, it } from 'vitest';
 import { imageStats } from '../../worker/image/domain.ts';
@@ -24,7 +25,39 @@ function plainColourfulness(w: number, h: number, data: Uint8ClampedArray, step:
   return Math.sqrt(v) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
 }
 
+/** Mean luma of the border, one sample at a time: the top and bottom rows (every along-th pixel), then the left and right columns. */
+function plainBorder(w: number, h: number, data: Uint8ClampedArray): number {
+  const along = Math.max(1, Math.ceil(Math.max(w, h) / 1024));
+  const samples: number[] = [];
+  const luma = (x: number, y: number) => {
+    const i = (y * w + x) * 4;
+    samples.push(0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]);
+  };
+  for (let x = 0; x < w; x += along) luma(x, 0), luma(x, h - 1);
+  for (let y = 0; y < h; y += along) luma(0, y), luma(w - 1, y);
+  return samples.reduce((s, v) => s + v, 0) / samples.length;
+}
+
 describe('imageStats', () => {
+  it('border = the mean of the border samples one at a time, bit for bit (1 px, thin, square, > 1024 px sides)', () => {
+    const rand = mulberry32(0xb0d);
+    for (const [w, h] of [
+      [1, 1],
+      [1, 7],
+      [9, 1],
+      [2, 2],
+      [37, 23],
+      [640, 427],
+      [1025, 3],
+      [3, 2049],
+      [3000, 2001],
+    ]) {
+      const data = new Uint8ClampedArray(4 * w * h);
+      for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
+      expect(imageStats({ width: w, height: h, data, orientation: 1 }).border, `${w}x${h}`).toBe(plainBorder(w, h, data));
+    }
+  });
+
   it('colourfulness = the plain formula, bit for bit, on random images (flat, saturated, noisy; 1 px to 600×400)', () => {
     const rand = mulberry32(0xd0e);
     for (let t = 0; t < 40; t++) {
