@@ -2,7 +2,8 @@
 // (x - zp) exact in i16, widened to i32, converted to f32; two f32x4.mul then one f32x4.add (no FMA),
 // then the shared quantizeFloor4 (round half to even, + zpOut, qmin) and narrow16 (+ the qmax min), or,
 // when the call's sums are bounded (addLean), quantizeLean4 and the byte clamp (requant.ts rqMode).
-import { MAGIC, RQ_GENERAL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, narrow16, quantizeFloor4, quantizeLean4, rqFloor, rqMode, rqShift } from '../../requant';
+import { RQ_GENERAL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, narrow16, quantizeFloor4, quantizeLean4, rqFloor, rqMode, rqShift } from '../../requant';
+import { VK, VK_MAGIC } from '../../vconst';
 import { storeTail } from '../../store';
 
 
@@ -48,7 +49,7 @@ export function add_simd128(
   const zpb = i16x8.splat(<i16>zpB);
   const ma = f32x4.splat(mA);
   const mb = f32x4.splat(mB);
-  const magic = f32x4.splat(MAGIC);
+  const magic = v128.load(VK, VK_MAGIC); // f32 lanes MAGIC, from memory (vconst.ts)
   const floor = rqFloor(zpOut, qmin);
   const shift = rqShift(zpOut);
   const vmin = i8x16.splat(<i8>qmin);

@@ -1,6 +1,7 @@
 // Lookup-table gates and the multiplies they feed — WASM SIMD128, bit-exact with reference.ts.
-import { MAGIC, RQ_GENERAL, RQ_GENERAL_FULL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, requant4, rqFloor, rqMode, rqShift } from '../../requant';
+import { RQ_GENERAL, RQ_GENERAL_FULL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, requant4, rqFloor, rqMode, rqShift } from '../../requant';
 import { storeTail } from '../../store';
+import { VK, VK_EVEN16, VK_MAGIC, VK_ODD16, VK_X10, VK_X80 } from '../../vconst';
 
 
 /**
@@ -19,8 +20,9 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
 @inline function lutHalf(SECOND: bool, x: usize, n: i32, lut: usize, y: usize): void {
   const t0 = v128.load(lut), t1 = v128.load(lut, 16), t2 = v128.load(lut, 32), t3 = v128.load(lut, 48);
   const t4 = v128.load(lut, 64), t5 = v128.load(lut, 80), t6 = v128.load(lut, 96), t7 = v128.load(lut, 112);
-  const bias = i8x16.splat(SECOND ? 0 : -128); // second half: (x ^ 0x80) - 128 = x
-  const step = i8x16.splat(16);
+  // bytes 0x80 / 16 loaded from memory (vconst.ts); the second half: (x ^ 0x80) - 128 = x
+  const bias = SECOND ? i8x16.splat(0) : v128.load(VK, VK_X80);
+  const step = v128.load(VK, VK_X10);
   for (let i = 0; i < n; i += 16) {
     let k = v128.xor(v128.load(x + <usize>i), bias);
     let r = i8x16.swizzle(t0, k);
@@ -46,8 +48,7 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
 
 /** 16 channels of requant((x − zpX)·g) before the byte clamp (clampBytes): qmin applied in the general modes, values above 127 saturated by the narrows. */
 // @ts-ignore: decorator
-@inline function mul16(M: i32, xp: usize, gp: usize, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128): v128 {
-  const EVEN = i32x4.splat(0x0000ffff), ODD = i32x4.splat(<i32>0xffff0000);
+@inline function mul16(M: i32, xp: usize, gp: usize, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, EVEN: v128, ODD: v128): v128 {
   const xv = v128.load(xp);
   const gv = v128.load(gp);
   const xlo = i16x8.sub(i16x8.extend_low_i8x16_s(xv), zpx);
@@ -70,14 +71,15 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
 /** One pixel's C channels: y = requant((x − zpX)·g), 16 at a time, the tail stored without passing C. M: the store mode (requant.ts rqMode). */
 // @ts-ignore: decorator
 @inline function mulPixel(M: i32, xp: usize, gp: usize, yp: usize, C: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  const EVEN = v128.load(VK, VK_EVEN16), ODD = v128.load(VK, VK_ODD16); // from memory: vconst.ts
   let c = 0;
   for (; c + 16 <= C; c += 16) {
     const o = <usize>c;
-    v128.store(yp + o, clampBytes(M, mul16(M, xp + o, gp + o, zpx, s, magic, floor, shift), vmin, vmax));
+    v128.store(yp + o, clampBytes(M, mul16(M, xp + o, gp + o, zpx, s, magic, floor, shift, EVEN, ODD), vmin, vmax));
   }
   if (c < C) {
     const o = <usize>c;
-    storeTail(yp + o, clampBytes(M, mul16(M, xp + o, gp + o, zpx, s, magic, floor, shift), vmin, vmax), C - c);
+    storeTail(yp + o, clampBytes(M, mul16(M, xp + o, gp + o, zpx, s, magic, floor, shift, EVEN, ODD), vmin, vmax), C - c);
   }
 }
 
@@ -191,7 +193,7 @@ export function gate_upsample_mul_simd128(
 ): void {
   const zpx = i16x8.splat(<i16>zpX);
   const s = f32x4.splat(scale);
-  const magic = f32x4.splat(MAGIC);
+  const magic = v128.load(VK, VK_MAGIC); // f32 lanes MAGIC, from memory (vconst.ts)
   const floor = rqFloor(zpOut, qmin);
   const shift = rqShift(zpOut);
   const vmin = i8x16.splat(<i8>qmin);
@@ -225,7 +227,7 @@ export function channel_scale_simd128(
 ): void {
   const zpx = i16x8.splat(<i16>zpX);
   const s = f32x4.splat(scale);
-  const magic = f32x4.splat(MAGIC);
+  const magic = v128.load(VK, VK_MAGIC); // f32 lanes MAGIC, from memory (vconst.ts)
   const floor = rqFloor(zpOut, qmin);
   const shift = rqShift(zpOut);
   const vmin = i8x16.splat(<i8>qmin);

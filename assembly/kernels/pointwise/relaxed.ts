@@ -25,6 +25,7 @@
 import { requant } from '../../requant';
 import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
 import { relaxedDotIsVnni } from '../../lowering';
+import { VK, VK_X80 } from '../../vconst';
 
 /** Pixels per register tile. */
 const MR = 2;
@@ -246,7 +247,7 @@ const INIT: usize = memory.data(VNNI_CMAX * 4, 16);
 
 /** INIT[o] = bias[o] - 128·Σ_k w[o][k] for every channel of every block (cout rounded up to 8). */
 function vnniInit(kp: i32, packed: usize, bias: usize, cout: i32): void {
-  const h = i8x16.splat(<i8>0x80);
+  const h = v128.load(VK, VK_X80); // bytes 0x80 (from memory: vconst.ts)
   const nb = (cout + 7) >> 3;
   let wp = packed;
   for (let b = 0; b < nb; b++) {
@@ -270,7 +271,7 @@ function vnniInit(kp: i32, packed: usize, bias: usize, cout: i32): void {
 // @ts-ignore: decorator
 @inline
 function vsplit(M: i32, x: usize, xs: usize, kp: i32): void {
-  const f = i8x16.splat(<i8>0x80);
+  const f = v128.load(VK, VK_X80); // bytes 0x80 (from memory: vconst.ts)
   const x1 = M > 1 ? x + xs : x, x2 = M > 2 ? x + xs * 2 : x1, x3 = M > 3 ? x + xs * 3 : x2;
   let d = SCRATCH;
   for (let k: usize = 0; k < <usize>kp; k += 16) {
@@ -420,7 +421,7 @@ function vgemv(F32: bool, x: usize, kp: i32, packed: usize, bias: usize, scale: 
   }
   const t = i32x4.add(sv, i32x4.shuffle(sv, sv, 2, 3, 0, 1));
   const corr = i32x4.shl(i32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 7); // 128·Σx in every lane
-  const flip = i8x16.splat(<i8>0x80);
+  const flip = v128.load(VK, VK_X80); // bytes 0x80 (from memory: vconst.ts)
   const z = i32x4.splat(0);
   const magic = v128.load(c, O_MAGIC), floor = v128.load(c, O_FLOOR), shift = v128.load(c, O_SHIFT);
   const eb: usize = F32 ? 4 : 1;

@@ -73,6 +73,7 @@
 import { requant } from '../../requant';
 import { c2x8Channels0to3, c2x8Channels4to7, lanesFit, pointwiseLanes, TABLE, TABLE_BYTES } from './lanes';
 import { OUT, O_FLOOR, O_MAGIC, O_SHIFT, setOutput, clampMaxPass, out8, out8x2, out4, storeBytes, storeFloats } from './output';
+import { VK, VK_ONES16 } from '../../vconst';
 
 /** Bytes per k-pair row of the converted tile: 4 bytes per pixel, pixels 0-3 in one 16-byte vector, pixel 4 after them. */
 const ROW: usize = 20;
@@ -389,7 +390,7 @@ function tile4(M: i32, F32: bool, P: bool, s: usize, sums: usize, kp: i32, kn: i
 function convert(M: i32, P: bool, x: usize, xs: usize, kp: i32, kn: i32, dst: usize, sums: usize): void {
   const row = ROW; // bytes per pair row (pixels 0-3, then pixel 4)
   const x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, x4 = x + 4 * xs;
-  const ones = i16x8.splat(1);
+  const ones = v128.load(VK, VK_ONES16); // i16 lanes 1 (from memory: vconst.ts)
   const z = i32x4.splat(0);
   let q = z, q4 = z, q1 = z, q2 = z; // Σx: pixels 0-3 in the lanes of q (M ≥ 4); else per pixel
   let d = dst;

@@ -1,6 +1,7 @@
 // Average pools — WASM SIMD128, bit-exact with reference.ts. Vectorized over channels, 16 per step;
 // sums are exact in i16 (2×2 window) or i16-then-i32 (global pool), requantized with requantFloor4/narrow16 (requant.ts).
-import { MAGIC, narrow16, requantFloor4, rqFloor, rqShift } from '../../requant';
+import { narrow16, requantFloor4, rqFloor, rqShift } from '../../requant';
+import { VK, VK_MAGIC } from '../../vconst';
 import { storeTail } from '../../store';
 
 
@@ -28,7 +29,7 @@ export function avgpool2x2_simd128(
   const OW = W >> 1;
   const zp4 = i16x8.splat(<i16>(4 * zpIn));
   const s = f32x4.splat(scale);
-  const magic = f32x4.splat(MAGIC);
+  const magic = v128.load(VK, VK_MAGIC); // f32 lanes MAGIC, from memory (vconst.ts)
   const floor = rqFloor(zpOut, qmin);
   const shift = rqShift(zpOut);
   const vmax = i8x16.splat(<i8>qmax);
@@ -59,7 +60,7 @@ export function global_avgpool_simd128(
   x: usize, pixels: i32, C: i32, xStride: i32, zpIn: i32, scale: f32, y: usize, zpOut: i32,
 ): void {
   const s = f32x4.splat(scale);
-  const magic = f32x4.splat(MAGIC);
+  const magic = v128.load(VK, VK_MAGIC); // f32 lanes MAGIC, from memory (vconst.ts)
   const floor = rqFloor(zpOut, -128);
   const shift = rqShift(zpOut);
   // Σ_p (x - zp) = Σ_p x - pixels·zp (exact mod 2^32, like the reference's i32 sum).
