@@ -16,6 +16,8 @@ export const VK: usize = memory.data<i32>(
     0x0000ffff, 0x0000ffff, 0x0000ffff, 0x0000ffff, // VK_EVEN16: the even i16 lanes
     <i32>0xffff0000, <i32>0xffff0000, <i32>0xffff0000, <i32>0xffff0000, // VK_ODD16: the odd i16 lanes
     0x10101010, 0x10101010, 0x10101010, 0x10101010, // VK_X10:    bytes 16
+    0, 0x43380000, 0, 0x43380000, //                   VK_MAGIC64: f64 lanes 1.5·2^52 (input/simd128.ts)
+    0x04020100, 0x09080605, 0x0e0d0c0a, 0x00000000, // VK_RGB4: bytes 0,1,2,4,5,6,8,9,10,12,13,14,0,0,0,0 (a swizzle: RGBX → RGB)
   ],
   16,
 );
@@ -25,3 +27,5 @@ export const VK_ONES16: usize = 32;
 export const VK_EVEN16: usize = 48;
 export const VK_ODD16: usize = 64;
 export const VK_X10: usize = 80;
+export const VK_MAGIC64: usize = 96;
+export const VK_RGB4: usize = 112;
