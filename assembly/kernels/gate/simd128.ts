@@ -1,5 +1,5 @@
 // Lookup-table gates and the multiplies they feed — WASM SIMD128, bit-exact with reference.ts.
-import { RQ_GENERAL, RQ_GENERAL_FULL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, requant4, rqFloor, rqMode, rqShift } from '../../requant';
+import { MAGIC, RQ_GENERAL, RQ_GENERAL_FULL, RQ_LEAN_CLAMP, RQ_LEAN_FULL, clampBytes, requant4, rqFloor, rqMode, rqShift } from '../../requant';
 import { storeTail } from '../../store';
 import { VK, VK_EVEN16, VK_MAGIC, VK_ODD16, VK_X10, VK_X80 } from '../../vconst';
 
@@ -70,8 +70,8 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
 
 /** One pixel's C channels: y = requant((x − zpX)·g), 16 at a time, the tail stored without passing C. M: the store mode (requant.ts rqMode). */
 // @ts-ignore: decorator
-@inline function mulPixel(M: i32, xp: usize, gp: usize, yp: usize, C: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
-  const EVEN = v128.load(VK, VK_EVEN16), ODD = v128.load(VK, VK_ODD16); // from memory: vconst.ts
+@inline function mulPixel(M: i32, xp: usize, gp: usize, yp: usize, C: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128,
+  EVEN: v128, ODD: v128): void {
   let c = 0;
   for (; c + 16 <= C; c += 16) {
     const o = <usize>c;
@@ -87,6 +87,7 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
 // @ts-ignore: decorator
 @inline function upsamplePixels(M: i32, x: usize, H: i32, W: i32, C: i32, xStride: i32, g: usize, gh: i32, gw: i32, y: usize, yStride: i32,
   zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
+  const EVEN = v128.load(VK, VK_EVEN16), ODD = v128.load(VK, VK_ODD16); // the lane masks, from memory (vconst.ts)
   let xp = x;
   let yp = y;
   const gpix = <usize>C; // bytes per gate pixel
@@ -101,7 +102,7 @@ export function lut_u8_simd128(x: usize, n: i32, lut: usize, y: usize): void {
         next += W;
         gp += gpix;
       }
-      mulPixel(M, xp, gp, yp, C, zpx, s, magic, floor, shift, vmin, vmax);
+      mulPixel(M, xp, gp, yp, C, zpx, s, magic, floor, shift, vmin, vmax, EVEN, ODD);
       num += gw;
       xp += <usize>xStride;
       yp += <usize>yStride;
@@ -161,7 +162,7 @@ const GROW: usize = memory.data(GROW_MAX + 64, 16);
 /** One dense row of n bytes against GROW: the per-pixel multiply over the whole row (n = W·C), in store mode M. */
 // @ts-ignore: decorator
 @inline function flatRow(M: i32, xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
-  mulPixel(M, xr, GROW, yr, n, zpx, s, magic, floor, shift, vmin, vmax);
+  mulPixel(M, xr, GROW, yr, n, zpx, s, magic, floor, shift, vmin, vmax, v128.load(VK, VK_EVEN16), v128.load(VK, VK_ODD16));
 }
 
 function flatRowGeneral(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magic: v128, floor: v128, shift: v128, vmin: v128, vmax: v128): void {
@@ -227,7 +228,7 @@ export function channel_scale_simd128(
 ): void {
   const zpx = i16x8.splat(<i16>zpX);
   const s = f32x4.splat(scale);
-  const magic = v128.load(VK, VK_MAGIC); // f32 lanes MAGIC, from memory (vconst.ts)
+  const magic = f32x4.splat(MAGIC); // a literal here, not from VK: the SE scale's tier-up (docs/KERNELS.md, "v128 constants in loops")
   const floor = rqFloor(zpOut, qmin);
   const shift = rqShift(zpOut);
   const vmin = i8x16.splat(<i8>qmin);
@@ -245,7 +246,8 @@ export function channel_scale_simd128(
   let xp = x;
   let yp = y;
   for (let p = 0; p < pixels; p++) {
-    mulPixel(M, xp, g, yp, C, zpx, s, magic, floor, shift, vmin, vmax);
+    // the lane masks as constants here, not from VK: see docs/KERNELS.md, "v128 constants in loops"
+    mulPixel(M, xp, g, yp, C, zpx, s, magic, floor, shift, vmin, vmax, i32x4.splat(0x0000ffff), i32x4.splat(<i32>0xffff0000));
     xp += <usize>xStride;
     yp += <usize>yStride;
   }
