@@ -196,31 +196,54 @@ static __attribute__((noinline)) void idct_islow_i32(JCOEFPTR coef_block, const 
  */
 static inline v128_t pair_lo(v128_t a, v128_t b) { return wasm_i16x8_shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11); }
 static inline v128_t pair_hi(v128_t a, v128_t b) { return wasm_i16x8_shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15); }
-static inline v128_t k2(int16_t a, int16_t b) { return wasm_i16x8_make(a, b, a, b, a, b, a, b); }
+#define K2(a, b) ((v128_t)(__i16x8){ (a), (b), (a), (b), (a), (b), (a), (b) })
+
+/* idct8_i16's constant pairs, then the two passes' rounding and the checks' bound: read from memory
+   through opaque() (jsimd_wasm.h), not written as v128.const (3-4 x64 instructions each in V8). */
+#define K_ROUND1 12
+#define K_ROUND2 13
+#define K_SUM_MAX 14
+static const v128_t idct_islow_const[15] = {
+  K2(8192, 8192),
+  K2(8192, -8192),
+  K2(F_0_541 + F_0_765, F_0_541),
+  K2(F_0_541, F_0_541 - F_1_847),
+  K2(F_0_298 - F_0_899 - F_1_961 + F_1_175, F_1_175),
+  K2(F_1_175 - F_1_961, F_1_175 - F_0_899),
+  K2(F_1_175, F_2_053 - F_2_562 - F_0_390 + F_1_175),
+  K2(F_1_175 - F_2_562, F_1_175 - F_0_390),
+  K2(F_1_175 - F_1_961, F_1_175 - F_2_562),
+  K2(F_3_072 - F_2_562 - F_1_961 + F_1_175, F_1_175),
+  K2(F_1_175 - F_0_899, F_1_175 - F_0_390),
+  K2(F_1_175, F_1_501 - F_0_899 - F_0_390 + F_1_175),
+  (v128_t)(__i32x4){ 1 << (CONST_BITS - PASS1_BITS - 1), 1 << (CONST_BITS - PASS1_BITS - 1), 1 << (CONST_BITS - PASS1_BITS - 1), 1 << (CONST_BITS - PASS1_BITS - 1) },
+  (v128_t)(__i32x4){ RANGE_BIAS(CONST_BITS + PASS1_BITS + 3), RANGE_BIAS(CONST_BITS + PASS1_BITS + 3), RANGE_BIAS(CONST_BITS + PASS1_BITS + 3), RANGE_BIAS(CONST_BITS + PASS1_BITS + 3) },
+  (v128_t)(__i16x8){ 5905, 5905, 5905, 5905, 5905, 5905, 5905, 5905 },
+};
 
 /* One 1-D IDCT of 8 lanes of i16 inputs x[0..7]; out[k][h] = output k of lanes 4h..4h+3
    (i32, unshifted, with `round` added). */
-static inline void idct8_i16(const v128_t x[8], v128_t out[8][2], v128_t round) {
+static inline void idct8_i16(const v128_t x[8], v128_t out[8][2], v128_t round, const v128_t *K) {
   UNROLL for (int h = 0; h < 2; h++) {
     v128_t p04 = h ? pair_hi(x[0], x[4]) : pair_lo(x[0], x[4]);
     v128_t p26 = h ? pair_hi(x[2], x[6]) : pair_lo(x[2], x[6]);
     v128_t p75 = h ? pair_hi(x[7], x[5]) : pair_lo(x[7], x[5]);
     v128_t p31 = h ? pair_hi(x[3], x[1]) : pair_lo(x[3], x[1]);
-    v128_t tmp0 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p04, k2(8192, 8192)), round);
-    v128_t tmp1 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p04, k2(8192, -8192)), round);
-    v128_t tmp3 = wasm_i32x4_dot_i16x8(p26, k2(F_0_541 + F_0_765, F_0_541));
-    v128_t tmp2 = wasm_i32x4_dot_i16x8(p26, k2(F_0_541, F_0_541 - F_1_847));
+    v128_t tmp0 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p04, K[0]), round);
+    v128_t tmp1 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p04, K[1]), round);
+    v128_t tmp3 = wasm_i32x4_dot_i16x8(p26, K[2]);
+    v128_t tmp2 = wasm_i32x4_dot_i16x8(p26, K[3]);
     v128_t tmp10 = wasm_i32x4_add(tmp0, tmp3), tmp13 = wasm_i32x4_sub(tmp0, tmp3);
     v128_t tmp11 = wasm_i32x4_add(tmp1, tmp2), tmp12 = wasm_i32x4_sub(tmp1, tmp2);
     /* Odd part: C's tmp0..tmp3 with z1..z5 expanded per input (x7, x5, x3, x1). */
-    v128_t o0 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p75, k2(F_0_298 - F_0_899 - F_1_961 + F_1_175, F_1_175)),
-                               wasm_i32x4_dot_i16x8(p31, k2(F_1_175 - F_1_961, F_1_175 - F_0_899)));
-    v128_t o1 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p75, k2(F_1_175, F_2_053 - F_2_562 - F_0_390 + F_1_175)),
-                               wasm_i32x4_dot_i16x8(p31, k2(F_1_175 - F_2_562, F_1_175 - F_0_390)));
-    v128_t o2 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p75, k2(F_1_175 - F_1_961, F_1_175 - F_2_562)),
-                               wasm_i32x4_dot_i16x8(p31, k2(F_3_072 - F_2_562 - F_1_961 + F_1_175, F_1_175)));
-    v128_t o3 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p75, k2(F_1_175 - F_0_899, F_1_175 - F_0_390)),
-                               wasm_i32x4_dot_i16x8(p31, k2(F_1_175, F_1_501 - F_0_899 - F_0_390 + F_1_175)));
+    v128_t o0 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p75, K[4]),
+                               wasm_i32x4_dot_i16x8(p31, K[5]));
+    v128_t o1 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p75, K[6]),
+                               wasm_i32x4_dot_i16x8(p31, K[7]));
+    v128_t o2 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p75, K[8]),
+                               wasm_i32x4_dot_i16x8(p31, K[9]));
+    v128_t o3 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(p75, K[10]),
+                               wasm_i32x4_dot_i16x8(p31, K[11]));
     out[0][h] = wasm_i32x4_add(tmp10, o3);
     out[7][h] = wasm_i32x4_sub(tmp10, o3);
     out[1][h] = wasm_i32x4_add(tmp11, o2);
@@ -272,21 +295,22 @@ void jsimd_idct_islow_wasm(void *dct_table, JCOEFPTR coef_block, JSAMPARRAY outp
     UNROLL for (int r = 0; r < 8; r++) wasm_v128_store64_lane(output_buf[r] + output_col, fill, 0);
     return;
   }
-  if (wasm_v128_any_true(big) || !wasm_i16x8_all_true(wasm_u16x8_le(sum, wasm_i16x8_splat(5905)))) {
+  const v128_t *K = opaque(idct_islow_const);
+  if (wasm_v128_any_true(big) || !wasm_i16x8_all_true(wasm_u16x8_le(sum, wasm_v128_load(K + K_SUM_MAX)))) {
     idct_islow_i32(coef_block, q, output_buf, output_col);
     return;
   }
 
   /* Pass 1: columns (lane = column). */
   v128_t out[8][2];
-  idct8_i16(x, out, wasm_i32x4_splat(1 << (CONST_BITS - PASS1_BITS - 1)));
+  idct8_i16(x, out, wasm_v128_load(K + K_ROUND1), K);
   v128_t w[8];
   UNROLL for (int r = 0; r < 8; r++)
     w[r] = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(out[r][0], CONST_BITS - PASS1_BITS), wasm_i32x4_shr(out[r][1], CONST_BITS - PASS1_BITS));
   transpose8_i16(w); /* w[k] = element k of rows 0..7 */
 
   /* Pass 2: rows (lane = row); +128 of the range-limit table folded into the rounding. */
-  idct8_i16(w, out, wasm_i32x4_splat(RANGE_BIAS(CONST_BITS + PASS1_BITS + 3)));
+  idct8_i16(w, out, wasm_v128_load(K + K_ROUND2), K);
   v128_t cols[8];
   UNROLL for (int k = 0; k < 8; k++)
     cols[k] = wasm_i16x8_narrow_i32x4(range_field(out[k][0], CONST_BITS + PASS1_BITS + 3), range_field(out[k][1], CONST_BITS + PASS1_BITS + 3));

@@ -10,6 +10,16 @@
    block in wasm locals (an array indexed in a loop that is not unrolled early lives in memory). */
 #define UNROLL _Pragma("clang loop unroll(full)")
 
+/* A kernel's vector constants read from memory, not written as v128.const: `opaque(table)` is the
+   table's address through an empty asm, so clang cannot fold the loads back into constants.
+   V8 13.6+ (Node 24, workerd) rebuilds a v128.const at every use inside a loop (movq r10, imm64;
+   vmovq; vpunpcklqdq), where V8 11.3 (Node 20) kept it in a register; a value loaded before the
+   loop stays in a register (or a spill slot) in both. See README.md, 2026-12-08. */
+static inline const void *opaque(const void *p) {
+  __asm__("" : "+r"(p));
+  return p;
+}
+
 /* Nonzero: jsimd_can_*() offer the kernels below. Only the test build ever clears it. */
 extern int jsimd_wasm_enabled;
 

@@ -21,6 +21,11 @@
 #include "jpeglib.h"
 #include "jsimd_wasm.h"
 
+/* The loops' i16 constants 1, 2, 3, 7, 8, loaded once per call through opaque() (jsimd_wasm.h). */
+enum { K_ONE, K_TWO, K_THREE, K_SEVEN, K_EIGHT };
+#define SPLAT16(v) ((v128_t)(__i16x8){ v, v, v, v, v, v, v, v })
+static const v128_t upsample_const[5] = { SPLAT16(1), SPLAT16(2), SPLAT16(3), SPLAT16(7), SPLAT16(8) };
+
 /* prev[k] = s[i+k-1]: lane 15 of the previous vector, then lanes 0..14 of this one. */
 static inline v128_t shift_in_prev(v128_t prev, v128_t cur) {
   return wasm_i8x16_shuffle(prev, cur, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
@@ -52,7 +57,8 @@ static inline v128_t load_step(const JSAMPLE *row, JDIMENSION col, JDIMENSION w)
 }
 
 void jsimd_h2v1_fancy_upsample_wasm(int max_v_samp_factor, JDIMENSION w, JSAMPARRAY input_data, JSAMPARRAY output_data) {
-  const v128_t one = wasm_i16x8_splat(1), two = wasm_i16x8_splat(2);
+  const v128_t *K = opaque(upsample_const);
+  const v128_t one = wasm_v128_load(K + K_ONE), two = wasm_v128_load(K + K_TWO), three = wasm_v128_load(K + K_THREE);
   for (int row = 0; row < max_v_samp_factor; row++) {
     const JSAMPLE *in = input_data[row];
     JSAMPROW out = output_data[row];
@@ -61,8 +67,8 @@ void jsimd_h2v1_fancy_upsample_wasm(int max_v_samp_factor, JDIMENSION w, JSAMPAR
     for (JDIMENSION col = 0; col < w; col += 16, out += 32) {
       v128_t nxt = col + 16 < w ? load_step(in, col + 16, w) : wasm_i8x16_shuffle(cur, cur, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15);
       v128_t left = shift_in_prev(prev, cur), right = shift_in_next(cur, nxt);
-      v128_t c3_lo = wasm_i16x8_mul(wasm_u16x8_extend_low_u8x16(cur), wasm_i16x8_splat(3));
-      v128_t c3_hi = wasm_i16x8_mul(wasm_u16x8_extend_high_u8x16(cur), wasm_i16x8_splat(3));
+      v128_t c3_lo = wasm_i16x8_mul(wasm_u16x8_extend_low_u8x16(cur), three);
+      v128_t c3_hi = wasm_i16x8_mul(wasm_u16x8_extend_high_u8x16(cur), three);
       v128_t even_lo = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(c3_lo, wasm_u16x8_extend_low_u8x16(left)), one), 2);
       v128_t even_hi = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(c3_hi, wasm_u16x8_extend_high_u8x16(left)), one), 2);
       v128_t odd_lo = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(c3_lo, wasm_u16x8_extend_low_u8x16(right)), two), 2);
@@ -77,17 +83,17 @@ void jsimd_h2v1_fancy_upsample_wasm(int max_v_samp_factor, JDIMENSION w, JSAMPAR
 }
 
 /* Column sums 3 * near + far for 8 samples (i16), from u8 vectors. */
-static inline v128_t colsum_lo(v128_t near, v128_t far) {
-  return wasm_i16x8_add(wasm_i16x8_mul(wasm_u16x8_extend_low_u8x16(near), wasm_i16x8_splat(3)), wasm_u16x8_extend_low_u8x16(far));
+static inline v128_t colsum_lo(v128_t near, v128_t far, v128_t three) {
+  return wasm_i16x8_add(wasm_i16x8_mul(wasm_u16x8_extend_low_u8x16(near), three), wasm_u16x8_extend_low_u8x16(far));
 }
-static inline v128_t colsum_hi(v128_t near, v128_t far) {
-  return wasm_i16x8_add(wasm_i16x8_mul(wasm_u16x8_extend_high_u8x16(near), wasm_i16x8_splat(3)), wasm_u16x8_extend_high_u8x16(far));
+static inline v128_t colsum_hi(v128_t near, v128_t far, v128_t three) {
+  return wasm_i16x8_add(wasm_i16x8_mul(wasm_u16x8_extend_high_u8x16(near), three), wasm_u16x8_extend_high_u8x16(far));
 }
 
 /* Outputs 32 samples of h2v2 from the column sums c[i..i+15] (c_lo, c_hi), c[i-1] (lane 7 of
    prev_hi) and c[i+16] (lane 0 of next_lo). */
-static inline void h2v2_step(v128_t prev_hi, v128_t c_lo, v128_t c_hi, v128_t next_lo, JSAMPROW out) {
-  const v128_t eight = wasm_i16x8_splat(8), seven = wasm_i16x8_splat(7), three = wasm_i16x8_splat(3);
+static inline void h2v2_step(v128_t prev_hi, v128_t c_lo, v128_t c_hi, v128_t next_lo, JSAMPROW out, const v128_t k[5]) {
+  const v128_t eight = k[K_EIGHT], seven = k[K_SEVEN], three = k[K_THREE];
   v128_t left_lo = wasm_i16x8_shuffle(prev_hi, c_lo, 7, 8, 9, 10, 11, 12, 13, 14);
   v128_t left_hi = wasm_i16x8_shuffle(c_lo, c_hi, 7, 8, 9, 10, 11, 12, 13, 14);
   v128_t right_lo = wasm_i16x8_shuffle(c_lo, c_hi, 1, 2, 3, 4, 5, 6, 7, 8);
@@ -102,30 +108,32 @@ static inline void h2v2_step(v128_t prev_hi, v128_t c_lo, v128_t c_hi, v128_t ne
 }
 
 /* One output row of h2v2: `near` is the input row at the same height, `far` the one above or below. */
-static void h2v2_row(const JSAMPLE *near, const JSAMPLE *far, JSAMPROW out, JDIMENSION w) {
+static void h2v2_row(const JSAMPLE *near, const JSAMPLE *far, JSAMPROW out, JDIMENSION w, const v128_t k[5]) {
   v128_t n = load_step(near, 0, w), f = load_step(far, 0, w);
-  v128_t c_lo = colsum_lo(n, f), c_hi = colsum_hi(n, f);
+  v128_t c_lo = colsum_lo(n, f, k[K_THREE]), c_hi = colsum_hi(n, f, k[K_THREE]);
   v128_t prev_hi = wasm_i16x8_shuffle(c_lo, c_lo, 0, 0, 0, 0, 0, 0, 0, 0); /* c[-1] := c[0] */
   for (JDIMENSION col = 0;; col += 16, out += 32) {
     if (col + 16 >= w) {
       /* c[w] := c[w-1]: load_step repeated the last sample in the lanes past w; if w is a
          multiple of 16 the last lane is c[w-1] itself. */
-      h2v2_step(prev_hi, c_lo, c_hi, wasm_i16x8_shuffle(c_hi, c_hi, 7, 7, 7, 7, 7, 7, 7, 7), out);
+      h2v2_step(prev_hi, c_lo, c_hi, wasm_i16x8_shuffle(c_hi, c_hi, 7, 7, 7, 7, 7, 7, 7, 7), out, k);
       return;
     }
     n = load_step(near, col + 16, w);
     f = load_step(far, col + 16, w);
-    v128_t next_lo = colsum_lo(n, f);
-    h2v2_step(prev_hi, c_lo, c_hi, next_lo, out);
+    v128_t next_lo = colsum_lo(n, f, k[K_THREE]);
+    h2v2_step(prev_hi, c_lo, c_hi, next_lo, out, k);
     prev_hi = c_hi;
     c_lo = next_lo;
-    c_hi = colsum_hi(n, f);
+    c_hi = colsum_hi(n, f, k[K_THREE]);
   }
 }
 
 void jsimd_h2v2_fancy_upsample_wasm(int max_v_samp_factor, JDIMENSION w, JSAMPARRAY input_data, JSAMPARRAY output_data) {
+  const v128_t *K = opaque(upsample_const);
+  const v128_t k[5] = { wasm_v128_load(K), wasm_v128_load(K + 1), wasm_v128_load(K + 2), wasm_v128_load(K + 3), wasm_v128_load(K + 4) };
   for (int inrow = 0, outrow = 0; outrow < max_v_samp_factor; inrow++) {
-    h2v2_row(input_data[inrow], input_data[inrow - 1], output_data[outrow++], w);
-    h2v2_row(input_data[inrow], input_data[inrow + 1], output_data[outrow++], w);
+    h2v2_row(input_data[inrow], input_data[inrow - 1], output_data[outrow++], w, k);
+    h2v2_row(input_data[inrow], input_data[inrow + 1], output_data[outrow++], w, k);
   }
 }

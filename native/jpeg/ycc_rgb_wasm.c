@@ -50,9 +50,7 @@ static inline v128_t add_clamp(v128_t y_lo, v128_t y_hi, v128_t off_lo, v128_t o
 }
 
 /* G - Y for 8 pixels: (-22554 x_b - 23401 (2 x_r) + 2^15) >> 16. */
-static inline v128_t g_offset(v128_t xb, v128_t xr2) {
-  const v128_t k = wasm_i16x8_make(-F_0_344, -F_0_714_HALF, -F_0_344, -F_0_714_HALF, -F_0_344, -F_0_714_HALF, -F_0_344, -F_0_714_HALF);
-  const v128_t half = wasm_i32x4_splat(1 << 15);
+static inline v128_t g_offset(v128_t xb, v128_t xr2, v128_t k, v128_t half) {
   v128_t lo = wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(xb, xr2, 0, 8, 1, 9, 2, 10, 3, 11), k);
   v128_t hi = wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(xb, xr2, 4, 12, 5, 13, 6, 14, 7, 15), k);
   lo = wasm_i32x4_shr(wasm_i32x4_add(lo, half), 16);
@@ -60,13 +58,29 @@ static inline v128_t g_offset(v128_t xb, v128_t xr2) {
   return wasm_i16x8_narrow_i32x4(lo, hi);
 }
 
+/* The loop's constants, loaded once per call (jsimd_wasm.h, opaque()). */
+struct ycc_consts {
+  v128_t bias, kr, kb, kg, half;
+};
+static const v128_t ycc_const_table[5] = {
+  (v128_t)(__u32x4){ 0x80808080u, 0x80808080u, 0x80808080u, 0x80808080u }, /* i8x16.splat(0x80) */
+  (v128_t)(__i16x8){ F_1_402_Q15, F_1_402_Q15, F_1_402_Q15, F_1_402_Q15, F_1_402_Q15, F_1_402_Q15, F_1_402_Q15, F_1_402_Q15 },
+  (v128_t)(__i16x8){ F_1_772_Q15, F_1_772_Q15, F_1_772_Q15, F_1_772_Q15, F_1_772_Q15, F_1_772_Q15, F_1_772_Q15, F_1_772_Q15 },
+  (v128_t)(__i16x8){ -F_0_344, -F_0_714_HALF, -F_0_344, -F_0_714_HALF, -F_0_344, -F_0_714_HALF, -F_0_344, -F_0_714_HALF },
+  (v128_t)(__i32x4){ 1 << 15, 1 << 15, 1 << 15, 1 << 15 },
+};
+static inline struct ycc_consts load_ycc_consts(void) {
+  const v128_t *t = opaque(ycc_const_table);
+  return (struct ycc_consts){ wasm_v128_load(t), wasm_v128_load(t + 1), wasm_v128_load(t + 2), wasm_v128_load(t + 3), wasm_v128_load(t + 4) };
+}
+
 /* 16 pixels as R, G, B, 255 bytes, in 4 vectors (returned by value so they stay in wasm locals). */
 typedef struct {
   v128_t v[4];
 } rgba16;
 
-static inline rgba16 convert16(const JSAMPLE *y, const JSAMPLE *cb, const JSAMPLE *cr) {
-  const v128_t bias = wasm_i8x16_splat((int8_t)0x80);
+static inline rgba16 convert16(const JSAMPLE *y, const JSAMPLE *cb, const JSAMPLE *cr, const struct ycc_consts *k) {
+  const v128_t bias = k->bias;
   v128_t yv = wasm_v128_load(y);
   v128_t b8 = wasm_v128_xor(wasm_v128_load(cb), bias); /* C - 128 as i8 */
   v128_t r8 = wasm_v128_xor(wasm_v128_load(cr), bias);
@@ -75,11 +89,11 @@ static inline rgba16 convert16(const JSAMPLE *y, const JSAMPLE *cb, const JSAMPL
   v128_t xr_lo = wasm_i16x8_extend_low_i8x16(r8), xr_hi = wasm_i16x8_extend_high_i8x16(r8);
   v128_t xr2_lo = wasm_i16x8_shl(xr_lo, 1), xr2_hi = wasm_i16x8_shl(xr_hi, 1);
   v128_t xb2_lo = wasm_i16x8_shl(xb_lo, 1), xb2_hi = wasm_i16x8_shl(xb_hi, 1);
-  const v128_t kr = wasm_i16x8_splat(F_1_402_Q15), kb = wasm_i16x8_splat(F_1_772_Q15);
+  const v128_t kr = k->kr, kb = k->kb;
 
   v128_t r = add_clamp(y_lo, y_hi, wasm_i16x8_q15mulr_sat(xr2_lo, kr), wasm_i16x8_q15mulr_sat(xr2_hi, kr));
   v128_t b = add_clamp(y_lo, y_hi, wasm_i16x8_q15mulr_sat(xb2_lo, kb), wasm_i16x8_q15mulr_sat(xb2_hi, kb));
-  v128_t g = add_clamp(y_lo, y_hi, g_offset(xb_lo, xr2_lo), g_offset(xb_hi, xr2_hi));
+  v128_t g = add_clamp(y_lo, y_hi, g_offset(xb_lo, xr2_lo, k->kg, k->half), g_offset(xb_hi, xr2_hi, k->kg, k->half));
   v128_t a = wasm_i8x16_splat(-1);
 
   v128_t rg_lo = wasm_i8x16_shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -107,6 +121,7 @@ void jsimd_ycc_rgb_convert_wasm(JDIMENSION width, J_COLOR_SPACE out_color_space,
   struct layout l;
   layout_of(out_color_space, &l);
   const int rgba = l.size == 4 && l.r == 0 && l.g == 1 && l.b == 2;
+  const struct ycc_consts k = load_ycc_consts();
   while (--num_rows >= 0) {
     const JSAMPLE *y = input_buf[0][input_row], *cb = input_buf[1][input_row], *cr = input_buf[2][input_row];
     JSAMPROW out = *output_buf++;
@@ -116,7 +131,7 @@ void jsimd_ycc_rgb_convert_wasm(JDIMENSION width, J_COLOR_SPACE out_color_space,
        whole vector at the last partial step stays inside them. */
     if (rgba) {
       for (; col + 16 <= width; col += 16, out += 64) {
-        rgba16 px = convert16(y + col, cb + col, cr + col);
+        rgba16 px = convert16(y + col, cb + col, cr + col, &k);
         wasm_v128_store(out, px.v[0]);
         wasm_v128_store(out + 16, px.v[1]);
         wasm_v128_store(out + 32, px.v[2]);
@@ -124,6 +139,6 @@ void jsimd_ycc_rgb_convert_wasm(JDIMENSION width, J_COLOR_SPACE out_color_space,
       }
     }
     for (; col < width; col += 16, out += 16 * l.size)
-      store_layout(&l, convert16(y + col, cb + col, cr + col), out, width - col < 16 ? (int)(width - col) : 16);
+      store_layout(&l, convert16(y + col, cb + col, cr + col, &k), out, width - col < 16 ? (int)(width - col) : 16);
   }
 }
