@@ -97,27 +97,38 @@ static inline void idct8(const v128_t in[8], v128_t out[8], v128_t round) {
   out[4] = wasm_i32x4_sub(tmp13, o0);
 }
 
-/* Stores an 8x8 block given as 8 columns (i16, rows 0..7) of range-limit fields. */
+/* 8x8 transpose of i16 lanes. */
+static inline void transpose8_i16(v128_t v[8]) {
+  v128_t a[8], b[8];
+  UNROLL for (int i = 0; i < 4; i++) {
+    a[2 * i] = wasm_i16x8_shuffle(v[2 * i], v[2 * i + 1], 0, 8, 1, 9, 2, 10, 3, 11);
+    a[2 * i + 1] = wasm_i16x8_shuffle(v[2 * i], v[2 * i + 1], 4, 12, 5, 13, 6, 14, 7, 15);
+  }
+  UNROLL for (int i = 0; i < 2; i++) UNROLL for (int j = 0; j < 2; j++) {
+    b[4 * i + j] = wasm_i32x4_shuffle(a[4 * i + j], a[4 * i + j + 2], 0, 4, 1, 5);
+    b[4 * i + j + 2] = wasm_i32x4_shuffle(a[4 * i + j], a[4 * i + j + 2], 2, 6, 3, 7);
+  }
+  /* b[0]: elements 0-1 of rows 0-3, b[2]: 2-3, b[1]: 4-5, b[3]: 6-7; b[4..7] likewise, rows 4-7. */
+  static const int order[4] = { 0, 2, 1, 3 };
+  UNROLL for (int i = 0; i < 4; i++) {
+    v[2 * i] = wasm_i64x2_shuffle(b[order[i]], b[order[i] + 4], 0, 2);
+    v[2 * i + 1] = wasm_i64x2_shuffle(b[order[i]], b[order[i] + 4], 1, 3);
+  }
+}
+
+/* Stores an 8x8 block given as 8 columns (i16, rows 0..7) of range-limit fields: transposed while
+   still i16 (interleaves only, one x64 instruction each in V8), then narrowed two rows at a time.
+   (Narrowing first and transposing bytes took four two-input byte shuffles: in V8 two pshufb and
+   a por each, and eight 128-bit masks built from immediates per block.) */
 static inline void store_columns(const v128_t cols[8], JSAMPARRAY output_buf, JDIMENSION output_col) {
-  v128_t p[4];
-  UNROLL for (int k = 0; k < 8; k += 2) p[k / 2] = range_limit_u8(cols[k], cols[k + 1]); /* columns k, k+1 */
-  /* 8x8 byte transpose from column-major to row-major. */
-  v128_t a0 = wasm_i8x16_shuffle(p[0], p[1], 0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27);  /* rows 0-3, cols 0-3 */
-  v128_t a1 = wasm_i8x16_shuffle(p[0], p[1], 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31); /* rows 4-7, cols 0-3 */
-  v128_t b0 = wasm_i8x16_shuffle(p[2], p[3], 0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27);  /* rows 0-3, cols 4-7 */
-  v128_t b1 = wasm_i8x16_shuffle(p[2], p[3], 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31); /* rows 4-7, cols 4-7 */
-  v128_t r01 = wasm_i32x4_shuffle(a0, b0, 0, 4, 1, 5);
-  v128_t r23 = wasm_i32x4_shuffle(a0, b0, 2, 6, 3, 7);
-  v128_t r45 = wasm_i32x4_shuffle(a1, b1, 0, 4, 1, 5);
-  v128_t r67 = wasm_i32x4_shuffle(a1, b1, 2, 6, 3, 7);
-  wasm_v128_store64_lane(output_buf[0] + output_col, r01, 0);
-  wasm_v128_store64_lane(output_buf[1] + output_col, r01, 1);
-  wasm_v128_store64_lane(output_buf[2] + output_col, r23, 0);
-  wasm_v128_store64_lane(output_buf[3] + output_col, r23, 1);
-  wasm_v128_store64_lane(output_buf[4] + output_col, r45, 0);
-  wasm_v128_store64_lane(output_buf[5] + output_col, r45, 1);
-  wasm_v128_store64_lane(output_buf[6] + output_col, r67, 0);
-  wasm_v128_store64_lane(output_buf[7] + output_col, r67, 1);
+  v128_t v[8];
+  UNROLL for (int k = 0; k < 8; k++) v[k] = cols[k];
+  transpose8_i16(v); /* v[r] = row r */
+  UNROLL for (int r = 0; r < 8; r += 2) {
+    v128_t p = range_limit_u8(v[r], v[r + 1]);
+    wasm_v128_store64_lane(output_buf[r] + output_col, p, 0);
+    wasm_v128_store64_lane(output_buf[r + 1] + output_col, p, 1);
+  }
 }
 
 /* The exact path: 32-bit lanes throughout, the C short cuts reproduced per lane. */
@@ -252,25 +263,6 @@ static inline void idct8_i16(const v128_t x[8], v128_t out[8][2], v128_t round, 
     out[5][h] = wasm_i32x4_sub(tmp12, o1);
     out[3][h] = wasm_i32x4_add(tmp13, o0);
     out[4][h] = wasm_i32x4_sub(tmp13, o0);
-  }
-}
-
-/* 8x8 transpose of i16 lanes. */
-static inline void transpose8_i16(v128_t v[8]) {
-  v128_t a[8], b[8];
-  UNROLL for (int i = 0; i < 4; i++) {
-    a[2 * i] = wasm_i16x8_shuffle(v[2 * i], v[2 * i + 1], 0, 8, 1, 9, 2, 10, 3, 11);
-    a[2 * i + 1] = wasm_i16x8_shuffle(v[2 * i], v[2 * i + 1], 4, 12, 5, 13, 6, 14, 7, 15);
-  }
-  UNROLL for (int i = 0; i < 2; i++) UNROLL for (int j = 0; j < 2; j++) {
-    b[4 * i + j] = wasm_i32x4_shuffle(a[4 * i + j], a[4 * i + j + 2], 0, 4, 1, 5);
-    b[4 * i + j + 2] = wasm_i32x4_shuffle(a[4 * i + j], a[4 * i + j + 2], 2, 6, 3, 7);
-  }
-  /* b[0]: elements 0-1 of rows 0-3, b[2]: 2-3, b[1]: 4-5, b[3]: 6-7; b[4..7] likewise, rows 4-7. */
-  static const int order[4] = { 0, 2, 1, 3 };
-  UNROLL for (int i = 0; i < 4; i++) {
-    v[2 * i] = wasm_i64x2_shuffle(b[order[i]], b[order[i] + 4], 0, 2);
-    v[2 * i + 1] = wasm_i64x2_shuffle(b[order[i]], b[order[i] + 4], 1, 3);
   }
 }
 
