@@ -23,15 +23,19 @@ static inline unsigned sample(const uint8_t *row, uint32_t x, unsigned depth)
     return (row[x / per_byte] >> shift) & ((1u << depth) - 1);
 }
 
+/* Alpha 255 as i32 lanes 0xff000000 (from memory: pd_opaque, png_decode.h). */
+static const v128_t alpha_lanes = { (int32_t)0xff000000, (int32_t)0xff000000, (int32_t)0xff000000, (int32_t)0xff000000 };
+
 static void rgb8(const uint8_t *in, uint32_t w, uint8_t *out)
 {
-    const v128_t alpha = wasm_i32x4_splat((int32_t)0xff000000);
+    const v128_t alpha = wasm_v128_load(pd_opaque(&alpha_lanes));
     uint32_t x = 0;
     /* 4 pixels per step: 12 bytes in (16 loaded; the row is followed by PD_SLACK readable bytes) */
     for (; x + 4 <= w; x += 4) {
         v128_t v = wasm_v128_load(in + 3 * x);
+        /* bytes 12-15 land in the alpha bytes, which the or sets to 255 whatever they were */
         v = wasm_i8x16_shuffle(v, v, 0, 1, 2, 12, 3, 4, 5, 13, 6, 7, 8, 14, 9, 10, 11, 15);
-        wasm_v128_store(out + 4 * x, wasm_v128_or(wasm_v128_and(v, wasm_i32x4_splat(0x00ffffff)), alpha));
+        wasm_v128_store(out + 4 * x, wasm_v128_or(v, alpha));
     }
     for (; x < w; x++) {
         out[4 * x] = in[3 * x];
@@ -43,7 +47,7 @@ static void rgb8(const uint8_t *in, uint32_t w, uint8_t *out)
 
 static void gray8(const uint8_t *in, uint32_t w, uint8_t *out)
 {
-    const v128_t alpha = wasm_i32x4_splat((int32_t)0xff000000);
+    const v128_t alpha = wasm_v128_load(pd_opaque(&alpha_lanes));
     uint32_t x = 0;
     for (; x + 16 <= w; x += 16) {
         v128_t g = wasm_v128_load(in + x);

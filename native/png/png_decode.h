@@ -31,4 +31,14 @@ struct pd_format {
 /* Converts `width` pixels of an unfiltered row to 8-bit RGBA at `out` (which may read PD_SLACK past `row`). */
 void pd_expand_row(const struct pd_format *f, const uint8_t *row, uint32_t width, uint8_t *out);
 
+/* A kernel's vector constants read from memory rather than written as v128.const: the table's
+   address through an empty asm, so clang cannot fold the loads back into constants. V8 13.6+
+   (Node 24, workerd) rebuilds a v128.const at every use inside a loop (3 x64 instructions); a
+   value loaded before the loop stays in a register. (native/jpeg/README.md, 2026-12-08.) */
+static inline const void *pd_opaque(const void *p)
+{
+    __asm__("" : "+r"(p));
+    return p;
+}
+
 #endif

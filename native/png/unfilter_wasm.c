@@ -57,6 +57,9 @@ static inline void store_px(uint8_t *p, v128_t v, unsigned bpp)
  * Sub/Average/Paeth for bpp 3 or 4, one pixel per step. Loads read 4 bytes: for bpp 3 that is one
  * byte of the next pixel (or, at the row's end, of the next row or the slack), never stored.
  */
+/* i8x16.splat(1) and i16x8.splat(0xff), from memory (pd_opaque, png_decode.h). */
+static const v128_t unfilter_const[2] = { { 0x01010101, 0x01010101, 0x01010101, 0x01010101 }, { 0x00ff00ff, 0x00ff00ff, 0x00ff00ff, 0x00ff00ff } };
+
 static inline void unfilter_px(int filter, uint8_t *row, const uint8_t *prev, size_t n, unsigned bpp)
 {
     v128_t a = wasm_i32x4_splat(0); /* the unfiltered pixel to the left (zero before the first) */
@@ -69,7 +72,7 @@ static inline void unfilter_px(int filter, uint8_t *row, const uint8_t *prev, si
         }
         break;
     case 3: {
-        const v128_t one = wasm_i8x16_splat(1);
+        const v128_t one = wasm_v128_load(pd_opaque(&unfilter_const[0]));
         for (i = 0; i + bpp <= n; i += bpp) {
             v128_t b = load_px(prev + i);
             /* floor((a + b) / 2) = avgr(a, b) - ((a ^ b) & 1), in 8 bits without overflow */
@@ -80,6 +83,7 @@ static inline void unfilter_px(int filter, uint8_t *row, const uint8_t *prev, si
         break;
     }
     case 4: {
+        const v128_t lo8 = wasm_v128_load(pd_opaque(&unfilter_const[1]));
         v128_t a16 = wasm_i16x8_splat(0), c16 = wasm_i16x8_splat(0); /* left and above-left, 16-bit lanes */
         for (i = 0; i + bpp <= n; i += bpp) {
             v128_t b16 = wasm_u16x8_extend_low_u8x16(load_px(prev + i));
@@ -91,7 +95,7 @@ static inline void unfilter_px(int filter, uint8_t *row, const uint8_t *prev, si
             v128_t pick_b = wasm_i16x8_le(pb, pc);
             v128_t pred = wasm_v128_bitselect(a16, wasm_v128_bitselect(b16, c16, pick_b), pick_a);
             v128_t x16 = wasm_u16x8_extend_low_u8x16(load_px(row + i));
-            a16 = wasm_v128_and(wasm_i16x8_add(x16, pred), wasm_i16x8_splat(0xff));
+            a16 = wasm_v128_and(wasm_i16x8_add(x16, pred), lo8);
             store_px(row + i, wasm_u8x16_narrow_i16x8(a16, a16), bpp);
             c16 = b16;
         }
