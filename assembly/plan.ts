@@ -6,9 +6,13 @@
 // Why: workerd flushes every function V8 has not optimised yet whenever it creates another isolate
 // in the process (tools/repro/liftoff-flush), and each such function is compiled again on its next
 // call. The exported entry points run ~40 times a request, far from V8's tier-up budget, so a request
-// after a flush compiled them all again. Here the thin ones are inlined into this loop, and the loop's
-// body is large (V8 charges a Liftoff loop's code size per iteration against the budget), so V8
-// optimises run_plan during the start-up warm-up and the optimised code survives the flush.
+// after a flush compiled them all again. Here they are inlined into this loop, and so is the
+// once-per-layer dispatch code under them (@inline on the kernels' dispatchers, down to the row and
+// tile loops: pointwise, pools, gates, stem and im2col; depthwise's into its own dispatcher, which
+// start-up optimises too). The loop's body is large (V8 charges a Liftoff loop's code size per
+// iteration against the budget), so V8 optimises run_plan during the start-up warm-up and the
+// optimised code survives the flush: the relaxed build's first request after a flush compiles no
+// engine function (docs/benchmarks/request.md, 2026-12-08, "the dispatch chain inlined").
 //
 // A record: RECORD_WORDS little-endian 32-bit words; word 0 the kernel's code (PLAN_* below), words
 // 1.. its arguments in the kernel's order (worker/kernels.ts), f32 arguments as f32 bits, pointers

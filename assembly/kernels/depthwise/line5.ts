@@ -84,7 +84,8 @@ function lineRegGeneral(p: usize, N: i32, L: i32, xp: usize, xl: usize, out: usi
 }
 
 /** 1×5 (vertical = false) or 5×1 (vertical = true), stride 1, lines of L ≥ 4 pixels. BIASP and K are set. */
-export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize, vertical: bool,
+// @ts-ignore: decorator
+@inline export function dwLineReg(x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize, vertical: bool,
   y: usize, yStride: i32, qmax: i32, zpIn: i32): void {
   const zp16 = i16x8.splat(<i16>zpIn);
   const xs = <usize>xStride, ys = <usize>yStride;

@@ -44,7 +44,8 @@ import { relaxedDotIsVnni } from '../../lowering';
 
 export { depthwise_pack_simd128, depthwise_packed_size_simd128, depthwise_unpack_simd128 } from './common';
 
-export function depthwise_simd128(
+// @ts-ignore: decorator
+@inline export function depthwise_simd128(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   kh: i32, kw: i32, stride: i32, zpIn: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
@@ -81,7 +82,8 @@ export function depthwise_simd128(
   }
 }
 
-function depthwiseChunk(
+// @ts-ignore: decorator
+@inline function depthwiseChunk(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, wts: usize, scale: usize,
   kh: i32, kw: i32, stride: i32, zpIn: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {

@@ -4,12 +4,14 @@ import { lut_u8_simd128, gate_upsample_mul_simd128, channel_scale_simd128 } from
 
 export { lut_u8_reference, gate_upsample_mul_reference, channel_scale_reference };
 
-export function lut_u8(x: usize, n: i32, lut: usize, y: usize): void {
+// @ts-ignore: decorator
+@inline export function lut_u8(x: usize, n: i32, lut: usize, y: usize): void {
   if (ASC_FEATURE_SIMD) lut_u8_simd128(x, n, lut, y);
   else lut_u8_reference(x, n, lut, y);
 }
 
-export function gate_upsample_mul(
+// @ts-ignore: decorator
+@inline export function gate_upsample_mul(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, zpX: i32, g: usize, gh: i32, gw: i32, scale: f32,
   y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
@@ -17,7 +19,8 @@ export function gate_upsample_mul(
   else gate_upsample_mul_reference(x, H, W, C, xStride, zpX, g, gh, gw, scale, y, yStride, zpOut, qmin, qmax);
 }
 
-export function channel_scale(
+// @ts-ignore: decorator
+@inline export function channel_scale(
   x: usize, pixels: i32, C: i32, xStride: i32, zpX: i32, g: usize, scale: f32,
   y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {

@@ -188,7 +188,8 @@ function flatRowLeanClamp(xr: usize, yr: usize, n: i32, zpx: v128, s: v128, magi
   return 65025.0 * Math.abs(<f64>scale) <= 2097152.0;
 }
 
-export function gate_upsample_mul_simd128(
+// @ts-ignore: decorator
+@inline export function gate_upsample_mul_simd128(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, zpX: i32, g: usize, gh: i32, gw: i32, scale: f32,
   y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
@@ -222,7 +223,8 @@ export function gate_upsample_mul_simd128(
   else upsamplePixelsGeneral(x, H, W, C, xStride, g, gh, gw, y, yStride, zpx, s, magic, floor, shift, vmin, vmax);
 }
 
-export function channel_scale_simd128(
+// @ts-ignore: decorator
+@inline export function channel_scale_simd128(
   x: usize, pixels: i32, C: i32, xStride: i32, zpX: i32, g: usize, scale: f32,
   y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {

@@ -25,7 +25,8 @@ function patch(x: usize, H: i32, W: i32, zp: i8, oy: i32, ox: i32, d: usize): vo
   store<i8>(d, zp, 31);
 }
 
-export function im2col_3x3s2(x: usize, H: i32, W: i32, zpIn: i32, dst: usize): void {
+// @ts-ignore: decorator
+@inline export function im2col_3x3s2(x: usize, H: i32, W: i32, zpIn: i32, dst: usize): void {
   const OH = (H + 1) >> 1, OW = (W + 1) >> 1;
   const zp = <i8>zpIn;
   const zpv = i8x16.splat(zp);

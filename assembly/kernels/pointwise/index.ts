@@ -66,7 +66,8 @@ export function pointwise_tiles(request: i32): i32 {
   return s128.setTiles(request);
 }
 
-export function pointwise(
+// @ts-ignore: decorator
+@inline export function pointwise(
   x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
@@ -76,7 +77,8 @@ export function pointwise(
 }
 
 /** y is f32 and yStride counts f32 elements. */
-export function pointwise_f32(
+// @ts-ignore: decorator
+@inline export function pointwise_f32(
   x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32,
 ): void {

@@ -451,7 +451,8 @@ function vgemv(F32: bool, x: usize, kp: i32, packed: usize, bias: usize, scale: 
 function vgemvI8(x: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, c: usize): void {
   vgemv(false, x, kp, packed, bias, scale, cout, y, c);
 }
-function vgemvF32(x: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, c: usize): void {
+// @ts-ignore: decorator
+@inline function vgemvF32(x: usize, kp: i32, packed: usize, bias: usize, scale: usize, cout: i32, y: usize, c: usize): void {
   vgemv(true, x, kp, packed, bias, scale, cout, y, c);
 }
 
@@ -516,14 +517,16 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   if (!F32 && qmax < 127) clampMaxPass(y0, pixels, cout, yStride, qmax);
 }
 
-export function pointwise(
+// @ts-ignore: decorator
+@inline export function pointwise(
   x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
   run(false, x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
 }
 
-export function pointwise_f32(
+// @ts-ignore: decorator
+@inline export function pointwise_f32(
   x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32,
 ): void {

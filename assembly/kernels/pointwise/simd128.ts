@@ -113,7 +113,8 @@ export function setTiles(request: i32): i32 {
  * Expands the c2x8 packed weights into PT as plain i16: per block of 8 channels, per k-pair below kn,
  * two vectors (channels 0-3, channels 4-7), 32 bytes. With it the tiles need no Σx (P below).
  */
-function expandPlain(packed: usize, kp: i32, kn: i32, cout: i32): void {
+// @ts-ignore: decorator
+@inline function expandPlain(packed: usize, kp: i32, kn: i32, cout: i32): void {
   const nb = (cout + 7) >> 3;
   const pairs = kn >> 1;
   let d = PT;
@@ -739,14 +740,16 @@ function run(F32: bool, x: usize, pixels: i32, cin: i32, xStride: i32, packed: u
   }
 }
 
-export function pointwise(
+// @ts-ignore: decorator
+@inline export function pointwise(
   x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
   run(false, x, pixels, cin, xStride, packed, bias, scale, cout, y, yStride, zpOut, qmin, qmax);
 }
 
-export function pointwise_f32(
+// @ts-ignore: decorator
+@inline export function pointwise_f32(
   x: usize, pixels: i32, cin: i32, xStride: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32,
 ): void {

@@ -21,7 +21,8 @@ import { storeTail } from '../../store';
     requantFloor4(i32x4.extend_low_i16x8_s(sHi), s, magic, floor, shift), requantFloor4(i32x4.extend_high_i16x8_s(sHi), s, magic, floor, shift)), vmax);
 }
 
-export function avgpool2x2_simd128(
+// @ts-ignore: decorator
+@inline export function avgpool2x2_simd128(
   x: usize, H: i32, W: i32, C: i32, xStride: i32, zpIn: i32, scale: f32,
   y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32,
 ): void {
@@ -56,7 +57,8 @@ export function avgpool2x2_simd128(
   }
 }
 
-export function global_avgpool_simd128(
+// @ts-ignore: decorator
+@inline export function global_avgpool_simd128(
   x: usize, pixels: i32, C: i32, xStride: i32, zpIn: i32, scale: f32, y: usize, zpOut: i32,
 ): void {
   const s = f32x4.splat(scale);

@@ -16,7 +16,8 @@ export function stem_3x3s2_scratch_size(H: i32, W: i32, cout: i32): i32 {
   else return 16;
 }
 
-export function stem_3x3s2(
+// @ts-ignore: decorator
+@inline export function stem_3x3s2(
   x: usize, H: i32, W: i32, zpIn: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32, scratch: usize,
 ): void {

@@ -57,7 +57,8 @@ function packedWeight(packed: usize, cout: i32, o: i32, K: i32): i32 {
  * channels' weight pairs. Pairs 0..8: (w[0·9 + k], w[1·9 + k]) for k = kx*3 + c (rows 0 and 1 of the
  * same tap); pairs 9..13: (w[18 + 2m], w[18 + 2m + 1]) (row 2; the last pair's second weight is 0).
  */
-function expand(packed: usize, cout: i32, t: usize): void {
+// @ts-ignore: decorator
+@inline function expand(packed: usize, cout: i32, t: usize): void {
   const n = (cout + 15) & ~15;
   for (let o = 0; o < n; o++) {
     const d = t + <usize>(o >> 4) * GROUP + (<usize>(o & 15) << 2);
@@ -280,7 +281,8 @@ function leanBound(bias: usize, scale: usize, cout: i32): bool {
   return (mb + 27 * 128 * 128 + 1) * ms <= 2097152.0;
 }
 
-export function stem_3x3s2(
+// @ts-ignore: decorator
+@inline export function stem_3x3s2(
   x: usize, H: i32, W: i32, zpIn: i32, packed: usize, bias: usize, scale: usize,
   cout: i32, y: usize, yStride: i32, zpOut: i32, qmin: i32, qmax: i32, scratch: usize,
 ): void {
