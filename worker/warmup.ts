@@ -46,7 +46,7 @@
 import type { Env } from './env.ts';
 import { imageToEngineInput, imageToInput } from './image/input.ts';
 import type { OrientedView } from './image/orient.ts';
-import { centerCropOffset, resizeShortSide } from './image/preprocess.ts';
+import { centerCropOffset, resizedSize, resizeShortSide } from './image/preprocess.ts';
 import { windowTaps } from './image/resample.ts';
 import { inputQuantizeParams, type ModelRegistry } from './model/registry.ts';
 import { WARM_UP_JPEG_BASE64 } from './warmup-jpeg.ts';
@@ -202,11 +202,10 @@ export function warmUp(registry: ModelRegistry, env: Env, app: WarmUpHandler): v
         if ((await pipeline(p)).length === p.input_size * p.input_size * 3) warmUpReport.pipelineRuns++;
       }
       if (p.grayscale) await pipeline({ ...p, grayscale: false });
-      const short = resizeShortSide(p);
-      const outW = Math.floor((short * 640) / 480);
       const photo = { width: 640, height: 480 } as OrientedView;
+      const [outW, outH] = resizedSize(photo.width, photo.height, resizeShortSide(p));
       for (let i = 0; i < TAP_RUNS; i++) {
-        windowTaps(photo, outW, short, p.interpolation, centerCropOffset(outW, p.input_size), centerCropOffset(short, p.input_size), p.input_size);
+        windowTaps(photo, outW, outH, p.interpolation, centerCropOffset(outW, p.input_size), centerCropOffset(outH, p.input_size), p.input_size);
       }
     } catch (e) {
       console.error(`start-up: the image pipeline failed on the warm-up JPEG: ${(e as Error).message}`);
